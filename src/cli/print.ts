@@ -1,0 +1,36 @@
+/** The body shared by the printing readers (cat, csv, json): select, format, write. */
+import type { FieldName } from '../record/fields.js';
+import type { RecordBatch } from '../stream/batch.js';
+import { parseFieldList } from '../format/field-list.js';
+import { readSelected, type ReaderArgs } from './reader.js';
+import { createTextOutput } from './output.js';
+import type { RunContext } from './program.js';
+
+export interface Formatter {
+  header(): string;
+  batch(b: RecordBatch, rows: Uint32Array | null, count: number): string;
+}
+
+export interface PrintArgs extends ReaderArgs {
+  fields?: string;
+  numeric?: boolean;
+  header?: boolean;
+}
+
+export async function runPrinter(
+  args: PrintArgs,
+  ctx: RunContext,
+  defaults: readonly FieldName[],
+  make: (fields: FieldName[], opts: { numeric: boolean; header: boolean }) => Formatter,
+): Promise<void> {
+  const fields = parseFieldList(args.fields, defaults);
+  const fmt = make(fields, { numeric: args.numeric ?? false, header: args.header ?? true });
+  const out = createTextOutput();
+  const head = fmt.header();
+  if (head) out.write(head);
+  await readSelected(args, ctx, async (b, rows, n) => {
+    out.write(fmt.batch(b, rows, n));
+    await out.ready();
+  });
+  await out.close();
+}

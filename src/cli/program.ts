@@ -1,0 +1,24 @@
+/** What a program declares about itself: everything help, docs and completions need. */
+import type { Reporter } from './report.js';
+import type { OptionName } from './options.js';
+
+export interface RunContext {
+  report: Reporter;
+  /** Aborted on SIGINT/SIGTERM or when a program has all it needs (-N). */
+  signal: AbortSignal;
+  abort(): void;
+}
+
+export interface Program {
+  readonly name: string;
+  /** One line: what the program does. */
+  readonly summary: string;
+  /** A paragraph for help and the man page. */
+  readonly description: string;
+  readonly options: readonly OptionName[];
+  /** The trailing argument, when the program takes one. */
+  readonly positional?: { readonly name: string; readonly describe: string };
+  readonly examples: readonly (readonly [command: string, meaning: string])[];
+  readonly exitStatus?: string;
+  run(args: Record<string, unknown>, ctx: RunContext): Promise<void>;
+}

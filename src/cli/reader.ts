@@ -1,0 +1,161 @@
+/**
+ * What every reader shares: turning -r/-R/-S/stdin into sources, the trailing filter and
+ * -t into one compiled selection, and -N into a stop. A reader only says what to do
+ * with the selected rows of each batch.
+ */
+import { existsSync } from 'node:fs';
+import { compileFilter, type BatchFilter } from '../filter/compile.js';
+import { parseFilter, SHORTHANDS } from '../filter/parser.js';
+import { parseTimeRange } from '../filter/time-spec.js';
+import { readSources, type SourceSpec } from '../io/sources.js';
+import type { RecordBatch } from '../stream/batch.js';
+import { FormatError } from '../stream/bytes.js';
+import type { SideBlock } from '../stream/decoder.js';
+import { BlockKind } from '../stream/format.js';
+import { UsageError } from './errors.js';
+import type { RunContext } from './program.js';
+
+export interface ReaderArgs {
+  read?: string[];
+  recursive?: string[];
+  remote?: string[];
+  time?: string;
+  count?: number;
+  filter?: string[];
+}
+
+/** Rows of a batch chosen by the selection: `rows` null means all `count` rows in order. */
+export type RowsHandler = (batch: RecordBatch, rows: Uint32Array | null, count: number) => void | Promise<void>;
+
+/**
+ * Words after `-r` that name no file but read as a filter expression belong to the filter:
+ * `smbta-cat -r day.smbta user=bob` does what it says.
+ */
+export function splitReadArgs(args: ReaderArgs): { files: string[]; filter: string } {
+  const files: string[] = [];
+  const extra: string[] = [];
+  for (const f of args.read ?? []) {
+    const filterLike = /[=<>~!()\s]/.test(f) || f.toLowerCase() in SHORTHANDS;
+    if (f !== '-' && filterLike && !existsSync(f)) extra.push(f);
+    else files.push(f);
+  }
+  return { files, filter: [...extra, ...(args.filter ?? [])].join(' ') };
+}
+
+export function parseRemote(text: string): SourceSpec {
+  if (text.startsWith('unix:')) {
+    if (text.length === 5) throw new UsageError(`-S ${text}: give a socket path after unix:`);
+    return { kind: 'unix', path: text.slice(5) };
+  }
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(text) ?? /^()()(\d+)$/.exec(text);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port < 1 || port > 65535) throw new UsageError(`-S ${text}: expected HOST:PORT, [IPV6]:PORT, PORT or unix:PATH`);
+  return { kind: 'tcp', host: m[1] || m[2] || 'localhost', port };
+}
+
+export function sourceSpecs(args: ReaderArgs, files: readonly string[]): SourceSpec[] {
+  const specs: SourceSpec[] = [
+    ...files.map((path): SourceSpec => ({ kind: 'file', path })),
+    ...(args.recursive ?? []).map((path): SourceSpec => ({ kind: 'dir', path })),
+    ...(args.remote ?? []).map(parseRemote),
+  ];
+  if (specs.length === 0) {
+    if (process.stdin.isTTY) throw new UsageError('no input: give -r FILE, -R DIR or -S HOST:PORT, or pipe a stream in');
+    specs.push({ kind: 'file', path: '-' });
+  }
+  return specs;
+}
+
+export interface Selection {
+  /** Undefined when every record is selected. */
+  filter: BatchFilter | undefined;
+  start: number;
+  end: number;
+  limit: number;
+}
+
+/** Compiles the filter expression and -t once; throws FilterSyntaxError or UsageError. */
+export function buildSelection(expression: string, time: string | undefined, count: number | undefined, now = Date.now()): Selection {
+  const expr = parseFilter(expression);
+  const filter = expr.kind === 'all' ? undefined : compileFilter(expr, expression, now);
+  let start = -Infinity;
+  let end = Infinity;
+  if (time !== undefined) {
+    const range = parseTimeRange(time, now);
+    if (!range) throw new UsageError(`-t ${time}: not a time range (try 2026-11-23, 10:00-11:00, -1h or A..B)`);
+    ({ start, end } = range);
+  }
+  if (count !== undefined && !(Number.isInteger(count) && count >= 0)) throw new UsageError(`-N ${count}: expected a whole number of records`);
+  return { filter, start, end, limit: count ?? Infinity };
+}
+
+/** Reads every source and hands each batch's selected rows to `onRows`. */
+export async function readSelected(args: ReaderArgs, ctx: RunContext, onRows: RowsHandler, onSide?: (block: SideBlock, source: string) => void): Promise<void> {
+  const { files, filter: expression } = splitReadArgs(args);
+  const sel = buildSelection(expression, args.time, args.count);
+  const specs = sourceSpecs(args, files);
+  let remaining = sel.limit;
+  if (remaining === 0) return;
+  const timed = sel.start > -Infinity || sel.end < Infinity;
+  let scratch = new Uint32Array(0);
+  const lastDrops = new Map<string, number>();
+
+  const batch = async (b: RecordBatch, source: string): Promise<void> => {
+    if (remaining <= 0 || (timed && (b.tmax < sel.start || b.tmin >= sel.end))) return;
+    let rows: Uint32Array | null = null;
+    let n = b.length;
+    try {
+      if (sel.filter || timed) {
+        if (scratch.length < b.length) scratch = new Uint32Array(b.length);
+        const test = sel.filter?.(b);
+        const time = timed ? b.nums('time') : undefined;
+        n = 0;
+        for (let i = 0; i < b.length; i++) {
+          if (time && (time[i]! < sel.start || time[i]! >= sel.end)) continue;
+          if (test && !test(i)) continue;
+          scratch[n++] = i;
+        }
+        rows = scratch.subarray(0, n);
+      }
+      if (n > remaining) {
+        rows = (rows ?? identity(b.length)).subarray(0, remaining);
+        n = remaining;
+      }
+      remaining -= n;
+      if (n > 0) await onRows(b, rows, n);
+    } catch (err) {
+      if (!(err instanceof FormatError)) throw err;
+      ctx.report.fail(`${source}: malformed block (${err.message}); its ${b.length} records skipped`);
+    }
+    if (remaining <= 0) ctx.abort();
+  };
+
+  const side = (s: SideBlock, source: string): void => {
+    reportSideBlock(s, source, ctx, lastDrops);
+    onSide?.(s, source);
+  };
+  await readSources(specs, { batch, side }, { report: ctx.report, signal: ctx.signal });
+}
+
+function identity(n: number): Uint32Array {
+  const a = new Uint32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  return a;
+}
+
+/** Loss is never silent: gaps always, status blocks when their drop counters grew. */
+function reportSideBlock(s: SideBlock, source: string, ctx: RunContext, lastDrops: Map<string, number>): void {
+  const body = s.body;
+  if (s.kind === BlockKind.Gap) {
+    ctx.report.warn(`${source}: gap in the stream: ${Number(body.records ?? 0)} records lost upstream (${String(body.reason ?? 'unknown reason')})`);
+  } else if (s.kind === BlockKind.Status) {
+    const dropped = (body.dropped ?? {}) as Record<string, number>;
+    const total = Object.values(dropped).reduce((a, b) => a + Number(b), 0);
+    const from = String(body.source ?? source);
+    if (total > (lastDrops.get(from) ?? 0)) {
+      const why = Object.entries(dropped).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ');
+      ctx.report.warn(`${source}: ${from} reports ${total} records dropped (${why})`);
+    }
+    lastDrops.set(from, total);
+  }
+}

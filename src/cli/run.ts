@@ -1,0 +1,78 @@
+/**
+ * The single entry point of every program: parse with yargs from the option table, run,
+ * and map the outcome to an exit status (0 ok, 1 runtime failure, 2 usage error).
+ */
+import { readFileSync } from 'node:fs';
+import yargs from 'yargs';
+import { OPTIONS, joinDashValues, toYargs } from './options.js';
+import { UsageError, exitCodeFor, formatError } from './errors.js';
+import { createReporter } from './report.js';
+import type { Program } from './program.js';
+
+export const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export async function main(program: Program, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  const report = createReporter(program.name);
+  // A closed pipe downstream (`| head`) is a normal way to stop: exit quietly.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    process.stderr.write(formatError(program.name, err) + '\n');
+    process.exit(1);
+  });
+  const controller = new AbortController();
+  const stop = (): void => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const args = await parseArgs(program, argv);
+    await program.run(args, { report, signal: controller.signal, abort: () => controller.abort() });
+    process.exitCode = report.failed ? 1 : 0;
+  } catch (err) {
+    process.stderr.write(formatError(program.name, err) + '\n');
+    process.exitCode = exitCodeFor(err);
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
+
+export async function parseArgs(program: Program, argv: readonly string[]): Promise<Record<string, unknown>> {
+  const specs = program.options.map((n) => OPTIONS[n]);
+  const pos = program.positional;
+  let parsed: Record<string, unknown> | undefined;
+  await yargs(joinDashValues(argv, specs))
+    .scriptName(program.name)
+    .version(VERSION)
+    .help()
+    .alias('h', 'help')
+    .alias('V', 'version')
+    .strict()
+    .parserConfiguration({ 'populate--': true })
+    .wrap(Math.min(100, process.stdout.columns || 80))
+    .fail((msg, err) => {
+      throw msg ? new UsageError(msg) : err;
+    })
+    .command(
+      pos ? `$0 [${pos.name}..]` : '$0',
+      false,
+      (y) => {
+        y.usage(`${program.name}: ${program.summary}\n\nUsage: ${program.name} [options]${pos ? ` [${pos.name}]` : ''}\n\n${program.description}`);
+        for (const s of specs) y.option(s.name, toYargs(s));
+        if (pos) y.positional(pos.name, { describe: pos.describe, type: 'string', array: true });
+        for (const [cmd, meaning] of program.examples) y.example(cmd, meaning);
+        if (program.exitStatus) y.epilogue(`Exit status: ${program.exitStatus}`);
+        return y;
+      },
+      (args) => {
+        parsed = args as Record<string, unknown>;
+      },
+    )
+    .parseAsync();
+  // --help and --version print and exit inside yargs; anything else parsed.
+  const args = parsed!;
+  const rest = [...((args[pos?.name ?? '_'] as unknown[]) ?? []), ...((args['--'] as unknown[]) ?? [])].map(String);
+  return { ...args, [pos?.name ?? '_']: rest };
+}

@@ -1,0 +1,8 @@
+/** Every program, once: launchers, docs, completions and the package.json check read this. */
+import type { Program } from '../cli/program.js';
+import { cat } from './cat.js';
+import { csv } from './csv.js';
+import { filter } from './filter.js';
+import { json } from './json.js';
+
+export const PROGRAMS: readonly Program[] = [cat, csv, json, filter];

@@ -1,0 +1,84 @@
+/**
+ * Aligned columns for people: local times, human sizes (unless numeric), a header line.
+ * Widths come from the first rows seen and only ever grow, so a stream prints as it arrives.
+ */
+import { fieldDef, type FieldName } from '../record/fields.js';
+import type { RecordBatch } from '../stream/batch.js';
+import { formatBytes } from './units.js';
+import { bindCells, forRows, type CellStyle } from './cells.js';
+import { createLocalFormatter, formatLatency } from './time.js';
+
+/** How many rows set the initial widths. */
+const SAMPLE = 1000;
+/** A column never starts wider than this; longer values push the row instead of widening all. */
+const MAX_START_WIDTH = 40;
+
+/** Control characters would break the layout (and the terminal): show them escaped. */
+function visible(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[\x00-\x1f\x7f]/.test(s) ? JSON.stringify(s).slice(1, -1) : s;
+}
+
+function rightAligned(field: FieldName): boolean {
+  const kind = fieldDef(field)!.kind;
+  return kind === 'uint' || kind === 'int';
+}
+
+export function createTextFormatter(fields: readonly FieldName[], opts: { numeric: boolean; header: boolean }) {
+  const style: CellStyle = {
+    text: visible,
+    time: opts.numeric ? String : createLocalFormatter(),
+    bytes: opts.numeric ? String : formatBytes,
+    latency: opts.numeric ? String : formatLatency,
+    number: String,
+    op: (name) => name,
+  };
+  // Without a path2 column, a rename shows its target after the path.
+  const arrow = fields.includes('path') && !fields.includes('path2');
+  const shown = arrow ? [...fields, 'path2' as const] : fields;
+  const right = fields.map(rightAligned);
+  let widths: number[] | undefined;
+  let headerDone = !opts.header;
+
+  const line = (cells: string[]): string => {
+    const last = cells.length - 1;
+    let out = '';
+    for (let k = 0; k <= last; k++) {
+      const c = cells[k]!;
+      if (c.length > widths![k]!) widths![k] = Math.min(c.length, MAX_START_WIDTH * 2);
+      const pad = k === last && !right[k] ? '' : ' '.repeat(Math.max(0, widths![k]! - c.length));
+      out += (right[k] ? pad + c : c + pad) + (k === last ? '\n' : '  ');
+    }
+    return out;
+  };
+
+  return {
+    header: (): string => '',
+    batch(b: RecordBatch, rows: Uint32Array | null, count: number): string {
+      const cells = bindCells(b, shown, style);
+      const render = (i: number): string[] => {
+        const row = fields.map((_, k) => cells[k]!(i));
+        if (arrow) {
+          const target = cells[fields.length]!(i);
+          if (target) row[fields.indexOf('path')] += ` -> ${target}`;
+        }
+        return row;
+      };
+      if (!widths) {
+        widths = fields.map((f) => f.length);
+        let seen = 0;
+        forRows(rows, Math.min(count, SAMPLE), (i) => {
+          if (seen++ >= SAMPLE) return;
+          render(i).forEach((c, k) => (widths![k] = Math.max(widths![k]!, Math.min(c.length, MAX_START_WIDTH))));
+        });
+      }
+      let out = '';
+      if (!headerDone) {
+        headerDone = true;
+        out += line(fields.map((f) => f.toUpperCase()));
+      }
+      forRows(rows, count, (i) => (out += line(render(i))));
+      return out;
+    },
+  };
+}

@@ -1,0 +1,44 @@
+/** Sizes in binary units, both ways. */
+
+const SIZE_UNITS = ['', 'K', 'M', 'G', 'T', 'P'];
+
+/**
+ * Parses `4096`, `4K`, `1.5M`, `2GiB`, `1TB` (powers of 1024; the B and iB suffixes are optional).
+ * Returns undefined for anything else.
+ */
+export function parseSize(text: string): number | undefined {
+  const m = /^(-?\d+(?:\.\d+)?)\s*([kmgtp]?)(i?b)?$/i.exec(text);
+  if (!m) return undefined;
+  const unit = SIZE_UNITS.indexOf(m[2]!.toUpperCase());
+  if (unit === 0 && m[3] && m[3].toLowerCase() === 'ib') return undefined;
+  return Math.round(Number(m[1]) * 1024 ** unit);
+}
+
+/** `512`, `4.0K`, `1.5M`: binary units with one decimal, as `ls -lh` and `du -h` print them. */
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  const neg = n < 0;
+  let v = Math.abs(n);
+  let u = 0;
+  while (v >= 1024 && u < SIZE_UNITS.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  if (u === 0) return String(n);
+  // Round first so 1023.96K prints as 1.0M rather than 1024.0K.
+  let r = Math.round(v * 10) / 10;
+  if (r >= 1024 && u < SIZE_UNITS.length - 1) {
+    r = Math.round((r / 1024) * 10) / 10;
+    u++;
+  }
+  return `${neg ? '-' : ''}${r.toFixed(1)}${SIZE_UNITS[u]}`;
+}
+
+const DURATION_UNITS: Record<string, number> = { us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** Parses `250ms`, `10s`, `5m`, `1h`, `2d`, `1w` (and `us`) into milliseconds; a bare number is seconds. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*(us|µs|ms|s|min|m|h|d|w)?$/.exec(text.trim());
+  if (!m) return undefined;
+  return Number(m[1]) * DURATION_UNITS[m[2] ?? 's']!;
+}

@@ -1,0 +1,57 @@
+/**
+ * A block's records held as columns. Strings are references into the block's string
+ * table, so a predicate or formatter can work once per distinct string instead of once
+ * per record. Columns decoded from bytes are decoded lazily, on first use.
+ */
+import { emptyRecord, type FieldName, type NumberFieldName, type SmbRecord, type StringFieldName } from '../record/fields.js';
+import { COLUMNS, COLUMN_INDEX } from './columns.js';
+
+export type Column = Float64Array | Uint32Array;
+
+export interface StringTable {
+  /** Number of strings; index 0 is always ''. */
+  readonly size: number;
+  get(ref: number): string;
+}
+
+export class RecordBatch {
+  /** The encoded block this batch was decoded from, for unchanged pass-through. */
+  raw: Buffer | undefined;
+  private readonly cache: (Column | undefined)[] = new Array(COLUMNS.length);
+
+  constructor(
+    readonly length: number,
+    readonly strings: StringTable,
+    private readonly load: (index: number) => Column,
+    readonly tmin: number,
+    readonly tmax: number,
+  ) {}
+
+  column(index: number): Column {
+    return (this.cache[index] ??= this.load(index));
+  }
+
+  /** String-table references of a string field. */
+  refs(field: StringFieldName): Uint32Array {
+    return this.column(COLUMN_INDEX[field]) as Uint32Array;
+  }
+
+  nums(field: NumberFieldName): Float64Array {
+    return this.column(COLUMN_INDEX[field]) as Float64Array;
+  }
+
+  value(field: FieldName, i: number): string | number {
+    const spec = COLUMNS[COLUMN_INDEX[field]]!;
+    const v = this.column(spec.index)[i]!;
+    return spec.isString ? this.strings.get(v) : v;
+  }
+
+  record(i: number): SmbRecord {
+    const r = emptyRecord() as unknown as Record<string, string | number>;
+    for (const spec of COLUMNS) {
+      const v = this.column(spec.index)[i]!;
+      r[spec.field] = spec.isString ? this.strings.get(v) : v;
+    }
+    return r as unknown as SmbRecord;
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * Collects records into columns with an interned string table, and encodes them as one
+ * records block. One builder serves every producer: records arriving one at a time
+ * (a receiver) and rows copied out of decoded batches (a filter).
+ */
+import type { SmbRecord } from '../record/fields.js';
+import { RecordBatch, type Column } from './batch.js';
+import { ByteWriter } from './bytes.js';
+import { COLUMNS, END, TIME } from './columns.js';
+import { BlockKind, ColumnEncoding, frameBlock } from './format.js';
+
+/** Records per block when nothing else decides: big enough to amortise the string table. */
+export const DEFAULT_BLOCK_RECORDS = 8192;
+
+export class BatchBuilder {
+  length = 0;
+  private capacity: number;
+  private cols: Column[];
+  private strings: string[] = [''];
+  private index = new Map<string, number>([['', 0]]);
+  private remapFrom: RecordBatch | undefined;
+  private remap = new Int32Array(0);
+
+  constructor(capacity = DEFAULT_BLOCK_RECORDS) {
+    this.capacity = capacity;
+    this.cols = COLUMNS.map((c) => (c.isString ? new Uint32Array(capacity) : new Float64Array(capacity)));
+  }
+
+  private intern(s: string): number {
+    let ref = this.index.get(s);
+    if (ref === undefined) {
+      ref = this.strings.length;
+      this.strings.push(s);
+      this.index.set(s, ref);
+    }
+    return ref;
+  }
+
+  private grow(): void {
+    this.capacity *= 2;
+    this.cols = this.cols.map((c) => {
+      const next = c instanceof Uint32Array ? new Uint32Array(this.capacity) : new Float64Array(this.capacity);
+      next.set(c);
+      return next;
+    });
+  }
+
+  add(r: SmbRecord): void {
+    if (this.length === this.capacity) this.grow();
+    const i = this.length++;
+    const rec = r as unknown as Record<string, string | number>;
+    for (const spec of COLUMNS) {
+      const v = rec[spec.field];
+      this.cols[spec.index]![i] = spec.isString ? this.intern(typeof v === 'string' ? v : '') : cleanNumber(spec.coding, v);
+    }
+  }
+
+  /** Copies row `i` of `batch`, re-interning its strings once per distinct string. */
+  addFrom(batch: RecordBatch, i: number): void {
+    if (this.length === this.capacity) this.grow();
+    if (this.remapFrom !== batch) {
+      this.remapFrom = batch;
+      this.remap = new Int32Array(batch.strings.size).fill(-1);
+    }
+    const j = this.length++;
+    for (const spec of COLUMNS) {
+      const v = batch.column(spec.index)[i]!;
+      if (spec.isString) {
+        let ref = this.remap[v]!;
+        if (ref < 0) ref = this.remap[v] = this.intern(batch.strings.get(v));
+        this.cols[spec.index]![j] = ref;
+      } else {
+        this.cols[spec.index]![j] = v;
+      }
+    }
+  }
+
+  /** The collected records as an in-memory batch (shares nothing with later additions). */
+  toBatch(): RecordBatch {
+    const n = this.length;
+    const cols = this.cols.map((c) => c.slice(0, n));
+    const strings = this.strings.slice();
+    const [tmin, tmax] = this.timeRange();
+    return new RecordBatch(n, { size: strings.length, get: (ref) => strings[ref] ?? '' }, (k) => cols[k]!, tmin, tmax);
+  }
+
+  private timeRange(): [number, number] {
+    const time = this.cols[TIME]!;
+    const end = this.cols[END]!;
+    let tmin = Infinity;
+    let tmax = -Infinity;
+    for (let i = 0; i < this.length; i++) {
+      if (time[i]! < tmin) tmin = time[i]!;
+      if (end[i]! > tmax) tmax = end[i]!;
+    }
+    return this.length ? [tmin, Math.max(tmin, tmax)] : [0, 0];
+  }
+
+  /** Encodes the collected records as one block and empties the builder. */
+  encode(): Buffer {
+    const n = this.length;
+    const [tmin, tmax] = this.timeRange();
+    const w = new ByteWriter(64 + n * 24 + this.strings.length * 16);
+    w.uvarint(this.strings.length - 1);
+    for (let k = 1; k < this.strings.length; k++) w.string(this.strings[k]!);
+    w.uvarint(COLUMNS.length);
+    const data = new ByteWriter(n * 4 + 16);
+    const time = this.cols[TIME]!;
+    for (const spec of COLUMNS) {
+      const col = this.cols[spec.index]!;
+      data.pos = 0;
+      const constant = isConstant(col, n, spec.index === END ? time : undefined);
+      const count = constant ? Math.min(n, 1) : n;
+      let prev = tmin;
+      for (let i = 0; i < count; i++) {
+        const v = col[i]!;
+        switch (spec.coding) {
+          case 'delta':
+            data.svarint(v - prev);
+            prev = v;
+            break;
+          case 'svarint':
+            data.svarint(spec.index === END ? v - time[i]! : v);
+            break;
+          default:
+            data.uvarint(v);
+        }
+      }
+      w.uvarint(spec.wireId);
+      w.byte(constant ? ColumnEncoding.Constant : ColumnEncoding.Each);
+      w.uvarint(data.pos);
+      w.bytes(data.result());
+    }
+    const block = frameBlock(BlockKind.Records, w.result(), n, tmin, tmax);
+    this.reset();
+    return block;
+  }
+
+  reset(): void {
+    this.length = 0;
+    this.strings = [''];
+    this.index = new Map([['', 0]]);
+    this.remapFrom = undefined;
+  }
+}
+
+/** True when every value is the same (for `end`: the same distance from `time`). */
+function isConstant(col: Column, n: number, time: Column | undefined): boolean {
+  if (n === 0) return true;
+  if (time) {
+    const d = col[0]! - time[0]!;
+    for (let i = 1; i < n; i++) if (col[i]! - time[i]! !== d) return false;
+    return true;
+  }
+  const first = col[0];
+  for (let i = 1; i < n; i++) if (col[i] !== first) return false;
+  return true;
+}
+
+function cleanNumber(coding: string, v: unknown): number {
+  const n = typeof v === 'number' && Number.isFinite(v) ? Math.trunc(v) : 0;
+  return coding === 'uvarint' ? Math.max(0, Math.min(n, Number.MAX_SAFE_INTEGER)) : n;
+}
