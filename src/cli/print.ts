@@ -8,7 +8,7 @@ import type { RunContext } from './program.js';
 
 export interface Formatter {
   header(): string;
-  batch(b: RecordBatch, rows: Uint32Array | null, count: number): string;
+  batch(b: RecordBatch, rows: Uint32Array | null, count: number): string | Buffer;
 }
 
 export interface PrintArgs extends ReaderArgs {
@@ -29,8 +29,8 @@ export async function runPrinter(
   const head = fmt.header();
   if (head) out.write(head);
   await readSelected(args, ctx, async (b, rows, n) => {
-    out.write(fmt.batch(b, rows, n));
-    await out.ready();
+    // Formatters reuse their output buffer: wait until each batch has been handed on.
+    await out.writeAndWait(fmt.batch(b, rows, n));
   });
   await out.close();
 }

@@ -3,11 +3,16 @@
  * and map the outcome to an exit status (0 ok, 1 runtime failure, 2 usage error).
  */
 import { readFileSync } from 'node:fs';
-import yargs from 'yargs';
+import { createRequire } from 'node:module';
+import type { Argv } from 'yargs';
 import { OPTIONS, joinDashValues, toYargs } from './options.js';
 import { UsageError, exitCodeFor, formatError } from './errors.js';
 import { createReporter } from './report.js';
 import type { Program } from './program.js';
+
+// yargs 17's single-file CommonJS build starts ~150 ms faster than yargs 18's ESM modules,
+// which matters for small programs run in pipelines.
+const yargs = createRequire(import.meta.url)('yargs/yargs') as (args: readonly string[]) => Argv;
 
 export const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 

@@ -43,8 +43,7 @@ export const filter: Program = {
       ctx,
       async (b, rows, n) => {
         if (rows === null && b.raw) writer.writeBlock(b.raw, n);
-        else if (rows === null) for (let i = 0; i < n; i++) writer.addFrom(b, i);
-        else for (let k = 0; k < n; k++) writer.addFrom(b, rows[k]!);
+        else writer.addRows(b, rows, n);
         await writer.ready();
       },
       (side) => writer.writeBlock(side.raw, 0),

@@ -30,7 +30,7 @@ export function bindCells(batch: RecordBatch, fields: readonly FieldName[], styl
         };
       }
       case 'op': {
-        const memo: string[] = [];
+        const memo: string[] = new Array(256);
         return (i) => {
           const id = col[i]!;
           return (memo[id] ??= style.op(opName(id)));

@@ -1,42 +1,30 @@
 /**
  * RFC 4180 CSV. csv-stringify decides how a value is quoted; since a block's strings
- * repeat, each distinct string is escaped once and rows are joined from those pieces.
+ * repeat, each distinct string is escaped once and rows are assembled from those bytes.
  */
 import { stringify } from 'csv-stringify/sync';
 import type { FieldName } from '../record/fields.js';
 import type { RecordBatch } from '../stream/batch.js';
-import { bindCells, forRows, type CellStyle } from './cells.js';
-import { createIsoFormatter } from './time.js';
+import { createRowEncoder } from './row-encoder.js';
 
-/** Characters that may need quoting; anything without them is written as it is. */
+/** Values that may need quoting; anything without these characters is written as it is. */
 const NEEDS_QUOTING = /[",\r\n]|^\s|\s$/;
 
 export function csvEscape(s: string): string {
   if (!NEEDS_QUOTING.test(s)) return s;
-  return stringify([[s]], { quoted_match: NEEDS_QUOTING, record_delimiter: '' });
+  return stringify([[s]], { quoted_match: NEEDS_QUOTING, record_delimiter: 'unix' }).slice(0, -1);
 }
 
 export function createCsvFormatter(fields: readonly FieldName[], opts: { numeric: boolean; header: boolean }) {
-  const raw = String;
-  const style: CellStyle = {
+  const rows = createRowEncoder(fields, {
     text: csvEscape,
-    time: opts.numeric ? raw : createIsoFormatter(),
-    bytes: raw,
-    latency: raw,
-    number: raw,
-    op: (name) => name,
-  };
+    prefix: fields.map((_, k) => (k === 0 ? '' : ',')),
+    suffix: '\r\n',
+    isoTime: !opts.numeric,
+    quote: '',
+  });
   return {
-    header: (): string => (opts.header ? stringify([fields as string[]], { record_delimiter: '\r\n' }) : ''),
-    batch(b: RecordBatch, rows: Uint32Array | null, count: number): string {
-      const cells = bindCells(b, fields, style);
-      const last = cells.length - 1;
-      let out = '';
-      forRows(rows, count, (i) => {
-        for (let k = 0; k < last; k++) out += cells[k]!(i) + ',';
-        out += cells[last]!(i) + '\r\n';
-      });
-      return out;
-    },
+    header: (): string => (opts.header ? stringify([fields as string[]], { record_delimiter: 'windows' }) : ''),
+    batch: (b: RecordBatch, sel: Uint32Array | null, count: number): Buffer => rows.encode(b, sel, count),
   };
 }

@@ -10,6 +10,8 @@ import { compressBuffer, loadBzip2 } from './bz2.js';
 
 export interface ByteSink {
   write(data: Uint8Array | string): void;
+  /** Writes and resolves once the data has been handed on, so its buffer may be reused. */
+  writeAndWait(data: Uint8Array | string): Promise<void>;
   /** Resolves when the destination has room again (backpressure). */
   ready(): Promise<void>;
   close(): Promise<void>;
@@ -21,6 +23,7 @@ const BZ2_CHUNK = 2 << 20;
 function fromWritable(w: Writable, finish: () => Promise<void>): ByteSink {
   return {
     write: (data) => void w.write(data),
+    writeAndWait: (data) => new Promise((resolve, reject) => w.write(data, (err) => (err ? reject(err) : resolve()))),
     ready: () => (w.writableNeedDrain ? new Promise((resolve) => w.once('drain', resolve)) : Promise.resolve()),
     close: finish,
   };
@@ -70,6 +73,10 @@ export function createBzip2Sink(inner: ByteSink): ByteSink {
       parts.push(Buffer.from(b));
       size += b.length;
       if (size >= BZ2_CHUNK) flush();
+    },
+    async writeAndWait(data) {
+      this.write(data);
+      await pending;
     },
     ready: async () => {
       await pending;

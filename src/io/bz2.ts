@@ -3,7 +3,6 @@
  * a series of independent bzip2 streams (valid for `bzip2 -d` too), and the reader
  * splits the input on stream starts and decompresses one stream at a time.
  */
-import BZip2 from 'bzip2-wasm';
 
 interface BZip2Api {
   init(): Promise<void>;
@@ -15,6 +14,8 @@ let shared: Promise<BZip2Api> | undefined;
 
 export function loadBzip2(): Promise<BZip2Api> {
   shared ??= (async () => {
+    // Loaded on first use: most runs never meet a .bz2 file.
+    const { default: BZip2 } = await import('bzip2-wasm');
     const bz = new (BZip2 as unknown as new () => BZip2Api)();
     await bz.init();
     return bz;

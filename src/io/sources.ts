@@ -61,7 +61,7 @@ async function readStored(specs: readonly SourceSpec[], on: RecordHandlers, opts
     for (const path of files) {
       if (opts.signal.aborted) return;
       const label = path === '-' ? 'stdin' : path;
-      const input = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
+      const input = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 4 << 20 });
       try {
         await consume(label, input, on, opts);
       } catch (err) {

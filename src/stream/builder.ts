@@ -18,8 +18,6 @@ export class BatchBuilder {
   private cols: Column[];
   private strings: string[] = [''];
   private index = new Map<string, number>([['', 0]]);
-  private remapFrom: RecordBatch | undefined;
-  private remap = new Int32Array(0);
 
   constructor(capacity = DEFAULT_BLOCK_RECORDS) {
     this.capacity = capacity;
@@ -55,24 +53,31 @@ export class BatchBuilder {
     }
   }
 
-  /** Copies row `i` of `batch`, re-interning its strings once per distinct string. */
-  addFrom(batch: RecordBatch, i: number): void {
-    if (this.length === this.capacity) this.grow();
-    if (this.remapFrom !== batch) {
-      this.remapFrom = batch;
-      this.remap = new Int32Array(batch.strings.size).fill(-1);
-    }
-    const j = this.length++;
+  /**
+   * Copies the given rows of `batch` (all `count` rows when `rows` is null), column by
+   * column, re-interning each distinct string once.
+   */
+  addRows(batch: RecordBatch, rows: Uint32Array | null, count: number): void {
+    while (this.length + count > this.capacity) this.grow();
+    const remap = new Int32Array(batch.strings.size).fill(-1);
+    const at = this.length;
     for (const spec of COLUMNS) {
-      const v = batch.column(spec.index)[i]!;
+      const src = batch.column(spec.index);
+      const dst = this.cols[spec.index]!;
       if (spec.isString) {
-        let ref = this.remap[v]!;
-        if (ref < 0) ref = this.remap[v] = this.intern(batch.strings.get(v));
-        this.cols[spec.index]![j] = ref;
+        for (let k = 0; k < count; k++) {
+          const v = src[rows ? rows[k]! : k]!;
+          let ref = remap[v]!;
+          if (ref < 0) ref = remap[v] = this.intern(batch.strings.get(v));
+          dst[at + k] = ref;
+        }
+      } else if (rows) {
+        for (let k = 0; k < count; k++) dst[at + k] = src[rows[k]!]!;
       } else {
-        this.cols[spec.index]![j] = v;
+        dst.set(src.subarray(0, count), at);
       }
     }
+    this.length += count;
   }
 
   /** The collected records as an in-memory batch (shares nothing with later additions). */
@@ -140,7 +145,6 @@ export class BatchBuilder {
     this.length = 0;
     this.strings = [''];
     this.index = new Map([['', 0]]);
-    this.remapFrom = undefined;
   }
 }
 

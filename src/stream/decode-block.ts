@@ -76,27 +76,10 @@ export function decodeRecordsPayload(payload: Buffer, count: number, tmin: numbe
       else if (index === COUNT) out.fill(1);
       return out;
     }
-    const cr = new ByteReader(payload, ref.start, ref.end);
     const n = ref.encoding === ColumnEncoding.Constant ? Math.min(count, 1) : count;
-    let prev = tmin;
-    for (let i = 0; i < n; i++) {
-      switch (spec.coding) {
-        case 'delta':
-          prev += cr.svarint();
-          out[i] = prev;
-          break;
-        case 'svarint':
-          out[i] = cr.svarint();
-          break;
-        case 'ref': {
-          const v = cr.uvarint();
-          if (v >= nStrings) throw new FormatError(`string reference ${v} outside the table`);
-          out[i] = v;
-          break;
-        }
-        default:
-          out[i] = cr.uvarint();
-      }
+    decodeValues(payload, ref.start, ref.end, n, out, spec.coding, tmin);
+    if (spec.coding === 'ref') {
+      for (let i = 0; i < n; i++) if (out[i]! >= nStrings) throw new FormatError(`string reference ${out[i]} outside the table`);
     }
     if (n < count) out.fill(out[0]!, 1);
     if (index === END) {
@@ -106,4 +89,54 @@ export function decodeRecordsPayload(payload: Buffer, count: number, tmin: numbe
     return out;
   }
   return batch;
+}
+
+/**
+ * Decodes `n` LEB128 values from buf[pos..end) into `out`: the hot loop of every reader.
+ * Inlined with the one-byte case first and one bounds check per value; kept in two
+ * monomorphic copies (numbers, string references) because V8 slows down when one loop
+ * stores into two kinds of typed array.
+ */
+function decodeValues(buf: Uint8Array, pos: number, end: number, n: number, out: Column, coding: string, tmin: number): void {
+  if (out instanceof Uint32Array) decodeRefs(buf, pos, end, n, out);
+  else decodeNumbers(buf, pos, end, n, out, coding !== 'uvarint', coding === 'delta', tmin);
+}
+
+function decodeNumbers(buf: Uint8Array, pos: number, end: number, n: number, out: Float64Array, zigzag: boolean, delta: boolean, tmin: number): void {
+  let p = pos;
+  let prev = tmin;
+  for (let i = 0; i < n; i++) {
+    let c = buf[p++]!;
+    let v: number;
+    if (c < 0x80) v = c;
+    else {
+      v = c & 0x7f;
+      let mul = 0x80;
+      do {
+        c = buf[p++]!;
+        v += (c & 0x7f) * mul;
+        mul *= 0x80;
+      } while (c >= 0x80 && mul <= 2 ** 56);
+      if (c >= 0x80) throw new FormatError('varint too long');
+    }
+    if (p > end) throw new FormatError('column runs past its end');
+    if (zigzag) v = v % 2 === 0 ? v / 2 : -(v + 1) / 2;
+    if (delta) v = prev += v;
+    out[i] = v;
+  }
+}
+
+function decodeRefs(buf: Uint8Array, pos: number, end: number, n: number, out: Uint32Array): void {
+  let p = pos;
+  for (let i = 0; i < n; i++) {
+    let c = buf[p++]!;
+    let v = c & 0x7f;
+    for (let shift = 7; c >= 0x80; shift += 7) {
+      if (shift > 28) throw new FormatError('string reference too long');
+      c = buf[p++]!;
+      v |= (c & 0x7f) << shift;
+    }
+    if (p > end) throw new FormatError('column runs past its end');
+    out[i] = v >>> 0;
+  }
 }

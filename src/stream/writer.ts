@@ -35,10 +35,16 @@ export class StreamWriter {
     this.added();
   }
 
-  /** Copies row `i` of a decoded batch. */
-  addFrom(batch: RecordBatch, i: number): void {
-    this.builder.addFrom(batch, i);
-    this.added();
+  /** Copies rows of a decoded batch (all `count` when `rows` is null), in blocks of at most blockRecords. */
+  addRows(batch: RecordBatch, rows: Uint32Array | null, count: number): void {
+    for (let done = 0; done < count; ) {
+      const n = Math.min(count - done, this.blockRecords - this.builder.length);
+      const part = rows ? rows.subarray(done, done + n) : done === 0 && n === count ? null : identityRange(done, n);
+      this.builder.addRows(batch, part, n);
+      this.records += n - 1;
+      done += n;
+      this.added();
+    }
   }
 
   private added(): void {
@@ -85,4 +91,10 @@ export class StreamWriter {
     this.flush();
     await this.sink.close();
   }
+}
+
+function identityRange(from: number, n: number): Uint32Array {
+  const a = new Uint32Array(n);
+  for (let k = 0; k < n; k++) a[k] = from + k;
+  return a;
 }

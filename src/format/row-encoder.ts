@@ -1,0 +1,152 @@
+/**
+ * The fast path behind smbta-csv and smbta-json: rows written straight into bytes.
+ * Each distinct string of a block is escaped and encoded once into a dictionary; a row
+ * is then byte copies, integers written digit by digit and times from a per-second
+ * cache, with no strings built per row.
+ */
+import { fieldDef, opName, type FieldName } from '../record/fields.js';
+import type { RecordBatch } from '../stream/batch.js';
+import { COLUMN_INDEX } from '../stream/columns.js';
+import { createIsoFormatter } from './time.js';
+
+export interface RowStyle {
+  /** Escapes a text value (quoting included). */
+  text(s: string): string;
+  /** Bytes before each field (e.g. `{"user":`); the separator between fields is included here. */
+  prefix: readonly string[];
+  /** Bytes after the last field: the line end. */
+  suffix: string;
+  /** Times as ISO 8601 text (wrapped in `quote`), or as integers. */
+  isoTime: boolean;
+  quote: string;
+}
+
+const enum Kind {
+  Text,
+  Op,
+  Time,
+  Number,
+}
+
+export function createRowEncoder(fields: readonly FieldName[], style: RowStyle) {
+  const kinds = fields.map((f) => {
+    const k = fieldDef(f)!.kind;
+    return k === 'string' ? Kind.Text : k === 'op' ? Kind.Op : k === 'time' ? Kind.Time : Kind.Number;
+  });
+  const prefixes = style.prefix.map((p) => Buffer.from(p));
+  const suffix = Buffer.from(style.suffix);
+  const quote = style.quote.length ? style.quote.charCodeAt(0) : -1;
+  const ops = Array.from({ length: 256 }, (_, id) => Buffer.from(style.text(opName(id))));
+  const iso = createIsoFormatter();
+  let lastSec = NaN;
+  let secText: Buffer = Buffer.alloc(0);
+  let out: Buffer = Buffer.allocUnsafe(1 << 21);
+
+  /** Doubles `out` until `need` more bytes fit after `used`. */
+  const grow = (used: number, need: number): Buffer => {
+    const next = Buffer.allocUnsafe(Math.max(out.length * 2, used + need));
+    out.copy(next, 0, 0, used);
+    return (out = next);
+  };
+
+  /** The text of a second (without milliseconds) as bytes, cached while records stay in it. */
+  const secondText = (sec: number): Buffer => {
+    if (sec !== lastSec) {
+      lastSec = sec;
+      secText = Buffer.from(iso(sec * 1000).slice(0, -5));
+    }
+    return secText;
+  };
+
+  return {
+    /**
+     * Encodes the given rows of a batch (all `count` rows when `rows` is null). The result
+     * is a view of a reused buffer, valid until the next call: write it out first.
+     */
+    encode(b: RecordBatch, rows: Uint32Array | null, count: number): Buffer {
+      // One array type for every column keeps the inner loop's loads monomorphic.
+      const cols = fields.map((f) => {
+        const c = b.column(COLUMN_INDEX[f]);
+        return c instanceof Float64Array ? c : Float64Array.from(c);
+      });
+      // Per block: escaped, encoded text of each string reference, filled on first use.
+      const offset = new Int32Array(b.strings.size).fill(-1);
+      const length = new Int32Array(b.strings.size);
+      // Long strings are copied with TypedArray#set from a view made once per string.
+      const views: (Uint8Array | undefined)[] = new Array(b.strings.size);
+      let dict = Buffer.allocUnsafe(1 << 16);
+      let used = 0;
+      const F = fields.length;
+      // Locals, not closure variables, so the hot loop keeps them in registers.
+      let o: Buffer = out;
+      let q = 0;
+      for (let k = 0; k < count; k++) {
+        const i = rows ? rows[k]! : k;
+        if (q + 4096 > o.length) o = grow(q, 4096);
+        for (let f = 0; f < F; f++) {
+          const pre = prefixes[f]!;
+          for (let c = 0; c < pre.length; c++) o[q++] = pre[c]!;
+          const v = cols[f]![i]!;
+          const kind = kinds[f];
+          if (kind === Kind.Text) {
+            const r = v | 0;
+            let off = offset[r]!;
+            if (off < 0) {
+              const text = style.text(b.strings.get(r));
+              if (used + text.length * 3 > dict.length) {
+                const next = Buffer.allocUnsafe(Math.max(dict.length * 2, used + text.length * 3));
+                dict.copy(next, 0, 0, used);
+                dict = next;
+              }
+              off = offset[r] = used;
+              used += length[r] = dict.write(text, used, 'utf8');
+            }
+            const len = length[r]!;
+            if (q + len + 4096 > o.length) o = grow(q, len + 4096);
+            if (len < 16) {
+              for (let c = off, e = off + len; c < e; c++) o[q++] = dict[c]!;
+            } else {
+              o.set((views[r] ??= dict.subarray(off, off + len)), q);
+              q += len;
+            }
+          } else if (kind === Kind.Op) {
+            const name = ops[v | 0] ?? Buffer.from(style.text(opName(v)));
+            for (let c = 0; c < name.length; c++) o[q++] = name[c]!;
+          } else if (kind === Kind.Time && style.isoTime && Math.abs(v) <= 8.64e15) {
+            const sec = Math.floor(v / 1000);
+            const st = secondText(sec);
+            const m = (v - sec * 1000) | 0; // an int: % on doubles is a slow library call
+            if (quote >= 0) o[q++] = quote;
+            o.set(st, q);
+            q += st.length;
+            o[q++] = 46;
+            o[q++] = 48 + ((m / 100) | 0);
+            o[q++] = 48 + (((m / 10) | 0) % 10);
+            o[q++] = 48 + (m % 10);
+            o[q++] = 90;
+            if (quote >= 0) o[q++] = quote;
+          } else if (v >= 0 && v <= 0x7fffffff && v === Math.floor(v)) {
+            let x = v | 0;
+            let digits = 1;
+            while (x >= 10) {
+              x = (x / 10) | 0;
+              digits++;
+            }
+            x = v | 0;
+            for (let c = q + digits - 1; c >= q; c--) {
+              o[c] = 48 + (x % 10);
+              x = (x / 10) | 0;
+            }
+            q += digits;
+          } else {
+            const t = String(v);
+            for (let c = 0; c < t.length; c++) o[q++] = t.charCodeAt(c);
+          }
+        }
+        for (let c = 0; c < suffix.length; c++) o[q++] = suffix[c]!;
+      }
+      const p = q;
+      return out.subarray(0, p);
+    },
+  };
+}
