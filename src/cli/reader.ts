@@ -28,15 +28,15 @@ export interface ReaderArgs {
 export type RowsHandler = (batch: RecordBatch, rows: Uint32Array | null, count: number) => void | Promise<void>;
 
 /**
- * Words after `-r` that name no file but read as a filter expression belong to the filter:
- * `smbta-cat -r day.smbta user=bob` does what it says.
+ * Words after `-r` that name no file but read as a filter expression belong to the filter,
+ * and so does every word after them: `smbta-cat -r day.smbta user=bob and read` does what it says.
  */
 export function splitReadArgs(args: ReaderArgs): { files: string[]; filter: string } {
   const files: string[] = [];
   const extra: string[] = [];
   for (const f of args.read ?? []) {
     const filterLike = /[=<>~!()\s]/.test(f) || f.toLowerCase() in SHORTHANDS;
-    if (f !== '-' && filterLike && !existsSync(f)) extra.push(f);
+    if (extra.length || (f !== '-' && filterLike && !existsSync(f))) extra.push(f);
     else files.push(f);
   }
   return { files, filter: [...extra, ...(args.filter ?? [])].join(' ') };

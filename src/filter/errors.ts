@@ -45,7 +45,8 @@ export function editDistance(a: string, b: string): number {
 /** The closest candidate within a small edit distance, as a hint, or undefined. */
 export function suggest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
-  let bestD = Math.min(3, Math.ceil(word.length / 2) + 1);
+  // Short words tolerate one slip, longer ones two: 'usr' → 'user', but 'bob' suggests nothing.
+  let bestD = word.length <= 4 ? 2 : 3;
   for (const c of candidates) {
     const d = editDistance(word.toLowerCase(), c);
     if (d < bestD) {

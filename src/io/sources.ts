@@ -3,7 +3,7 @@
  * batches. Files are read one after another; live sources run side by side and
  * reconnect with backoff. Damage in one source is reported and never stops the others.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, fstatSync } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { basename, join } from 'node:path';
@@ -61,7 +61,7 @@ async function readStored(specs: readonly SourceSpec[], on: RecordHandlers, opts
     for (const path of files) {
       if (opts.signal.aborted) return;
       const label = path === '-' ? 'stdin' : path;
-      const input = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 4 << 20 });
+      const input = path === '-' ? openStdin() : createReadStream(path, { highWaterMark: 4 << 20 });
       try {
         await consume(label, input, on, opts);
       } catch (err) {
@@ -69,6 +69,15 @@ async function readStored(specs: readonly SourceSpec[], on: RecordHandlers, opts
       }
     }
   }
+}
+
+/**
+ * Stdin redirected from a file is read in large chunks straight from fd 0 (process.stdin
+ * reads 64 KiB at a time). Pipes may be non-blocking, so they stay with process.stdin.
+ */
+function openStdin(): AsyncIterable<Buffer> {
+  if (!fstatSync(0).isFile()) return process.stdin;
+  return createReadStream('', { fd: 0, highWaterMark: 4 << 20, autoClose: false });
 }
 
 export function describeIoError(err: unknown): string {
