@@ -2,7 +2,7 @@
 import type { FieldName } from '../record/fields.js';
 import type { RecordBatch } from '../stream/batch.js';
 import { parseFieldList } from '../format/field-list.js';
-import { readSelected, type ReaderArgs } from './reader.js';
+import { prepareInput, readSelected, type ReaderArgs } from './reader.js';
 import { createTextOutput } from './output.js';
 import type { RunContext } from './program.js';
 
@@ -24,11 +24,12 @@ export async function runPrinter(
   make: (fields: FieldName[], opts: { numeric: boolean; header: boolean }) => Formatter,
 ): Promise<void> {
   const fields = parseFieldList(args.fields, defaults);
+  const input = prepareInput(args);
   const fmt = make(fields, { numeric: args.numeric ?? false, header: args.header ?? true });
   const out = createTextOutput();
   const head = fmt.header();
   if (head) out.write(head);
-  await readSelected(args, ctx, async (b, rows, n) => {
+  await readSelected(input, ctx, async (b, rows, n) => {
     // Formatters reuse their output buffer: wait until each batch has been handed on.
     await out.writeAndWait(fmt.batch(b, rows, n));
   });

@@ -89,11 +89,24 @@ export function buildSelection(expression: string, time: string | undefined, cou
   return { filter, start, end, limit: count ?? Infinity };
 }
 
-/** Reads every source and hands each batch's selected rows to `onRows`. */
-export async function readSelected(args: ReaderArgs, ctx: RunContext, onRows: RowsHandler, onSide?: (block: SideBlock, source: string) => void): Promise<void> {
+export interface PreparedInput {
+  specs: SourceSpec[];
+  sel: Selection;
+}
+
+/**
+ * Checks and compiles everything a reader was told (sources, filter, -t, -N) before any
+ * output is opened, so a usage error never leaves half a stream behind.
+ */
+export function prepareInput(args: ReaderArgs): PreparedInput {
   const { files, filter: expression } = splitReadArgs(args);
   const sel = buildSelection(expression, args.time, args.count);
-  const specs = sourceSpecs(args, files);
+  return { specs: sourceSpecs(args, files), sel };
+}
+
+/** Reads every source and hands each batch's selected rows to `onRows`. */
+export async function readSelected(input: PreparedInput, ctx: RunContext, onRows: RowsHandler, onSide?: (block: SideBlock, source: string) => void): Promise<void> {
+  const { specs, sel } = input;
   let remaining = sel.limit;
   if (remaining === 0) return;
   const timed = sel.start > -Infinity || sel.end < Infinity;

@@ -1,7 +1,7 @@
 import { READER_OPTIONS } from '../cli/options.js';
 import { openBinaryOutput } from '../cli/output.js';
 import type { Program } from '../cli/program.js';
-import { readSelected, splitReadArgs, type ReaderArgs } from '../cli/reader.js';
+import { prepareInput, readSelected, splitReadArgs, type ReaderArgs } from '../cli/reader.js';
 import { printExpr } from '../filter/ast.js';
 import { compileFilter } from '../filter/compile.js';
 import { parseFilter } from '../filter/parser.js';
@@ -37,9 +37,10 @@ export const filter: Program = {
       if (args.explain) process.stdout.write(printExpr(expr) + '\n');
       return;
     }
+    const input = prepareInput(args);
     const writer = openBinaryOutput('smbta-filter', args.write, { flushMs: args.remote?.length ? 100 : 0 });
     await readSelected(
-      args,
+      input,
       ctx,
       async (b, rows, n) => {
         if (rows === null && b.raw) writer.writeBlock(b.raw, n);
