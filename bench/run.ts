@@ -1,0 +1,77 @@
+/**
+ * `npm run bench`: the speed and size targets of the issues, measured in one run on
+ * whole processes, with the ratio to peer tools (Miller) when they are installed.
+ */
+import { statSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BatchBuilder } from '../src/stream/builder.js';
+import { createTraffic } from '../src/synth/traffic.js';
+import { formatRate, measure, onPath, smbta } from './harness.js';
+
+const RECORDS = Number(process.env.SMBTA_BENCH_RECORDS ?? 1_000_000);
+const dir = mkdtempSync(join(tmpdir(), 'smbta-bench-'));
+const stream = join(dir, 'traffic.smbta');
+
+function makeTraffic(): void {
+  const t = createTraffic({ seed: 42, users: 200, shares: 5, files: 5000 });
+  const b = new BatchBuilder();
+  const blocks: Buffer[] = [];
+  for (let i = 0; i < RECORDS; i++) {
+    b.add(t.next());
+    if (b.length === 8192) blocks.push(b.encode());
+  }
+  if (b.length) blocks.push(b.encode());
+  writeFileSync(stream, Buffer.concat(blocks));
+}
+
+interface Row {
+  stage: string;
+  rate: number;
+  target?: number;
+  peakRssMiB: number;
+  note?: string;
+}
+
+async function main(): Promise<void> {
+  makeTraffic();
+  const size = statSync(stream).size;
+  const rows: Row[] = [];
+  const run = async (stage: string, pipeline: string, target?: number, note?: string): Promise<number> => {
+    const m = await measure(pipeline);
+    rows.push({ stage, rate: RECORDS / m.seconds, target, peakRssMiB: m.peakRssMiB, note });
+    return m.seconds;
+  };
+
+  console.log(`smbta benchmarks: ${RECORDS.toLocaleString('en')} records of realistic traffic (200 users, 5 shares, 5,000 files)`);
+  console.log(`encoded size: ${(size / RECORDS).toFixed(1)} bytes/record (target <= 40)\n`);
+
+  await run("smbta-filter 'user=user7'", `${smbta('smbta-filter', "'user=user7'")} < ${stream} > /dev/null`, 2_000_000);
+  await run('smbta-csv', `${smbta('smbta-csv', '')} < ${stream} > /dev/null`, 1_000_000);
+  await run('smbta-json', `${smbta('smbta-json', '')} < ${stream} > /dev/null`);
+  await run('smbta-cat', `${smbta('smbta-cat', '')} < ${stream} > /dev/null`);
+  const ours = await run("filter 'user=user7' | csv", `${smbta('smbta-filter', "'user=user7'")} < ${stream} | ${smbta('smbta-csv', '')} > /dev/null`);
+
+  if (onPath('mlr')) {
+    const csv = join(dir, 'traffic.csv');
+    await measure(`${smbta('smbta-csv', '')} < ${stream} > ${csv}`, 1);
+    const mlr = await run("mlr filter '$user == \"user7\"' (CSV in, CSV out)", `mlr --csv filter '$user == "user7"' ${csv} > /dev/null`);
+    rows[rows.length - 1]!.note = `smbta is ${(mlr / ours).toFixed(1)}x faster`;
+  } else {
+    console.log('(Miller not installed: no peer comparison; apt-get install miller to add it)\n');
+  }
+
+  const w = Math.max(...rows.map((r) => r.stage.length));
+  console.log(`${'stage'.padEnd(w)}  ${'records/s'.padStart(9)}  ${'target'.padStart(7)}  ${'peak RSS'.padStart(9)}  result`);
+  for (const r of rows) {
+    const verdict = r.target === undefined ? '' : r.rate >= r.target ? 'meets target' : `BELOW target (${((r.rate / r.target) * 100).toFixed(0)}%)`;
+    const rss = r.peakRssMiB ? `${r.peakRssMiB.toFixed(0)} MiB` : '-';
+    console.log(`${r.stage.padEnd(w)}  ${formatRate(r.rate).padStart(9)}  ${(r.target ? formatRate(r.target) : '').padStart(7)}  ${rss.padStart(9)}  ${[verdict, r.note].filter(Boolean).join('; ')}`);
+  }
+}
+
+try {
+  await main();
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
