@@ -16,7 +16,9 @@ export interface OptionSpec {
   readonly value?: string;
   readonly default?: unknown;
   readonly complete: Completion;
-  readonly group: 'Input' | 'Selection' | 'Output' | 'Filter';
+  readonly group: 'Input' | 'Selection' | 'Output' | 'Filter' | 'Listen' | 'Decode' | 'Privacy' | 'Limits' | 'Report' | 'Load';
+  /** The value may be left out (`-u` alone takes the default path). */
+  readonly optionalValue?: boolean;
 }
 
 export const OPTIONS = {
@@ -31,6 +33,24 @@ export const OPTIONS = {
   write: { name: 'write', alias: 'w', type: 'string', value: 'FILE', complete: 'file', group: 'Output', describe: 'write the stream to FILE (- is stdout; .bz2 compresses); written under a temporary name, renamed when whole' },
   check: { name: 'check', type: 'boolean', complete: 'none', group: 'Filter', describe: 'only check the expression: exit 0 if valid, 2 if not; read nothing' },
   explain: { name: 'explain', type: 'boolean', complete: 'none', group: 'Filter', describe: 'print the expression fully parenthesised, as parsed, and exit' },
+  port: { name: 'port', alias: 'i', type: 'number', value: 'PORT', complete: 'none', group: 'Listen', describe: 'listen for Samba senders on this TCP port (default 3490)' },
+  bind: { name: 'bind', alias: 'B', type: 'string', value: 'ADDR', default: '127.0.0.1', complete: 'none', group: 'Listen', describe: 'address to listen on (loopback unless told otherwise; 0.0.0.0 or :: for all)' },
+  unix: { name: 'unix', alias: 'u', type: 'string', value: 'PATH', optionalValue: true, complete: 'file', group: 'Listen', describe: 'listen on a Unix socket (default path /var/tmp/stadsocket); with -u alone TCP is off unless -i is given too' },
+  serve: { name: 'serve', alias: 'P', type: 'number', value: 'PORT', complete: 'none', group: 'Output', describe: 'serve the stream to readers (smbta-cat -S HOST:PORT) on this TCP port, at the -B address' },
+  key: { name: 'key', alias: 'k', type: 'string', value: 'KEYFILE', complete: 'file', group: 'Decode', describe: 'AES key file (16 characters) of the legacy encrypted protocol' },
+  tz: { name: 'tz', type: 'string', value: 'ZONE', complete: 'none', group: 'Decode', describe: "the senders' time zone (IANA name, e.g. Europe/Berlin); default: this machine's" },
+  'server-name': { name: 'server-name', type: 'array', value: 'ADDR=NAME', complete: 'none', group: 'Decode', describe: 'name the file server at ADDR (default: its address; the host name for Unix sockets)' },
+  anonymize: { name: 'anonymize', type: 'string', value: 'FIELDS', complete: ['user', 'sid', 'client', 'user,sid', 'user,sid,client'], group: 'Privacy', describe: 'replace these fields (user,sid,client) with pseudonyms' },
+  'anon-key': { name: 'anon-key', type: 'string', value: 'FILE', complete: 'file', group: 'Privacy', describe: 'secret for keyed pseudonyms (HMAC-SHA256), stable across restarts' },
+  'anonymize-total': { name: 'anonymize-total', type: 'string', value: 'PREFIX', complete: 'none', group: 'Privacy', describe: 'replace the --anonymize fields with this one constant instead' },
+  stats: { name: 'stats', type: 'number', value: 'SECONDS', default: 0, complete: 'none', group: 'Report', describe: 'print statistics on stderr this often (0: only on SIGUSR1 and at exit)' },
+  'status-every': { name: 'status-every', type: 'number', value: 'SECONDS', default: 10, complete: 'none', group: 'Report', describe: 'write a status block (health counters, keep-alive) into the stream this often' },
+  'max-body': { name: 'max-body', type: 'string', value: 'SIZE', default: '64K', complete: 'none', group: 'Limits', describe: 'largest message body accepted; a sender exceeding it is disconnected' },
+  'max-connections': { name: 'max-connections', type: 'number', value: 'N', default: 1024, complete: 'none', group: 'Limits', describe: 'most senders connected at once; more are refused' },
+  'idle-timeout': { name: 'idle-timeout', type: 'number', value: 'SECONDS', default: 0, complete: 'none', group: 'Limits', describe: "disconnect a sender silent this long (0: never; Samba's module does not reconnect)" },
+  'stall-timeout': { name: 'stall-timeout', type: 'number', value: 'SECONDS', default: 30, complete: 'none', group: 'Limits', describe: 'disconnect a sender that stops this long in the middle of a message' },
+  'max-buffer': { name: 'max-buffer', type: 'string', value: 'SIZE', default: '1M', complete: 'none', group: 'Limits', describe: 'most bytes of one unfinished message held per connection' },
+  'max-backlog': { name: 'max-backlog', type: 'string', value: 'SIZE', default: '256M', complete: 'none', group: 'Limits', describe: 'output waiting for a slow reader before records are dropped (and counted), so senders never stall' },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;
@@ -43,7 +63,7 @@ export function toYargs(spec: OptionSpec): Options {
   if (spec.alias) o.alias = spec.alias;
   if (spec.default !== undefined) o.default = spec.default;
   if (spec.type === 'array') o.string = true;
-  if (spec.type === 'string' || spec.type === 'number') o.requiresArg = true;
+  if ((spec.type === 'string' || spec.type === 'number') && !spec.optionalValue) o.requiresArg = true;
   return o;
 }
 
@@ -54,7 +74,7 @@ export function toYargs(spec: OptionSpec): Options {
 export function joinDashValues(args: readonly string[], specs: readonly OptionSpec[]): string[] {
   const takesValue = new Set<string>();
   for (const s of specs) {
-    if (s.type !== 'string' && s.type !== 'number') continue;
+    if ((s.type !== 'string' && s.type !== 'number') || s.optionalValue) continue;
     takesValue.add(`--${s.name}`);
     if (s.alias) takesValue.add(`-${s.alias}`);
   }

@@ -1,17 +1,25 @@
 /** Output policy shared by producers and printers. */
 import { openOutput, createStdoutSink, type ByteSink } from '../io/byte-sink.js';
+import { teeSinks } from '../io/block-server.js';
 import { StreamWriter, type WriterOptions } from '../stream/writer.js';
 import { BlockKind } from '../stream/format.js';
 import { UsageError } from './errors.js';
 import { VERSION } from './run.js';
 import { hostname } from 'node:os';
 
-/** Opens `-w PATH` (default stdout) for the binary stream; never a terminal. */
-export function openBinaryOutput(program: string, path = '-', opts: WriterOptions = {}): StreamWriter {
-  if (path === '-' && process.stdout.isTTY) {
-    throw new UsageError('refusing to write the binary stream to a terminal; pipe it into smbta-cat, smbta-csv or smbta-json, or use -w FILE');
+/**
+ * Opens the binary stream's destinations: `-w PATH` (stdout when no path and no other
+ * sink is given; never a terminal) plus any `extra` sinks such as a block server.
+ */
+export function openBinaryOutput(program: string, path: string | undefined, opts: WriterOptions = {}, extra: ByteSink[] = []): StreamWriter {
+  const sinks = [...extra];
+  if (path !== undefined || extra.length === 0) {
+    if ((path ?? '-') === '-' && process.stdout.isTTY) {
+      throw new UsageError('refusing to write the binary stream to a terminal; pipe it into smbta-cat, smbta-csv or smbta-json, or use -w FILE');
+    }
+    sinks.push(openOutput(path ?? '-'));
   }
-  const writer = new StreamWriter(openOutput(path), opts);
+  const writer = new StreamWriter(sinks.length === 1 ? sinks[0]! : teeSinks(sinks), opts);
   // Provenance, as SiLK does: who wrote this stream, and how.
   writer.writeSide(BlockKind.Info, { program, version: VERSION, argv: process.argv.slice(2), host: hostname(), created: Date.now() });
   return writer;

@@ -4,5 +4,6 @@ import { cat } from './cat.js';
 import { csv } from './csv.js';
 import { filter } from './filter.js';
 import { json } from './json.js';
+import { recv } from './recv.js';
 
-export const PROGRAMS: readonly Program[] = [cat, csv, json, filter];
+export const PROGRAMS: readonly Program[] = [recv, cat, csv, json, filter];

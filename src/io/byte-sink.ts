@@ -14,6 +14,8 @@ export interface ByteSink {
   writeAndWait(data: Uint8Array | string): Promise<void>;
   /** Resolves when the destination has room again (backpressure). */
   ready(): Promise<void>;
+  /** Bytes accepted but not yet handed on: what a producer that must not block watches. */
+  backlog(): number;
   close(): Promise<void>;
 }
 
@@ -25,6 +27,7 @@ function fromWritable(w: Writable, finish: () => Promise<void>): ByteSink {
     write: (data) => void w.write(data),
     writeAndWait: (data) => new Promise((resolve, reject) => w.write(data, (err) => (err ? reject(err) : resolve()))),
     ready: () => (w.writableNeedDrain ? new Promise((resolve) => w.once('drain', resolve)) : Promise.resolve()),
+    backlog: () => w.writableLength,
     close: finish,
   };
 }
@@ -82,6 +85,7 @@ export function createBzip2Sink(inner: ByteSink): ByteSink {
       await pending;
       await inner.ready();
     },
+    backlog: () => size + inner.backlog(),
     async close() {
       flush();
       await pending;

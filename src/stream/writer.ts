@@ -83,6 +83,11 @@ export class StreamWriter {
     this.sink.write(block);
   }
 
+  /** Bytes written but not yet taken by the destination. */
+  backlog(): number {
+    return this.sink.backlog();
+  }
+
   ready(): Promise<void> {
     return this.sink.ready();
   }

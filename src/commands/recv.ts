@@ -1,0 +1,148 @@
+import { readFileSync } from 'node:fs';
+import { UsageError } from '../cli/errors.js';
+import { openBinaryOutput } from '../cli/output.js';
+import type { Program } from '../cli/program.js';
+import { parseSize } from '../format/units.js';
+import { createBlockServer } from '../io/block-server.js';
+import { ANONYMIZABLE, createAnonymizer, type AnonField } from '../recv/anonymize.js';
+import { formatStats, Receiver } from '../recv/receiver.js';
+import { createLocalTimeConverter } from '../wire/local-time.js';
+import { parseKey } from '../wire/protocol.js';
+
+export const DEFAULT_UNIX_SOCKET = '/var/tmp/stadsocket';
+export const DEFAULT_PORT = 3490;
+
+interface RecvArgs {
+  port?: number;
+  bind: string;
+  unix?: string;
+  serve?: number;
+  write?: string;
+  key?: string;
+  tz?: string;
+  'server-name'?: string[];
+  anonymize?: string;
+  'anon-key'?: string;
+  'anonymize-total'?: string;
+  stats: number;
+  'status-every': number;
+  'max-body': string;
+  'max-connections': number;
+  'idle-timeout': number;
+  'stall-timeout': number;
+  'max-buffer': string;
+  'max-backlog': string;
+}
+
+export const recv: Program = {
+  name: 'smbta-recv',
+  summary: "receive what Samba's traffic-analyzer module sends, and write it as a stream",
+  description:
+    "Listens for Samba's smb_traffic_analyzer VFS module (protocol V1, V2 and AES-encrypted V2) on TCP and/or a Unix socket, " +
+    'from any number of file servers at once, and writes every operation as a record to stdout, a file (-w), and/or readers (-P). ' +
+    'It never stalls a sender; a sender that sends garbage, breaks a limit or stalls mid-message is disconnected with a log line ' +
+    'while every other sender carries on. SIGUSR1 prints statistics; SIGTERM and SIGINT write out everything received, then exit 0.',
+  options: ['port', 'bind', 'unix', 'write', 'serve', 'key', 'tz', 'server-name', 'anonymize', 'anon-key', 'anonymize-total', 'stats', 'status-every', 'max-body', 'max-connections', 'idle-timeout', 'stall-timeout', 'max-buffer', 'max-backlog'],
+  examples: [
+    ['smbta-recv | smbta-cat', 'receive on 127.0.0.1:3490 and print every operation'],
+    ['smbta-recv -B 0.0.0.0 -P 3491 --stats 60', 'accept file servers on every interface; serve readers on port 3491'],
+    ['smbta-recv -u -k /etc/smbta/key -w /var/log/smbta/now.smbta', 'the Unix socket at /var/tmp/stadsocket, encrypted senders, to a file'],
+    ['smbta-recv --anonymize user,sid --anon-key /etc/smbta/anon.key | smbta-rotate ...', 'pseudonymous users, stable across restarts'],
+  ],
+  exitStatus: '0 after SIGTERM/SIGINT once everything received is written; 1 when a listener cannot start; 2 for a bad option.',
+  async run(raw, ctx) {
+    const a = raw as unknown as RecvArgs;
+    const size = (name: keyof RecvArgs): number => {
+      const v = parseSize(String(a[name]));
+      if (v === undefined || v <= 0) throw new UsageError(`--${name} ${a[name]}: expected a size such as 64K or 1M`);
+      return v;
+    };
+    const readKey = (path: string, what: string): Buffer => {
+      let text: string;
+      try {
+        text = readFileSync(path, 'utf8');
+      } catch (err) {
+        throw new UsageError(`${what} ${path}: ${(err as Error).message}`);
+      }
+      return Buffer.from(text.trim());
+    };
+    const key = a.key === undefined ? undefined : parseKey(readKey(a.key, '-k').toString());
+    if (typeof key === 'string') throw new UsageError(`-k ${a.key}: ${key}`);
+    let toUtc;
+    try {
+      toUtc = createLocalTimeConverter(a.tz);
+    } catch {
+      throw new UsageError(`--tz ${a.tz}: unknown time zone (use an IANA name such as Europe/Berlin or UTC)`);
+    }
+    const serverNames = new Map<string, string>();
+    for (const m of a['server-name'] ?? []) {
+      const eq = m.indexOf('=');
+      if (eq <= 0 || eq === m.length - 1) throw new UsageError(`--server-name ${m}: expected ADDR=NAME`);
+      serverNames.set(m.slice(0, eq), m.slice(eq + 1));
+    }
+    const fields = (a.anonymize ?? '').split(',').filter(Boolean) as AnonField[];
+    for (const f of fields) if (!ANONYMIZABLE.includes(f)) throw new UsageError(`--anonymize ${a.anonymize}: '${f}' is not one of ${ANONYMIZABLE.join(', ')}`);
+    if (fields.length && a['anonymize-total'] === undefined && a['anon-key'] === undefined) {
+      throw new UsageError('--anonymize needs --anon-key FILE (stable pseudonyms) or --anonymize-total PREFIX');
+    }
+    const anonymize = createAnonymizer(fields, { key: a['anon-key'] ? readKey(a['anon-key'], '--anon-key') : undefined, total: a['anonymize-total'] });
+    const unixPath = a.unix === undefined ? undefined : a.unix || DEFAULT_UNIX_SOCKET;
+    // TCP is on by default, and off with -u alone (-u -i PORT listens on both).
+    const tcpWanted = unixPath === undefined || a.port !== undefined;
+
+    // Output: -w, and/or -P readers; stdout when neither is given.
+    const server = a.serve === undefined ? undefined : createBlockServer({ maxClientBuffer: 8 << 20, onClient: (m) => ctx.report.warn(m) });
+    const writer = openBinaryOutput('smbta-recv', a.write, { flushMs: 100 }, server ? [server] : []);
+    if (server) {
+      await server.listen(a.serve!, a.bind).catch((err: Error) => {
+        throw new Error(`cannot serve readers on ${a.bind}:${a.serve}: ${err.message}`);
+      });
+    }
+
+    const receiver = new Receiver({
+      tcp: tcpWanted ? { host: a.bind, port: a.port ?? DEFAULT_PORT } : undefined,
+      unix: unixPath,
+      key,
+      toUtc,
+      serverNames,
+      anonymize,
+      writer,
+      report: ctx.report,
+      limits: {
+        maxBody: size('max-body'),
+        maxConnections: a['max-connections'],
+        idleMs: a['idle-timeout'] * 1000,
+        stallMs: a['stall-timeout'] * 1000,
+        maxBuffer: size('max-buffer'),
+        maxBacklog: size('max-backlog'),
+      },
+    });
+    try {
+      await receiver.start();
+    } catch (err) {
+      throw new Error(`cannot listen: ${(err as Error).message}`);
+    }
+    ctx.report.warn(`listening on ${receiver.listening.join(' and ')}${server ? `; serving readers on ${a.bind}:${a.serve}` : ''}`);
+
+    let lastRecords = 0;
+    let lastTime = Date.now();
+    const printStats = (): void => {
+      const now = Date.now();
+      const rate = ((receiver.stats.records - lastRecords) * 1000) / Math.max(1, now - lastTime);
+      lastRecords = receiver.stats.records;
+      lastTime = now;
+      ctx.report.warn(formatStats(receiver.stats, rate));
+    };
+    const timers = [setInterval(() => receiver.writeStatus(), a['status-every'] * 1000)];
+    if (a.stats > 0) timers.push(setInterval(printStats, a.stats * 1000));
+    process.on('SIGUSR1', printStats);
+
+    await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+    timers.forEach(clearInterval);
+    process.off('SIGUSR1', printStats);
+    await receiver.close();
+    receiver.writeStatus();
+    printStats();
+    await writer.close();
+  },
+};

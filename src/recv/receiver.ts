@@ -1,0 +1,207 @@
+/**
+ * smbta-recv's engine: listens for Samba's traffic-analyzer module on TCP and/or a Unix
+ * socket, decodes every connection on its own (one bad sender never hurts the others),
+ * and writes records to one stream. It never blocks a sender: when the output cannot
+ * keep up beyond a bound, records are dropped and counted instead.
+ */
+import { unlinkSync, existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { Reporter } from '../cli/report.js';
+import type { SmbRecord } from '../record/fields.js';
+import { BlockKind } from '../stream/format.js';
+import type { StreamWriter } from '../stream/writer.js';
+import { WireConnection } from '../wire/connection.js';
+import type { LocalTimeConverter } from '../wire/local-time.js';
+
+export interface ReceiverLimits {
+  maxBody: number;
+  maxConnections: number;
+  /** Close a connection silent for this long (0: never; the module never reconnects). */
+  idleMs: number;
+  /** Close a connection that stops in the middle of a message for this long. */
+  stallMs: number;
+  /** Most bytes of one unfinished message held per connection. */
+  maxBuffer: number;
+  /** Most output bytes waiting for a slow reader before records are dropped. */
+  maxBacklog: number;
+}
+
+export interface ReceiverOptions {
+  tcp?: { host: string; port: number };
+  unix?: string;
+  key?: Buffer;
+  toUtc: LocalTimeConverter;
+  serverNames: ReadonlyMap<string, string>;
+  anonymize: (r: SmbRecord) => void;
+  limits: ReceiverLimits;
+  writer: StreamWriter;
+  report: Reporter;
+}
+
+export interface ReceiverStats {
+  connectionsOpen: number;
+  connectionsTotal: number;
+  records: number;
+  bytesReceived: number;
+  duplicates: number;
+  rejected: Record<string, number>;
+  dropped: Record<string, number>;
+  disconnected: Record<string, number>;
+}
+
+export class Receiver {
+  readonly stats: ReceiverStats = {
+    connectionsOpen: 0, connectionsTotal: 0, records: 0, bytesReceived: 0, duplicates: 0, rejected: {}, dropped: {}, disconnected: {},
+  };
+  private readonly servers: Server[] = [];
+  private readonly sockets = new Set<Socket>();
+  private refusedNoted = false;
+  /** Addresses actually listened on, for messages and tests. */
+  readonly listening: string[] = [];
+
+  constructor(private readonly opts: ReceiverOptions) {}
+
+  async start(): Promise<void> {
+    const { tcp, unix } = this.opts;
+    if (tcp) {
+      const server = this.serve();
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(tcp.port, tcp.host, () => resolve());
+      });
+      const a = server.address() as { address: string; port: number };
+      this.listening.push(`${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`);
+    }
+    if (unix) {
+      await removeStaleSocket(unix);
+      const server = this.serve();
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(unix, () => resolve());
+      });
+      this.listening.push(`unix:${unix}`);
+    }
+  }
+
+  private serve(): Server {
+    const server = createServer((s) => this.accept(s));
+    server.on('error', (err) => this.opts.report.warn(`listener: ${err.message}`));
+    this.servers.push(server);
+    return server;
+  }
+
+  private count(table: Record<string, number>, key: string, n = 1): void {
+    table[key] = (table[key] ?? 0) + n;
+  }
+
+  private accept(socket: Socket): void {
+    const { limits, report } = this.opts;
+    socket.on('error', () => undefined);
+    if (this.stats.connectionsOpen >= limits.maxConnections) {
+      this.count(this.stats.disconnected, 'too many connections');
+      if (!this.refusedNoted) report.warn(`refusing connections beyond ${limits.maxConnections} (--max-connections)`);
+      this.refusedNoted = true;
+      socket.destroy();
+      return;
+    }
+    this.refusedNoted = false;
+    this.stats.connectionsOpen++;
+    this.stats.connectionsTotal++;
+    this.sockets.add(socket);
+    const address = socket.remoteAddress ? socket.remoteAddress.replace(/^::ffff:/, '') : '';
+    const label = address ? `${address}:${socket.remotePort}` : `unix#${this.stats.connectionsTotal}`;
+    const server = this.opts.serverNames.get(address) ?? (address || hostname());
+    const rejectedHere = new Set<string>();
+    const conn = new WireConnection({ maxBody: limits.maxBody, maxLine: Math.min(limits.maxBody, limits.maxBuffer) }, this.opts.toUtc, {
+      record: (r) => this.record(r, server),
+      reject: (reason, detail) => {
+        this.count(this.stats.rejected, reason);
+        if (!rejectedHere.has(reason)) report.warn(`${label}: record rejected: ${detail} (further ones from this connection are only counted)`);
+        rejectedHere.add(reason);
+      },
+      notice: (message) => report.warn(`${label}: ${message}`),
+    }, this.opts.key);
+
+    let lastData = Date.now();
+    const close = (reason: string, counter: string): void => {
+      if (socket.destroyed) return;
+      this.count(this.stats.disconnected, counter);
+      report.warn(`${label}: disconnected: ${reason}`);
+      socket.destroy();
+    };
+    const timer = setInterval(() => {
+      const quiet = Date.now() - lastData;
+      if (conn.midMessage && quiet > limits.stallMs) close(`stalled ${Math.round(quiet / 1000)}s in the middle of a message (--stall-timeout)`, 'stalled');
+      else if (limits.idleMs > 0 && quiet > limits.idleMs) close(`idle for ${Math.round(quiet / 1000)}s (--idle-timeout)`, 'idle');
+    }, Math.max(50, Math.min(limits.stallMs, limits.idleMs || Infinity) / 4));
+    timer.unref();
+
+    socket.on('data', (chunk: Buffer) => {
+      lastData = Date.now();
+      this.stats.bytesReceived += chunk.length;
+      if (!conn.push(chunk)) close(conn.fatal!, conn.fatal!.startsWith('garbage') ? 'garbage' : 'limit');
+      else if (conn.buffered > limits.maxBuffer) close(`more than ${limits.maxBuffer} bytes of one message buffered (--max-buffer)`, 'limit');
+    });
+    socket.on('close', () => {
+      clearInterval(timer);
+      this.sockets.delete(socket);
+      this.stats.connectionsOpen--;
+      this.stats.duplicates += conn.duplicates;
+      // A sender that closes halfway through a message loses that one message: count it.
+      if (conn.midMessage) this.count(this.stats.rejected, 'incomplete at close');
+    });
+  }
+
+  private record(r: SmbRecord, server: string): void {
+    if (this.opts.writer.backlog() > this.opts.limits.maxBacklog) {
+      this.count(this.stats.dropped, 'output backlog');
+      return;
+    }
+    r.server = server;
+    this.opts.anonymize(r);
+    this.stats.records++;
+    this.opts.writer.add(r);
+  }
+
+  /** Writes a status block: health counters in the stream, so readers see loss too. */
+  writeStatus(): void {
+    const s = this.stats;
+    this.opts.writer.writeSide(BlockKind.Status, {
+      source: `smbta-recv@${hostname()}`,
+      records: s.records,
+      bytes: s.bytesReceived,
+      connections: s.connectionsOpen,
+      dropped: { ...s.rejected, ...s.dropped },
+    });
+  }
+
+  /** Stops listening and closes every sender's connection; what was received is written. */
+  async close(): Promise<void> {
+    await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    for (const s of this.sockets) s.destroy();
+    if (this.opts.unix && existsSync(this.opts.unix)) unlinkSync(this.opts.unix);
+  }
+}
+
+/** A socket file nobody listens on is left over from a crash: remove it; a live one is an error. */
+async function removeStaleSocket(path: string): Promise<void> {
+  if (!existsSync(path)) return;
+  const alive = await new Promise<boolean>((resolve) => {
+    const s = connect({ path });
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+  if (alive) throw new Error(`${path}: another receiver is listening there`);
+  unlinkSync(path);
+}
+
+/** One line for stderr: what the receiver has seen, and what went wrong. */
+export function formatStats(s: ReceiverStats, perSecond: number): string {
+  const list = (t: Record<string, number>): string => Object.entries(t).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  return (
+    `${s.connectionsOpen} connections open (${s.connectionsTotal} total), ${s.records} records (${Math.round(perSecond)}/s), ` +
+    `${(s.bytesReceived / 1048576).toFixed(1)} MiB received, ${s.duplicates} V1 duplicates; ` +
+    `rejected: ${list(s.rejected)}; dropped: ${list(s.dropped)}; disconnected: ${list(s.disconnected)}`
+  );
+}

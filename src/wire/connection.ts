@@ -1,0 +1,162 @@
+/**
+ * One sender's byte stream, turned into records. Detects V1 or V2 per message, frames V2
+ * by its header, decrypts, drops the V1 duplicate, and enforces the limits: a sender that
+ * breaks one gets a fatal reason (the caller disconnects it); a bad record is rejected
+ * and counted, and the connection goes on.
+ */
+import type { SmbRecord } from '../record/fields.js';
+import type { LocalTimeConverter } from './local-time.js';
+import { BodyDecrypter, decodeV1Line, decodeV2Body, parseV2Header, V2_HEADER_LENGTH, WireError, type BodyInfo } from './protocol.js';
+
+export interface ConnectionLimits {
+  /** Largest V2 body accepted (bytes). */
+  maxBody: number;
+  /** Largest V1 line accepted (bytes). */
+  maxLine: number;
+}
+
+export interface ConnectionEvents {
+  record(r: SmbRecord): void;
+  /** A record that could not be decoded; `reason` is short and stable (a counter name). */
+  reject(reason: string, detail: string): void;
+  /** Something worth saying once per connection (a newer sub-release, extra common blocks). */
+  notice(message: string): void;
+}
+
+export class WireConnection {
+  private pending: Buffer = Buffer.alloc(0);
+  private lastV1: Buffer | undefined;
+  private readonly decrypter: BodyDecrypter | undefined;
+  private readonly said = new Set<string>();
+  private readonly info: BodyInfo = { extraCommon: 0 };
+  /** Set when the sender must be disconnected, with the reason. */
+  fatal: string | undefined;
+  duplicates = 0;
+
+  constructor(
+    private readonly limits: ConnectionLimits,
+    private readonly toUtc: LocalTimeConverter,
+    private readonly on: ConnectionEvents,
+    key?: Buffer,
+  ) {
+    this.decrypter = key && new BodyDecrypter(key);
+  }
+
+  /** True while part of a message is buffered (for the stall timeout). */
+  get midMessage(): boolean {
+    return this.pending.length > 0;
+  }
+
+  get buffered(): number {
+    return this.pending.length;
+  }
+
+  /** Feeds bytes; returns false once the connection must be closed (see `fatal`). */
+  push(chunk: Buffer): boolean {
+    if (this.fatal) return false;
+    const buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    let p = 0;
+    while (p < buf.length && !this.fatal) {
+      const used = this.message(buf, p);
+      if (used === 0) break;
+      p += used;
+    }
+    // Copy a small tail so the large chunk it came from can be freed.
+    const rest = buf.subarray(p);
+    this.pending = rest.length > 0 && rest.length < 4096 ? Buffer.from(rest) : rest;
+    return !this.fatal;
+  }
+
+  private once(key: string, message: string): void {
+    if (this.said.has(key)) return;
+    this.said.add(key);
+    this.on.notice(message);
+  }
+
+  /** Handles one message at `p`; returns the bytes it used, or 0 when it is incomplete. */
+  private message(buf: Buffer, p: number): number {
+    const avail = buf.length - p;
+    if (avail < 3) return 0;
+    if (buf[p] === 0x56 && buf[p + 1] === 0x31 && buf[p + 2] === 0x2c) return this.v1(buf, p);
+    if (buf[p] !== 0x56 || buf[p + 1] !== 0x32 || buf[p + 2] !== 0x2e) {
+      this.fatal = `garbage: expected 'V1,' or 'V2.', got ${JSON.stringify(buf.toString('latin1', p, p + Math.min(avail, 16)))}`;
+      return 0;
+    }
+    if (avail < V2_HEADER_LENGTH) return 0;
+    const h = parseV2Header(buf, p);
+    if (typeof h === 'string') {
+      this.fatal = `garbage: ${h}`;
+      return 0;
+    }
+    if (h.bodyLength > this.limits.maxBody) {
+      this.fatal = `body of ${h.bodyLength} bytes exceeds the limit of ${this.limits.maxBody} (--max-body)`;
+      return 0;
+    }
+    const total = V2_HEADER_LENGTH + h.bodyLength;
+    if (avail < total) return 0;
+    if (h.subRelease !== 0) this.once('sub', `sender speaks protocol V2.${h.subRelease}; decoding it as V2.0`);
+    this.v2Body(buf, p + V2_HEADER_LENGTH, p + total, h.encrypted);
+    return total;
+  }
+
+  private v2Body(buf: Buffer, start: number, end: number, encrypted: boolean): void {
+    // The V1 quirk: the line just sent comes again inside a V2 header. Count it once.
+    if (!encrypted && end - start >= 3 && buf[start] === 0x56 && buf[start + 1] === 0x31 && buf[start + 2] === 0x2c) {
+      const line = trimNewline(buf.subarray(start, end));
+      if (this.lastV1 && line.equals(this.lastV1)) {
+        this.duplicates++;
+        this.lastV1 = undefined;
+        return;
+      }
+      this.v1Record(line);
+      return;
+    }
+    try {
+      if (encrypted) {
+        if (!this.decrypter) {
+          this.on.reject('encrypted, no key', 'an encrypted record arrived and no key was given (-k KEYFILE)');
+          return;
+        }
+        const plain = this.decrypter.decrypt(buf.subarray(start, end));
+        try {
+          this.on.record(decodeV2Body(plain, 0, plain.length, this.toUtc, true, this.info));
+        } catch (err) {
+          if (!(err instanceof WireError)) throw err;
+          this.on.reject('wrong key', `an encrypted record does not decode: wrong key? (${err.message})`);
+          return;
+        }
+      } else {
+        this.on.record(decodeV2Body(buf, start, end, this.toUtc, false, this.info));
+      }
+      if (this.info.extraCommon) this.once('extra', `sender sends ${this.info.extraCommon} common blocks this receiver does not know; skipped`);
+    } catch (err) {
+      if (!(err instanceof WireError)) throw err;
+      this.on.reject('malformed', err.message);
+    }
+  }
+
+  private v1(buf: Buffer, p: number): number {
+    const nl = buf.indexOf(0x0a, p);
+    if (nl < 0) {
+      if (buf.length - p > this.limits.maxLine) this.fatal = `V1 line longer than ${this.limits.maxLine} bytes`;
+      return 0;
+    }
+    const line = buf.subarray(p, nl);
+    this.lastV1 = Buffer.from(line);
+    this.v1Record(line);
+    return nl + 1 - p;
+  }
+
+  private v1Record(line: Buffer): void {
+    try {
+      this.on.record(decodeV1Line(line, this.toUtc));
+    } catch (err) {
+      if (!(err instanceof WireError)) throw err;
+      this.on.reject('malformed', err.message);
+    }
+  }
+}
+
+function trimNewline(b: Buffer): Buffer {
+  return b.length && b[b.length - 1] === 0x0a ? b.subarray(0, b.length - 1) : b;
+}
