@@ -51,6 +51,21 @@ export const OPTIONS = {
   'stall-timeout': { name: 'stall-timeout', type: 'number', value: 'SECONDS', default: 30, complete: 'none', group: 'Limits', describe: 'disconnect a sender that stops this long in the middle of a message' },
   'max-buffer': { name: 'max-buffer', type: 'string', value: 'SIZE', default: '1M', complete: 'none', group: 'Limits', describe: 'most bytes of one unfinished message held per connection' },
   'max-backlog': { name: 'max-backlog', type: 'string', value: 'SIZE', default: '256M', complete: 'none', group: 'Limits', describe: 'output waiting for a slow reader before records are dropped (and counted), so senders never stall' },
+  dest: { name: 'dest', alias: 'd', type: 'string', value: 'HOST:PORT', default: '127.0.0.1:3490', complete: 'hostport', group: 'Load', describe: 'the receiver: HOST:PORT or unix:PATH' },
+  connections: { name: 'connections', alias: 'c', type: 'number', value: 'N', default: 1, complete: 'none', group: 'Load', describe: 'emulated file servers, one connection each' },
+  records: { name: 'records', alias: 'n', type: 'number', value: 'COUNT', complete: 'none', group: 'Load', describe: 'operations to send in all (default 10000, or unlimited with --duration)' },
+  duration: { name: 'duration', type: 'string', value: 'TIME', complete: 'none', group: 'Load', describe: 'stop after this long: 30s, 10m, 1h' },
+  rate: { name: 'rate', type: 'number', value: 'N', default: 0, complete: 'none', group: 'Load', describe: 'operations per second in all (0: as fast as the receiver takes them)' },
+  v1: { name: 'v1', type: 'boolean', complete: 'none', group: 'Load', describe: 'speak protocol V1 (reads and writes only, each line sent twice as the module does)' },
+  'old-modules': { name: 'old-modules', type: 'boolean', complete: 'none', group: 'Load', describe: 'send 6 common blocks (no client address), as modules before the client field did' },
+  seed: { name: 'seed', type: 'number', value: 'N', default: 1, complete: 'none', group: 'Load', describe: 'seed of the traffic mix: the same seed sends the same operations' },
+  users: { name: 'users', type: 'number', value: 'N', default: 200, complete: 'none', group: 'Load', describe: 'users per emulated server (a few heavy, many light)' },
+  shares: { name: 'shares', type: 'number', value: 'N', default: 5, complete: 'none', group: 'Load', describe: 'shares per emulated server' },
+  files: { name: 'files', type: 'number', value: 'N', default: 5000, complete: 'none', group: 'Load', describe: 'files per emulated server' },
+  record: { name: 'record', type: 'string', value: 'FILE', complete: 'file', group: 'Load', describe: 'save the exact bytes sent, with timing, for --replay' },
+  replay: { name: 'replay', type: 'string', value: 'FILE', complete: 'file', group: 'Load', describe: 'send a --record file again instead of new traffic' },
+  speed: { name: 'speed', type: 'number', value: 'X', default: 1, complete: 'none', group: 'Load', describe: 'replay this many times faster than recorded (0: as fast as possible)' },
+  ledger: { name: 'ledger', type: 'string', value: 'FILE', complete: 'file', group: 'Load', describe: 'write the ledger of what was sent (JSON) to FILE instead of stdout' },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;

@@ -5,5 +5,6 @@ import { csv } from './csv.js';
 import { filter } from './filter.js';
 import { json } from './json.js';
 import { recv } from './recv.js';
+import { torture } from './torture.js';
 
-export const PROGRAMS: readonly Program[] = [recv, cat, csv, json, filter];
+export const PROGRAMS: readonly Program[] = [recv, torture, cat, csv, json, filter];

@@ -93,11 +93,11 @@ export const recv: Program = {
     // Output: -w, and/or -P readers; stdout when neither is given.
     const server = a.serve === undefined ? undefined : createBlockServer({ maxClientBuffer: 8 << 20, onClient: (m) => ctx.report.warn(m) });
     const writer = openBinaryOutput('smbta-recv', a.write, { flushMs: 100 }, server ? [server] : []);
-    if (server) {
-      await server.listen(a.serve!, a.bind).catch((err: Error) => {
-        throw new Error(`cannot serve readers on ${a.bind}:${a.serve}: ${err.message}`);
-      });
-    }
+    const servePort = server
+      ? await server.listen(a.serve!, a.bind).catch((err: Error) => {
+          throw new Error(`cannot serve readers on ${a.bind}:${a.serve}: ${err.message}`);
+        })
+      : undefined;
 
     const receiver = new Receiver({
       tcp: tcpWanted ? { host: a.bind, port: a.port ?? DEFAULT_PORT } : undefined,
@@ -122,7 +122,7 @@ export const recv: Program = {
     } catch (err) {
       throw new Error(`cannot listen: ${(err as Error).message}`);
     }
-    ctx.report.warn(`listening on ${receiver.listening.join(' and ')}${server ? `; serving readers on ${a.bind}:${a.serve}` : ''}`);
+    ctx.report.warn(`listening on ${receiver.listening.join(' and ')}${server ? `; serving readers on ${a.bind}:${servePort}` : ''}`);
 
     let lastRecords = 0;
     let lastTime = Date.now();

@@ -18,6 +18,8 @@ export class BatchBuilder {
   private cols: Column[];
   private strings: string[] = [''];
   private index = new Map<string, number>([['', 0]]);
+  private lastText: (string | undefined)[] = [];
+  private lastRef: number[] = [];
 
   constructor(capacity = DEFAULT_BLOCK_RECORDS) {
     this.capacity = capacity;
@@ -49,7 +51,17 @@ export class BatchBuilder {
     const rec = r as unknown as Record<string, string | number>;
     for (const spec of COLUMNS) {
       const v = rec[spec.field];
-      this.cols[spec.index]![i] = spec.isString ? this.intern(typeof v === 'string' ? v : '') : cleanNumber(spec.coding, v);
+      if (!spec.isString) {
+        this.cols[spec.index]![i] = cleanNumber(spec.coding, v);
+        continue;
+      }
+      // Producers repeat a column's last string often (same user, share, client): skip the hash.
+      const s = typeof v === 'string' ? v : '';
+      if (s !== this.lastText[spec.index]) {
+        this.lastText[spec.index] = s;
+        this.lastRef[spec.index] = this.intern(s);
+      }
+      this.cols[spec.index]![i] = this.lastRef[spec.index]!;
     }
   }
 
@@ -145,6 +157,7 @@ export class BatchBuilder {
     this.length = 0;
     this.strings = [''];
     this.index = new Map([['', 0]]);
+    this.lastText = [];
   }
 }
 

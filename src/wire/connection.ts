@@ -6,7 +6,7 @@
  */
 import type { SmbRecord } from '../record/fields.js';
 import type { LocalTimeConverter } from './local-time.js';
-import { BodyDecrypter, decodeV1Line, decodeV2Body, parseV2Header, V2_HEADER_LENGTH, WireError, type BodyInfo } from './protocol.js';
+import { BodyDecrypter, decodeV1Line, decodeV2Body, FieldTextCache, parseV2Header, V2_HEADER_LENGTH, WireError, type BodyInfo } from './protocol.js';
 
 export interface ConnectionLimits {
   /** Largest V2 body accepted (bytes). */
@@ -29,6 +29,7 @@ export class WireConnection {
   private readonly decrypter: BodyDecrypter | undefined;
   private readonly said = new Set<string>();
   private readonly info: BodyInfo = { extraCommon: 0 };
+  private readonly texts = new FieldTextCache();
   /** Set when the sender must be disconnected, with the reason. */
   fatal: string | undefined;
   duplicates = 0;
@@ -119,14 +120,14 @@ export class WireConnection {
         }
         const plain = this.decrypter.decrypt(buf.subarray(start, end));
         try {
-          this.on.record(decodeV2Body(plain, 0, plain.length, this.toUtc, true, this.info));
+          this.on.record(decodeV2Body(plain, 0, plain.length, this.toUtc, true, this.info, this.texts));
         } catch (err) {
           if (!(err instanceof WireError)) throw err;
           this.on.reject('wrong key', `an encrypted record does not decode: wrong key? (${err.message})`);
           return;
         }
       } else {
-        this.on.record(decodeV2Body(buf, start, end, this.toUtc, false, this.info));
+        this.on.record(decodeV2Body(buf, start, end, this.toUtc, false, this.info, this.texts));
       }
       if (this.info.extraCommon) this.once('extra', `sender sends ${this.info.extraCommon} common blocks this receiver does not know; skipped`);
     } catch (err) {

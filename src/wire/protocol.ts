@@ -56,6 +56,39 @@ const OP_FIELDS: readonly (readonly ('path' | 'path2' | 'bytes' | 'mode' | 'resu
 
 export class WireError extends Error {}
 
+/**
+ * Remembers the last text seen in each field slot of one connection, with its bytes.
+ * A connection repeats its user, share, client and often its path from record to record,
+ * so most fields become a byte comparison instead of a new string.
+ */
+export class FieldTextCache {
+  private readonly bytes: Buffer[] = [];
+  private readonly texts: string[] = [];
+
+  text(slot: number, buf: Buffer, a: number, b: number): string {
+    const prev = this.bytes[slot];
+    const n = b - a;
+    if (prev !== undefined && prev.length === n) {
+      let same = true;
+      for (let k = 0; k < n; k++) {
+        if (prev[k] !== buf[a + k]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.texts[slot]!;
+    }
+    const t = buf.toString('utf8', a, b);
+    if (n <= 256) {
+      this.bytes[slot] = Buffer.from(buf.subarray(a, b));
+      this.texts[slot] = t;
+    }
+    return t;
+  }
+}
+
+const NO_CACHE = { text: (_slot: number, buf: Buffer, a: number, b: number): string => buf.toString('utf8', a, b) };
+
 /** What a decoded body says beyond the record: used by the receiver's counters. */
 export interface BodyInfo {
   /** Common blocks beyond the seven this receiver knows (skipped). */
@@ -66,7 +99,15 @@ export interface BodyInfo {
  * Decodes a plain V2 body (sub-blocks) from buf[start, end). With `trailing` set (decrypted
  * bodies), bytes after the last field are padding and ignored; otherwise they must be sub-blocks.
  */
-export function decodeV2Body(buf: Buffer, start: number, end: number, toUtc: LocalTimeConverter, trailing: boolean, info?: BodyInfo): SmbRecord {
+export function decodeV2Body(
+  buf: Buffer,
+  start: number,
+  end: number,
+  toUtc: LocalTimeConverter,
+  trailing: boolean,
+  info?: BodyInfo,
+  cache: Pick<FieldTextCache, 'text'> = NO_CACHE,
+): SmbRecord {
   let p = start;
   const next = (): [number, number] => {
     if (p + 4 > end) throw new WireError('body ends inside a sub-block length');
@@ -82,7 +123,8 @@ export function decodeV2Body(buf: Buffer, start: number, end: number, toUtc: Loc
     if (v < 0) throw new WireError(`'${buf.toString('latin1', a, Math.min(b, a + 24))}' is not a number`);
     return v;
   };
-  const text = ([a, b]: [number, number]): string => buf.toString('utf8', a, b);
+  let slot = 0;
+  const text = ([a, b]: [number, number]): string => cache.text(slot++, buf, a, b);
 
   const common = number(next());
   if (common < 6) throw new WireError(`common block count ${common} is below 6`);

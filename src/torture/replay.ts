@@ -1,0 +1,31 @@
+/** `smbta-torture --replay`: sends a recording again, per connection, at its pace times --speed. */
+import type { SourceSpec } from '../io/sources.js';
+import { WireConnection } from '../wire/connection.js';
+import { createLocalTimeConverter } from '../wire/local-time.js';
+import { addToLedger, createLedger, type Ledger } from './ledger.js';
+import { readRecording } from './recording.js';
+import { openConnection } from './sender.js';
+
+/** Replays `path` to `dest`; the ledger is what the recorded bytes decode to. */
+export async function replay(path: string, dest: SourceSpec, speed: number, key: Buffer | undefined, signal: AbortSignal): Promise<Ledger> {
+  const frames = readRecording(path);
+  const ledger = createLedger();
+  const decoder = new WireConnection({ maxBody: 1 << 30, maxLine: 1 << 30 }, createLocalTimeConverter(), {
+    record: (r) => addToLedger(ledger, r),
+    reject: () => undefined,
+    notice: () => undefined,
+  }, key);
+  const conns = Math.max(0, ...frames.map((f) => f.conn + 1));
+  const sockets = await Promise.all(Array.from({ length: conns }, () => openConnection(dest)));
+  const start = Date.now();
+  for (const f of frames) {
+    if (signal.aborted) break;
+    const due = speed > 0 ? start + f.us / 1000 / speed : 0;
+    if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+    const s = sockets[f.conn]!;
+    decoder.push(f.data);
+    if (!s.write(f.data)) await new Promise((r) => s.once('drain', r));
+  }
+  await Promise.all(sockets.map((s) => new Promise<void>((r) => s.end(() => r()))));
+  return ledger;
+}
