@@ -9,6 +9,22 @@ _smbta_complete() {
   prev="${COMP_WORDS[COMP_CWORD-1]}"
   local opts kind=""
   case "${COMP_WORDS[0]##*/}" in
+    smbta-recv)
+      opts="-i --port -B --bind -u --unix -w --write -P --serve -k --key --tz --server-name --anonymize --anon-key --anonymize-total --stats --status-every --max-body --max-connections --idle-timeout --stall-timeout --max-buffer --max-backlog -h --help -V --version"
+      case "$prev" in
+        -u|--unix|-w|--write|-k|--key|--anon-key) kind=file ;;
+        -i|--port|-B|--bind|-P|--serve|--tz|--server-name|--anonymize-total|--stats|--status-every|--max-body|--max-connections|--idle-timeout|--stall-timeout|--max-buffer|--max-backlog) kind=none ;;
+        --anonymize) COMPREPLY=($(compgen -W "user sid client user,sid user,sid,client" -- "$cur")); return ;;
+      esac
+      ;;
+    smbta-torture)
+      opts="-d --dest -c --connections -n --records --duration --rate --v1 --old-modules -k --key --seed --users --shares --files --record --replay --speed --ledger -h --help -V --version"
+      case "$prev" in
+        -k|--key|--record|--replay|--ledger) kind=file ;;
+        -d|--dest) kind=hostport ;;
+        -c|--connections|-n|--records|--duration|--rate|--seed|--users|--shares|--files|--speed) kind=none ;;
+      esac
+      ;;
     smbta-cat)
       opts="-r --read -R --recursive -S --remote -t --time -N --count -s --fields -n --numeric --header --no-header -h --help -V --version"
       case "$prev" in
@@ -68,4 +84,4 @@ _smbta_complete() {
     compopt -o nospace 2>/dev/null
   fi
 }
-complete -F _smbta_complete smbta-cat smbta-csv smbta-json smbta-filter
+complete -F _smbta_complete smbta-recv smbta-torture smbta-cat smbta-csv smbta-json smbta-filter

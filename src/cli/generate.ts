@@ -44,6 +44,9 @@ export function renderBash(programs: readonly Program[]): string {
       const flags = specs.filter((s) => takesValue(s) && s.complete === kind).flatMap((s) => flagsOf(s));
       if (flags.length) out.push(`        ${flags.join('|')}) kind=${kind} ;;`);
     }
+    for (const s of specs.filter((x) => Array.isArray(x.complete))) {
+      out.push(`        ${flagsOf(s).join('|')}) COMPREPLY=($(compgen -W "${(s.complete as readonly string[]).join(' ')}" -- "$cur")); return ;;`);
+    }
     out.push('      esac', '      ;;');
   }
   out.push(
@@ -88,7 +91,7 @@ export function renderZsh(programs: readonly Program[]): string {
   for (const p of programs) {
     out.push(`  ${p.name})`, '    _arguments -s \\');
     for (const s of specsOf(p)) {
-      const action = !takesValue(s) ? '' : s.complete === 'file' ? ':file:_files' : s.complete === 'dir' ? ':directory:_files -/' : s.complete === 'fields' ? ':fields:_sequence compadd - $fields' : `:${s.value ?? 'value'}: `;
+      const action = !takesValue(s) ? '' : Array.isArray(s.complete) ? `:${s.value ?? 'value'}:(${(s.complete as readonly string[]).join(' ')})` : s.complete === 'file' ? ':file:_files' : s.complete === 'dir' ? ':directory:_files -/' : s.complete === 'fields' ? ':fields:_sequence compadd - $fields' : `:${s.value ?? 'value'}: `;
       const excl = s.alias ? `(-${s.alias} --${s.name})` : '';
       const names = s.alias ? `{-${s.alias},--${s.name}}` : `--${s.name}`;
       const repeat = s.type === 'array' ? '*' : '';
@@ -116,6 +119,7 @@ export function renderFish(programs: readonly Program[]): string {
         if (s.complete === 'file') parts.push('-F');
         else if (s.complete === 'dir') parts.push(`-f -a '(__fish_complete_directories)'`);
         else if (s.complete === 'fields') parts.push(`-f -a ${q(FIELD_NAMES.join(' ') + ' all')}`);
+        else if (Array.isArray(s.complete)) parts.push(`-f -a ${q((s.complete as readonly string[]).join(' '))}`);
         else parts.push('-f');
       } else parts.push('-f');
       parts.push(`-d ${q(s.describe)}`);

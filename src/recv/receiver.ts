@@ -178,8 +178,10 @@ export class Receiver {
 
   /** Stops listening and closes every sender's connection; what was received is written. */
   async close(): Promise<void> {
-    await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    // server.close() waits for open connections, so end those first.
+    const closed = Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     for (const s of this.sockets) s.destroy();
+    await closed;
     if (this.opts.unix && existsSync(this.opts.unix)) unlinkSync(this.opts.unix);
   }
 }

@@ -110,6 +110,9 @@ export async function runSender(o: SenderOptions): Promise<{ ledger: Ledger; ms:
     socket.end();
     await closed;
   }
+  if (sent < o.count && Date.now() < o.deadline && !o.signal.aborted) {
+    throw new Error(`the receiver closed connection ${o.index + 1} after ${sent} of ${o.count} records`);
+  }
   const ledger = createLedger();
   records.forEach((r, k) => timesSent[k] && addToLedger(ledger, r, timesSent[k]));
   return { ledger, ms: Date.now() - start };

@@ -90,7 +90,7 @@ export class WireConnection {
       return 0;
     }
     if (h.bodyLength > this.limits.maxBody) {
-      this.fatal = `body of ${h.bodyLength} bytes exceeds the limit of ${this.limits.maxBody} (--max-body)`;
+      this.fatal = `body of ${buf.toString('latin1', p + 9, p + 26).replace(/^0+(?=\d)/, '')} bytes exceeds the limit of ${this.limits.maxBody} (--max-body)`;
       return 0;
     }
     const total = V2_HEADER_LENGTH + h.bodyLength;
@@ -137,7 +137,10 @@ export class WireConnection {
   }
 
   private v1(buf: Buffer, p: number): number {
-    const nl = buf.indexOf(0x0a, p);
+    // V1 has no escaping: a newline inside a file name is not the end of the line. The line
+    // ends at the first newline right after the closing `"timestamp"`.
+    let nl = buf.indexOf(0x0a, p);
+    while (nl >= 0 && !endsWithTimestamp(buf, nl)) nl = buf.indexOf(0x0a, nl + 1);
     if (nl < 0) {
       if (buf.length - p > this.limits.maxLine) this.fatal = `V1 line longer than ${this.limits.maxLine} bytes`;
       return 0;
@@ -156,6 +159,17 @@ export class WireConnection {
       this.on.reject('malformed', err.message);
     }
   }
+}
+
+/** True when the bytes before `nl` are `"YYYY-MM-DD hh:mm:ss` (and optional `.mmm`) followed by `"`. */
+function endsWithTimestamp(buf: Buffer, nl: number): boolean {
+  if (buf[nl - 1] !== 0x22) return false;
+  for (const len of [23, 22, 21, 19]) {
+    const a = nl - 1 - len;
+    if (a < 1 || buf[a - 1] !== 0x22) continue;
+    if (buf[a + 4] === 0x2d && buf[a + 7] === 0x2d && buf[a + 10] === 0x20 && buf[a + 13] === 0x3a && buf[a + 16] === 0x3a) return true;
+  }
+  return false;
 }
 
 function trimNewline(b: Buffer): Buffer {
