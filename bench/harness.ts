@@ -52,3 +52,39 @@ export function onPath(tool: string): boolean {
 export function formatRate(n: number): string {
   return n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : `${(n / 1e3).toFixed(0)}k`;
 }
+
+/**
+ * smbta-torture (16 connections, full speed) into smbta-recv writing to /dev/null. The rate is
+ * torture's: its clock stops when the receiver has read the last byte and closed each connection.
+ */
+export async function measureReceiver(records: number, extra: { recv: string; torture: string }, runs = 2): Promise<{ rate: number; peakRssMiB: number }> {
+  let best = 0;
+  let peak = 0;
+  for (let k = 0; k < runs; k++) {
+    const rssFile = join(tmpdir(), `smbta-bench-recv-${process.pid}-${k}`);
+    const recv = spawn('bash', ['-c', `exec ${smbta('smbta-recv', `-i 0 ${extra.recv}`)} > /dev/null`], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SMBTA_RSS_OUT: rssFile } });
+    let err = '';
+    const port = await new Promise<number>((resolve, reject) => {
+      recv.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+        const m = /listening on 127\.0\.0\.1:(\d+)/.exec(err);
+        if (m) resolve(Number(m[1]));
+      });
+      recv.on('exit', () => reject(new Error(`smbta-recv exited: ${err}`)));
+    });
+    const t = spawnSync('bash', ['-c', `${smbta('smbta-torture', `-d 127.0.0.1:${port} -c 16 -n ${records} ${extra.torture}`)} > /dev/null`], { encoding: 'utf8' });
+    const m = /sent (\d+) records \((\d+)\/s\)/.exec(t.stderr);
+    if (!m) throw new Error(`smbta-torture failed: ${t.stderr}`);
+    best = Math.max(best, Number(m[2]));
+    const exited = new Promise((r) => recv.on('exit', r));
+    recv.kill('SIGTERM');
+    await exited;
+    try {
+      for (const line of readFileSync(rssFile, 'utf8').split('\n').filter(Boolean)) peak = Math.max(peak, Number(line) / 1024);
+    } catch {
+      // no probe output
+    }
+    rmSync(rssFile, { force: true });
+  }
+  return { rate: best, peakRssMiB: peak };
+}

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchBuilder } from '../src/stream/builder.js';
 import { createTraffic } from '../src/synth/traffic.js';
-import { formatRate, measure, onPath, smbta } from './harness.js';
+import { formatRate, measure, measureReceiver, onPath, smbta } from './harness.js';
 
 const RECORDS = Number(process.env.SMBTA_BENCH_RECORDS ?? 1_000_000);
 const dir = mkdtempSync(join(tmpdir(), 'smbta-bench-'));
@@ -59,6 +59,15 @@ async function main(): Promise<void> {
     rows[rows.length - 1]!.note = `smbta is ${(mlr / ours).toFixed(1)}x faster`;
   } else {
     console.log('(Miller not installed: no peer comparison; apt-get install miller to add it)\n');
+  }
+
+  writeFileSync(join(dir, 'key'), 'bench-key-16char');
+  for (const [stage, extra, target] of [
+    ['torture -c 16 -> smbta-recv (plain)', { recv: '', torture: '' }, 500_000],
+    ['torture -c 16 -> smbta-recv (AES)', { recv: `-k ${join(dir, 'key')}`, torture: `-k ${join(dir, 'key')}` }, 300_000],
+  ] as const) {
+    const m = await measureReceiver(RECORDS, extra);
+    rows.push({ stage, rate: m.rate, target, peakRssMiB: m.peakRssMiB, note: m.peakRssMiB < 200 ? 'receiver memory under 200 MB' : 'receiver memory OVER 200 MB' });
   }
 
   const w = Math.max(...rows.map((r) => r.stage.length));
