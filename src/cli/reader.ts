@@ -136,6 +136,7 @@ export async function readSelected(input: PreparedInput, ctx: RunContext, onRows
       }
       remaining -= n;
       if (n > 0) await onRows(b, rows, n);
+      b.release();
     } catch (err) {
       if (!(err instanceof FormatError)) throw err;
       ctx.report.fail(`${source}: malformed block (${err.message}); its ${b.length} records skipped`);

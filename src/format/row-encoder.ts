@@ -41,6 +41,9 @@ export function createRowEncoder(fields: readonly FieldName[], style: RowStyle) 
   let lastSec = NaN;
   let secText: Buffer = Buffer.alloc(0);
   let out: Buffer = Buffer.allocUnsafe(1 << 21);
+  /** Escaped, encoded text of the current block's strings; kept (and grown) from block to block. */
+  let dict: Buffer = Buffer.allocUnsafe(1 << 20);
+  const widened: Float64Array[] = fields.map(() => new Float64Array(0));
 
   /** Doubles `out` until `need` more bytes fit after `used`. */
   const grow = (used: number, need: number): Buffer => {
@@ -64,17 +67,20 @@ export function createRowEncoder(fields: readonly FieldName[], style: RowStyle) 
      * is a view of a reused buffer, valid until the next call: write it out first.
      */
     encode(b: RecordBatch, rows: Uint32Array | null, count: number): Buffer {
-      // One array type for every column keeps the inner loop's loads monomorphic.
-      const cols = fields.map((f) => {
+      // One array type for every column keeps the inner loop's loads monomorphic: string
+      // references are widened into arrays kept from block to block.
+      const cols = fields.map((f, k) => {
         const c = b.column(COLUMN_INDEX[f]);
-        return c instanceof Float64Array ? c : Float64Array.from(c);
+        if (c instanceof Float64Array) return c;
+        if (!(widened[k]!.length >= c.length)) widened[k] = new Float64Array(Math.max(c.length, 8192));
+        widened[k]!.set(c);
+        return widened[k]!;
       });
       // Per block: escaped, encoded text of each string reference, filled on first use.
       const offset = new Int32Array(b.strings.size).fill(-1);
       const length = new Int32Array(b.strings.size);
       // Long strings are copied with TypedArray#set from a view made once per string.
       const views: (Uint8Array | undefined)[] = new Array(b.strings.size);
-      let dict = Buffer.allocUnsafe(1 << 16);
       let used = 0;
       const F = fields.length;
       // Locals, not closure variables, so the hot loop keeps them in registers.
@@ -99,7 +105,7 @@ export function createRowEncoder(fields: readonly FieldName[], style: RowStyle) 
                 dict = next;
               }
               off = offset[r] = used;
-              used += length[r] = dict.write(text, used, 'utf8');
+              used += length[r] = Buffer.prototype.utf8Write.call(dict, text, used, text.length * 3) as number;
             }
             const len = length[r]!;
             if (q + len + 4096 > o.length) o = grow(q, len + 4096);

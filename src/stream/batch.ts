@@ -31,6 +31,19 @@ export class RecordBatch {
     return (this.cache[index] ??= this.load(index));
   }
 
+  /**
+   * Says the batch will not be read again, so its decoded columns may be reused for the next
+   * block (allocating ~1 MB of fresh arrays per block otherwise dominates reading).
+   * Only the code that owns the batch's lifetime (the reader loop) calls this.
+   */
+  release(): void {
+    for (let k = 0; k < this.cache.length; k++) {
+      const c = this.cache[k];
+      if (c) recycle(c);
+      this.cache[k] = undefined;
+    }
+  }
+
   /** String-table references of a string field. */
   refs(field: StringFieldName): Uint32Array {
     return this.column(COLUMN_INDEX[field]) as Uint32Array;
@@ -54,4 +67,27 @@ export class RecordBatch {
     }
     return r as unknown as SmbRecord;
   }
+}
+
+const spareNumbers: Float64Array[] = [];
+const spareRefs: Uint32Array[] = [];
+/** A few spare arrays are enough: one batch's worth is in use at a time. */
+const MAX_SPARE = 24;
+
+function recycle(c: Column): void {
+  const spare = c instanceof Float64Array ? spareNumbers : spareRefs;
+  if (spare.length < MAX_SPARE) spare.push(c as never);
+}
+
+/** A column array of `n` elements, reused when one is spare (its contents are garbage). */
+export function allocateColumn(isString: boolean, n: number): Column {
+  const spare = isString ? spareRefs : spareNumbers;
+  for (let k = spare.length - 1; k >= 0; k--) {
+    const c = spare[k]!;
+    if (c.length >= n) {
+      spare.splice(k, 1);
+      return c.length === n ? c : c.subarray(0, n);
+    }
+  }
+  return isString ? new Uint32Array(n) : new Float64Array(n);
 }

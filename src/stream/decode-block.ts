@@ -3,7 +3,7 @@
  * The string table and column directory are indexed at once (so a damaged
  * layout is found here); column values are decoded on first use.
  */
-import { RecordBatch, type Column, type StringTable } from './batch.js';
+import { allocateColumn, RecordBatch, type Column, type StringTable } from './batch.js';
 import { ByteReader, FormatError } from './bytes.js';
 import { COLUMNS, COLUMN_BY_WIRE_ID, END, TIME, COUNT } from './columns.js';
 import { ColumnEncoding } from './format.js';
@@ -69,11 +69,11 @@ export function decodeRecordsPayload(payload: Buffer, count: number, tmin: numbe
 
   function decodeColumn(index: number): Column {
     const spec = COLUMNS[index]!;
-    const out: Column = spec.isString ? new Uint32Array(count) : new Float64Array(count);
+    const out = allocateColumn(spec.isString, count);
     const ref = dir[index];
     if (!ref) {
       if (index === END) out.set(batch.column(TIME));
-      else if (index === COUNT) out.fill(1);
+      else out.fill(index === COUNT ? 1 : 0);
       return out;
     }
     const n = ref.encoding === ColumnEncoding.Constant ? Math.min(count, 1) : count;
