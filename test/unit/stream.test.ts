@@ -175,3 +175,23 @@ test('a block whose checksum is right but whose contents are malformed is skippe
   assert.equal(d.records.length, 5);
   assert.match(d.damage[0]!.reason, /malformed/);
 });
+
+test('a live writer flushes a waiting record within 100 ms, without waiting for a full block', async () => {
+  const { StreamWriter } = await import('../../src/stream/writer.js');
+  const blocks: { at: number; data: Buffer }[] = [];
+  const sink = {
+    write: (d: Uint8Array | string) => void blocks.push({ at: Date.now(), data: Buffer.from(d) }),
+    writeAndWait: async () => undefined,
+    ready: async () => undefined,
+    backlog: () => 0,
+    close: async () => undefined,
+  };
+  const w = new StreamWriter(sink, { flushMs: 100 });
+  const t0 = Date.now();
+  w.add(everyOpRecords()[0]!);
+  await new Promise((r) => setTimeout(r, 250));
+  assert.equal(blocks.length, 1);
+  assert.ok(blocks[0]!.at - t0 <= 130, `flushed after ${blocks[0]!.at - t0} ms`);
+  assert.deepEqual(decodeAll(blocks[0]!.data).records, [everyOpRecords()[0]]);
+  await w.close();
+});
