@@ -6,7 +6,7 @@
 import type { SmbRecord } from '../record/fields.js';
 import { RecordBatch, type Column } from './batch.js';
 import { ByteWriter } from './bytes.js';
-import { COLUMNS, END, TIME } from './columns.js';
+import { COLUMN_INDEX as COL, COLUMNS, END, TIME } from './columns.js';
 import { BlockKind, ColumnEncoding, frameBlock } from './format.js';
 
 /** Records per block when nothing else decides: big enough to amortise the string table. */
@@ -45,24 +45,38 @@ export class BatchBuilder {
     });
   }
 
+  /** Adds one record; written out field by field because it is every producer's hot path. */
   add(r: SmbRecord): void {
     if (this.length === this.capacity) this.grow();
     const i = this.length++;
-    const rec = r as unknown as Record<string, string | number>;
-    for (const spec of COLUMNS) {
-      const v = rec[spec.field];
-      if (!spec.isString) {
-        this.cols[spec.index]![i] = cleanNumber(spec.coding, v);
-        continue;
-      }
-      // Producers repeat a column's last string often (same user, share, client): skip the hash.
-      const s = typeof v === 'string' ? v : '';
-      if (s !== this.lastText[spec.index]) {
-        this.lastText[spec.index] = s;
-        this.lastRef[spec.index] = this.intern(s);
-      }
-      this.cols[spec.index]![i] = this.lastRef[spec.index]!;
+    const c = this.cols;
+    c[COL.time]![i] = cleanNumber('delta', r.time);
+    c[COL.end]![i] = cleanNumber('delta', r.end);
+    c[COL.op]![i] = cleanNumber('uvarint', r.op);
+    c[COL.user]![i] = this.ref(COL.user, r.user);
+    c[COL.sid]![i] = this.ref(COL.sid, r.sid);
+    c[COL.domain]![i] = this.ref(COL.domain, r.domain);
+    c[COL.share]![i] = this.ref(COL.share, r.share);
+    c[COL.path]![i] = this.ref(COL.path, r.path);
+    c[COL.path2]![i] = this.ref(COL.path2, r.path2);
+    c[COL.client]![i] = this.ref(COL.client, r.client);
+    c[COL.server]![i] = this.ref(COL.server, r.server);
+    c[COL.bytes]![i] = cleanNumber('uvarint', r.bytes);
+    c[COL.count]![i] = cleanNumber('uvarint', r.count);
+    c[COL.mode]![i] = cleanNumber('svarint', r.mode);
+    c[COL.result]![i] = cleanNumber('svarint', r.result);
+    c[COL.latency]![i] = cleanNumber('uvarint', r.latency);
+    c[COL.latency_max]![i] = cleanNumber('uvarint', r.latency_max);
+  }
+
+  /** The string-table reference of `v` in column `k`; producers repeat a column's last string often. */
+  private ref(k: number, v: unknown): number {
+    const s = typeof v === 'string' ? v : '';
+    if (s !== this.lastText[k]) {
+      this.lastText[k] = s;
+      this.lastRef[k] = this.intern(s);
     }
+    return this.lastRef[k]!;
   }
 
   /**
@@ -174,7 +188,9 @@ function isConstant(col: Column, n: number, time: Column | undefined): boolean {
   return true;
 }
 
-function cleanNumber(coding: string, v: unknown): number {
-  const n = typeof v === 'number' && Number.isFinite(v) ? Math.trunc(v) : 0;
-  return coding === 'uvarint' ? Math.max(0, Math.min(n, Number.MAX_SAFE_INTEGER)) : n;
+/** Numbers as the format holds them: integers, unsigned ones clamped to [0, 2^53). */
+function cleanNumber(coding: 'delta' | 'uvarint' | 'svarint', v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return 0;
+  const n = Number.isInteger(v) ? v : Math.trunc(v);
+  return coding === 'uvarint' ? (n < 0 ? 0 : n > Number.MAX_SAFE_INTEGER ? Number.MAX_SAFE_INTEGER : n) : n;
 }

@@ -6,7 +6,7 @@
  */
 import type { SmbRecord } from '../record/fields.js';
 import type { LocalTimeConverter } from './local-time.js';
-import { BodyDecrypter, decodeV1Line, decodeV2Body, FieldTextCache, parseV2Header, V2_HEADER_LENGTH, WireError, type BodyInfo } from './protocol.js';
+import { BodyDecrypter, decodeV1Line, parseV2Header, V2_HEADER_LENGTH, V2BodyDecoder, WireError } from './protocol.js';
 
 export interface ConnectionLimits {
   /** Largest V2 body accepted (bytes). */
@@ -28,8 +28,7 @@ export class WireConnection {
   private lastV1: Buffer | undefined;
   private readonly decrypter: BodyDecrypter | undefined;
   private readonly said = new Set<string>();
-  private readonly info: BodyInfo = { extraCommon: 0 };
-  private readonly texts = new FieldTextCache();
+  private readonly bodies: V2BodyDecoder;
   /** Set when the sender must be disconnected, with the reason. */
   fatal: string | undefined;
   duplicates = 0;
@@ -41,6 +40,7 @@ export class WireConnection {
     key?: Buffer,
   ) {
     this.decrypter = key && new BodyDecrypter(key);
+    this.bodies = new V2BodyDecoder(toUtc);
   }
 
   /** True while part of a message is buffered (for the stall timeout). */
@@ -120,16 +120,16 @@ export class WireConnection {
         }
         const plain = this.decrypter.decrypt(buf.subarray(start, end));
         try {
-          this.on.record(decodeV2Body(plain, 0, plain.length, this.toUtc, true, this.info, this.texts));
+          this.on.record(this.bodies.decode(plain, 0, plain.length, true));
         } catch (err) {
           if (!(err instanceof WireError)) throw err;
           this.on.reject('wrong key', `an encrypted record does not decode: wrong key? (${err.message})`);
           return;
         }
       } else {
-        this.on.record(decodeV2Body(buf, start, end, this.toUtc, false, this.info, this.texts));
+        this.on.record(this.bodies.decode(buf, start, end, false));
       }
-      if (this.info.extraCommon) this.once('extra', `sender sends ${this.info.extraCommon} common blocks this receiver does not know; skipped`);
+      if (this.bodies.info.extraCommon) this.once('extra', `sender sends ${this.bodies.info.extraCommon} common blocks this receiver does not know; skipped`);
     } catch (err) {
       if (!(err instanceof WireError)) throw err;
       this.on.reject('malformed', err.message);

@@ -56,39 +56,6 @@ const OP_FIELDS: readonly (readonly ('path' | 'path2' | 'bytes' | 'mode' | 'resu
 
 export class WireError extends Error {}
 
-/**
- * Remembers the last text seen in each field slot of one connection, with its bytes.
- * A connection repeats its user, share, client and often its path from record to record,
- * so most fields become a byte comparison instead of a new string.
- */
-export class FieldTextCache {
-  private readonly bytes: Buffer[] = [];
-  private readonly texts: string[] = [];
-
-  text(slot: number, buf: Buffer, a: number, b: number): string {
-    const prev = this.bytes[slot];
-    const n = b - a;
-    if (prev !== undefined && prev.length === n) {
-      let same = true;
-      for (let k = 0; k < n; k++) {
-        if (prev[k] !== buf[a + k]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return this.texts[slot]!;
-    }
-    const t = buf.toString('utf8', a, b);
-    if (n <= 256) {
-      this.bytes[slot] = Buffer.from(buf.subarray(a, b));
-      this.texts[slot] = t;
-    }
-    return t;
-  }
-}
-
-const NO_CACHE = { text: (_slot: number, buf: Buffer, a: number, b: number): string => buf.toString('utf8', a, b) };
-
 /** What a decoded body says beyond the record: used by the receiver's counters. */
 export interface BodyInfo {
   /** Common blocks beyond the seven this receiver knows (skipped). */
@@ -96,83 +63,153 @@ export interface BodyInfo {
 }
 
 /**
- * Decodes a plain V2 body (sub-blocks) from buf[start, end). With `trailing` set (decrypted
- * bodies), bytes after the last field are padding and ignored; otherwise they must be sub-blocks.
+ * Decodes V2 bodies of one connection. It keeps no per-message garbage: sub-block bounds
+ * live in fields, and it remembers the last text of each field slot and the last second
+ * of the timestamp, because a connection repeats its user, share, client, often its
+ * path, and its second, from record to record.
  */
-export function decodeV2Body(
-  buf: Buffer,
-  start: number,
-  end: number,
-  toUtc: LocalTimeConverter,
-  trailing: boolean,
-  info?: BodyInfo,
-  cache: Pick<FieldTextCache, 'text'> = NO_CACHE,
-): SmbRecord {
-  let p = start;
-  const next = (): [number, number] => {
-    if (p + 4 > end) throw new WireError('body ends inside a sub-block length');
-    const len = digitsAt(buf, p, 4);
-    if (len < 0) throw new WireError('bad sub-block length');
-    const from = p + 4;
-    p = from + len;
-    if (p > end) throw new WireError('sub-block runs past the end of the body');
-    return [from, p];
-  };
-  const number = ([a, b]: [number, number]): number => {
-    const v = b > a && b - a <= 20 ? digitsAt(buf, a, b - a) : -1;
-    if (v < 0) throw new WireError(`'${buf.toString('latin1', a, Math.min(b, a + 24))}' is not a number`);
-    return v;
-  };
-  let slot = 0;
-  const text = ([a, b]: [number, number]): string => cache.text(slot++, buf, a, b);
+export class V2BodyDecoder {
+  private buf: Buffer = Buffer.alloc(0);
+  private p = 0;
+  private end = 0;
+  private a = 0;
+  private b = 0;
+  private slot = 0;
+  private readonly lastSrc: (Buffer | undefined)[] = [];
+  private readonly lastAt: number[] = [];
+  private readonly lastLen: number[] = [];
+  private readonly lastText: string[] = [];
+  private tsSrc: Buffer | undefined;
+  private tsAt = 0;
+  private tsSecond = 0;
+  readonly info: BodyInfo = { extraCommon: 0 };
 
-  const common = number(next());
-  if (common < 6) throw new WireError(`common block count ${common} is below 6`);
-  const r = emptyRecord();
-  const op = number(next());
-  r.op = op;
-  r.user = text(next());
-  r.sid = text(next());
-  r.share = text(next());
-  r.domain = text(next());
-  r.time = r.end = parseTimestamp(buf, next(), toUtc);
-  if (common >= 7) r.client = text(next());
-  for (let k = 7; k < common; k++) next();
-  if (info) info.extraCommon = Math.max(0, common - 7);
-  const fields = OP_FIELDS[op];
-  if (!fields) throw new WireError(`unknown operation ${op}`);
-  for (const f of fields) {
-    const span = next();
-    if (f === 'path' || f === 'path2') r[f] = text(span);
-    else {
-      const v = number(span);
-      if (f === 'bytes') {
-        // A failed read or write reports length -1: it moved nothing, and failed.
-        if (v === MINUS_ONE) r.result = -1;
-        else r.bytes = v;
-      } else r[f] = v === MINUS_ONE ? -1 : v;
+  constructor(private readonly toUtc: LocalTimeConverter) {}
+
+  /**
+   * Decodes a plain body from buf[start, end). With `trailing` set (decrypted bodies), bytes
+   * after the last field are padding and ignored; otherwise they must be whole sub-blocks.
+   */
+  decode(buf: Buffer, start: number, end: number, trailing: boolean): SmbRecord {
+    this.buf = buf;
+    this.p = start;
+    this.end = end;
+    this.slot = 0;
+    this.sub();
+    const common = this.number();
+    if (common < 6) throw new WireError(`common block count ${common} is below 6`);
+    const r = emptyRecord();
+    this.sub();
+    const op = (r.op = this.number());
+    r.user = this.text();
+    r.sid = this.text();
+    r.share = this.text();
+    r.domain = this.text();
+    this.sub();
+    r.time = r.end = this.timestamp();
+    if (common >= 7) r.client = this.text();
+    for (let k = 7; k < common; k++) this.sub();
+    this.info.extraCommon = Math.max(0, common - 7);
+    const fields = OP_FIELDS[op];
+    if (!fields) throw new WireError(`unknown operation ${op}`);
+    for (const f of fields) {
+      if (f === 'path' || f === 'path2') {
+        r[f] = this.text();
+        continue;
+      }
+      this.sub();
+      const v = this.number();
+      if (f !== 'bytes') r[f] = v === MINUS_ONE ? -1 : v;
+      // A failed read or write reports length -1: it moved nothing, and failed.
+      else if (v === MINUS_ONE) r.result = -1;
+      else r.bytes = v;
     }
+    if (!trailing) while (this.p < this.end) this.sub();
+    return r;
   }
-  if (!trailing) while (p < end) next();
-  return r;
+
+  /** Moves to the next sub-block: [4 digits length][bytes], bounds in a and b. */
+  private sub(): void {
+    const p = this.p;
+    if (p + 4 > this.end) throw new WireError('body ends inside a sub-block length');
+    const len = digitsAt(this.buf, p, 4);
+    if (len < 0) throw new WireError('bad sub-block length');
+    this.a = p + 4;
+    this.b = this.p = this.a + len;
+    if (this.b > this.end) throw new WireError('sub-block runs past the end of the body');
+  }
+
+  private number(): number {
+    const n = this.b - this.a;
+    const v = n > 0 && n <= 15 ? digitsAt(this.buf, this.a, n) : -1;
+    if (v < 0) throw new WireError(`'${this.buf.toString('latin1', this.a, Math.min(this.b, this.a + 24))}' is not a number`);
+    return v;
+  }
+
+  /** The next sub-block as text; the previous string of this slot when the bytes are the same. */
+  private text(): string {
+    this.sub();
+    const slot = this.slot++;
+    const { buf, a } = this;
+    const n = this.b - a;
+    const src = this.lastSrc[slot];
+    if (src !== undefined && this.lastLen[slot] === n) {
+      const at = this.lastAt[slot]!;
+      let k = 0;
+      while (k < n && src[at + k] === buf[a + k]) k++;
+      if (k === n) return this.lastText[slot]!;
+    }
+    const t = buf.toString('utf8', a, this.b);
+    // Remember where the bytes are rather than copying them: the chunk stays referenced.
+    this.lastSrc[slot] = buf;
+    this.lastAt[slot] = a;
+    this.lastLen[slot] = n;
+    this.lastText[slot] = t;
+    return t;
+  }
+
+  /** The timestamp sub-block as UTC ms; a repeated second is not parsed again. */
+  private timestamp(): number {
+    const { buf, a, b } = this;
+    const src = this.tsSrc;
+    if (src !== undefined && b - a >= 19 && b - a <= 23) {
+      let k = 0;
+      while (k < 19 && src[this.tsAt + k] === buf[a + k]) k++;
+      const ms = b - a > 20 && buf[a + 19] === 0x2e ? millisAt(buf, a + 20, b) : 0;
+      if (k === 19 && ms >= 0) return this.tsSecond + ms;
+    }
+    const t = parseWireTime(buf, a, b, this.toUtc);
+    this.tsSecond = t - (b - a > 20 ? millisAt(buf, a + 20, b) : 0);
+    this.tsSrc = buf;
+    this.tsAt = a;
+    return t;
+  }
 }
 
-function parseTimestamp(buf: Buffer, [a, b]: [number, number], toUtc: LocalTimeConverter): number {
-  // YYYY-MM-DD hh:mm:ss.mmm (the milliseconds may be missing or shorter)
+/** `.mmm` (or shorter) at `at`, as milliseconds; -1 when not digits. */
+function millisAt(buf: Buffer, at: number, end: number): number {
+  const digits = Math.min(3, end - at);
+  const v = digitsAt(buf, at, digits);
+  return v < 0 ? -1 : v * 10 ** (3 - digits);
+}
+
+/** `YYYY-MM-DD hh:mm:ss[.mmm]` at buf[a, b), local to the sender, as UTC ms. */
+export function parseWireTime(buf: Buffer, a: number, b: number, toUtc: LocalTimeConverter): number {
   const n = b - a;
-  if (n < 19 || buf[a + 4] !== 0x2d || buf[a + 7] !== 0x2d || buf[a + 13] !== 0x3a || buf[a + 16] !== 0x3a) {
+  const bad = (): never => {
     throw new WireError(`bad timestamp '${buf.toString('latin1', a, Math.min(b, a + 30))}'`);
-  }
-  const part = (at: number, len: number): number => {
-    const v = digitsAt(buf, a + at, len);
-    if (v < 0) throw new WireError(`bad timestamp '${buf.toString('latin1', a, b)}'`);
-    return v;
   };
-  let ms = 0;
-  if (n > 20 && buf[a + 19] === 0x2e) ms = Math.round(part(20, Math.min(3, n - 20)) * 10 ** (3 - Math.min(3, n - 20)));
+  if (n < 19 || n > 23 || buf[a + 4] !== 0x2d || buf[a + 7] !== 0x2d || buf[a + 13] !== 0x3a || buf[a + 16] !== 0x3a) bad();
+  const ms = n > 20 && buf[a + 19] === 0x2e ? millisAt(buf, a + 20, b) : n === 19 ? 0 : -1;
+  const part = (at: number, len: number): number => digitsAt(buf, a + at, len);
   const [y, mo, d, h, mi, s] = [part(0, 4), part(5, 2), part(8, 2), part(11, 2), part(14, 2), part(17, 2)];
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) throw new WireError(`bad timestamp '${buf.toString('latin1', a, b)}'`);
+  if (ms < 0 || y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60) bad();
   return toUtc(y, mo, d, h, mi, s, ms);
+}
+
+/** Decodes one plain body without a connection (tests, tools). */
+export function decodeV2Body(buf: Buffer, start: number, end: number, toUtc: LocalTimeConverter, trailing = false): SmbRecord {
+  return new V2BodyDecoder(toUtc).decode(buf, start, end, trailing);
 }
 
 /**
@@ -198,7 +235,7 @@ export function decodeV1Line(line: Buffer, toUtc: LocalTimeConverter): SmbRecord
   const len = Number(m[1]);
   if (len === MINUS_ONE) r.result = -1;
   else r.bytes = len;
-  r.time = r.end = parseTimestamp(ts, [0, ts.length], toUtc);
+  r.time = r.end = parseWireTime(ts, 0, ts.length, toUtc);
   return r;
 }
 
