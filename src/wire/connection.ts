@@ -55,7 +55,21 @@ export class WireConnection {
   /** Feeds bytes; returns false once the connection must be closed (see `fatal`). */
   push(chunk: Buffer): boolean {
     if (this.fatal) return false;
-    const buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    let buf = chunk;
+    if (this.pending.length) {
+      // Complete the one waiting message from the chunk's head instead of copying the whole chunk.
+      const need = v2MessageLength(this.pending);
+      if (need > 0 && need <= this.limits.maxBody + V2_HEADER_LENGTH && this.pending.length + chunk.length >= need) {
+        const head = chunk.subarray(0, need - this.pending.length);
+        const msg = Buffer.concat([this.pending, head]);
+        this.pending = Buffer.alloc(0);
+        this.message(msg, 0);
+        if (this.fatal) return false;
+        buf = chunk.subarray(head.length);
+      } else {
+        buf = Buffer.concat([this.pending, chunk]);
+      }
+    }
     let p = 0;
     while (p < buf.length && !this.fatal) {
       const used = this.message(buf, p);
@@ -159,6 +173,13 @@ export class WireConnection {
       this.on.reject('malformed', err.message);
     }
   }
+}
+
+/** The whole length of the V2 message starting `b`, or -1 when that is not known yet. */
+function v2MessageLength(b: Buffer): number {
+  if (b.length < V2_HEADER_LENGTH) return -1;
+  const h = parseV2Header(b, 0);
+  return typeof h === 'string' ? -1 : V2_HEADER_LENGTH + h.bodyLength;
 }
 
 /** True when the bytes before `nl` are `"YYYY-MM-DD hh:mm:ss` (and optional `.mmm`) followed by `"`. */
