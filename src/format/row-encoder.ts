@@ -34,6 +34,15 @@ export function createRowEncoder(fields: readonly FieldName[], style: RowStyle) 
     return k === 'string' ? Kind.Text : k === 'op' ? Kind.Op : k === 'time' ? Kind.Time : Kind.Number;
   });
   const prefixes = style.prefix.map((p) => Buffer.from(p));
+  // Runs of adjacent text fields (user, sid, domain, share, path, ...): when a row repeats the
+  // previous row's strings for a whole run, as records of one session do, the run's bytes are
+  // copied from the previous row in one go. runEnd[f] is one past the run starting at f, or 0.
+  const runEnd = kinds.map((k, f) => {
+    if (k !== Kind.Text || (f > 0 && kinds[f - 1] === Kind.Text)) return 0;
+    let e = f;
+    while (e < kinds.length && kinds[e] === Kind.Text) e++;
+    return e - f >= 2 ? e : 0;
+  });
   const suffix = Buffer.from(style.suffix);
   const quote = style.quote.length ? style.quote.charCodeAt(0) : -1;
   const ops = Array.from({ length: 256 }, (_, id) => Buffer.from(style.text(opName(id))));
@@ -86,10 +95,31 @@ export function createRowEncoder(fields: readonly FieldName[], style: RowStyle) 
       // Locals, not closure variables, so the hot loop keeps them in registers.
       let o: Buffer = out;
       let q = 0;
+      const runFrom = new Int32Array(F).fill(-1);
+      const runTo = new Int32Array(F);
+      let prev = -1;
+      let openRun = -1;
       for (let k = 0; k < count; k++) {
         const i = rows ? rows[k]! : k;
         if (q + 4096 > o.length) o = grow(q, 4096);
         for (let f = 0; f < F; f++) {
+          const e = runEnd[f]!;
+          if (e !== 0) {
+            let same = prev >= 0 && runFrom[f]! >= 0;
+            for (let g = f; same && g < e; g++) same = cols[g]![i] === cols[g]![prev];
+            if (same) {
+              const len = runTo[f]! - runFrom[f]!;
+              if (q + len + 4096 > o.length) o = grow(q, len + 4096);
+              o.copyWithin(q, runFrom[f]!, runTo[f]!);
+              runFrom[f] = q;
+              q += len;
+              runTo[f] = q;
+              f = e - 1;
+              continue;
+            }
+            runFrom[f] = q;
+            openRun = f;
+          }
           const pre = prefixes[f]!;
           for (let c = 0; c < pre.length; c++) o[q++] = pre[c]!;
           const v = cols[f]![i]!;
@@ -148,8 +178,13 @@ export function createRowEncoder(fields: readonly FieldName[], style: RowStyle) 
             const t = String(v);
             for (let c = 0; c < t.length; c++) o[q++] = t.charCodeAt(c);
           }
+          if (openRun >= 0 && f + 1 === runEnd[openRun]) {
+            runTo[openRun] = q;
+            openRun = -1;
+          }
         }
         for (let c = 0; c < suffix.length; c++) o[q++] = suffix[c]!;
+        prev = i;
       }
       const p = q;
       return out.subarray(0, p);
