@@ -51,6 +51,18 @@ export class StreamDecoder {
 
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
+    // A block waiting for its tail: complete it from the chunk's head, so the rest of the
+    // chunk is parsed where it is instead of being copied behind the waiting bytes.
+    if (this.pendingLength && this.need > this.pendingLength && this.pendingLength + chunk.length >= this.need) {
+      const take = this.need - this.pendingLength;
+      const head = Buffer.concat([...this.pending, chunk.subarray(0, take)], this.need);
+      this.pending = [];
+      this.pendingLength = 0;
+      const used = this.parse(head, false);
+      this.offset += used;
+      chunk = used < head.length ? Buffer.concat([head.subarray(used), chunk.subarray(take)]) : chunk.subarray(take);
+      if (chunk.length === 0) return;
+    }
     this.pending.push(chunk);
     this.pendingLength += chunk.length;
     if (this.pendingLength < this.need) return;

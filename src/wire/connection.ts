@@ -72,6 +72,11 @@ export class WireConnection {
     }
     let p = 0;
     while (p < buf.length && !this.fatal) {
+      const batched = this.decrypter ? this.encryptedRun(buf, p) : 0;
+      if (batched) {
+        p += batched;
+        continue;
+      }
       const used = this.message(buf, p);
       if (used === 0) break;
       p += used;
@@ -114,6 +119,46 @@ export class WireConnection {
     return total;
   }
 
+  /**
+   * Decrypts a run of complete encrypted messages at `p` with one cipher call (ECB treats
+   * every 16-byte block alone, so bodies can be joined), then decodes each. Returns the
+   * bytes used, or 0 when there is no run of two or more to batch.
+   */
+  private encryptedRun(buf: Buffer, p: number): number {
+    const bodies: Buffer[] = [];
+    let q = p;
+    while (bodies.length < 4096 && buf.length - q >= V2_HEADER_LENGTH && buf[q + 5] === 0x45) {
+      const h = parseV2Header(buf, q);
+      if (typeof h === 'string' || h.bodyLength > this.limits.maxBody || h.bodyLength % 16 !== 0 || buf.length - q < V2_HEADER_LENGTH + h.bodyLength) break;
+      if (h.subRelease !== 0) this.once('sub', `sender speaks protocol V2.${h.subRelease}; decoding it as V2.0`);
+      bodies.push(buf.subarray(q + V2_HEADER_LENGTH, q + V2_HEADER_LENGTH + h.bodyLength));
+      q += V2_HEADER_LENGTH + h.bodyLength;
+    }
+    if (bodies.length < 2) return 0;
+    const plain = this.decrypter!.decrypt(Buffer.concat(bodies));
+    let at = 0;
+    for (const b of bodies) {
+      this.decrypted(plain.subarray(at, at + b.length));
+      at += b.length;
+    }
+    return q - p;
+  }
+
+  private decrypted(plain: Buffer): void {
+    try {
+      this.on.record(this.bodies.decode(plain, 0, plain.length, true));
+      this.noteExtraCommon();
+    } catch (err) {
+      if (!(err instanceof WireError)) throw err;
+      this.on.reject('wrong key', `an encrypted record does not decode: wrong key? (${err.message})`);
+    }
+  }
+
+  private noteExtraCommon(): void {
+    const n = this.bodies.info.extraCommon;
+    if (n) this.once('extra', `sender sends ${n} common blocks this receiver does not know; skipped`);
+  }
+
   private v2Body(buf: Buffer, start: number, end: number, encrypted: boolean): void {
     // The V1 quirk: the line just sent comes again inside a V2 header. Count it once.
     if (!encrypted && end - start >= 3 && buf[start] === 0x56 && buf[start + 1] === 0x31 && buf[start + 2] === 0x2c) {
@@ -132,18 +177,11 @@ export class WireConnection {
           this.on.reject('encrypted, no key', 'an encrypted record arrived and no key was given (-k KEYFILE)');
           return;
         }
-        const plain = this.decrypter.decrypt(buf.subarray(start, end));
-        try {
-          this.on.record(this.bodies.decode(plain, 0, plain.length, true));
-        } catch (err) {
-          if (!(err instanceof WireError)) throw err;
-          this.on.reject('wrong key', `an encrypted record does not decode: wrong key? (${err.message})`);
-          return;
-        }
+        this.decrypted(this.decrypter.decrypt(buf.subarray(start, end)));
       } else {
         this.on.record(this.bodies.decode(buf, start, end, false));
       }
-      if (this.bodies.info.extraCommon) this.once('extra', `sender sends ${this.bodies.info.extraCommon} common blocks this receiver does not know; skipped`);
+      this.noteExtraCommon();
     } catch (err) {
       if (!(err instanceof WireError)) throw err;
       this.on.reject('malformed', err.message);
