@@ -59,9 +59,53 @@ function fit(r: SmbRecord, o: SenderOptions): SmbRecord | undefined {
 
 /** Sends; resolves with the ledger and how long the sending itself took (pool building excluded). */
 /** Sends; resolves with the ledger and how long the sending itself took (pool building excluded). */
+function encodeFor(o: SenderOptions, r: SmbRecord, stamp: (ms: number) => string): Buffer {
+  return o.protocol === 'v1' ? encodeV1Message(r, stamp) : encodeV2Message(r, stamp, { key: o.key, common: o.common });
+}
+
+/**
+ * At a given rate, records are made as they are sent and stamped with the time they are
+ * sent, as a real server's would be (at full speed a pre-built pool is replayed instead).
+ */
+async function runPaced(o: SenderOptions, traffic: { next(): SmbRecord }, stamp: (ms: number) => string): Promise<{ ledger: Ledger; ms: number }> {
+  const ledger = createLedger();
+  const socket = await openConnection(o.dest);
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  socket.on('error', () => undefined);
+  const start = Date.now();
+  let sent = 0;
+  try {
+    while (sent < o.count && Date.now() < o.deadline && !o.signal.aborted && !socket.destroyed) {
+      const due = Math.min(o.count, Math.floor(((Date.now() - start) / 1000) * o.rate)) - sent;
+      if (due <= 0) {
+        await new Promise((r) => setTimeout(r, 5));
+        continue;
+      }
+      const parts: Buffer[] = [];
+      for (let k = 0; k < Math.min(due, BATCH); ) {
+        const r = fit(traffic.next(), o);
+        if (!r) continue;
+        r.time = r.end = Date.now();
+        parts.push(encodeFor(o, r, stamp));
+        addToLedger(ledger, r);
+        k++;
+      }
+      const data = Buffer.concat(parts);
+      o.recorder?.frame(o.index, data);
+      sent += parts.length;
+      if (!socket.write(data)) await Promise.race([new Promise((r) => socket.once('drain', r)), closed]);
+    }
+  } finally {
+    socket.end();
+    await closed;
+  }
+  return { ledger, ms: Date.now() - start };
+}
+
 export async function runSender(o: SenderOptions): Promise<{ ledger: Ledger; ms: number }> {
-  const traffic = createTraffic({ seed: o.seed * 1000 + o.index, users: o.users, shares: o.shares, files: o.files });
+  const traffic = createTraffic({ seed: o.seed * 1000 + o.index, users: o.users, shares: o.shares, files: o.files, start: Date.now() });
   const stamp = createWireTimestamp();
+  if (o.rate > 0) return runPaced(o, traffic, stamp);
   // The pool, cut into chunks of BATCH messages, each written with one call and tallied once.
   const records: SmbRecord[] = [];
   const messages: Buffer[] = [];
@@ -69,7 +113,7 @@ export async function runSender(o: SenderOptions): Promise<{ ledger: Ledger; ms:
     const r = fit(traffic.next(), o);
     if (!r) continue;
     records.push(r);
-    messages.push(o.protocol === 'v1' ? encodeV1Message(r, stamp) : encodeV2Message(r, stamp, { key: o.key, common: o.common }));
+    messages.push(encodeFor(o, r, stamp));
   }
   const chunks: { data: Buffer; first: number; n: number }[] = [];
   for (let first = 0; first < records.length; first += BATCH) {

@@ -89,6 +89,10 @@ test('encrypted records without a key, or with the wrong one, are rejected, logg
       const reason = args.length ? 'wrong key' : 'encrypted, no key';
       assert.equal(stderr.split('record rejected').length - 1, 2, stderr);
       assert.match(stderr, new RegExp(`rejected: ${reason} 4`));
+      // The counters travel in the stream's status blocks: readers report the loss too.
+      const reader = await runBin('smbta-json', ['-r', `${dir}/out.smbta`]);
+      assert.equal(reader.code, 0);
+      assert.match(reader.stderr, new RegExp(`smbta-recv@\\S+ reports 4 records dropped \\(${reason} 4\\)`));
     }
     writeFileSync(`${dir}/short`, 'tooshort');
     const bad = await runBin('smbta-recv', ['-k', `${dir}/short`]);
