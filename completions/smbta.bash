@@ -25,6 +25,15 @@ _smbta_complete() {
         -c|--connections|-n|--records|--duration|--rate|--seed|--users|--shares|--files|--speed) kind=none ;;
       esac
       ;;
+    smbta-mux)
+      opts="-r --read -R --recursive -S --remote -t --time -N --count -P --serve -B --bind -w --write --client-buffer -h --help -V --version"
+      case "$prev" in
+        -r|--read|-w|--write) kind=file ;;
+        -R|--recursive) kind=dir ;;
+        -S|--remote) kind=hostport ;;
+        -t|--time|-N|--count|-P|--serve|-B|--bind|--client-buffer) kind=none ;;
+      esac
+      ;;
     smbta-cat)
       opts="-r --read -R --recursive -S --remote -t --time -N --count -s --fields -n --numeric --header --no-header -h --help -V --version"
       case "$prev" in
@@ -84,4 +93,4 @@ _smbta_complete() {
     compopt -o nospace 2>/dev/null
   fi
 }
-complete -F _smbta_complete smbta-recv smbta-torture smbta-cat smbta-csv smbta-json smbta-filter
+complete -F _smbta_complete smbta-recv smbta-torture smbta-mux smbta-cat smbta-csv smbta-json smbta-filter

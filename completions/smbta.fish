@@ -43,6 +43,19 @@ complete -c smbta-torture -l ledger -r -F -d 'write the ledger of what was sent 
 complete -c smbta-torture -s h -l help -f -d 'show help'
 complete -c smbta-torture -s V -l version -f -d 'show version number'
 
+# smbta-mux
+complete -c smbta-mux -s r -l read -r -F -d 'read stream files (- is stdin; .bz2 read transparently)'
+complete -c smbta-mux -s R -l recursive -r -f -a '(__fish_complete_directories)' -d 'read every stream file under DIR, in time order (hidden and .tmp files skipped)'
+complete -c smbta-mux -s S -l remote -r -f -d 'read a live stream from HOST:PORT or unix:PATH (reconnects with backoff)'
+complete -c smbta-mux -s t -l time -r -f -d 'only records in RANGE: 2026-11-23, 10:00-11:00, -1h, A..B'
+complete -c smbta-mux -s N -l count -r -f -d 'stop after COUNT records'
+complete -c smbta-mux -s P -l serve -r -f -d 'serve the stream to readers (smbta-cat -S HOST:PORT) on this TCP port, at the -B address'
+complete -c smbta-mux -s B -l bind -r -f -d 'address to listen on (loopback unless told otherwise; 0.0.0.0 or :: for all)'
+complete -c smbta-mux -s w -l write -r -F -d 'write the stream to FILE (- is stdout; .bz2 compresses); written under a temporary name, renamed when whole'
+complete -c smbta-mux -l client-buffer -r -f -d 'most stream bytes queued for one reader; a slower reader loses the oldest, and is told in the stream'
+complete -c smbta-mux -s h -l help -f -d 'show help'
+complete -c smbta-mux -s V -l version -f -d 'show version number'
+
 # smbta-cat
 complete -c smbta-cat -s r -l read -r -F -d 'read stream files (- is stdin; .bz2 read transparently)'
 complete -c smbta-cat -s R -l recursive -r -f -a '(__fish_complete_directories)' -d 'read every stream file under DIR, in time order (hidden and .tmp files skipped)'

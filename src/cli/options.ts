@@ -66,6 +66,7 @@ export const OPTIONS = {
   replay: { name: 'replay', type: 'string', value: 'FILE', complete: 'file', group: 'Load', describe: 'send a --record file again instead of new traffic' },
   speed: { name: 'speed', type: 'number', value: 'X', default: 1, complete: 'none', group: 'Load', describe: 'replay this many times faster than recorded (0: as fast as possible)' },
   ledger: { name: 'ledger', type: 'string', value: 'FILE', complete: 'file', group: 'Load', describe: 'write the ledger of what was sent (JSON) to FILE instead of stdout' },
+  'client-buffer': { name: 'client-buffer', type: 'string', value: 'SIZE', default: '16M', complete: 'none', group: 'Output', describe: "most stream bytes queued for one reader; a slower reader loses the oldest, and is told in the stream" },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;

@@ -1,7 +1,8 @@
 import { READER_OPTIONS } from '../cli/options.js';
 import { openBinaryOutput } from '../cli/output.js';
 import type { Program } from '../cli/program.js';
-import { prepareInput, readSelected, splitReadArgs, type ReaderArgs } from '../cli/reader.js';
+import { forwardSelected } from '../cli/forward.js';
+import { prepareInput, splitReadArgs, type ReaderArgs } from '../cli/reader.js';
 import { printExpr } from '../filter/ast.js';
 import { compileFilter } from '../filter/compile.js';
 import { parseFilter } from '../filter/parser.js';
@@ -38,17 +39,6 @@ export const filter: Program = {
       return;
     }
     const input = prepareInput(args);
-    const writer = openBinaryOutput('smbta-filter', args.write, { flushMs: args.remote?.length ? 100 : 0 });
-    await readSelected(
-      input,
-      ctx,
-      async (b, rows, n) => {
-        if (rows === null && b.raw) writer.writeBlock(b.raw, n);
-        else writer.addRows(b, rows, n);
-        await writer.ready();
-      },
-      (side) => writer.writeBlock(side.raw, 0),
-    );
-    await writer.close();
+    await forwardSelected(input, ctx, openBinaryOutput('smbta-filter', args.write, { flushMs: args.remote?.length ? 100 : 0 }));
   },
 };

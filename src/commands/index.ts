@@ -4,7 +4,8 @@ import { cat } from './cat.js';
 import { csv } from './csv.js';
 import { filter } from './filter.js';
 import { json } from './json.js';
+import { mux } from './mux.js';
 import { recv } from './recv.js';
 import { torture } from './torture.js';
 
-export const PROGRAMS: readonly Program[] = [recv, torture, cat, csv, json, filter];
+export const PROGRAMS: readonly Program[] = [recv, torture, mux, cat, csv, json, filter];

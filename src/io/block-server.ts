@@ -1,58 +1,89 @@
 /**
- * Serves a stream of whole blocks to any number of TCP clients. A client that cannot keep
- * up never slows the others: past its buffer limit it misses blocks, and when it catches
- * up it is sent a gap block saying how many records it lost, so the loss is never silent.
+ * Serves a stream of whole blocks to any number of TCP clients. Each client has a bounded
+ * queue: a client that cannot keep up never slows the source or the others; when its
+ * queue overflows it loses the oldest blocks, and before the next block it is sent a gap
+ * block saying how many records it lost, so the loss is never silent.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { BlockKind, frameBlock } from '../stream/format.js';
 import type { ByteSink } from './byte-sink.js';
 
+/** Bytes handed to a client's socket at a time; the rest waits in its queue. */
+const SOCKET_HIGH_WATER = 1 << 20;
+
 interface Client {
   socket: Socket;
+  queue: Buffer[];
+  head: number;
+  queued: number;
   lostRecords: number;
   lostBlocks: number;
 }
 
 export interface BlockServer extends ByteSink {
   readonly clients: number;
+  /** Records all clients together lost to their bounds. */
   readonly lostRecords: number;
   listen(port: number, host: string): Promise<number>;
+}
+
+function recordsIn(block: Buffer): number {
+  return block[5] === BlockKind.Records ? block.readUInt32LE(12) : 0;
 }
 
 export function createBlockServer(opts: { maxClientBuffer: number; onClient?: (message: string) => void }): BlockServer {
   const clients = new Set<Client>();
   let first: Buffer | undefined;
   let lostRecords = 0;
-  const server: Server = createServer((socket) => {
-    const c: Client = { socket, lostRecords: 0, lostBlocks: 0 };
-    clients.add(c);
-    socket.setNoDelay(true);
-    socket.on('error', () => undefined);
-    socket.on('close', () => clients.delete(c));
-    // Readers never send; anything they do send is ignored.
-    socket.resume();
-    // Every client starts with the stream's info block, for provenance.
-    if (first) socket.write(first);
-    opts.onClient?.(`client ${socket.remoteAddress}:${socket.remotePort} connected`);
-  });
 
-  const send = (block: Buffer): void => {
-    const kind = block[5];
-    if (first === undefined && kind === BlockKind.Info) first = Buffer.from(block);
-    const records = kind === BlockKind.Records ? block.readUInt32LE(12) : 0;
-    for (const c of clients) {
-      if (c.socket.writableLength > opts.maxClientBuffer) {
-        c.lostRecords += records;
-        c.lostBlocks++;
-        lostRecords += records;
-        continue;
-      }
+  const pump = (c: Client): void => {
+    while (c.head < c.queue.length && c.socket.writableLength < SOCKET_HIGH_WATER && !c.socket.destroyed) {
       if (c.lostBlocks) {
         const now = Date.now();
         c.socket.write(frameBlock(BlockKind.Gap, Buffer.from(JSON.stringify({ records: c.lostRecords, blocks: c.lostBlocks, reason: 'client too slow' })), 0, now, now));
         c.lostRecords = c.lostBlocks = 0;
       }
-      c.socket.write(block);
+      const b = c.queue[c.head]!;
+      c.queue[c.head++] = undefined as unknown as Buffer;
+      c.queued -= b.length;
+      c.socket.write(b);
+    }
+    if (c.head > 1024 && c.head * 2 > c.queue.length) {
+      c.queue = c.queue.slice(c.head);
+      c.head = 0;
+    }
+  };
+
+  const server: Server = createServer((socket) => {
+    const c: Client = { socket, queue: [], head: 0, queued: 0, lostRecords: 0, lostBlocks: 0 };
+    clients.add(c);
+    socket.setNoDelay(true);
+    socket.on('error', () => undefined);
+    socket.on('close', () => clients.delete(c));
+    socket.on('drain', () => pump(c));
+    // Readers never send; anything they do send is ignored.
+    socket.resume();
+    // Every client starts with the stream's info block, for provenance.
+    if (first) socket.write(first);
+    opts.onClient?.(`reader ${socket.remoteAddress}:${socket.remotePort} connected`);
+  });
+
+  const send = (block: Buffer): void => {
+    if (first === undefined && block[5] === BlockKind.Info) first = Buffer.from(block);
+    for (const c of clients) {
+      c.queue.push(block);
+      c.queued += block.length;
+      // Over the bound: the oldest waiting blocks go, and the client is told.
+      while (c.queued > opts.maxClientBuffer && c.head < c.queue.length - 1) {
+        const old = c.queue[c.head]!;
+        c.queue[c.head++] = undefined as unknown as Buffer;
+        c.queued -= old.length;
+        const n = recordsIn(old);
+        c.lostRecords += n;
+        c.lostBlocks++;
+        lostRecords += n;
+      }
+      pump(c);
     }
   };
 
@@ -74,7 +105,11 @@ export function createBlockServer(opts: { maxClientBuffer: number; onClient?: (m
     backlog: () => 0,
     close: () =>
       new Promise<void>((resolve) => {
-        for (const c of clients) c.socket.end();
+        // Closing hands every client what is still queued for it.
+        for (const c of clients) {
+          for (; c.head < c.queue.length; c.head++) c.socket.write(c.queue[c.head]!);
+          c.socket.end();
+        }
         server.close(() => resolve());
       }),
   };

@@ -1,0 +1,22 @@
+/**
+ * The body shared by the programs that pass a selected stream on (smbta-filter, smbta-mux):
+ * blocks whose records are all selected go through unchanged, others are re-encoded with
+ * the selected rows, and status, gap and info blocks are kept so loss stays visible.
+ */
+import type { StreamWriter } from '../stream/writer.js';
+import { readSelected, type PreparedInput } from './reader.js';
+import type { RunContext } from './program.js';
+
+export async function forwardSelected(input: PreparedInput, ctx: RunContext, writer: StreamWriter): Promise<void> {
+  await readSelected(
+    input,
+    ctx,
+    async (b, rows, n) => {
+      if (rows === null && b.raw) writer.writeBlock(b.raw, n);
+      else writer.addRows(b, rows, n);
+      await writer.ready();
+    },
+    (side) => writer.writeBlock(side.raw, 0),
+  );
+  await writer.close();
+}

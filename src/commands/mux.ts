@@ -1,0 +1,49 @@
+import { UsageError } from '../cli/errors.js';
+import { forwardSelected } from '../cli/forward.js';
+import { READER_OPTIONS } from '../cli/options.js';
+import { openBinaryOutput } from '../cli/output.js';
+import type { Program } from '../cli/program.js';
+import { prepareInput, type ReaderArgs } from '../cli/reader.js';
+import { parseSize } from '../format/units.js';
+import { createBlockServer } from '../io/block-server.js';
+import { FILTER_POSITIONAL } from './common.js';
+
+interface MuxArgs extends ReaderArgs {
+  serve?: number;
+  bind: string;
+  write?: string;
+  'client-buffer': string;
+}
+
+export const mux: Program = {
+  name: 'smbta-mux',
+  summary: 'join many record sources into one stream and serve it to many readers',
+  description:
+    'Reads any number of sources (-S live servers, reconnecting with backoff; -r files), keeping each source in order, and serves ' +
+    'the joined stream to any number of readers on -P. A slow reader never slows the sources or the other readers: past its ' +
+    '--client-buffer it loses the oldest data and is told so in the stream (a gap block its reader reports). A trailing filter ' +
+    'applies to everything served. Trees of smbta-mux scale fan-in, as radium does for Argus.',
+  options: [...READER_OPTIONS, 'serve', 'bind', 'write', 'client-buffer'],
+  positional: FILTER_POSITIONAL,
+  examples: [
+    ['smbta-mux -S srv1:3491 -S srv2:3491 -P 3499', 'two receivers joined, served on port 3499'],
+    ["smbta-mux -S localhost:3491 -P 3492 'share=projects'", 'only one share, for the project team'],
+    ['smbta-mux -S hub1:3499 -S hub2:3499 -P 3499 -B 0.0.0.0', 'a second tier, served on every interface'],
+  ],
+  exitStatus: '0 after SIGTERM/SIGINT; 1 when it cannot serve; 2 for a bad option or filter.',
+  async run(raw, ctx) {
+    const a = raw as unknown as MuxArgs;
+    if (a.serve === undefined) throw new UsageError('give -P PORT to serve the joined stream on');
+    const bound = parseSize(a['client-buffer']);
+    if (!bound || bound <= 0) throw new UsageError(`--client-buffer ${a['client-buffer']}: expected a size such as 16M`);
+    const input = prepareInput(a);
+    const server = createBlockServer({ maxClientBuffer: bound, onClient: (m) => ctx.report.warn(m) });
+    const port = await server.listen(a.serve, a.bind).catch((err: Error) => {
+      throw new Error(`cannot serve on ${a.bind}:${a.serve}: ${err.message}`);
+    });
+    ctx.report.warn(`serving on ${a.bind}:${port}`);
+    const writer = openBinaryOutput('smbta-mux', a.write, { flushMs: 100 }, [server]);
+    await forwardSelected(input, ctx, writer);
+    if (server.lostRecords) ctx.report.warn(`slow readers lost ${server.lostRecords} records in all (each was told)`);
+  },
+};

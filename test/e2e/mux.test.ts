@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import type { SmbRecord } from '../../src/record/fields.js';
+import { mergeLedgers, type Ledger, type Tally } from '../../src/torture/ledger.js';
+import { startProc, type Proc } from '../helpers/proc.js';
+import { runBin } from '../helpers/run-bin.js';
+
+function byUser(recs: readonly { user: string; bytes: number }[]): Record<string, Tally> {
+  const out: Record<string, Tally> = {};
+  for (const r of recs) {
+    const t = (out[r.user] ??= { records: 0, bytes: 0 });
+    t.records++;
+    t.bytes += r.bytes;
+  }
+  return out;
+}
+
+async function receiver(servePort = 0): Promise<{ p: Proc; port: number; serve: number }> {
+  const p = startProc('smbta-recv', ['-i', '0', '-P', String(servePort)]);
+  const m = await p.waitFor(/listening on 127\.0\.0\.1:(\d+); serving readers on 127\.0\.0\.1:(\d+)/);
+  return { p, port: Number(m[1]), serve: Number(m[2]) };
+}
+
+async function torture(port: number, n: number, seed: number, extra: string[] = []): Promise<Ledger> {
+  const r = await runBin('smbta-torture', ['-d', `127.0.0.1:${port}`, '-c', '2', '-n', String(n), '--seed', String(seed), ...extra], { timeoutMs: 120000 });
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout.toString()) as Ledger;
+}
+
+function jsonRecords(out: Buffer): SmbRecord[] {
+  return out.toString().split('\n').filter(Boolean).map((l) => JSON.parse(l) as SmbRecord);
+}
+
+test('mux: 3 sources, 5 readers, one source restarted mid-run: every reader gets every record', async () => {
+  const sources = await Promise.all([receiver(), receiver(), receiver()]);
+  const mux = startProc('smbta-mux', [...sources.flatMap((s) => ['-S', `127.0.0.1:${s.serve}`]), '-P', '0']);
+  const muxPort = Number((await mux.waitFor(/serving on 127\.0\.0\.1:(\d+)/))[1]);
+  await Promise.all(sources.map((s) => s.p.waitFor(/reader .* connected/)));
+  const total = 3 * 1500 + 1000;
+  const readers = Array.from({ length: 5 }, () => runBin('smbta-json', ['-n', '-S', `127.0.0.1:${muxPort}`, '-N', String(total), '-s', 'user,bytes'], { timeoutMs: 60000 }));
+  await mux.waitFor(/(reader .* connected[\s\S]*){5}/);
+  const ledgers = await Promise.all(sources.map((s, k) => torture(s.port, 1500, k + 1)));
+  // Restart the first source on the same port; wait until mux is back before sending to it.
+  await sources[0]!.p.stop();
+  const again = await receiver(sources[0]!.serve);
+  await mux.waitFor(new RegExp(`127\\.0\\.0\\.1:${sources[0]!.serve}: connection closed; reconnecting`));
+  await again.p.waitFor(/reader .* connected/);
+  ledgers.push(await torture(again.port, 1000, 9));
+  const want = mergeLedgers(ledgers).users;
+  for (const r of await Promise.all(readers)) {
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(byUser(jsonRecords(r.stdout)), want);
+  }
+  assert.equal(await mux.stop(), 0);
+  await Promise.all([again.p.stop(), sources[1]!.p.stop(), sources[2]!.p.stop()]);
+});
+
+test('mux: a reader that reads nothing for a minute stays within its bound, loses the oldest data, and is told', async () => {
+  const src = await receiver();
+  const mux = startProc('smbta-mux', ['-S', `127.0.0.1:${src.serve}`, '-P', '0', '--client-buffer', '2M']);
+  const muxPort = Number((await mux.waitFor(/serving on 127\.0\.0\.1:(\d+)/))[1]);
+  await src.p.waitFor(/reader .* connected/);
+  const slow = startProc('smbta-json', ['-n', '-S', `127.0.0.1:${muxPort}`, '-s', 'user,bytes']);
+  const fast = startProc('smbta-json', ['-n', '-S', `127.0.0.1:${muxPort}`, '-s', 'user,bytes']);
+  await mux.waitFor(/(reader .* connected[\s\S]*){2}/);
+  slow.proc.kill('SIGSTOP');
+  const ledger = await torture(src.port, 600_000, 5, ['--rate', '10000', '--duration', '60s']);
+  // The fast reader kept up the whole time, undelayed.
+  await new Promise((r) => setTimeout(r, 1000));
+  const rss = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${mux.proc.pid}/status`, 'utf8'))![1]) / 1024;
+  assert.deepEqual(byUser(jsonRecords(fast.stdout())), ledger.users);
+  slow.proc.kill('SIGCONT');
+  await new Promise((r) => setTimeout(r, 3000));
+  // Live readers keep reconnecting until told to stop.
+  assert.deepEqual(await Promise.all([slow.stop(), fast.stop()]), [0, 0]);
+  assert.equal(await mux.stop(), 0);
+  await src.p.stop();
+  const lost = Number(/gap in the stream: (\d+) records lost upstream \(client too slow\)/.exec(slow.stderr())?.[1] ?? 'NaN');
+  const got = jsonRecords(slow.stdout()).length;
+  assert.ok(lost > 0, slow.stderr());
+  assert.equal(got + lost, ledger.records, `slow reader: ${got} received + ${lost} reported lost`);
+  assert.ok(rss < 200, `mux peak RSS ${rss} MiB`);
+  assert.match(mux.stderr(), /slow readers lost \d+ records in all/);
+});

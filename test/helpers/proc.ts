@@ -1,0 +1,49 @@
+/** Long-running programs in tests: start, wait for a line on stderr, stop with a signal. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { ROOT } from './run-bin.js';
+
+export interface Proc {
+  proc: ChildProcess;
+  stderr(): string;
+  stdout(): Buffer;
+  /** Resolves with the first match of `re` on stderr (waiting for it to appear). */
+  waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  exited: Promise<number | null>;
+}
+
+export function startProc(program: string, args: readonly string[], env: Record<string, string> = {}): Proc {
+  const proc = spawn(process.execPath, [`${ROOT}bin/${program}.js`, ...args], { env: { ...process.env, TZ: 'UTC', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  const out: Buffer[] = [];
+  const waiters: (() => void)[] = [];
+  proc.stderr!.on('data', (d: Buffer) => {
+    err += d.toString();
+    waiters.splice(0).forEach((w) => w());
+  });
+  proc.stdout!.on('data', (d: Buffer) => out.push(d));
+  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
+  return {
+    proc,
+    exited,
+    stderr: () => err,
+    stdout: () => Buffer.concat(out),
+    waitFor(re, timeoutMs = 15000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${program}: no ${re} on stderr within ${timeoutMs} ms:\n${err}`)), timeoutMs);
+        const check = (): void => {
+          const m = re.exec(err);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m);
+          } else waiters.push(check);
+        };
+        check();
+      });
+    },
+    async stop(signal = 'SIGTERM') {
+      proc.kill(signal);
+      return exited;
+    },
+  };
+}
