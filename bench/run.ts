@@ -52,11 +52,15 @@ async function main(): Promise<void> {
   await run('smbta-cat', `${smbta('smbta-cat', '')} < ${stream} > /dev/null`);
   const ours = await run("filter 'user=user7' | csv", `${smbta('smbta-filter', "'user=user7'")} < ${stream} | ${smbta('smbta-csv', '')} > /dev/null`);
 
+  const clustered = await run('smbta-cluster -p 5 (op,user,share,path)', `${smbta('smbta-cluster', '-p 5')} < ${stream} > /dev/null`, 1_000_000);
+
   if (onPath('mlr')) {
     const csv = join(dir, 'traffic.csv');
     await measure(`${smbta('smbta-csv', '')} < ${stream} > ${csv}`, 1);
     const mlr = await run("mlr filter '$user == \"user7\"' (CSV in, CSV out)", `mlr --csv filter '$user == "user7"' ${csv} > /dev/null`);
     rows[rows.length - 1]!.note = `smbta is ${(mlr / ours).toFixed(1)}x faster`;
+    const stats = await run('mlr stats1 -a sum,count -g op,user,share,path', `mlr --csv stats1 -a sum,count -f bytes -g op,user,share,path ${csv} > /dev/null`);
+    rows[rows.length - 1]!.note = `smbta-cluster is ${(stats / clustered).toFixed(1)}x ${stats >= clustered ? 'faster' : 'SLOWER'}`;
   } else {
     console.log('(Miller not installed: no peer comparison; apt-get install miller to add it)\n');
   }

@@ -34,6 +34,16 @@ _smbta_complete() {
         -t|--time|-N|--count|-P|--serve|-B|--bind|--client-buffer) kind=none ;;
       esac
       ;;
+    smbta-cluster)
+      opts="-r --read -R --recursive -S --remote -t --time -N --count -m --merge -p --precision -M --mode -w --write -h --help -V --version"
+      case "$prev" in
+        -r|--read|-w|--write) kind=file ;;
+        -R|--recursive) kind=dir ;;
+        -m|--merge) kind=fields ;;
+        -S|--remote) kind=hostport ;;
+        -t|--time|-N|--count|-p|--precision|-M|--mode) kind=none ;;
+      esac
+      ;;
     smbta-cat)
       opts="-r --read -R --recursive -S --remote -t --time -N --count -s --fields -n --numeric --header --no-header -h --help -V --version"
       case "$prev" in
@@ -93,4 +103,4 @@ _smbta_complete() {
     compopt -o nospace 2>/dev/null
   fi
 }
-complete -F _smbta_complete smbta-recv smbta-torture smbta-mux smbta-cat smbta-csv smbta-json smbta-filter
+complete -F _smbta_complete smbta-recv smbta-torture smbta-mux smbta-cluster smbta-cat smbta-csv smbta-json smbta-filter

@@ -67,6 +67,9 @@ export const OPTIONS = {
   speed: { name: 'speed', type: 'number', value: 'X', default: 1, complete: 'none', group: 'Load', describe: 'replay this many times faster than recorded (0: as fast as possible)' },
   ledger: { name: 'ledger', type: 'string', value: 'FILE', complete: 'file', group: 'Load', describe: 'write the ledger of what was sent (JSON) to FILE instead of stdout' },
   'client-buffer': { name: 'client-buffer', type: 'string', value: 'SIZE', default: '16M', complete: 'none', group: 'Output', describe: "most stream bytes queued for one reader; a slower reader loses the oldest, and is told in the stream" },
+  merge: { name: 'merge', alias: 'm', type: 'string', value: 'FIELDS', complete: 'fields', group: 'Output', describe: 'key fields whose equal values are merged (default op,user,share,path)' },
+  precision: { name: 'precision', alias: 'p', type: 'number', value: 'SECONDS', default: 5, complete: 'none', group: 'Output', describe: "window from a cluster's first record, in seconds (0 keeps every record)" },
+  mode: { name: 'mode', alias: 'M', type: 'array', value: 'time SIZE', complete: 'none', group: 'Output', describe: 'aligned bins instead of windows: -M time 1h' },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;

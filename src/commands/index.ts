@@ -1,6 +1,7 @@
 /** Every program, once: launchers, docs, completions and the package.json check read this. */
 import type { Program } from '../cli/program.js';
 import { cat } from './cat.js';
+import { cluster } from './cluster.js';
 import { csv } from './csv.js';
 import { filter } from './filter.js';
 import { json } from './json.js';
@@ -8,4 +9,4 @@ import { mux } from './mux.js';
 import { recv } from './recv.js';
 import { torture } from './torture.js';
 
-export const PROGRAMS: readonly Program[] = [recv, torture, mux, cat, csv, json, filter];
+export const PROGRAMS: readonly Program[] = [recv, torture, mux, cluster, cat, csv, json, filter];
