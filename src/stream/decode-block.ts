@@ -44,12 +44,23 @@ export function decodeRecordsPayload(payload: Buffer, count: number, tmin: numbe
   const nStrings = r.uvarint() + 1;
   if (nStrings > MAX_STRINGS || nStrings > payload.length + 1) throw new FormatError('absurd string count');
   const offsets = new Uint32Array(nStrings * 2);
+  // Inlined: every reader indexes every block's strings, thousands of them.
+  let p = r.pos;
+  const end = payload.length;
   for (let k = 1; k < nStrings; k++) {
-    const len = r.uvarint();
-    offsets[k * 2] = r.pos;
-    r.skip(len);
-    offsets[k * 2 + 1] = r.pos;
+    let c = payload[p++]!;
+    let len = c & 0x7f;
+    for (let shift = 7; c >= 0x80; shift += 7) {
+      if (shift > 28 || p >= end) throw new FormatError('bad string length');
+      c = payload[p++]!;
+      len |= (c & 0x7f) << shift;
+    }
+    offsets[k * 2] = p;
+    p += len >>> 0;
+    if (p > end) throw new FormatError('string runs past the end of its block');
+    offsets[k * 2 + 1] = p;
   }
+  r.pos = p;
   const strings = new BlockStrings(payload, offsets);
   const dir: (ColumnRef | undefined)[] = new Array(COLUMNS.length);
   const nCols = r.uvarint();
