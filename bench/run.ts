@@ -5,7 +5,7 @@
 import { statSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatchBuilder } from '../src/stream/builder.js';
+import { encodeRecords } from '../src/stream/builder.js';
 import { createTraffic } from '../src/synth/traffic.js';
 import { formatRate, measure, measureReceiver, onPath, smbta } from './harness.js';
 
@@ -15,14 +15,7 @@ const stream = join(dir, 'traffic.smbta');
 
 function makeTraffic(): void {
   const t = createTraffic({ seed: 42, users: 200, shares: 5, files: 5000 });
-  const b = new BatchBuilder();
-  const blocks: Buffer[] = [];
-  for (let i = 0; i < RECORDS; i++) {
-    b.add(t.next());
-    if (b.length === 8192) blocks.push(b.encode());
-  }
-  if (b.length) blocks.push(b.encode());
-  writeFileSync(stream, Buffer.concat(blocks));
+  writeFileSync(stream, encodeRecords(Array.from({ length: RECORDS }, () => t.next())));
 }
 
 interface Row {

@@ -194,3 +194,15 @@ function cleanNumber(coding: 'delta' | 'uvarint' | 'svarint', v: unknown): numbe
   const n = Number.isInteger(v) ? v : Math.trunc(v);
   return coding === 'uvarint' ? (n < 0 ? 0 : n > Number.MAX_SAFE_INTEGER ? Number.MAX_SAFE_INTEGER : n) : n;
 }
+
+/** Encodes records as a whole stream of blocks of `perBlock` records (fixtures, tests, benchmarks). */
+export function encodeRecords(records: Iterable<SmbRecord>, perBlock = DEFAULT_BLOCK_RECORDS): Buffer {
+  const b = new BatchBuilder(Math.min(perBlock, DEFAULT_BLOCK_RECORDS));
+  const blocks: Buffer[] = [];
+  for (const r of records) {
+    b.add(r);
+    if (b.length === perBlock) blocks.push(b.encode());
+  }
+  if (b.length) blocks.push(b.encode());
+  return Buffer.concat(blocks);
+}

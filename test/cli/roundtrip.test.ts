@@ -5,7 +5,8 @@ import { parse } from 'csv-parse/sync';
 import { FIELD_NAMES, opName, type SmbRecord } from '../../src/record/fields.js';
 import { everyOpRecords } from '../helpers/records.js';
 import { ROOT, runBin } from '../helpers/run-bin.js';
-import { decodeAll } from '../helpers/stream.js';
+import { decodeAll, encodeRecords } from '../helpers/stream.js';
+import { createTraffic } from '../../src/synth/traffic.js';
 
 const EVERY_OP = `${ROOT}test/fixtures/every-op.smbta`;
 const TRAFFIC = `${ROOT}test/fixtures/traffic-2000.smbta`;
@@ -15,8 +16,11 @@ function printed(r: SmbRecord): Record<string, string | number> {
   return { ...r, time: new Date(r.time).toISOString(), end: new Date(r.end).toISOString(), op: opName(r.op) };
 }
 
-test('the every-op fixture holds the records it was made from', () => {
+test('the fixtures are what scripts/make-fixtures.ts makes, byte for byte', () => {
   assert.deepEqual(decodeAll(readFileSync(EVERY_OP)).records, everyOpRecords());
+  assert.ok(readFileSync(EVERY_OP).equals(encodeRecords(everyOpRecords(), 5)));
+  const t = createTraffic({ seed: 7, users: 20, files: 200 });
+  assert.ok(readFileSync(TRAFFIC).equals(encodeRecords(Array.from({ length: 2000 }, () => t.next()), 500)));
 });
 
 test('smbta-json round-trips every field and every op exactly', async () => {

@@ -1,18 +1,7 @@
-/** Encoding and decoding helpers for tests: records in, bytes out, and back. */
+/** Decoding helpers for tests: bytes in, records and every report out. */
 import type { SmbRecord } from '../../src/record/fields.js';
-import { BatchBuilder } from '../../src/stream/builder.js';
+export { encodeRecords } from '../../src/stream/builder.js';
 import { StreamDecoder, type DecoderStats, type SideBlock } from '../../src/stream/decoder.js';
-
-export function encodeRecords(records: readonly SmbRecord[], perBlock = 1000): Buffer {
-  const b = new BatchBuilder();
-  const blocks: Buffer[] = [];
-  for (const r of records) {
-    b.add(r);
-    if (b.length === perBlock) blocks.push(b.encode());
-  }
-  if (b.length) blocks.push(b.encode());
-  return Buffer.concat(blocks);
-}
 
 export interface Decoded {
   records: SmbRecord[];
