@@ -34,6 +34,15 @@ _smbta_complete() {
         -t|--time|-N|--count|-P|--serve|-B|--bind|--client-buffer) kind=none ;;
       esac
       ;;
+    smbta-rotate)
+      opts="-r --read -R --recursive -S --remote -t --time -N --count -M --mode -w --write --late -z --compress -f --on-close --keep -h --help -V --version"
+      case "$prev" in
+        -r|--read|-w|--write) kind=file ;;
+        -R|--recursive) kind=dir ;;
+        -S|--remote) kind=hostport ;;
+        -t|--time|-N|--count|-M|--mode|--late|-f|--on-close|--keep) kind=none ;;
+      esac
+      ;;
     smbta-cluster)
       opts="-r --read -R --recursive -S --remote -t --time -N --count -m --merge -p --precision -M --mode -w --write -h --help -V --version"
       case "$prev" in
@@ -103,4 +112,4 @@ _smbta_complete() {
     compopt -o nospace 2>/dev/null
   fi
 }
-complete -F _smbta_complete smbta-recv smbta-torture smbta-mux smbta-cluster smbta-cat smbta-csv smbta-json smbta-filter
+complete -F _smbta_complete smbta-recv smbta-torture smbta-mux smbta-rotate smbta-cluster smbta-cat smbta-csv smbta-json smbta-filter

@@ -56,6 +56,21 @@ complete -c smbta-mux -l client-buffer -r -f -d 'most stream bytes queued for on
 complete -c smbta-mux -s h -l help -f -d 'show help'
 complete -c smbta-mux -s V -l version -f -d 'show version number'
 
+# smbta-rotate
+complete -c smbta-rotate -s r -l read -r -F -d 'read stream files (- is stdin; .bz2 read transparently)'
+complete -c smbta-rotate -s R -l recursive -r -f -a '(__fish_complete_directories)' -d 'read every stream file under DIR, in time order (hidden and .tmp files skipped)'
+complete -c smbta-rotate -s S -l remote -r -f -d 'read a live stream from HOST:PORT or unix:PATH (reconnects with backoff)'
+complete -c smbta-rotate -s t -l time -r -f -d 'only records in RANGE: 2026-11-23, 10:00-11:00, -1h, A..B'
+complete -c smbta-rotate -s N -l count -r -f -d 'stop after COUNT records'
+complete -c smbta-rotate -s M -l mode -r -f -d 'split by time (-M time 10m; cluster: aligned bins), size (-M size 100M) or record count (-M count 1000000)'
+complete -c smbta-rotate -s w -l write -r -F -d 'write the stream to FILE (- is stdout; .bz2 compresses); written under a temporary name, renamed when whole'
+complete -c smbta-rotate -l late -r -f -d 'keep a time file open this long past its period for late records'
+complete -c smbta-rotate -s z -l compress -f -d 'compress each finished file with bzip2 (.bz2)'
+complete -c smbta-rotate -s f -l on-close -r -f -d 'run CMD with each finished file\'s path as its last argument'
+complete -c smbta-rotate -l keep -r -f -d 'delete finished files of this pattern older than AGE (30d, 12h)'
+complete -c smbta-rotate -s h -l help -f -d 'show help'
+complete -c smbta-rotate -s V -l version -f -d 'show version number'
+
 # smbta-cluster
 complete -c smbta-cluster -s r -l read -r -F -d 'read stream files (- is stdin; .bz2 read transparently)'
 complete -c smbta-cluster -s R -l recursive -r -f -a '(__fish_complete_directories)' -d 'read every stream file under DIR, in time order (hidden and .tmp files skipped)'
@@ -64,7 +79,7 @@ complete -c smbta-cluster -s t -l time -r -f -d 'only records in RANGE: 2026-11-
 complete -c smbta-cluster -s N -l count -r -f -d 'stop after COUNT records'
 complete -c smbta-cluster -s m -l merge -r -f -a 'time end op user sid domain share path path2 client server bytes count mode result latency latency_max all' -d 'key fields whose equal values are merged (default op,user,share,path)'
 complete -c smbta-cluster -s p -l precision -r -f -d 'window from a cluster\'s first record, in seconds (0 keeps every record)'
-complete -c smbta-cluster -s M -l mode -r -f -d 'aligned bins instead of windows: -M time 1h'
+complete -c smbta-cluster -s M -l mode -r -f -d 'split by time (-M time 10m; cluster: aligned bins), size (-M size 100M) or record count (-M count 1000000)'
 complete -c smbta-cluster -s w -l write -r -F -d 'write the stream to FILE (- is stdout; .bz2 compresses); written under a temporary name, renamed when whole'
 complete -c smbta-cluster -s h -l help -f -d 'show help'
 complete -c smbta-cluster -s V -l version -f -d 'show version number'

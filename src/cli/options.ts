@@ -69,7 +69,11 @@ export const OPTIONS = {
   'client-buffer': { name: 'client-buffer', type: 'string', value: 'SIZE', default: '16M', complete: 'none', group: 'Output', describe: "most stream bytes queued for one reader; a slower reader loses the oldest, and is told in the stream" },
   merge: { name: 'merge', alias: 'm', type: 'string', value: 'FIELDS', complete: 'fields', group: 'Output', describe: 'key fields whose equal values are merged (default op,user,share,path)' },
   precision: { name: 'precision', alias: 'p', type: 'number', value: 'SECONDS', default: 5, complete: 'none', group: 'Output', describe: "window from a cluster's first record, in seconds (0 keeps every record)" },
-  mode: { name: 'mode', alias: 'M', type: 'array', value: 'time SIZE', complete: 'none', group: 'Output', describe: 'aligned bins instead of windows: -M time 1h' },
+  mode: { name: 'mode', alias: 'M', type: 'array', value: 'KIND SIZE', complete: 'none', group: 'Output', describe: 'split by time (-M time 10m; cluster: aligned bins), size (-M size 100M) or record count (-M count 1000000)' },
+  late: { name: 'late', type: 'number', value: 'SECONDS', default: 10, complete: 'none', group: 'Output', describe: 'keep a time file open this long past its period for late records' },
+  compress: { name: 'compress', alias: 'z', type: 'boolean', complete: 'none', group: 'Output', describe: 'compress each finished file with bzip2 (.bz2)' },
+  'on-close': { name: 'on-close', alias: 'f', type: 'string', value: 'CMD', complete: 'none', group: 'Output', describe: "run CMD with each finished file's path as its last argument" },
+  keep: { name: 'keep', type: 'string', value: 'AGE', complete: 'none', group: 'Output', describe: 'delete finished files of this pattern older than AGE (30d, 12h)' },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;

@@ -7,6 +7,7 @@ import { filter } from './filter.js';
 import { json } from './json.js';
 import { mux } from './mux.js';
 import { recv } from './recv.js';
+import { rotate } from './rotate.js';
 import { torture } from './torture.js';
 
-export const PROGRAMS: readonly Program[] = [recv, torture, mux, cluster, cat, csv, json, filter];
+export const PROGRAMS: readonly Program[] = [recv, torture, mux, rotate, cluster, cat, csv, json, filter];

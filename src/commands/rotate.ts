@@ -1,0 +1,61 @@
+import { UsageError } from '../cli/errors.js';
+import { READER_OPTIONS } from '../cli/options.js';
+import type { Program } from '../cli/program.js';
+import { prepareInput, readSelected, type ReaderArgs } from '../cli/reader.js';
+import { parseDuration, parseSize } from '../format/units.js';
+import { checkPattern } from '../rotate/names.js';
+import { Rotator, type RotateMode } from '../rotate/rotator.js';
+import { FILTER_POSITIONAL } from './common.js';
+
+interface RotateArgs extends ReaderArgs {
+  mode?: string[];
+  write?: string;
+  late: number;
+  compress?: boolean;
+  'on-close'?: string;
+  keep?: string;
+}
+
+function parseMode(m: string[] | undefined): RotateMode {
+  const [kind = 'time', size = '10m'] = m ?? [];
+  const bad = (): never => {
+    throw new UsageError(`-M ${(m ?? []).join(' ')}: expected 'time 10m', 'size 100M' or 'count 1000000'`);
+  };
+  if (kind === 'time') return { kind, ms: parseDuration(size) ?? bad() };
+  if (kind === 'size') return { kind, bytes: parseSize(size) ?? bad() };
+  if (kind === 'count' && /^\d+$/.test(size) && Number(size) > 0) return { kind, records: Number(size) };
+  return bad();
+}
+
+export const rotate: Program = {
+  name: 'smbta-rotate',
+  summary: 'write a stream into time-split (or size- or count-split) files',
+  description:
+    'Files each record by its own time (not its arrival) into the file the -w pattern names for its period: strftime fields ' +
+    '%Y %m %d %H %M %S (local time of the period start) and record fields $share $user $server. A file is written under a ' +
+    'temporary name and renamed when whole, so a finished file is always complete; it stays open --late seconds past its ' +
+    'period for late records. Nothing is ever overwritten (a name in use gets -1, -2 ...). On start, files a crashed run left ' +
+    'behind are finished and handed to -f. -z compresses each finished file with bzip2; --keep deletes finished files older than AGE.',
+  options: [...READER_OPTIONS, 'mode', 'write', 'late', 'compress', 'on-close', 'keep'],
+  positional: FILTER_POSITIONAL,
+  examples: [
+    ["smbta-rotate -S localhost:3499 -M time 10m -w 'archive/%Y-%m-%d/smbta.%H%M.smbta'", 'ten-minute files, a directory a day'],
+    ["smbta-recv | smbta-rotate -M time 1h -w 'by-share/$share/%Y%m%d-%H.smbta' -z", 'hourly compressed files per share'],
+    ["smbta-rotate -S hub:3499 -w 'a/%Y/%m/%d/%H%M.smbta' -f 'logger -t smbta closed' --keep 30d", 'announce finished files, keep 30 days'],
+  ],
+  exitStatus: '0 after the input ends or SIGTERM/SIGINT, once every file is closed; 1 for damaged input or a failed write; 2 for a bad option.',
+  async run(raw, ctx) {
+    const a = raw as unknown as RotateArgs;
+    if (!a.write) throw new UsageError("give -w PATTERN, e.g. -w 'archive/%Y-%m-%d/smbta.%H%M.smbta'");
+    const wrong = checkPattern(a.write);
+    if (wrong) throw new UsageError(`-w ${a.write}: ${wrong}`);
+    if (!(a.late >= 0)) throw new UsageError(`--late ${a.late}: expected seconds, 0 or more`);
+    const keepMs = a.keep === undefined ? undefined : parseDuration(a.keep);
+    if (keepMs === undefined && a.keep !== undefined) throw new UsageError(`--keep ${a.keep}: expected an age such as 30d or 12h`);
+    const input = prepareInput(a);
+    const rotator = new Rotator({ pattern: a.write, mode: parseMode(a.mode), lateMs: a.late * 1000, compress: !!a.compress, onClose: a['on-close'], keepMs, report: ctx.report });
+    await rotator.recover();
+    await readSelected(input, ctx, (b, rows, n) => rotator.addRows(b, rows, n));
+    await rotator.closeAll();
+  },
+};

@@ -1,0 +1,205 @@
+/**
+ * smbta-rotate's engine: files records by record time (or size, or count) into files named
+ * by a pattern. A file is written under a temporary name and renamed when whole; nothing is
+ * ever overwritten; a time file stays open `lateMs` past its period for late records. On
+ * start it finishes what a crashed run left behind. Closing runs the on-close command.
+ */
+import { spawn } from 'node:child_process';
+import { createReadStream, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { Reporter } from '../cli/report.js';
+import { createBzip2Sink, createFileSink } from '../io/byte-sink.js';
+import type { RecordBatch } from '../stream/batch.js';
+import { StreamWriter } from '../stream/writer.js';
+import { baseDir, expandFields, expandTime, patternRegExp, unusedName } from './names.js';
+
+export type RotateMode = { kind: 'time'; ms: number } | { kind: 'size'; bytes: number } | { kind: 'count'; records: number };
+
+export interface RotateOptions {
+  pattern: string;
+  mode: RotateMode;
+  lateMs: number;
+  compress: boolean;
+  onClose?: string;
+  keepMs?: number;
+  report: Reporter;
+}
+
+interface OpenFile {
+  path: string;
+  writer: StreamWriter;
+  periodEnd: number;
+}
+
+const TEMP = /^\.(.+)\.(\d+)\.tmp$/;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function walk(dir: string): string[] {
+  try {
+    return readdirSync(dir, { recursive: true }).map((n) => join(dir, String(n)));
+  } catch {
+    return [];
+  }
+}
+
+export class Rotator {
+  private readonly open = new Map<string, OpenFile>();
+  private readonly running = new Set<Promise<void>>();
+  private watermark = -Infinity;
+  private readonly hasFields: boolean;
+  private readonly ours: RegExp;
+  private readonly base: string;
+
+  constructor(private readonly o: RotateOptions) {
+    this.hasFields = /\$(share|user|server)\b/.test(o.pattern);
+    this.ours = patternRegExp(o.pattern);
+    this.base = baseDir(o.pattern);
+  }
+
+  /** Finishes files a crashed run left behind (renamed, compressed, on-close run), then expires old ones. */
+  async recover(): Promise<void> {
+    for (const temp of walk(this.base)) {
+      const m = TEMP.exec(basename(temp));
+      if (!m || alive(Number(m[2])) || !this.ours.test(join(dirname(temp), m[1]!))) continue;
+      const path = unusedName(join(dirname(temp), m[1]!));
+      await rename(temp, path);
+      this.o.report.warn(`recovered ${path}, left unfinished by process ${m[2]}`);
+      await this.finished(path);
+    }
+    await this.expire();
+  }
+
+  /** Files the given rows of a batch. */
+  async addRows(b: RecordBatch, rows: Uint32Array | null, count: number): Promise<void> {
+    const time = b.nums('time');
+    const groups = new Map<string, number[]>();
+    const fieldMemo = new Map<string, string>();
+    const share = b.refs('share');
+    const user = b.refs('user');
+    const server = b.refs('server');
+    const span = this.o.mode.kind === 'time' ? this.o.mode.ms : 0;
+    for (let k = 0; k < count; k++) {
+      const i = rows ? rows[k]! : k;
+      let fields = this.o.pattern;
+      if (this.hasFields) {
+        const refs = `${share[i]},${user[i]},${server[i]}`;
+        fields = fieldMemo.get(refs) ?? '';
+        if (!fields) fieldMemo.set(refs, (fields = expandFields(this.o.pattern, b.record(i))));
+      }
+      const t = time[i]!;
+      if (t > this.watermark) this.watermark = t;
+      const key = span ? `${fields}\0${periodStart(t, span)}` : fields;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = []));
+      g.push(i);
+    }
+    for (const [key, idx] of groups) {
+      let done = 0;
+      while (done < idx.length) {
+        const f = this.fileFor(key, b.nums('time')[idx[done]!]!);
+        let n = idx.length - done;
+        if (this.o.mode.kind === 'count') n = Math.min(n, this.o.mode.records - f.writer.records);
+        f.writer.addRows(b, Uint32Array.from(idx.slice(done, done + n)), n);
+        done += n;
+        if (this.full(f)) await this.close(key);
+      }
+    }
+    if (span) {
+      for (const [key, f] of this.open) if (f.periodEnd + this.o.lateMs <= this.watermark) await this.close(key);
+    }
+  }
+
+  private full(f: OpenFile): boolean {
+    const m = this.o.mode;
+    if (m.kind === 'count') return f.writer.records >= m.records;
+    if (m.kind === 'size') {
+      f.writer.flush();
+      return f.writer.bytes >= m.bytes;
+    }
+    return false;
+  }
+
+  private fileFor(key: string, t: number): OpenFile {
+    let f = this.open.get(key);
+    if (f) return f;
+    const m = this.o.mode;
+    const start = m.kind === 'time' ? periodStart(t, m.ms) : t;
+    const fields = key.split('\0')[0]!;
+    const taken = (p: string): boolean => existsSync(p) || existsSync(`${p}.bz2`) || [...this.open.values()].some((x) => x.path === p);
+    const path = unusedName(expandTime(fields, start), taken);
+    mkdirSync(dirname(path), { recursive: true });
+    f = { path, writer: new StreamWriter(createFileSink(path), { flushMs: 100 }), periodEnd: m.kind === 'time' ? start + m.ms : Infinity };
+    this.open.set(key, f);
+    return f;
+  }
+
+  private async close(key: string): Promise<void> {
+    const f = this.open.get(key)!;
+    this.open.delete(key);
+    await f.writer.close();
+    await this.finished(f.path);
+    await this.expire();
+  }
+
+  /** A whole file: compress it if asked, then run the on-close command on it. */
+  private async finished(path: string): Promise<void> {
+    let final = path;
+    if (this.o.compress && !path.endsWith('.bz2')) {
+      final = unusedName(`${path}.bz2`);
+      const sink = createBzip2Sink(createFileSink(final));
+      for await (const chunk of createReadStream(path, { highWaterMark: 2 << 20 })) {
+        sink.write(chunk as Buffer);
+        await sink.ready();
+      }
+      await sink.close();
+      await unlink(path);
+    }
+    if (this.o.onClose) {
+      const p = new Promise<void>((resolve) => {
+        const child = spawn('/bin/sh', ['-c', `${this.o.onClose} "$1"`, 'smbta-rotate', final], { stdio: ['ignore', 'ignore', 'inherit'] });
+        child.on('error', (err) => this.o.report.warn(`-f: ${err.message}`));
+        child.on('close', (code) => {
+          if (code) this.o.report.warn(`-f ${this.o.onClose} ${final}: exited ${code}`);
+          resolve();
+        });
+      });
+      this.running.add(p);
+      void p.then(() => this.running.delete(p));
+    }
+  }
+
+  /** --keep: deletes this pattern's finished files older than the limit. */
+  private async expire(): Promise<void> {
+    if (this.o.keepMs === undefined) return;
+    const limit = Date.now() - this.o.keepMs;
+    for (const path of walk(this.base)) {
+      if (!this.ours.test(path) || [...this.open.values()].some((f) => f.path === path)) continue;
+      const st = statSync(path, { throwIfNoEntry: false });
+      if (st?.isFile() && st.mtimeMs < limit) {
+        await unlink(path);
+        this.o.report.warn(`expired ${path} (--keep)`);
+      }
+    }
+  }
+
+  /** Closes every open file (a stop), runs their on-close commands, and waits for them. */
+  async closeAll(): Promise<void> {
+    for (const key of [...this.open.keys()]) await this.close(key);
+    await Promise.all(this.running);
+  }
+}
+
+/** The start of the period holding `t`, aligned in the local zone (days start at local midnight). */
+export function periodStart(t: number, span: number): number {
+  const off = -new Date(t).getTimezoneOffset() * 60_000;
+  return Math.floor((t + off) / span) * span - off;
+}
