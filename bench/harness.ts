@@ -88,3 +88,36 @@ export async function measureReceiver(records: number, extra: { recv: string; to
   }
   return { rate: best, peakRssMiB: peak };
 }
+
+/**
+ * A server and its readers: starts `server` (which must print "serving on ADDR:PORT"), then
+ * runs `reader(port)` pipelines; the time is from start until every reader is done.
+ */
+export async function measureFanOut(server: string, readers: number, reader: (port: number) => string): Promise<Measurement> {
+  const rssFile = join(tmpdir(), `smbta-bench-fan-${process.pid}`);
+  const env = { ...process.env, SMBTA_RSS_OUT: rssFile };
+  const start = process.hrtime.bigint();
+  const srv = spawn('bash', ['-c', `exec ${server}`], { stdio: ['ignore', 'ignore', 'pipe'], env });
+  let err = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    srv.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      const m = /serving on [^:]+:(\d+)/.exec(err);
+      if (m) resolve(Number(m[1]));
+    });
+    srv.on('exit', () => reject(new Error(`server exited: ${err}`)));
+  });
+  await Promise.all(
+    Array.from({ length: readers }, () => new Promise((resolve) => spawn('bash', ['-c', reader(port)], { stdio: 'ignore', env }).on('close', resolve))),
+  );
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  await new Promise((r) => (srv.exitCode === null ? srv.on('exit', r) : r(null)));
+  let peak = 0;
+  try {
+    for (const line of readFileSync(rssFile, 'utf8').split('\n').filter(Boolean)) peak = Math.max(peak, Number(line) / 1024);
+  } catch {
+    // no probe output
+  }
+  rmSync(rssFile, { force: true });
+  return { seconds, peakRssMiB: peak };
+}

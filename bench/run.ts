@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeRecords } from '../src/stream/builder.js';
 import { createTraffic } from '../src/synth/traffic.js';
-import { formatRate, measure, measureReceiver, onPath, smbta } from './harness.js';
+import { formatRate, measure, measureFanOut, measureReceiver, onPath, smbta } from './harness.js';
 
 const RECORDS = Number(process.env.SMBTA_BENCH_RECORDS ?? 1_000_000);
 const dir = mkdtempSync(join(tmpdir(), 'smbta-bench-'));
@@ -44,6 +44,18 @@ async function main(): Promise<void> {
   await run('smbta-json', `${smbta('smbta-json', '')} < ${stream} > /dev/null`);
   await run('smbta-cat', `${smbta('smbta-cat', '')} < ${stream} > /dev/null`);
   const ours = await run("filter 'user=user7' | csv", `${smbta('smbta-filter', "'user=user7'")} < ${stream} | ${smbta('smbta-csv', '')} > /dev/null`);
+
+  // Four sources of a quarter each, joined and passed to eight readers.
+  const all = createTraffic({ seed: 42, users: 200, shares: 5, files: 5000 });
+  const quarters = [0, 1, 2, 3].map((k) => join(dir, `q${k}.smbta`));
+  quarters.forEach((q) => writeFileSync(q, encodeRecords(Array.from({ length: RECORDS / 4 }, () => all.next()))));
+  const fan = await measureFanOut(
+    smbta('smbta-mux', `${quarters.map((q) => `-r ${q}`).join(' ')} -P 0 --wait-readers 8`),
+    8,
+    (port) => `${smbta('smbta-filter', `-S 127.0.0.1:${port} -N ${RECORDS}`)} > /dev/null`,
+  );
+  rows.push({ stage: 'smbta-mux: 4 sources -> 8 readers', rate: RECORDS / fan.seconds, target: 1_000_000, peakRssMiB: fan.peakRssMiB });
+  await run("smbta-rotate -M time 10m (uncompressed)", `${smbta('smbta-rotate', `-M time 10m -w '${dir}/rot/%Y-%m-%d/smbta.%H%M.smbta'`)} < ${stream}`, 1_000_000);
 
   const clustered = await run('smbta-cluster -p 5 (op,user,share,path)', `${smbta('smbta-cluster', '-p 5')} < ${stream} > /dev/null`, 1_000_000);
 

@@ -26,12 +26,12 @@ _smbta_complete() {
       esac
       ;;
     smbta-mux)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count -P --serve -B --bind -w --write --client-buffer -h --help -V --version"
+      opts="-r --read -R --recursive -S --remote -t --time -N --count -P --serve -B --bind -w --write --client-buffer --wait-readers -h --help -V --version"
       case "$prev" in
         -r|--read|-w|--write) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
-        -t|--time|-N|--count|-P|--serve|-B|--bind|--client-buffer) kind=none ;;
+        -t|--time|-N|--count|-P|--serve|-B|--bind|--client-buffer|--wait-readers) kind=none ;;
       esac
       ;;
     smbta-rotate)

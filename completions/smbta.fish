@@ -53,6 +53,7 @@ complete -c smbta-mux -s P -l serve -r -f -d 'serve the stream to readers (smbta
 complete -c smbta-mux -s B -l bind -r -f -d 'address to listen on (loopback unless told otherwise; 0.0.0.0 or :: for all)'
 complete -c smbta-mux -s w -l write -r -F -d 'write the stream to FILE (- is stdout; .bz2 compresses); written under a temporary name, renamed when whole'
 complete -c smbta-mux -l client-buffer -r -f -d 'most stream bytes queued for one reader; a slower reader loses the oldest, and is told in the stream'
+complete -c smbta-mux -l wait-readers -r -f -d 'start reading the sources only once N readers are connected (replaying archives)'
 complete -c smbta-mux -s h -l help -f -d 'show help'
 complete -c smbta-mux -s V -l version -f -d 'show version number'
 

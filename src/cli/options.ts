@@ -74,6 +74,7 @@ export const OPTIONS = {
   compress: { name: 'compress', alias: 'z', type: 'boolean', complete: 'none', group: 'Output', describe: 'compress each finished file with bzip2 (.bz2)' },
   'on-close': { name: 'on-close', alias: 'f', type: 'string', value: 'CMD', complete: 'none', group: 'Output', describe: "run CMD with each finished file's path as its last argument" },
   keep: { name: 'keep', type: 'string', value: 'AGE', complete: 'none', group: 'Output', describe: 'delete finished files of this pattern older than AGE (30d, 12h)' },
+  'wait-readers': { name: 'wait-readers', type: 'number', value: 'N', default: 0, complete: 'none', group: 'Output', describe: 'start reading the sources only once N readers are connected (replaying archives)' },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;

@@ -13,6 +13,7 @@ interface MuxArgs extends ReaderArgs {
   bind: string;
   write?: string;
   'client-buffer': string;
+  'wait-readers': number;
 }
 
 export const mux: Program = {
@@ -23,12 +24,13 @@ export const mux: Program = {
     'the joined stream to any number of readers on -P. A slow reader never slows the sources or the other readers: past its ' +
     '--client-buffer it loses the oldest data and is told so in the stream (a gap block its reader reports). A trailing filter ' +
     'applies to everything served. Trees of smbta-mux scale fan-in, as radium does for Argus.',
-  options: [...READER_OPTIONS, 'serve', 'bind', 'write', 'client-buffer'],
+  options: [...READER_OPTIONS, 'serve', 'bind', 'write', 'client-buffer', 'wait-readers'],
   positional: FILTER_POSITIONAL,
   examples: [
     ['smbta-mux -S srv1:3491 -S srv2:3491 -P 3499', 'two receivers joined, served on port 3499'],
     ["smbta-mux -S localhost:3491 -P 3492 'share=projects'", 'only one share, for the project team'],
     ['smbta-mux -S hub1:3499 -S hub2:3499 -P 3499 -B 0.0.0.0', 'a second tier, served on every interface'],
+    ['smbta-mux -R archive/2026-11-23 -P 3499 --wait-readers 2', 'replay a day to two readers once both are connected'],
   ],
   exitStatus: '0 after SIGTERM/SIGINT; 1 when it cannot serve; 2 for a bad option or filter.',
   async run(raw, ctx) {
@@ -43,6 +45,7 @@ export const mux: Program = {
     });
     ctx.report.warn(`serving on ${a.bind}:${port}`);
     const writer = openBinaryOutput('smbta-mux', a.write, { flushMs: 100 }, [server]);
+    if (a['wait-readers'] > 0) await server.waitForClients(a['wait-readers']);
     await forwardSelected(input, ctx, writer);
     if (server.lostRecords) ctx.report.warn(`slow readers lost ${server.lostRecords} records in all (each was told)`);
   },

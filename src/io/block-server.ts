@@ -25,6 +25,8 @@ export interface BlockServer extends ByteSink {
   /** Records all clients together lost to their bounds. */
   readonly lostRecords: number;
   listen(port: number, host: string): Promise<number>;
+  /** Resolves once `n` clients are connected. */
+  waitForClients(n: number): Promise<void>;
 }
 
 function recordsIn(block: Buffer): number {
@@ -33,6 +35,7 @@ function recordsIn(block: Buffer): number {
 
 export function createBlockServer(opts: { maxClientBuffer: number; onClient?: (message: string) => void }): BlockServer {
   const clients = new Set<Client>();
+  const joined: (() => void)[] = [];
   let first: Buffer | undefined;
   let lostRecords = 0;
 
@@ -66,6 +69,7 @@ export function createBlockServer(opts: { maxClientBuffer: number; onClient?: (m
     // Every client starts with the stream's info block, for provenance.
     if (first) socket.write(first);
     opts.onClient?.(`reader ${socket.remoteAddress}:${socket.remotePort} connected`);
+    joined.splice(0).forEach((f) => f());
   });
 
   const send = (block: Buffer): void => {
@@ -94,6 +98,11 @@ export function createBlockServer(opts: { maxClientBuffer: number; onClient?: (m
     get lostRecords() {
       return lostRecords;
     },
+    waitForClients: (n) =>
+      new Promise<void>((resolve) => {
+        const check = (): void => (clients.size >= n ? resolve() : void joined.push(check));
+        check();
+      }),
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);

@@ -87,6 +87,10 @@ export class Rotator {
     const user = b.refs('user');
     const server = b.refs('server');
     const span = this.o.mode.kind === 'time' ? this.o.mode.ms : 0;
+    // Consecutive records nearly always go to the same file: only a change costs a lookup.
+    let prevFields = '';
+    let prevPeriod = NaN;
+    let group: number[] = [];
     for (let k = 0; k < count; k++) {
       const i = rows ? rows[k]! : k;
       let fields = this.o.pattern;
@@ -97,10 +101,16 @@ export class Rotator {
       }
       const t = time[i]!;
       if (t > this.watermark) this.watermark = t;
-      const key = span ? `${fields}\0${periodStart(t, span)}` : fields;
-      let g = groups.get(key);
-      if (!g) groups.set(key, (g = []));
-      g.push(i);
+      const period = span ? periodStart(t, span) : 0;
+      if (period !== prevPeriod || fields !== prevFields) {
+        prevPeriod = period;
+        prevFields = fields;
+        const key = span ? `${fields}\0${period}` : fields;
+        let g = groups.get(key);
+        if (!g) groups.set(key, (g = []));
+        group = g;
+      }
+      group.push(i);
     }
     for (const [key, idx] of groups) {
       let done = 0;
@@ -198,8 +208,16 @@ export class Rotator {
   }
 }
 
+let offsetHour = NaN;
+let offsetMs = 0;
+
 /** The start of the period holding `t`, aligned in the local zone (days start at local midnight). */
 export function periodStart(t: number, span: number): number {
-  const off = -new Date(t).getTimezoneOffset() * 60_000;
-  return Math.floor((t + off) / span) * span - off;
+  // The zone offset changes at most on the hour: look it up once per hour of record time.
+  const hour = Math.floor(t / 3_600_000);
+  if (hour !== offsetHour) {
+    offsetHour = hour;
+    offsetMs = -new Date(t).getTimezoneOffset() * 60_000;
+  }
+  return Math.floor((t + offsetMs) / span) * span - offsetMs;
 }

@@ -3,7 +3,7 @@
  * table, so a predicate or formatter can work once per distinct string instead of once
  * per record. Columns decoded from bytes are decoded lazily, on first use.
  */
-import { emptyRecord, type FieldName, type NumberFieldName, type SmbRecord, type StringFieldName } from '../record/fields.js';
+import { type FieldName, type NumberFieldName, type SmbRecord, type StringFieldName } from '../record/fields.js';
 import { COLUMNS, COLUMN_INDEX } from './columns.js';
 
 export type Column = Float64Array | Uint32Array;
@@ -59,13 +59,16 @@ export class RecordBatch {
     return spec.isString ? this.strings.get(v) : v;
   }
 
+  /** Row `i` as an object; written out field by field, since mergers call it per record. */
   record(i: number): SmbRecord {
-    const r = emptyRecord() as unknown as Record<string, string | number>;
-    for (const spec of COLUMNS) {
-      const v = this.column(spec.index)[i]!;
-      r[spec.field] = spec.isString ? this.strings.get(v) : v;
-    }
-    return r as unknown as SmbRecord;
+    const s = this.strings;
+    const n = (f: NumberFieldName): number => this.nums(f)[i]!;
+    const t = (f: StringFieldName): string => s.get(this.refs(f)[i]!);
+    return {
+      time: n('time'), end: n('end'), op: n('op'), user: t('user'), sid: t('sid'), domain: t('domain'), share: t('share'),
+      path: t('path'), path2: t('path2'), client: t('client'), server: t('server'), bytes: n('bytes'), count: n('count'),
+      mode: n('mode'), result: n('result'), latency: n('latency'), latency_max: n('latency_max'),
+    };
   }
 }
 
