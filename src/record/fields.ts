@@ -85,10 +85,6 @@ export function fieldDef(name: string): FieldDef | undefined {
   return BY_NAME.get(name);
 }
 
-export function isStringField(name: FieldName): name is StringFieldName {
-  return BY_NAME.get(name)!.kind === 'string';
-}
-
 /** A record with every field at its neutral value: what a missing column decodes to. */
 export function emptyRecord(): SmbRecord {
   return {

@@ -207,11 +207,6 @@ export function parseWireTime(buf: Buffer, a: number, b: number, toUtc: LocalTim
   return toUtc(y, mo, d, h, mi, s, ms);
 }
 
-/** Decodes one plain body without a connection (tests, tools). */
-export function decodeV2Body(buf: Buffer, start: number, end: number, toUtc: LocalTimeConverter, trailing = false): SmbRecord {
-  return new V2BodyDecoder(toUtc).decode(buf, start, end, trailing);
-}
-
 /**
  * Parses a V1 line (without its newline): `V1,<len>,"user","domain","R|W","cwd","file","timestamp"`.
  * There is no escaping, so user and domain are the first two fields, the timestamp the last,
