@@ -17,6 +17,8 @@ export interface StringTable {
 export class RecordBatch {
   /** The encoded block this batch was decoded from, for unchanged pass-through. */
   raw: Buffer | undefined;
+  /** Decodes a column's values at the given rows only (set by the block decoder). */
+  gatherer: ((index: number, rows: Uint32Array, count: number) => Column | undefined) | undefined;
   private readonly cache: (Column | undefined)[] = new Array(COLUMNS.length);
 
   constructor(
@@ -42,6 +44,20 @@ export class RecordBatch {
       if (c) recycle(c);
       this.cache[k] = undefined;
     }
+  }
+
+  /**
+   * A column's values at `rows` only, in that order: for a few rows of a block this skips
+   * over the others' bytes instead of decoding every value.
+   */
+  gather(index: number, rows: Uint32Array, count: number): Column {
+    const decoded = this.cache[index];
+    const sparse = decoded === undefined && this.gatherer?.(index, rows, count);
+    if (sparse) return sparse;
+    const col = this.column(index);
+    const out = col instanceof Uint32Array ? new Uint32Array(count) : new Float64Array(count);
+    for (let k = 0; k < count; k++) out[k] = col[rows[k]!]!;
+    return out;
   }
 
   /** String-table references of a string field. */

@@ -87,16 +87,20 @@ export class BatchBuilder {
     while (this.length + count > this.capacity) this.grow();
     const remap = new Int32Array(batch.strings.size).fill(-1);
     const at = this.length;
+    // A few rows of a block: gather just their values rather than decoding whole columns.
+    const sparse = rows !== null && count * 8 < batch.length;
     for (const spec of COLUMNS) {
-      const src = batch.column(spec.index);
+      const src = sparse ? batch.gather(spec.index, rows, count) : batch.column(spec.index);
       const dst = this.cols[spec.index]!;
       if (spec.isString) {
         for (let k = 0; k < count; k++) {
-          const v = src[rows ? rows[k]! : k]!;
+          const v = src[rows && !sparse ? rows[k]! : k]!;
           let ref = remap[v]!;
           if (ref < 0) ref = remap[v] = this.intern(batch.strings.get(v));
           dst[at + k] = ref;
         }
+      } else if (sparse) {
+        dst.set(src.subarray(0, count), at);
       } else if (rows) {
         for (let k = 0; k < count; k++) dst[at + k] = src[rows[k]!]!;
       } else {

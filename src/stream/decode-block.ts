@@ -77,6 +77,16 @@ export function decodeRecordsPayload(payload: Buffer, count: number, tmin: numbe
     }
   }
   const batch = new RecordBatch(count, strings, (index) => decodeColumn(index), tmin, tmax);
+  batch.gatherer = (index, rows, n) => {
+    const ref = dir[index];
+    const spec = COLUMNS[index]!;
+    // Deltas need every value before a row, and `end` needs `time`: those decode whole.
+    if (!ref || ref.encoding !== ColumnEncoding.Each || spec.coding === 'delta' || index === END) return undefined;
+    const out = spec.isString ? new Uint32Array(n) : new Float64Array(n);
+    gatherValues(payload, ref.start, ref.end, rows, n, out, spec.coding === 'svarint');
+    if (spec.isString) for (let k = 0; k < n; k++) if (out[k]! >= nStrings) throw new FormatError(`string reference ${out[k]} outside the table`);
+    return out;
+  };
 
   function decodeColumn(index: number): Column {
     const spec = COLUMNS[index]!;
@@ -149,5 +159,32 @@ function decodeRefs(buf: Uint8Array, pos: number, end: number, n: number, out: U
     }
     if (p > end) throw new FormatError('column runs past its end');
     out[i] = v >>> 0;
+  }
+}
+
+/**
+ * Decodes the values at `rows` (ascending) of a column of LEB128 values, skipping over the
+ * bytes of the rows in between without decoding them.
+ */
+function gatherValues(buf: Uint8Array, pos: number, end: number, rows: Uint32Array, n: number, out: Column, zigzag: boolean): void {
+  let p = pos;
+  let row = 0;
+  for (let k = 0; k < n; k++) {
+    const want = rows[k]!;
+    for (; row < want; row++) {
+      while (buf[p++]! >= 0x80);
+    }
+    let c = buf[p++]!;
+    let v = c & 0x7f;
+    let mul = 0x80;
+    while (c >= 0x80) {
+      if (mul > 2 ** 56) throw new FormatError('varint too long');
+      c = buf[p++]!;
+      v += (c & 0x7f) * mul;
+      mul *= 0x80;
+    }
+    row++;
+    if (p > end) throw new FormatError('column runs past its end');
+    out[k] = zigzag ? (v % 2 === 0 ? v / 2 : -(v + 1) / 2) : v;
   }
 }

@@ -4,6 +4,8 @@ import { crc32 } from 'node:zlib';
 import { emptyRecord, type SmbRecord } from '../../src/record/fields.js';
 import { ByteWriter } from '../../src/stream/bytes.js';
 import { MAGIC } from '../../src/stream/format.js';
+import type { RecordBatch } from '../../src/stream/batch.js';
+import { StreamDecoder } from '../../src/stream/decoder.js';
 import { createRandom, createTraffic } from '../../src/synth/traffic.js';
 import { everyOpRecords } from '../helpers/records.js';
 import { decodeAll, encodeRecords } from '../helpers/stream.js';
@@ -194,4 +196,22 @@ test('a live writer flushes a waiting record within 100 ms, without waiting for 
   assert.ok(blocks[0]!.at - t0 <= 130, `flushed after ${blocks[0]!.at - t0} ms`);
   assert.deepEqual(decodeAll(blocks[0]!.data).records, [everyOpRecords()[0]]);
   await w.close();
+});
+
+test('gathering a few rows equals decoding whole columns, for every column', () => {
+  const records = randomRecords(3000, 21);
+  const rnd = createRandom(22);
+  const blocks: RecordBatch[] = [];
+  new StreamDecoder({ batch: (b) => void blocks.push(b) }).push(encodeRecords(records, 3000));
+  const b = blocks[0]!;
+  for (let trial = 0; trial < 20; trial++) {
+    const rows = Uint32Array.from([...new Set(Array.from({ length: 1 + Math.floor(rnd() * 300) }, () => Math.floor(rnd() * 3000)))].sort((x, y) => x - y));
+    for (let index = 0; index < 17; index++) {
+      const fresh: RecordBatch[] = [];
+      new StreamDecoder({ batch: (x) => void fresh.push(x) }).push(encodeRecords(records, 3000));
+      const sparse = Array.from(fresh[0]!.gather(index, rows, rows.length));
+      const full = Array.from(rows, (r) => b.column(index)[r]);
+      assert.deepEqual(sparse, full, `column ${index}`);
+    }
+  }
 });
