@@ -89,11 +89,18 @@ export async function measureReceiver(records: number, extra: { recv: string; to
   return { rate: best, peakRssMiB: peak };
 }
 
+/** The fan-out benchmark's reader: checks and counts blocks (see block-reader.ts). */
+export function blockReader(port: number, records: number): string {
+  return `node ${fileURLToPath(new URL('./block-reader.js', import.meta.url))} ${port} ${records}`;
+}
+
 /**
  * A server and its readers: starts `server` (which must print "serving on ADDR:PORT"), then
- * runs `reader(port)` pipelines; the time is from start until every reader is done.
+ * runs `reader(port)` commands, which print {first, last}: when their stream's first byte and
+ * last record came. `streamSeconds` runs from the earliest first byte to the latest last
+ * record; `seconds` from the server's start until every reader is done.
  */
-export async function measureFanOut(server: string, readers: number, reader: (port: number) => string): Promise<Measurement> {
+export async function measureFanOut(server: string, readers: number, reader: (port: number) => string): Promise<Measurement & { streamSeconds: number }> {
   const rssFile = join(tmpdir(), `smbta-bench-fan-${process.pid}`);
   const env = { ...process.env, SMBTA_RSS_OUT: rssFile };
   const start = process.hrtime.bigint();
@@ -107,8 +114,17 @@ export async function measureFanOut(server: string, readers: number, reader: (po
     });
     srv.on('exit', () => reject(new Error(`server exited: ${err}`)));
   });
-  await Promise.all(
-    Array.from({ length: readers }, () => new Promise((resolve) => spawn('bash', ['-c', reader(port)], { stdio: 'ignore', env }).on('close', resolve))),
+  const windows = await Promise.all(
+    Array.from(
+      { length: readers },
+      () =>
+        new Promise<{ first: number; last: number }>((resolve, reject) => {
+          let out = '';
+          const child = spawn('bash', ['-c', reader(port)], { stdio: ['ignore', 'pipe', 'inherit'], env });
+          child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+          child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`reader failed (${code}): ${reader(port)}`))));
+        }),
+    ),
   );
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   await new Promise((r) => (srv.exitCode === null ? srv.on('exit', r) : r(null)));
@@ -119,5 +135,6 @@ export async function measureFanOut(server: string, readers: number, reader: (po
     // no probe output
   }
   rmSync(rssFile, { force: true });
-  return { seconds, peakRssMiB: peak };
+  const streamSeconds = (Math.max(...windows.map((w) => w.last)) - Math.min(...windows.map((w) => w.first))) / 1000;
+  return { seconds, streamSeconds, peakRssMiB: peak };
 }

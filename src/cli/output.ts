@@ -1,6 +1,5 @@
 /** Output policy shared by producers and printers. */
-import { openOutput, createStdoutSink, type ByteSink } from '../io/byte-sink.js';
-import { teeSinks } from '../io/block-server.js';
+import { openOutput, teeSinks, type ByteSink } from '../io/byte-sink.js';
 import { StreamWriter, type WriterOptions } from '../stream/writer.js';
 import { BlockKind } from '../stream/format.js';
 import { UsageError } from './errors.js';
@@ -23,9 +22,4 @@ export function openBinaryOutput(program: string, path: string | undefined, opts
   // Provenance, as SiLK does: who wrote this stream, and how.
   writer.writeSide(BlockKind.Info, { program, version: VERSION, argv: process.argv.slice(2), host: hostname(), created: Date.now() });
   return writer;
-}
-
-/** Text to stdout with backpressure. */
-export function createTextOutput(): ByteSink {
-  return createStdoutSink();
 }

@@ -3,7 +3,7 @@ import type { FieldName } from '../record/fields.js';
 import type { RecordBatch } from '../stream/batch.js';
 import { parseFieldList } from '../format/field-list.js';
 import { prepareInput, readSelected, type ReaderArgs } from './reader.js';
-import { createTextOutput } from './output.js';
+import { createStdoutSink } from '../io/byte-sink.js';
 import type { RunContext } from './program.js';
 
 export interface Formatter {
@@ -26,7 +26,7 @@ export async function runPrinter(
   const fields = parseFieldList(args.fields, defaults);
   const input = prepareInput(args);
   const fmt = make(fields, { numeric: args.numeric ?? false, header: args.header ?? true });
-  const out = createTextOutput();
+  const out = createStdoutSink();
   const head = fmt.header();
   if (head) out.write(head);
   await readSelected(input, ctx, async (b, rows, n) => {

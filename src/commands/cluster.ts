@@ -1,11 +1,12 @@
 import { UsageError } from '../cli/errors.js';
+import { forwardSelected } from '../cli/forward.js';
 import { READER_OPTIONS } from '../cli/options.js';
+import { parseSplitMode } from '../cli/split-mode.js';
 import { openBinaryOutput } from '../cli/output.js';
 import type { Program } from '../cli/program.js';
 import { prepareInput, readSelected, type ReaderArgs } from '../cli/reader.js';
 import { Clusterer } from '../cluster/clusterer.js';
 import { parseFieldList } from '../format/field-list.js';
-import { parseDuration } from '../format/units.js';
 import { FILTER_POSITIONAL, READER_EXIT_STATUS } from './common.js';
 
 interface ClusterArgs extends ReaderArgs {
@@ -36,24 +37,23 @@ export const cluster: Program = {
     const a = raw as unknown as ClusterArgs;
     const keys = parseFieldList(a.merge, ['op', 'user', 'share', 'path']);
     if (!(a.precision >= 0)) throw new UsageError(`-p ${a.precision}: expected seconds, 0 or more`);
-    let binMs: number | undefined;
-    if (a.mode) {
-      const [what, size] = a.mode;
-      binMs = what === 'time' && size ? parseDuration(size) : undefined;
-      if (!binMs || binMs <= 0) throw new UsageError(`-M ${a.mode.join(' ')}: expected 'time SIZE', e.g. -M time 1h`);
-    }
+    const bins = a.mode && parseSplitMode(a.mode, { kind: 'time', ms: 0 }, ['time']);
+    const binMs = bins && bins.kind === 'time' ? bins.ms : undefined;
     const input = prepareInput(a);
     const writer = openBinaryOutput('smbta-cluster', a.write, { flushMs: a.remote?.length ? 100 : 0 });
-    if (a.precision === 0 && !binMs) {
-      await readSelected(input, ctx, (b, rows, n) => (rows === null && b.raw ? writer.writeBlock(b.raw, n) : writer.addRows(b, rows, n)));
-    } else {
-      const c = new Clusterer({ keys, windowMs: a.precision * 1000, binMs }, (r) => writer.add(r));
-      await readSelected(input, ctx, async (b, rows, n) => {
+    // -p 0 keeps every record: the stream passes through as smbta-filter passes it.
+    if (a.precision === 0 && !binMs) return forwardSelected(input, ctx, writer);
+    const c = new Clusterer({ keys, windowMs: a.precision * 1000, binMs }, (b, rows, n) => writer.addRows(b, rows, n));
+    await readSelected(
+      input,
+      ctx,
+      async (b, rows, n) => {
         c.addRows(b, rows, n);
         await writer.ready();
-      });
-      c.flush();
-    }
+      },
+      (side) => writer.writeBlock(side.raw, 0),
+    );
+    c.flush();
     await writer.close();
   },
 };

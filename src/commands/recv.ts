@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { UsageError } from '../cli/errors.js';
 import { openBinaryOutput } from '../cli/output.js';
 import type { Program } from '../cli/program.js';
@@ -7,7 +6,7 @@ import { createBlockServer } from '../io/block-server.js';
 import { ANONYMIZABLE, createAnonymizer, type AnonField } from '../recv/anonymize.js';
 import { formatStats, Receiver } from '../recv/receiver.js';
 import { createLocalTimeConverter } from '../wire/local-time.js';
-import { parseKey } from '../wire/protocol.js';
+import { readKeyFile, readSecretFile } from '../cli/key-file.js';
 
 export const DEFAULT_UNIX_SOCKET = '/var/tmp/stadsocket';
 export const DEFAULT_PORT = 3490;
@@ -57,17 +56,7 @@ export const recv: Program = {
       if (v === undefined || v <= 0) throw new UsageError(`--${name} ${a[name]}: expected a size such as 64K or 1M`);
       return v;
     };
-    const readKey = (path: string, what: string): Buffer => {
-      let text: string;
-      try {
-        text = readFileSync(path, 'utf8');
-      } catch (err) {
-        throw new UsageError(`${what} ${path}: ${(err as Error).message}`);
-      }
-      return Buffer.from(text.trim());
-    };
-    const key = a.key === undefined ? undefined : parseKey(readKey(a.key, '-k').toString());
-    if (typeof key === 'string') throw new UsageError(`-k ${a.key}: ${key}`);
+    const key = a.key === undefined ? undefined : readKeyFile(a.key);
     let toUtc;
     try {
       toUtc = createLocalTimeConverter(a.tz);
@@ -85,7 +74,7 @@ export const recv: Program = {
     if (fields.length && a['anonymize-total'] === undefined && a['anon-key'] === undefined) {
       throw new UsageError('--anonymize needs --anon-key FILE (stable pseudonyms) or --anonymize-total PREFIX');
     }
-    const anonymize = createAnonymizer(fields, { key: a['anon-key'] ? readKey(a['anon-key'], '--anon-key') : undefined, total: a['anonymize-total'] });
+    const anonymize = createAnonymizer(fields, { key: a['anon-key'] ? readSecretFile(a['anon-key'], '--anon-key') : undefined, total: a['anonymize-total'] });
     const unixPath = a.unix === undefined ? undefined : a.unix || DEFAULT_UNIX_SOCKET;
     // TCP is on by default, and off with -u alone (-u -i PORT listens on both).
     const tcpWanted = unixPath === undefined || a.port !== undefined;

@@ -2,9 +2,10 @@ import { UsageError } from '../cli/errors.js';
 import { READER_OPTIONS } from '../cli/options.js';
 import type { Program } from '../cli/program.js';
 import { prepareInput, readSelected, type ReaderArgs } from '../cli/reader.js';
-import { parseDuration, parseSize } from '../format/units.js';
+import { parseDuration } from '../format/units.js';
+import { parseSplitMode } from '../cli/split-mode.js';
 import { checkPattern } from '../rotate/names.js';
-import { Rotator, type RotateMode } from '../rotate/rotator.js';
+import { Rotator } from '../rotate/rotator.js';
 import { FILTER_POSITIONAL } from './common.js';
 
 interface RotateArgs extends ReaderArgs {
@@ -14,17 +15,6 @@ interface RotateArgs extends ReaderArgs {
   compress?: boolean;
   'on-close'?: string;
   keep?: string;
-}
-
-function parseMode(m: string[] | undefined): RotateMode {
-  const [kind = 'time', size = '10m'] = m ?? [];
-  const bad = (): never => {
-    throw new UsageError(`-M ${(m ?? []).join(' ')}: expected 'time 10m', 'size 100M' or 'count 1000000'`);
-  };
-  if (kind === 'time') return { kind, ms: parseDuration(size) ?? bad() };
-  if (kind === 'size') return { kind, bytes: parseSize(size) ?? bad() };
-  if (kind === 'count' && /^\d+$/.test(size) && Number(size) > 0) return { kind, records: Number(size) };
-  return bad();
 }
 
 export const rotate: Program = {
@@ -53,7 +43,7 @@ export const rotate: Program = {
     const keepMs = a.keep === undefined ? undefined : parseDuration(a.keep);
     if (keepMs === undefined && a.keep !== undefined) throw new UsageError(`--keep ${a.keep}: expected an age such as 30d or 12h`);
     const input = prepareInput(a);
-    const rotator = new Rotator({ pattern: a.write, mode: parseMode(a.mode), lateMs: a.late * 1000, compress: !!a.compress, onClose: a['on-close'], keepMs, report: ctx.report });
+    const rotator = new Rotator({ pattern: a.write, mode: parseSplitMode(a.mode, { kind: 'time', ms: 600_000 }), lateMs: a.late * 1000, compress: !!a.compress, onClose: a['on-close'], keepMs, report: ctx.report });
     await rotator.recover();
     await readSelected(input, ctx, (b, rows, n) => rotator.addRows(b, rows, n));
     await rotator.closeAll();

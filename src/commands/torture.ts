@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { UsageError } from '../cli/errors.js';
 import type { Program } from '../cli/program.js';
 import { parseRemote } from '../cli/reader.js';
@@ -7,7 +7,7 @@ import { mergeLedgers, type Ledger } from '../torture/ledger.js';
 import { Recorder } from '../torture/recording.js';
 import { replay } from '../torture/replay.js';
 import { runSender } from '../torture/sender.js';
-import { parseKey } from '../wire/protocol.js';
+import { readKeyFile } from '../cli/key-file.js';
 
 interface TortureArgs {
   dest: string;
@@ -47,12 +47,7 @@ export const torture: Program = {
   async run(raw, ctx) {
     const a = raw as unknown as TortureArgs;
     const dest = parseRemote(a.dest);
-    let key: Buffer | undefined;
-    if (a.key !== undefined) {
-      const k = parseKey(readFileSync(a.key, 'utf8'));
-      if (typeof k === 'string') throw new UsageError(`-k ${a.key}: ${k}`);
-      key = k;
-    }
+    const key = a.key === undefined ? undefined : readKeyFile(a.key);
     const durationMs = a.duration === undefined ? undefined : (parseDuration(a.duration) ?? NaN);
     if (durationMs !== undefined && !(durationMs > 0)) throw new UsageError(`--duration ${a.duration}: expected e.g. 30s, 10m, 1h`);
     if (!(a.connections >= 1)) throw new UsageError(`-c ${a.connections}: expected at least 1 connection`);

@@ -7,7 +7,6 @@
 import { fieldDef, opName, type FieldName } from '../record/fields.js';
 import type { RecordBatch } from '../stream/batch.js';
 import { COLUMN_INDEX } from '../stream/columns.js';
-import { createIsoFormatter } from './time.js';
 
 export interface RowStyle {
   /** Escapes a text value (quoting included). */
@@ -46,7 +45,6 @@ export function createRowEncoder(fields: readonly FieldName[], style: RowStyle) 
   const suffix = Buffer.from(style.suffix);
   const quote = style.quote.length ? style.quote.charCodeAt(0) : -1;
   const ops = Array.from({ length: 256 }, (_, id) => Buffer.from(style.text(opName(id))));
-  const iso = createIsoFormatter();
   let lastSec = NaN;
   let secText: Buffer = Buffer.alloc(0);
   let out: Buffer = Buffer.allocUnsafe(1 << 21);
@@ -65,7 +63,7 @@ export function createRowEncoder(fields: readonly FieldName[], style: RowStyle) 
   const secondText = (sec: number): Buffer => {
     if (sec !== lastSec) {
       lastSec = sec;
-      secText = Buffer.from(iso(sec * 1000).slice(0, -5));
+      secText = Buffer.from(new Date(sec * 1000).toISOString().slice(0, 19));
     }
     return secText;
   };
@@ -186,8 +184,7 @@ export function createRowEncoder(fields: readonly FieldName[], style: RowStyle) 
         for (let c = 0; c < suffix.length; c++) o[q++] = suffix[c]!;
         prev = i;
       }
-      const p = q;
-      return out.subarray(0, p);
+      return o.subarray(0, q);
     },
   };
 }

@@ -24,11 +24,6 @@ function cachedBySecond(prefixOf: (sec: number) => string, suffix: string): (ms:
   };
 }
 
-/** `2026-11-23T10:00:00.123Z` */
-export function createIsoFormatter(): (ms: number) => string {
-  return cachedBySecond((sec) => new Date(sec * 1000).toISOString().slice(0, 19), 'Z');
-}
-
 /** `2026-11-23 11:00:00.123` in the local zone (TZ). */
 export function createLocalFormatter(): (ms: number) => string {
   return cachedBySecond((sec) => {

@@ -123,14 +123,3 @@ export function createBlockServer(opts: { maxClientBuffer: number; onClient?: (m
       }),
   };
 }
-
-/** Writes every block to several sinks (stdout or a file, and a block server). */
-export function teeSinks(sinks: ByteSink[]): ByteSink {
-  return {
-    write: (d) => sinks.forEach((s) => s.write(d)),
-    writeAndWait: async (d) => void (await Promise.all(sinks.map((s) => s.writeAndWait(d)))),
-    ready: async () => void (await Promise.all(sinks.map((s) => s.ready()))),
-    backlog: () => Math.max(0, ...sinks.map((s) => s.backlog())),
-    close: async () => void (await Promise.all(sinks.map((s) => s.close()))),
-  };
-}

@@ -94,6 +94,17 @@ export function createBzip2Sink(inner: ByteSink): ByteSink {
   };
 }
 
+/** Writes everything to several sinks (stdout or a file, and a block server). */
+export function teeSinks(sinks: ByteSink[]): ByteSink {
+  return {
+    write: (d) => sinks.forEach((s) => s.write(d)),
+    writeAndWait: async (d) => void (await Promise.all(sinks.map((s) => s.writeAndWait(d)))),
+    ready: async () => void (await Promise.all(sinks.map((s) => s.ready()))),
+    backlog: () => Math.max(0, ...sinks.map((s) => s.backlog())),
+    close: async () => void (await Promise.all(sinks.map((s) => s.close()))),
+  };
+}
+
 /** A sink for `-w PATH`: `-` is stdout, `.bz2` means compressed. */
 export function openOutput(path: string): ByteSink {
   const sink = path === '-' ? createStdoutSink() : createFileSink(path);

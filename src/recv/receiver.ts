@@ -57,6 +57,8 @@ export class Receiver {
   private readonly servers: Server[] = [];
   private readonly sockets = new Set<Socket>();
   private refusedNoted = false;
+  /** Set per chunk received: while the output is this far behind, records are dropped and counted. */
+  private outputFull = false;
   /** Addresses actually listened on, for messages and tests. */
   readonly listening: string[] = [];
 
@@ -140,6 +142,7 @@ export class Receiver {
     socket.on('data', (chunk: Buffer) => {
       lastData = Date.now();
       this.stats.bytesReceived += chunk.length;
+      this.outputFull = this.opts.writer.backlog() > limits.maxBacklog;
       if (!conn.push(chunk)) close(conn.fatal!, conn.fatal!.startsWith('garbage') ? 'garbage' : 'limit');
       else if (conn.buffered > limits.maxBuffer) close(`more than ${limits.maxBuffer} bytes of one message buffered (--max-buffer)`, 'limit');
     });
@@ -154,7 +157,7 @@ export class Receiver {
   }
 
   private record(r: SmbRecord, server: string): void {
-    if (this.opts.writer.backlog() > this.opts.limits.maxBacklog) {
+    if (this.outputFull) {
       this.count(this.stats.dropped, 'output backlog');
       return;
     }

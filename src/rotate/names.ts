@@ -6,8 +6,15 @@
 import { existsSync } from 'node:fs';
 import type { SmbRecord } from '../record/fields.js';
 
-export const RECORD_FIELDS = ['share', 'user', 'server'] as const;
+const RECORD_FIELDS = ['share', 'user', 'server'] as const;
 type PatternField = (typeof RECORD_FIELDS)[number];
+/** `$share`, `$user` or `$server` in a pattern. */
+const FIELD_REF = new RegExp(`\\$(${RECORD_FIELDS.join('|')})\\b`, 'g');
+
+/** True when files are split by record fields as well as by time. */
+export function hasRecordFields(pattern: string): boolean {
+  return new RegExp(FIELD_REF.source).test(pattern);
+}
 
 function pad(n: number, w = 2): string {
   return String(n).padStart(w, '0');
@@ -21,7 +28,7 @@ function component(v: string): string {
 
 /** Expands the $fields of a pattern from a record (the strftime fields stay). */
 export function expandFields(pattern: string, r: SmbRecord): string {
-  return pattern.replace(/\$(share|user|server)\b/g, (_, f: PatternField) => component(r[f]));
+  return pattern.replace(FIELD_REF, (_, f: PatternField) => component(r[f]));
 }
 
 /** Expands the strftime fields of a pattern at time `ms` (local zone). */
@@ -37,7 +44,7 @@ export function expandTime(pattern: string, ms: number): string {
 export function checkPattern(pattern: string): string | undefined {
   const bad = /%([^YmdHMS%])|%$/.exec(pattern);
   if (bad) return `'%${bad[1] ?? ''}' is not a supported field (use %Y %m %d %H %M %S)`;
-  const field = /\$(\w+)/.exec(pattern.replace(/\$(share|user|server)\b/g, ''));
+  const field = /\$(\w+)/.exec(pattern.replace(FIELD_REF, ''));
   if (field) return `'$${field[1]}' is not a supported field (use $share, $user or $server)`;
   return undefined;
 }
@@ -78,7 +85,7 @@ function toRegExp(pattern: string): string {
       const f = pattern[++i]!;
       re += f === 'Y' ? '\\d{4}' : f === '%' ? '%' : '\\d{2}';
     } else if (c === '$') {
-      const m = /^\$(share|user|server)\b/.exec(pattern.slice(i));
+      const m = new RegExp(`^${FIELD_REF.source}`).exec(pattern.slice(i));
       if (m) {
         re += '[^/]+';
         i += m[0].length - 1;

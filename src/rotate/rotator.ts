@@ -9,16 +9,16 @@ import { createReadStream, existsSync, mkdirSync, readdirSync, statSync } from '
 import { rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Reporter } from '../cli/report.js';
+import type { SplitMode } from '../cli/split-mode.js';
 import { createBzip2Sink, createFileSink } from '../io/byte-sink.js';
 import type { RecordBatch } from '../stream/batch.js';
 import { StreamWriter } from '../stream/writer.js';
-import { baseDir, expandFields, expandTime, patternRegExp, unusedName } from './names.js';
+import { baseDir, expandFields, expandTime, hasRecordFields, patternRegExp, unusedName } from './names.js';
 
-export type RotateMode = { kind: 'time'; ms: number } | { kind: 'size'; bytes: number } | { kind: 'count'; records: number };
 
 export interface RotateOptions {
   pattern: string;
-  mode: RotateMode;
+  mode: SplitMode;
   lateMs: number;
   compress: boolean;
   onClose?: string;
@@ -60,7 +60,7 @@ export class Rotator {
   private readonly base: string;
 
   constructor(private readonly o: RotateOptions) {
-    this.hasFields = /\$(share|user|server)\b/.test(o.pattern);
+    this.hasFields = hasRecordFields(o.pattern);
     this.ours = patternRegExp(o.pattern);
     this.base = baseDir(o.pattern);
   }
@@ -115,7 +115,7 @@ export class Rotator {
     for (const [key, idx] of groups) {
       let done = 0;
       while (done < idx.length) {
-        const f = this.fileFor(key, b.nums('time')[idx[done]!]!);
+        const f = this.fileFor(key, time[idx[done]!]!);
         let n = idx.length - done;
         if (this.o.mode.kind === 'count') n = Math.min(n, this.o.mode.records - f.writer.records);
         f.writer.addRows(b, Uint32Array.from(idx.slice(done, done + n)), n);
@@ -131,10 +131,8 @@ export class Rotator {
   private full(f: OpenFile): boolean {
     const m = this.o.mode;
     if (m.kind === 'count') return f.writer.records >= m.records;
-    if (m.kind === 'size') {
-      f.writer.flush();
-      return f.writer.bytes >= m.bytes;
-    }
+    // Size counts whole blocks written, so a file passes the size by at most one block.
+    if (m.kind === 'size') return f.writer.bytes >= m.bytes;
     return false;
   }
 

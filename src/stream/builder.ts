@@ -4,7 +4,7 @@
  * (a receiver) and rows copied out of decoded batches (a filter).
  */
 import type { SmbRecord } from '../record/fields.js';
-import { RecordBatch, type Column } from './batch.js';
+import { RecordBatch, type Column, type StringTable } from './batch.js';
 import { ByteWriter } from './bytes.js';
 import { COLUMN_INDEX as COL, COLUMNS, END, TIME } from './columns.js';
 import { BlockKind, ColumnEncoding, frameBlock } from './format.js';
@@ -20,6 +20,9 @@ export class BatchBuilder {
   private index = new Map<string, number>([['', 0]]);
   private lastText: (string | undefined)[] = [];
   private lastRef: number[] = [];
+  /** Builder references of the strings of `remapOf`, -1 where not yet interned (see addRows). */
+  private remapOf: StringTable | undefined;
+  private remap = new Int32Array(0);
 
   constructor(capacity = DEFAULT_BLOCK_RECORDS) {
     this.capacity = capacity;
@@ -85,7 +88,7 @@ export class BatchBuilder {
    */
   addRows(batch: RecordBatch, rows: Uint32Array | null, count: number): void {
     while (this.length + count > this.capacity) this.grow();
-    const remap = new Int32Array(batch.strings.size).fill(-1);
+    const remap = this.remapFor(batch.strings);
     const at = this.length;
     // A few rows of a block: gather just their values rather than decoding whole columns.
     const sparse = rows !== null && count * 8 < batch.length;
@@ -108,6 +111,22 @@ export class BatchBuilder {
       }
     }
     this.length += count;
+  }
+
+  /**
+   * The reference table for a batch's strings, kept while the same table keeps coming
+   * (a merger emits from one growing table many times per block) and this block lasts.
+   */
+  private remapFor(strings: StringTable): Int32Array {
+    if (strings !== this.remapOf) {
+      this.remapOf = strings;
+      this.remap = new Int32Array(strings.size).fill(-1);
+    } else if (this.remap.length < strings.size) {
+      const next = new Int32Array(Math.max(strings.size, this.remap.length * 2)).fill(-1);
+      next.set(this.remap);
+      this.remap = next;
+    }
+    return this.remap;
   }
 
   /** The collected records as an in-memory batch (shares nothing with later additions). */
@@ -176,6 +195,7 @@ export class BatchBuilder {
     this.strings = [''];
     this.index = new Map([['', 0]]);
     this.lastText = [];
+    this.remapOf = undefined;
   }
 }
 

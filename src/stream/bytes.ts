@@ -103,11 +103,6 @@ export class ByteReader {
     return v;
   }
 
-  svarint(): number {
-    const z = this.uvarint();
-    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
-  }
-
   skip(n: number): void {
     if (n > this.end - this.pos) throw new FormatError('field runs past the end of its block');
     this.pos += n;

@@ -84,7 +84,7 @@ export function decodeRecordsPayload(payload: Buffer, count: number, tmin: numbe
     if (!ref || ref.encoding !== ColumnEncoding.Each || spec.coding === 'delta' || index === END) return undefined;
     const out = spec.isString ? new Uint32Array(n) : new Float64Array(n);
     gatherValues(payload, ref.start, ref.end, rows, n, out, spec.coding === 'svarint');
-    if (spec.isString) for (let k = 0; k < n; k++) if (out[k]! >= nStrings) throw new FormatError(`string reference ${out[k]} outside the table`);
+    if (spec.isString) checkRefs(out, n, nStrings);
     return out;
   };
 
@@ -99,9 +99,7 @@ export function decodeRecordsPayload(payload: Buffer, count: number, tmin: numbe
     }
     const n = ref.encoding === ColumnEncoding.Constant ? Math.min(count, 1) : count;
     decodeValues(payload, ref.start, ref.end, n, out, spec.coding, tmin);
-    if (spec.coding === 'ref') {
-      for (let i = 0; i < n; i++) if (out[i]! >= nStrings) throw new FormatError(`string reference ${out[i]} outside the table`);
-    }
+    if (spec.coding === 'ref') checkRefs(out, n, nStrings);
     if (n < count) out.fill(out[0]!, 1);
     if (index === END) {
       const time = batch.column(TIME);
@@ -141,7 +139,7 @@ function decodeNumbers(buf: Uint8Array, pos: number, end: number, n: number, out
       if (c >= 0x80) throw new FormatError('varint too long');
     }
     if (p > end) throw new FormatError('column runs past its end');
-    if (zigzag) v = v % 2 === 0 ? v / 2 : -(v + 1) / 2;
+    if (zigzag) v = unzigzag(v);
     if (delta) v = prev += v;
     out[i] = v;
   }
@@ -185,6 +183,16 @@ function gatherValues(buf: Uint8Array, pos: number, end: number, rows: Uint32Arr
     }
     row++;
     if (p > end) throw new FormatError('column runs past its end');
-    out[k] = zigzag ? (v % 2 === 0 ? v / 2 : -(v + 1) / 2) : v;
+    out[k] = zigzag ? unzigzag(v) : v;
   }
+}
+
+/** Zigzag back to signed: 0, 1, 2, 3, ... is 0, -1, 1, -2, ... (arithmetic: values reach 2^53). */
+function unzigzag(z: number): number {
+  return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+}
+
+/** Every string reference of a decoded column must point into the block's table. */
+function checkRefs(out: Column, n: number, nStrings: number): void {
+  for (let i = 0; i < n; i++) if (out[i]! >= nStrings) throw new FormatError(`string reference ${out[i]} outside the table`);
 }

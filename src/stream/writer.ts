@@ -32,7 +32,7 @@ export class StreamWriter {
 
   add(r: SmbRecord): void {
     this.builder.add(r);
-    this.added();
+    this.added(1);
   }
 
   /** Copies rows of a decoded batch (all `count` when `rows` is null), in blocks of at most blockRecords. */
@@ -41,14 +41,13 @@ export class StreamWriter {
       const n = Math.min(count - done, this.blockRecords - this.builder.length);
       const part = rows ? rows.subarray(done, done + n) : done === 0 && n === count ? null : identityRange(done, n);
       this.builder.addRows(batch, part, n);
-      this.records += n - 1;
       done += n;
-      this.added();
+      this.added(n);
     }
   }
 
-  private added(): void {
-    this.records++;
+  private added(n: number): void {
+    this.records += n;
     if (this.builder.length >= this.blockRecords) this.flush();
     else if (this.opts.flushMs && !this.timer) {
       this.timer = setTimeout(() => this.flush(), this.opts.flushMs);

@@ -17,15 +17,18 @@ export function createLedger(): Ledger {
   return { records: 0, bytes: 0, ops: {}, users: {} };
 }
 
+/** Adds to the tally of `key` in `table`. */
+export function addTally(table: Record<string, Tally>, key: string, records: number, bytes: number): void {
+  const t = (table[key] ??= { records: 0, bytes: 0 });
+  t.records += records;
+  t.bytes += bytes;
+}
+
 export function addToLedger(l: Ledger, r: SmbRecord, times = 1): void {
   l.records += times;
   l.bytes += r.bytes * times;
-  const op = (l.ops[opName(r.op)] ??= { records: 0, bytes: 0 });
-  op.records += times;
-  op.bytes += r.bytes * times;
-  const user = (l.users[r.user] ??= { records: 0, bytes: 0 });
-  user.records += times;
-  user.bytes += r.bytes * times;
+  addTally(l.ops, opName(r.op), times, r.bytes * times);
+  addTally(l.users, r.user, times, r.bytes * times);
 }
 
 export function mergeLedgers(ls: readonly Ledger[]): Ledger {
@@ -33,13 +36,8 @@ export function mergeLedgers(ls: readonly Ledger[]): Ledger {
   for (const l of ls) {
     out.records += l.records;
     out.bytes += l.bytes;
-    for (const [table, into] of [[l.ops, out.ops], [l.users, out.users]] as const) {
-      for (const [k, t] of Object.entries(table)) {
-        const o = (into[k] ??= { records: 0, bytes: 0 });
-        o.records += t.records;
-        o.bytes += t.bytes;
-      }
-    }
+    for (const [k, t] of Object.entries(l.ops)) addTally(out.ops, k, t.records, t.bytes);
+    for (const [k, t] of Object.entries(l.users)) addTally(out.users, k, t.records, t.bytes);
   }
   return out;
 }

@@ -7,9 +7,10 @@ import { connect, type Socket } from 'node:net';
 import type { SmbRecord } from '../record/fields.js';
 import type { SourceSpec } from '../io/sources.js';
 import { createTraffic } from '../synth/traffic.js';
-import { createWireTimestamp, encodeV1Message, encodeV2Message } from '../wire/encode.js';
+import { encodeV1Message, encodeV2Message } from '../wire/encode.js';
 import { addToLedger, createLedger, type Ledger } from './ledger.js';
 import type { Recorder } from './recording.js';
+import { createLocalFormatter } from '../format/time.js';
 
 export interface SenderOptions {
   dest: SourceSpec;
@@ -57,18 +58,22 @@ function fit(r: SmbRecord, o: SenderOptions): SmbRecord | undefined {
   return o.common === 6 ? { ...r, client: '' } : r;
 }
 
-/** Sends; resolves with the ledger and how long the sending itself took (pool building excluded). */
-/** Sends; resolves with the ledger and how long the sending itself took (pool building excluded). */
 function encodeFor(o: SenderOptions, r: SmbRecord, stamp: (ms: number) => string): Buffer {
   return o.protocol === 'v1' ? encodeV1Message(r, stamp) : encodeV2Message(r, stamp, { key: o.key, common: o.common });
 }
 
+/** What one write sends: bytes of whole messages, and how many. */
+interface Chunk {
+  data: Buffer;
+  n: number;
+}
+
 /**
- * At a given rate, records are made as they are sent and stamped with the time they are
- * sent, as a real server's would be (at full speed a pre-built pool is replayed instead).
+ * The connection's send loop: `next(allowed)` gives the next chunk of at most `allowed`
+ * messages; the loop keeps the rate and the deadline, and waits when the receiver pushes back.
+ * Returns how long sending took; throws when the receiver went away before the end.
  */
-async function runPaced(o: SenderOptions, traffic: { next(): SmbRecord }, stamp: (ms: number) => string): Promise<{ ledger: Ledger; ms: number }> {
-  const ledger = createLedger();
+async function sendLoop(o: SenderOptions, next: (allowed: number) => Chunk): Promise<number> {
   const socket = await openConnection(o.dest);
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   socket.on('error', () => undefined);
@@ -76,76 +81,12 @@ async function runPaced(o: SenderOptions, traffic: { next(): SmbRecord }, stamp:
   let sent = 0;
   try {
     while (sent < o.count && Date.now() < o.deadline && !o.signal.aborted && !socket.destroyed) {
-      const due = Math.min(o.count, Math.floor(((Date.now() - start) / 1000) * o.rate)) - sent;
-      if (due <= 0) {
+      const allowed = o.rate > 0 ? Math.min(o.count, Math.floor(((Date.now() - start) / 1000) * o.rate)) - sent : o.count - sent;
+      if (allowed <= 0) {
         await new Promise((r) => setTimeout(r, 5));
         continue;
       }
-      const parts: Buffer[] = [];
-      for (let k = 0; k < Math.min(due, BATCH); ) {
-        const r = fit(traffic.next(), o);
-        if (!r) continue;
-        r.time = r.end = Date.now();
-        parts.push(encodeFor(o, r, stamp));
-        addToLedger(ledger, r);
-        k++;
-      }
-      const data = Buffer.concat(parts);
-      o.recorder?.frame(o.index, data);
-      sent += parts.length;
-      if (!socket.write(data)) await Promise.race([new Promise((r) => socket.once('drain', r)), closed]);
-    }
-  } finally {
-    socket.end();
-    await closed;
-  }
-  return { ledger, ms: Date.now() - start };
-}
-
-export async function runSender(o: SenderOptions): Promise<{ ledger: Ledger; ms: number }> {
-  const traffic = createTraffic({ seed: o.seed * 1000 + o.index, users: o.users, shares: o.shares, files: o.files, start: Date.now() });
-  const stamp = createWireTimestamp();
-  if (o.rate > 0) return runPaced(o, traffic, stamp);
-  // The pool, cut into chunks of BATCH messages, each written with one call and tallied once.
-  const records: SmbRecord[] = [];
-  const messages: Buffer[] = [];
-  while (records.length < Math.min(POOL, o.count)) {
-    const r = fit(traffic.next(), o);
-    if (!r) continue;
-    records.push(r);
-    messages.push(encodeFor(o, r, stamp));
-  }
-  const chunks: { data: Buffer; first: number; n: number }[] = [];
-  for (let first = 0; first < records.length; first += BATCH) {
-    const n = Math.min(BATCH, records.length - first);
-    chunks.push({ data: Buffer.concat(messages.slice(first, first + n)), first, n });
-  }
-  const timesSent = new Float64Array(records.length);
-  const socket = await openConnection(o.dest);
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  socket.on('error', () => undefined);
-  const start = Date.now();
-  let sent = 0;
-  let c = 0;
-  try {
-    while (sent < o.count && Date.now() < o.deadline && !o.signal.aborted && !socket.destroyed) {
-      let allowed = o.count - sent;
-      if (o.rate > 0) {
-        allowed = Math.min(allowed, Math.floor(((Date.now() - start) / 1000) * o.rate) - sent);
-        if (allowed <= 0) {
-          await new Promise((r) => setTimeout(r, 5));
-          continue;
-        }
-      }
-      const chunk = chunks[c]!;
-      let data = chunk.data;
-      let n = chunk.n;
-      if (n > allowed) {
-        n = allowed;
-        data = Buffer.concat(messages.slice(chunk.first, chunk.first + n));
-      }
-      for (let k = chunk.first; k < chunk.first + n; k++) timesSent[k]!++;
-      c = n === chunk.n ? (c + 1) % chunks.length : c;
+      const { data, n } = next(Math.min(allowed, BATCH));
       o.recorder?.frame(o.index, data);
       sent += n;
       if (!socket.write(data)) await Promise.race([new Promise((r) => socket.once('drain', r)), closed]);
@@ -157,7 +98,57 @@ export async function runSender(o: SenderOptions): Promise<{ ledger: Ledger; ms:
   if (sent < o.count && Date.now() < o.deadline && !o.signal.aborted) {
     throw new Error(`the receiver closed connection ${o.index + 1} after ${sent} of ${o.count} records`);
   }
+  return Date.now() - start;
+}
+
+/** Sends; resolves with the ledger and how long the sending itself took (pool building excluded). */
+export async function runSender(o: SenderOptions): Promise<{ ledger: Ledger; ms: number }> {
+  const traffic = createTraffic({ seed: o.seed * 1000 + o.index, users: o.users, shares: o.shares, files: o.files, start: Date.now() });
+  const stamp = createLocalFormatter();
   const ledger = createLedger();
+  if (o.rate > 0) {
+    // At a rate, records are made as they are sent and stamped with the time they are sent,
+    // as a real server's would be.
+    const ms = await sendLoop(o, (allowed) => {
+      const parts: Buffer[] = [];
+      while (parts.length < allowed) {
+        const r = fit(traffic.next(), o);
+        if (!r) continue;
+        r.time = r.end = Date.now();
+        parts.push(encodeFor(o, r, stamp));
+        addToLedger(ledger, r);
+      }
+      return { data: Buffer.concat(parts), n: parts.length };
+    });
+    return { ledger, ms };
+  }
+  // At full speed a pool is built first, cut into chunks of BATCH messages, and sent round
+  // and round; each chunk is written with one call and tallied once at the end.
+  const records: SmbRecord[] = [];
+  const messages: Buffer[] = [];
+  while (records.length < Math.min(POOL, o.count)) {
+    const r = fit(traffic.next(), o);
+    if (!r) continue;
+    records.push(r);
+    messages.push(encodeFor(o, r, stamp));
+  }
+  const chunks: (Chunk & { first: number })[] = [];
+  for (let first = 0; first < records.length; first += BATCH) {
+    const n = Math.min(BATCH, records.length - first);
+    chunks.push({ data: Buffer.concat(messages.slice(first, first + n)), first, n });
+  }
+  const timesSent = new Float64Array(records.length);
+  let c = 0;
+  const ms = await sendLoop(o, (allowed) => {
+    const chunk = chunks[c]!;
+    const n = Math.min(chunk.n, allowed);
+    for (let k = chunk.first; k < chunk.first + n; k++) timesSent[k]!++;
+    if (n === chunk.n) {
+      c = (c + 1) % chunks.length;
+      return chunk;
+    }
+    return { data: Buffer.concat(messages.slice(chunk.first, chunk.first + n)), n };
+  });
   records.forEach((r, k) => timesSent[k] && addToLedger(ledger, r, timesSent[k]));
-  return { ledger, ms: Date.now() - start };
+  return { ledger, ms };
 }

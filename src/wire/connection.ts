@@ -6,7 +6,7 @@
  */
 import type { SmbRecord } from '../record/fields.js';
 import type { LocalTimeConverter } from './local-time.js';
-import { BodyDecrypter, decodeV1Line, parseV2Header, V2_HEADER_LENGTH, V2BodyDecoder, WireError } from './protocol.js';
+import { BodyDecrypter, decodeV1Line, parseV2Header, V2_HEADER_LENGTH, V2BodyDecoder, WireError, type V2Header } from './protocol.js';
 
 export interface ConnectionLimits {
   /** Largest V2 body accepted (bytes). */
@@ -103,20 +103,26 @@ export class WireConnection {
       return 0;
     }
     if (avail < V2_HEADER_LENGTH) return 0;
-    const h = parseV2Header(buf, p);
+    const h = this.header(buf, p);
     if (typeof h === 'string') {
-      this.fatal = `garbage: ${h}`;
-      return 0;
-    }
-    if (h.bodyLength > this.limits.maxBody) {
-      this.fatal = `body of ${buf.toString('latin1', p + 9, p + 26).replace(/^0+(?=\d)/, '')} bytes exceeds the limit of ${this.limits.maxBody} (--max-body)`;
+      this.fatal = h;
       return 0;
     }
     const total = V2_HEADER_LENGTH + h.bodyLength;
     if (avail < total) return 0;
-    if (h.subRelease !== 0) this.once('sub', `sender speaks protocol V2.${h.subRelease}; decoding it as V2.0`);
     this.v2Body(buf, p + V2_HEADER_LENGTH, p + total, h.encrypted);
     return total;
+  }
+
+  /** The V2 header at `p` within the limits (a sub-release is noted once), or why the sender must go. */
+  private header(buf: Buffer, p: number): V2Header | string {
+    const h = parseV2Header(buf, p);
+    if (typeof h === 'string') return `garbage: ${h}`;
+    if (h.bodyLength > this.limits.maxBody) {
+      return `body of ${buf.toString('latin1', p + 9, p + 26).replace(/^0+(?=\d)/, '')} bytes exceeds the limit of ${this.limits.maxBody} (--max-body)`;
+    }
+    if (h.subRelease !== 0) this.once('sub', `sender speaks protocol V2.${h.subRelease}; decoding it as V2.0`);
+    return h;
   }
 
   /**
@@ -128,9 +134,9 @@ export class WireConnection {
     const bodies: Buffer[] = [];
     let q = p;
     while (bodies.length < 4096 && buf.length - q >= V2_HEADER_LENGTH && buf[q + 5] === 0x45) {
-      const h = parseV2Header(buf, q);
-      if (typeof h === 'string' || h.bodyLength > this.limits.maxBody || h.bodyLength % 16 !== 0 || buf.length - q < V2_HEADER_LENGTH + h.bodyLength) break;
-      if (h.subRelease !== 0) this.once('sub', `sender speaks protocol V2.${h.subRelease}; decoding it as V2.0`);
+      // Anything unusual (a bad header, a cut body) is left to message(), which reports it.
+      const h = this.header(buf, q);
+      if (typeof h === 'string' || h.bodyLength % 16 !== 0 || buf.length - q < V2_HEADER_LENGTH + h.bodyLength) break;
       bodies.push(buf.subarray(q + V2_HEADER_LENGTH, q + V2_HEADER_LENGTH + h.bodyLength));
       q += V2_HEADER_LENGTH + h.bodyLength;
     }
@@ -178,9 +184,9 @@ export class WireConnection {
           return;
         }
         this.decrypted(this.decrypter.decrypt(buf.subarray(start, end)));
-      } else {
-        this.on.record(this.bodies.decode(buf, start, end, false));
+        return;
       }
+      this.on.record(this.bodies.decode(buf, start, end, false));
       this.noteExtraCommon();
     } catch (err) {
       if (!(err instanceof WireError)) throw err;

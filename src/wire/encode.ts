@@ -4,11 +4,15 @@
  */
 import { createCipheriv } from 'node:crypto';
 import type { SmbRecord } from '../record/fields.js';
-import { createLocalFormatter } from '../format/time.js';
 
 /** Numbers as the module prints them: unsigned, so -1 is 4294967295. */
 function unsigned(n: number): string {
   return String(n < 0 ? 4294967296 + n : n);
+}
+
+/** A read or write length as the module sends it: -1 for one that failed and moved nothing. */
+function wireLength(r: SmbRecord): number {
+  return r.result === -1 && r.bytes === 0 ? -1 : r.bytes;
 }
 
 function sub(s: string): string {
@@ -17,19 +21,13 @@ function sub(s: string): string {
   return String(len).padStart(4, '0') + s;
 }
 
-/** `YYYY-MM-DD hh:mm:ss.mmm` in the sender's local zone (the process's TZ). */
-export function createWireTimestamp(): (ms: number) => string {
-  return createLocalFormatter();
-}
-
 /** The body of one operation; `common` is 7 (new modules) or 6 (old ones, without the client). */
 export function encodeV2Body(r: SmbRecord, stamp: (ms: number) => string, common: 6 | 7 = 7): Buffer {
   const parts = [sub(String(common)), sub(String(r.op)), sub(r.user), sub(r.sid), sub(r.share), sub(r.domain), sub(stamp(r.time))];
   if (common === 7) parts.push(sub(r.client));
-  const length = r.result === -1 && r.bytes === 0 ? -1 : r.bytes;
   switch (r.op) {
     case 0: case 1: case 2: case 3:
-      parts.push(sub(r.path), sub(unsigned(length)));
+      parts.push(sub(r.path), sub(unsigned(wireLength(r))));
       break;
     case 4: case 8:
       parts.push(sub(r.path), sub(unsigned(r.mode)), sub(unsigned(r.result)));
@@ -72,7 +70,6 @@ export function encodeV1Message(r: SmbRecord, stamp: (ms: number) => string): Bu
   const slash = r.path.lastIndexOf('/');
   const [cwd, file] = slash >= 0 ? [r.path.slice(0, slash), r.path.slice(slash + 1)] : ['', r.path];
   const rw = r.op === 2 || r.op === 3 ? 'W' : 'R';
-  const length = r.result === -1 && r.bytes === 0 ? -1 : r.bytes;
-  const line = Buffer.from(`V1,${unsigned(length)},"${r.user}","${r.domain}","${rw}","${cwd}","${file}","${stamp(r.time)}"\n`);
+  const line = Buffer.from(`V1,${unsigned(wireLength(r))},"${r.user}","${r.domain}","${rw}","${cwd}","${file}","${stamp(r.time)}"\n`);
   return Buffer.concat([line, v2Header(line.length, false), line]);
 }

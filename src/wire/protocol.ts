@@ -234,7 +234,7 @@ export function decodeV1Line(line: Buffer, toUtc: LocalTimeConverter): SmbRecord
   return r;
 }
 
-/** Reads a key file: exactly 16 non-whitespace characters, used as the AES-128 key bytes. */
+/** A key file's text: exactly 16 non-whitespace characters, used as the AES-128 key bytes. */
 export function parseKey(text: string): Buffer | string {
   const key = text.trim();
   if (/\s/.test(key) || Buffer.byteLength(key) !== 16) return `a key must be exactly 16 non-whitespace characters (found ${Buffer.byteLength(key)} bytes)`;
@@ -243,14 +243,10 @@ export function parseKey(text: string): Buffer | string {
 
 /** AES-128-ECB without padding, the legacy module's cipher; one decipher per connection. */
 export class BodyDecrypter {
-  private decipher: Decipher;
-  constructor(private readonly key: Buffer) {
-    this.decipher = this.fresh();
-  }
-  private fresh(): Decipher {
-    const d = createDecipheriv('aes-128-ecb', this.key, null);
-    d.setAutoPadding(false);
-    return d;
+  private readonly decipher: Decipher;
+  constructor(key: Buffer) {
+    this.decipher = createDecipheriv('aes-128-ecb', key, null);
+    this.decipher.setAutoPadding(false);
   }
   /** ECB keeps no state between whole blocks, so one decipher serves every body. */
   decrypt(body: Buffer): Buffer {

@@ -86,7 +86,7 @@ test('a streaming clusterer holds only the windows still open', () => {
   const t = createTraffic({ seed: 8, users: 50, files: 5000, gapMs: 50 });
   let emitted = 0;
   let most = 0;
-  const c = new Clusterer({ keys: ['op', 'user', 'share', 'path'], windowMs: 5000 }, () => void emitted++);
+  const c = new Clusterer({ keys: ['op', 'user', 'share', 'path'], windowMs: 5000 }, (_b, _rows, n) => void (emitted += n));
   for (let k = 0; k < 100; k++) {
     const b = new BatchBuilder();
     for (let j = 0; j < 1000; j++) b.add(t.next());

@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { test } from 'node:test';
 import { opName, type SmbRecord } from '../../src/record/fields.js';
 import type { Ledger, Tally } from '../../src/torture/ledger.js';
+import { tallyBy } from '../helpers/tally.js';
 import { startRecv } from '../helpers/recv.js';
 import { runBin } from '../helpers/run-bin.js';
 import { decodeAll } from '../helpers/stream.js';
@@ -11,16 +12,7 @@ import { withTmpDir } from '../helpers/tmp-dir.js';
 
 /** Totals per user and per op, computed here from what came out of the receiver. */
 function tally(recs: readonly SmbRecord[]): { users: Record<string, Tally>; ops: Record<string, Tally> } {
-  const users: Record<string, Tally> = {};
-  const ops: Record<string, Tally> = {};
-  for (const r of recs) {
-    for (const [table, key] of [[users, r.user], [ops, opName(r.op)]] as const) {
-      const t = (table[key] ??= { records: 0, bytes: 0 });
-      t.records++;
-      t.bytes += r.bytes;
-    }
-  }
-  return { users, ops };
+  return { users: tallyBy(recs), ops: tallyBy(recs, (r) => opName(r.op)) };
 }
 
 async function torture(args: string[]): Promise<Ledger> {

@@ -2,19 +2,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { SmbRecord } from '../../src/record/fields.js';
-import { mergeLedgers, type Ledger, type Tally } from '../../src/torture/ledger.js';
+import { mergeLedgers, type Ledger } from '../../src/torture/ledger.js';
+import { tallyBy as byUser } from '../helpers/tally.js';
 import { startProc, type Proc } from '../helpers/proc.js';
 import { runBin } from '../helpers/run-bin.js';
-
-function byUser(recs: readonly { user: string; bytes: number }[]): Record<string, Tally> {
-  const out: Record<string, Tally> = {};
-  for (const r of recs) {
-    const t = (out[r.user] ??= { records: 0, bytes: 0 });
-    t.records++;
-    t.bytes += r.bytes;
-  }
-  return out;
-}
 
 async function receiver(servePort = 0): Promise<{ p: Proc; port: number; serve: number }> {
   const p = startProc('smbta-recv', ['-i', '0', '-P', String(servePort)]);

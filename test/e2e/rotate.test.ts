@@ -3,7 +3,8 @@ import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync, mkdir
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { SmbRecord } from '../../src/record/fields.js';
-import type { Ledger, Tally } from '../../src/torture/ledger.js';
+import { mergeLedgers, type Ledger } from '../../src/torture/ledger.js';
+import { tallyBy as byUser } from '../helpers/tally.js';
 import { createTraffic } from '../../src/synth/traffic.js';
 import { startProc } from '../helpers/proc.js';
 import { runBin } from '../helpers/run-bin.js';
@@ -18,15 +19,6 @@ function readAll(paths: string[]): SmbRecord[] {
   return paths.flatMap((p) => decodeAll(readFileSync(p)).records);
 }
 
-function byUser(recs: readonly SmbRecord[]): Record<string, Tally> {
-  const out: Record<string, Tally> = {};
-  for (const r of recs) {
-    const t = (out[r.user] ??= { records: 0, bytes: 0 });
-    t.records++;
-    t.bytes += r.bytes;
-  }
-  return out;
-}
 
 const streamFiles = (dir: string): string[] => files(dir).filter((f) => /\.smbta(\.bz2)?$/.test(f) && !f.includes('/.'));
 
@@ -92,13 +84,7 @@ test('kill -9 in the middle: the next start finishes what was left, hands it to 
     await recv.stop();
     const out = streamFiles(dir);
     assert.deepEqual(files(dir).filter((f) => f.endsWith('.tmp')), []);
-    const want = byUser([]);
-    for (const l of [a, b]) for (const [u, x] of Object.entries(l.users)) {
-      const w = (want[u] ??= { records: 0, bytes: 0 });
-      w.records += x.records;
-      w.bytes += x.bytes;
-    }
-    assert.deepEqual(byUser(readAll(out)), want);
+    assert.deepEqual(byUser(readAll(out)), mergeLedgers([a, b]).users);
     const closed = readFileSync(`${dir}/closed.log`, 'utf8').trim().split('\n');
     assert.deepEqual(closed.sort(), out.sort());
   }));

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import type { SmbRecord } from '../../src/record/fields.js';
 import { createRandom, createTraffic } from '../../src/synth/traffic.js';
 import { WireConnection } from '../../src/wire/connection.js';
-import { createWireTimestamp, encodeV1Message, encodeV2Message } from '../../src/wire/encode.js';
+import { encodeV1Message, encodeV2Message } from '../../src/wire/encode.js';
+import { createLocalFormatter } from '../../src/format/time.js';
 import { createLocalTimeConverter } from '../../src/wire/local-time.js';
 import { encryptedRead, extraCommonBlock, longPathRename, sixBlockMkdir, v1WithDuplicate, WORKED_EXAMPLE } from '../helpers/wire-golden.js';
 
@@ -28,7 +29,7 @@ function feed(data: Buffer, chunks: number[], key?: Buffer): { records: SmbRecor
 
 test('framing survives every way of cutting the stream into chunks', () => {
   const t = createTraffic({ seed: 4, users: 10, files: 50 });
-  const stamp = createWireTimestamp();
+  const stamp = createLocalFormatter();
   const parts: Buffer[] = [];
   const want: number[] = [];
   for (let k = 0; k < 300; k++) {

@@ -1,0 +1,20 @@
+/** Secrets the programs read from files: the legacy AES key, the anonymisation key. */
+import { readFileSync } from 'node:fs';
+import { parseKey } from '../wire/protocol.js';
+import { UsageError } from './errors.js';
+
+/** Reads `-k KEYFILE` for the encrypted protocol; a missing or wrong file is a usage error. */
+export function readKeyFile(path: string, option = '-k'): Buffer {
+  const key = parseKey(readSecretFile(path, option).toString());
+  if (typeof key === 'string') throw new UsageError(`${option} ${path}: ${key}`);
+  return key;
+}
+
+/** A secret from a file, surrounding whitespace trimmed; an unreadable file is a usage error. */
+export function readSecretFile(path: string, option: string): Buffer {
+  try {
+    return Buffer.from(readFileSync(path, 'utf8').trim());
+  } catch (err) {
+    throw new UsageError(`${option} ${path}: ${(err as Error).message}`);
+  }
+}
