@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { test } from 'node:test';
 import type { SmbRecord } from '../../src/record/fields.js';
 import { mergeLedgers, type Ledger } from '../../src/torture/ledger.js';
 import { tallyBy as byUser } from '../helpers/tally.js';
 import { startProc, type Proc } from '../helpers/proc.js';
 import { runBin } from '../helpers/run-bin.js';
+import { decodeAll, encodeRecords } from '../helpers/stream.js';
+import { withTmpDir } from '../helpers/tmp-dir.js';
+import { createTraffic } from '../../src/synth/traffic.js';
 
 async function receiver(servePort = 0): Promise<{ p: Proc; port: number; serve: number }> {
   const p = startProc('smbta-recv', ['-i', '0', '-P', String(servePort)]);
@@ -74,3 +78,33 @@ test('mux: a reader that reads nothing for a minute stays within its bound, lose
   assert.ok(rss < 200, `mux peak RSS ${rss} MiB`);
   assert.match(mux.stderr(), /slow readers lost \d+ records in all/);
 });
+
+test('mux: 256 readers at once each get the whole stream, through its trailing filter', () =>
+  withTmpDir(async (dir) => {
+    const t = createTraffic({ seed: 31, users: 20 });
+    const recs = Array.from({ length: 20000 }, () => t.next());
+    writeFileSync(`${dir}/in.smbta`, encodeRecords(recs, 1000));
+    const mux = startProc('smbta-mux', ['-r', `${dir}/in.smbta`, '-P', '0', '--wait-readers', '256', 'user=user1 or op=write']);
+    const port = Number((await mux.waitFor(/serving on 127\.0\.0\.1:(\d+)/))[1]);
+    const streams = await Promise.all(
+      Array.from(
+        { length: 256 },
+        () =>
+          new Promise<Buffer>((resolve, reject) => {
+            const chunks: Buffer[] = [];
+            connect(port, '127.0.0.1')
+              .on('data', (d) => chunks.push(d))
+              .on('end', () => resolve(Buffer.concat(chunks)))
+              .on('error', reject);
+          }),
+      ),
+    );
+    assert.equal(await mux.stop(), 0);
+    const want = byUser(recs.filter((r) => r.user === 'user1' || r.op === 2));
+    assert.ok(Object.keys(want).length > 5);
+    for (const s of streams) {
+      const d = decodeAll(s);
+      assert.deepEqual(d.damage, []);
+      assert.deepEqual(byUser(d.records), want);
+    }
+  }));
