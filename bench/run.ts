@@ -61,6 +61,7 @@ async function main(): Promise<void> {
   await run('smbta-csv', `${smbta('smbta-csv', '')} < ${stream} > /dev/null`, 1_000_000);
   await run('smbta-json', `${smbta('smbta-json', '')} < ${stream} > /dev/null`);
   await run('smbta-cat', `${smbta('smbta-cat', '')} < ${stream} > /dev/null`);
+  await run('smbta-top --once (every grouping aggregated)', `${smbta('smbta-top', `-r ${stream} --once`)} > /dev/null`, 1_000_000);
   const ours = await run("filter 'user=user7' | csv", `${smbta('smbta-filter', "'user=user7'")} < ${stream} | ${smbta('smbta-csv', '')} > /dev/null`);
 
   // Four sources of a quarter each, joined and passed to eight readers.

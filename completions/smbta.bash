@@ -92,6 +92,17 @@ _smbta_complete() {
         -t|--time|-N|--count) kind=none ;;
       esac
       ;;
+    smbta-top)
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --speed --refresh -g --group --sort --once -h --help -V --version"
+      case "$prev" in
+        -r|--read) kind=file ;;
+        -R|--recursive) kind=dir ;;
+        -S|--remote) kind=hostport ;;
+        -t|--time|-N|--count|--speed|--refresh) kind=none ;;
+        -g|--group) COMPREPLY=($(compgen -W "user share path client server" -- "$cur")); return ;;
+        --sort) COMPREPLY=($(compgen -W "read/s write/s ops/s total name" -- "$cur")); return ;;
+      esac
+      ;;
     *) return ;;
   esac
   case "$kind" in
@@ -112,4 +123,4 @@ _smbta_complete() {
     compopt -o nospace 2>/dev/null
   fi
 }
-complete -F _smbta_complete smbta-recv smbta-torture smbta-mux smbta-rotate smbta-cluster smbta-cat smbta-csv smbta-json smbta-filter
+complete -F _smbta_complete smbta-recv smbta-torture smbta-mux smbta-rotate smbta-cluster smbta-cat smbta-csv smbta-json smbta-filter smbta-top

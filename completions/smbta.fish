@@ -133,3 +133,17 @@ complete -c smbta-filter -l check -f -d 'only check the expression: exit 0 if va
 complete -c smbta-filter -l explain -f -d 'print the expression fully parenthesised, as parsed, and exit'
 complete -c smbta-filter -s h -l help -f -d 'show help'
 complete -c smbta-filter -s V -l version -f -d 'show version number'
+
+# smbta-top
+complete -c smbta-top -s r -l read -r -F -d 'read stream files (- is stdin; .bz2 read transparently)'
+complete -c smbta-top -s R -l recursive -r -f -a '(__fish_complete_directories)' -d 'read every stream file under DIR, in time order (hidden and .tmp files skipped)'
+complete -c smbta-top -s S -l remote -r -f -d 'read a live stream from HOST:PORT or unix:PATH (reconnects with backoff)'
+complete -c smbta-top -s t -l time -r -f -d 'only records in RANGE: 2026-11-23, 10:00-11:00, -1h, A..B'
+complete -c smbta-top -s N -l count -r -f -d 'stop after COUNT records'
+complete -c smbta-top -l speed -r -f -d 'replay this many times faster than recorded (0: as fast as possible)'
+complete -c smbta-top -l refresh -r -f -d 'redraw, and measure rates, this often'
+complete -c smbta-top -s g -l group -r -f -a 'user share path client server' -d 'group the table by user, share, path, client or server'
+complete -c smbta-top -l sort -r -f -a 'read/s write/s ops/s total name' -d 'sort the table by read/s, write/s, ops/s, total or name'
+complete -c smbta-top -l once -f -d 'print one snapshot as plain text and exit: archives are read whole, live sources watched for one --refresh'
+complete -c smbta-top -s h -l help -f -d 'show help'
+complete -c smbta-top -s V -l version -f -d 'show version number'

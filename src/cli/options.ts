@@ -74,6 +74,10 @@ export const OPTIONS = {
   compress: { name: 'compress', alias: 'z', type: 'boolean', complete: 'none', group: 'Output', describe: 'compress each finished file with bzip2 (.bz2)' },
   'on-close': { name: 'on-close', alias: 'f', type: 'string', value: 'CMD', complete: 'none', group: 'Output', describe: "run CMD with each finished file's path as its last argument" },
   keep: { name: 'keep', type: 'string', value: 'AGE', complete: 'none', group: 'Output', describe: 'delete finished files of this pattern older than AGE (30d, 12h)' },
+  refresh: { name: 'refresh', type: 'number', value: 'SECONDS', default: 1, complete: 'none', group: 'Output', describe: 'redraw, and measure rates, this often' },
+  once: { name: 'once', type: 'boolean', complete: 'none', group: 'Output', describe: 'print one snapshot as plain text and exit: archives are read whole, live sources watched for one --refresh' },
+  group: { name: 'group', alias: 'g', type: 'string', value: 'FIELD', default: 'user', complete: ['user', 'share', 'path', 'client', 'server'], group: 'Output', describe: 'group the table by user, share, path, client or server' },
+  sort: { name: 'sort', type: 'string', value: 'COLUMN', default: 'read/s', complete: ['read/s', 'write/s', 'ops/s', 'total', 'name'], group: 'Output', describe: 'sort the table by read/s, write/s, ops/s, total or name' },
   'wait-readers': { name: 'wait-readers', type: 'number', value: 'N', default: 0, complete: 'none', group: 'Output', describe: 'start reading the sources only once N readers are connected (replaying archives)' },
 } as const satisfies Record<string, OptionSpec>;
 

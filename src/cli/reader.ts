@@ -8,7 +8,7 @@ import { compileFilter, type BatchFilter } from '../filter/compile.js';
 import { parseFilter, SHORTHANDS } from '../filter/parser.js';
 import { parseTimeRange } from '../filter/time-spec.js';
 import { readSources, type SourceSpec } from '../io/sources.js';
-import type { RecordBatch } from '../stream/batch.js';
+import { rowRange, type RecordBatch } from '../stream/batch.js';
 import { FormatError } from '../stream/bytes.js';
 import type { SideBlock } from '../stream/decoder.js';
 import { BlockKind } from '../stream/format.js';
@@ -104,8 +104,16 @@ export function prepareInput(args: ReaderArgs): PreparedInput {
   return { specs: sourceSpecs(args, files), sel };
 }
 
-/** Reads every source and hands each batch's selected rows to `onRows`. */
-export async function readSelected(input: PreparedInput, ctx: RunContext, onRows: RowsHandler, onSide?: (block: SideBlock, source: string) => void): Promise<void> {
+/**
+ * Reads every source and hands each batch's selected rows to `onRows`, and each status, gap
+ * or info block to `onSide` with the records it newly says were lost.
+ */
+export async function readSelected(
+  input: PreparedInput,
+  ctx: RunContext,
+  onRows: RowsHandler,
+  onSide?: (block: SideBlock, source: string, lost: number) => void,
+): Promise<void> {
   const { specs, sel } = input;
   let remaining = sel.limit;
   if (remaining === 0) return;
@@ -131,7 +139,7 @@ export async function readSelected(input: PreparedInput, ctx: RunContext, onRows
         rows = scratch.subarray(0, n);
       }
       if (n > remaining) {
-        rows = (rows ?? identity(b.length)).subarray(0, remaining);
+        rows = (rows ?? rowRange(0, b.length)).subarray(0, remaining);
         n = remaining;
       }
       remaining -= n;
@@ -145,31 +153,28 @@ export async function readSelected(input: PreparedInput, ctx: RunContext, onRows
   };
 
   const side = (s: SideBlock, source: string): void => {
-    reportSideBlock(s, source, ctx, lastDrops);
-    onSide?.(s, source);
+    const lost = reportSideBlock(s, source, ctx, lastDrops);
+    onSide?.(s, source, lost);
   };
   await readSources(specs, { batch, side }, { report: ctx.report, signal: ctx.signal });
 }
 
-function identity(n: number): Uint32Array {
-  const a = new Uint32Array(n);
-  for (let i = 0; i < n; i++) a[i] = i;
-  return a;
-}
-
-/** Loss is never silent: gaps always, status blocks when their drop counters grew. */
-function reportSideBlock(s: SideBlock, source: string, ctx: RunContext, lastDrops: Map<string, number>): void {
+/** Loss is never silent: gaps always, status blocks when their drop counters grew. Returns the records newly lost. */
+function reportSideBlock(s: SideBlock, source: string, ctx: RunContext, lastDrops: Map<string, number>): number {
   const body = s.body;
   if (s.kind === BlockKind.Gap) {
-    ctx.report.warn(`${source}: gap in the stream: ${Number(body.records ?? 0)} records lost upstream (${String(body.reason ?? 'unknown reason')})`);
-  } else if (s.kind === BlockKind.Status) {
-    const dropped = (body.dropped ?? {}) as Record<string, number>;
-    const total = Object.values(dropped).reduce((a, b) => a + Number(b), 0);
-    const from = String(body.source ?? source);
-    if (total > (lastDrops.get(from) ?? 0)) {
-      const why = Object.entries(dropped).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ');
-      ctx.report.warn(`${source}: ${from} reports ${total} records dropped (${why})`);
-    }
-    lastDrops.set(from, total);
+    const lost = Number(body.records ?? 0);
+    ctx.report.warn(`${source}: gap in the stream: ${lost} records lost upstream (${String(body.reason ?? 'unknown reason')})`);
+    return lost;
   }
+  if (s.kind !== BlockKind.Status) return 0;
+  const dropped = (body.dropped ?? {}) as Record<string, number>;
+  const total = Object.values(dropped).reduce((a, b) => a + Number(b), 0);
+  const from = String(body.source ?? source);
+  const before = lastDrops.get(from) ?? 0;
+  lastDrops.set(from, total);
+  if (total <= before) return 0;
+  const why = Object.entries(dropped).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ');
+  ctx.report.warn(`${source}: ${from} reports ${total} records dropped (${why})`);
+  return total - before;
 }

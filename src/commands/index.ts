@@ -8,6 +8,7 @@ import { json } from './json.js';
 import { mux } from './mux.js';
 import { recv } from './recv.js';
 import { rotate } from './rotate.js';
+import { top } from './top.js';
 import { torture } from './torture.js';
 
-export const PROGRAMS: readonly Program[] = [recv, torture, mux, rotate, cluster, cat, csv, json, filter];
+export const PROGRAMS: readonly Program[] = [recv, torture, mux, rotate, cluster, cat, csv, json, filter, top];

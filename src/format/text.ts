@@ -14,7 +14,7 @@ const SAMPLE = 1000;
 const MAX_START_WIDTH = 40;
 
 /** Control characters would break the layout (and the terminal): show them escaped. */
-function visible(s: string): string {
+export function visible(s: string): string {
   // eslint-disable-next-line no-control-regex
   return /[\x00-\x1f\x7f]/.test(s) ? JSON.stringify(s).slice(1, -1) : s;
 }

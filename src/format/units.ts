@@ -42,3 +42,13 @@ export function parseDuration(text: string): number | undefined {
   if (!m) return undefined;
   return Number(m[1]) * DURATION_UNITS[m[2] ?? 's']!;
 }
+
+/** `950`, `12.3k`, `4.5M`: counts in decimal units with one decimal, for rates in narrow columns. */
+export function formatCount(n: number): string {
+  const v = Math.round(n);
+  if (Math.abs(v) < 1000) return String(v);
+  for (const [unit, size] of [['G', 1e9], ['M', 1e6], ['k', 1e3]] as const) {
+    if (Math.abs(v) >= size * 0.9995) return `${(v / size).toFixed(1)}${unit}`;
+  }
+  return String(v);
+}

@@ -88,6 +88,13 @@ export class RecordBatch {
   }
 }
 
+/** Row numbers `from`, `from + 1`, ... `from + n - 1`: a row list for part of a batch. */
+export function rowRange(from: number, n: number): Uint32Array {
+  const a = new Uint32Array(n);
+  for (let k = 0; k < n; k++) a[k] = from + k;
+  return a;
+}
+
 const spareNumbers: Float64Array[] = [];
 const spareRefs: Uint32Array[] = [];
 /** A few spare arrays are enough: one batch's worth is in use at a time. */

@@ -4,7 +4,7 @@
  */
 import type { SmbRecord } from '../record/fields.js';
 import type { ByteSink } from '../io/byte-sink.js';
-import type { RecordBatch } from './batch.js';
+import { rowRange, type RecordBatch } from './batch.js';
 import { BatchBuilder, DEFAULT_BLOCK_RECORDS } from './builder.js';
 import { BlockKind, frameBlock } from './format.js';
 
@@ -39,7 +39,7 @@ export class StreamWriter {
   addRows(batch: RecordBatch, rows: Uint32Array | null, count: number): void {
     for (let done = 0; done < count; ) {
       const n = Math.min(count - done, this.blockRecords - this.builder.length);
-      const part = rows ? rows.subarray(done, done + n) : done === 0 && n === count ? null : identityRange(done, n);
+      const part = rows ? rows.subarray(done, done + n) : done === 0 && n === count ? null : rowRange(done, n);
       this.builder.addRows(batch, part, n);
       done += n;
       this.added(n);
@@ -95,10 +95,4 @@ export class StreamWriter {
     this.flush();
     await this.sink.close();
   }
-}
-
-function identityRange(from: number, n: number): Uint32Array {
-  const a = new Uint32Array(n);
-  for (let k = 0; k < n; k++) a[k] = from + k;
-  return a;
 }
