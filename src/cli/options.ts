@@ -16,7 +16,7 @@ export interface OptionSpec {
   readonly value?: string;
   readonly default?: unknown;
   readonly complete: Completion;
-  readonly group: 'Input' | 'Selection' | 'Output' | 'Filter' | 'Listen' | 'Decode' | 'Privacy' | 'Limits' | 'Report' | 'Load';
+  readonly group: 'Input' | 'Selection' | 'Output' | 'Filter' | 'Listen' | 'Decode' | 'Privacy' | 'Limits' | 'Report' | 'Load' | 'Query' | 'Store';
   /** The value may be left out (`-u` alone takes the default path). */
   readonly optionalValue?: boolean;
 }
@@ -78,6 +78,25 @@ export const OPTIONS = {
   once: { name: 'once', type: 'boolean', complete: 'none', group: 'Output', describe: 'print one snapshot as plain text and exit: archives are read whole, live sources watched for one --refresh' },
   group: { name: 'group', alias: 'g', type: 'string', value: 'FIELD', default: 'user', complete: ['user', 'share', 'path', 'client', 'server'], group: 'Output', describe: 'group the table by user, share, path, client or server' },
   sort: { name: 'sort', type: 'string', value: 'COLUMN', default: 'read/s', complete: ['read/s', 'write/s', 'ops/s', 'total', 'name'], group: 'Output', describe: 'sort the table by read/s, write/s, ops/s, total or name' },
+  db: { name: 'db', type: 'string', value: 'URL', complete: 'file', group: 'Store', describe: 'the database: sqlite:PATH or PATH.db (default $XDG_DATA_HOME/smbta/smbta.db, else ~/.local/share/smbta/smbta.db), or postgres://USER@HOST/DB' },
+  query: { name: 'query', alias: 'q', type: 'array', value: 'STATEMENT', complete: 'none', group: 'Query', describe: "smbtaquery statements, e.g. 'share projects, top 10 users rw;' (see docs/query.md)" },
+  'query-file': { name: 'query-file', alias: 'f', type: 'string', value: 'FILE', complete: 'file', group: 'Query', describe: 'read statements from FILE (# starts a comment; - is stdin)' },
+  now: { name: 'now', type: 'string', value: 'TIME', complete: 'none', group: 'Query', describe: 'answer as if it were TIME: today, yesterday, since and throughput count from it' },
+  share: { name: 'share', type: 'array', value: 'NAME', complete: 'none', group: 'Query', describe: 'only this share' },
+  user: { name: 'user', type: 'array', value: 'NAME', complete: 'none', group: 'Query', describe: 'only this user (DOMAIN\\NAME when the name is in several domains)' },
+  path: { name: 'path', type: 'array', value: 'PATH', complete: 'none', group: 'Query', describe: 'only this file, as its path is stored' },
+  domain: { name: 'domain', type: 'array', value: 'NAME', complete: 'none', group: 'Query', describe: 'only this domain' },
+  since: { name: 'since', type: 'string', value: 'TIME', complete: 'none', group: 'Query', describe: 'only records from TIME on: now, today, yesterday, 2026-11-23, 2026-11-23 10:00:00, 10:00' },
+  until: { name: 'until', type: 'string', value: 'TIME', complete: 'none', group: 'Query', describe: 'only records before TIME' },
+  limit: { name: 'limit', alias: 'n', type: 'number', value: 'N', default: 10, complete: 'none', group: 'Query', describe: 'how many rows top and last-activity give' },
+  'rw-mode': { name: 'mode', type: 'string', value: 'MODE', default: 'rw', complete: ['r', 'w', 'rw'], group: 'Query', describe: 'count bytes read (r), written (w) or both (rw)' },
+  asc: { name: 'asc', type: 'boolean', complete: 'none', group: 'Query', describe: 'top: the smallest first' },
+  csv: { name: 'csv', type: 'boolean', complete: 'none', group: 'Output', describe: 'print answers as CSV with raw numbers' },
+  json: { name: 'json', type: 'boolean', complete: 'none', group: 'Output', describe: 'print each answer as one JSON object per line, with raw numbers' },
+  svg: { name: 'svg', type: 'string', value: 'FILE', complete: 'file', group: 'Output', describe: 'also write the chart of usage or 24h_usage as an SVG image (FILE-2.svg... for more)' },
+  'older-than': { name: 'older-than', type: 'string', value: 'AGE', complete: 'none', group: 'Store', describe: 'expire: delete records older than AGE (5d, 12h)' },
+  'expire-every': { name: 'expire-every', type: 'string', value: 'AGE', complete: 'none', group: 'Store', describe: 'load: expire records older than --older-than this often while loading (1h)' },
+  'batch-records': { name: 'batch-records', type: 'number', value: 'N', default: 20000, complete: 'none', group: 'Store', describe: 'load: records per transaction' },
   'wait-readers': { name: 'wait-readers', type: 'number', value: 'N', default: 0, complete: 'none', group: 'Output', describe: 'start reading the sources only once N readers are connected (replaying archives)' },
 } as const satisfies Record<string, OptionSpec>;
 

@@ -3,12 +3,14 @@ import type { Program } from '../cli/program.js';
 import { cat } from './cat.js';
 import { cluster } from './cluster.js';
 import { csv } from './csv.js';
+import { db } from './db.js';
 import { filter } from './filter.js';
 import { json } from './json.js';
 import { mux } from './mux.js';
+import { query } from './query.js';
 import { recv } from './recv.js';
 import { rotate } from './rotate.js';
 import { top } from './top.js';
 import { torture } from './torture.js';
 
-export const PROGRAMS: readonly Program[] = [recv, torture, mux, rotate, cluster, cat, csv, json, filter, top];
+export const PROGRAMS: readonly Program[] = [recv, torture, mux, rotate, cluster, cat, csv, json, filter, top, query, db];

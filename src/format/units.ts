@@ -52,3 +52,22 @@ export function formatCount(n: number): string {
   }
   return String(v);
 }
+
+const IEC_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+
+/** `512 B`, `1.5 KiB`, `4.0 GiB`: binary units spelled out, as reports print them (1536 B is 1.5 KiB). */
+export function formatSize(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  let v = Math.abs(n);
+  let u = 0;
+  while (v >= 1024 && u < IEC_UNITS.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  if (u > 0 && Math.round(v * 10) / 10 >= 1024 && u < IEC_UNITS.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  const text = u === 0 ? String(v) : (Math.round(v * 10) / 10).toFixed(1);
+  return `${n < 0 ? '-' : ''}${text} ${IEC_UNITS[u]}`;
+}

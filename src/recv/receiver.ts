@@ -48,11 +48,13 @@ export interface ReceiverStats {
   rejected: Record<string, number>;
   dropped: Record<string, number>;
   disconnected: Record<string, number>;
+  /** The protocol each file server was last heard speaking. */
+  senders: Record<string, string>;
 }
 
 export class Receiver {
   readonly stats: ReceiverStats = {
-    connectionsOpen: 0, connectionsTotal: 0, records: 0, bytesReceived: 0, duplicates: 0, rejected: {}, dropped: {}, disconnected: {},
+    connectionsOpen: 0, connectionsTotal: 0, records: 0, bytesReceived: 0, duplicates: 0, rejected: {}, dropped: {}, disconnected: {}, senders: {},
   };
   private readonly servers: Server[] = [];
   private readonly sockets = new Set<Socket>();
@@ -144,6 +146,7 @@ export class Receiver {
       this.stats.bytesReceived += chunk.length;
       this.outputFull = this.opts.writer.backlog() > limits.maxBacklog;
       if (!conn.push(chunk)) close(conn.fatal!, conn.fatal!.startsWith('garbage') ? 'garbage' : 'limit');
+      if (conn.protocol) this.stats.senders[server] = conn.protocol;
       else if (conn.buffered > limits.maxBuffer) close(`more than ${limits.maxBuffer} bytes of one message buffered (--max-buffer)`, 'limit');
     });
     socket.on('close', () => {
@@ -176,6 +179,7 @@ export class Receiver {
       bytes: s.bytesReceived,
       connections: s.connectionsOpen,
       dropped: { ...s.rejected, ...s.dropped },
+      senders: s.senders,
     });
   }
 

@@ -32,6 +32,8 @@ export class WireConnection {
   /** Set when the sender must be disconnected, with the reason. */
   fatal: string | undefined;
   duplicates = 0;
+  /** What the sender speaks, once known: V1, V2.0, V2.1 AES... (for self-checks). */
+  protocol = '';
 
   constructor(
     private readonly limits: ConnectionLimits,
@@ -122,6 +124,7 @@ export class WireConnection {
       return `body of ${buf.toString('latin1', p + 9, p + 26).replace(/^0+(?=\d)/, '')} bytes exceeds the limit of ${this.limits.maxBody} (--max-body)`;
     }
     if (h.subRelease !== 0) this.once('sub', `sender speaks protocol V2.${h.subRelease}; decoding it as V2.0`);
+    this.protocol = `V2.${h.subRelease}${h.encrypted ? ' AES' : ''}`;
     return h;
   }
 
@@ -204,6 +207,7 @@ export class WireConnection {
       return 0;
     }
     const line = buf.subarray(p, nl);
+    this.protocol = 'V1';
     this.lastV1 = Buffer.from(line);
     this.v1Record(line);
     return nl + 1 - p;

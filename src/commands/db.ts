@@ -1,0 +1,68 @@
+import { UsageError } from '../cli/errors.js';
+import { READER_OPTIONS } from '../cli/options.js';
+import type { Program } from '../cli/program.js';
+import { prepareInput, type ReaderArgs } from '../cli/reader.js';
+import { loadStream } from '../db/loader.js';
+import { openStore, parseDbTarget } from '../db/store.js';
+import { parseDuration } from '../format/units.js';
+
+interface DbArgs extends ReaderArgs {
+  action?: string[];
+  db?: string;
+  'older-than'?: string;
+  'expire-every'?: string;
+  'batch-records': number;
+}
+
+const ACTIONS = ['init', 'load', 'expire'];
+
+export const db: Program = {
+  name: 'smbta-db',
+  summary: 'store a record stream in SQL (SQLite by default, PostgreSQL when shared) and expire old rows',
+  description:
+    'init creates the schema (docs/database.md). load reads a stream (-r, -R, -S, stdin; a trailing filter selects) and stores it in ' +
+    'transactions of --batch-records, by COPY into PostgreSQL; a batch is kept until the database has committed it, so a database ' +
+    'restart costs a retry, never a record; --expire-every with --older-than expires while loading. expire deletes records older than ' +
+    '--older-than. Without --db the database is SQLite at $XDG_DATA_HOME/smbta/smbta.db (else ~/.local/share/smbta/smbta.db), created on first use.',
+  options: [...READER_OPTIONS, 'db', 'older-than', 'expire-every', 'batch-records'],
+  positional: { name: 'action', describe: 'init, load or expire; after load, a filter expression may follow' },
+  examples: [
+    ['smbta-recv -P 3491 & smbta-db load -S localhost:3491', 'store everything received in the default SQLite database'],
+    ['smbta-db load -S hub:3499 --db postgres://smbta@db/smbta --expire-every 1h --older-than 5d', 'a shared PostgreSQL store keeping five days'],
+    ['smbta-db load -R archive/2026-11-23 --db day.db', 'one day of archives into a file of its own'],
+    ['smbta-db expire --older-than 30d', 'what the old maintenance timer did, without its bugs'],
+  ],
+  exitStatus: '0 when done (load: when the input ended, or after SIGTERM once what was read is stored); 1 when the input or database failed; 2 for a bad option.',
+  async run(raw, ctx) {
+    const a = raw as unknown as DbArgs;
+    const [action = '', ...filter] = a.action ?? [];
+    if (!ACTIONS.includes(action)) throw new UsageError(`${action ? `'${action}' is not an action` : 'no action'}: give ${ACTIONS.join(', ')}`);
+    if (action !== 'load' && filter.length) throw new UsageError(`unexpected '${filter.join(' ')}' after ${action}`);
+    const age = (opt: 'older-than' | 'expire-every'): number | undefined => {
+      const text = a[opt];
+      if (text === undefined) return undefined;
+      const ms = parseDuration(text);
+      if (!ms || ms <= 0) throw new UsageError(`--${opt} ${text}: expected an age such as 5d or 12h`);
+      return ms;
+    };
+    const olderThan = age('older-than');
+    const every = age('expire-every');
+    if ((action === 'expire' || every !== undefined) && olderThan === undefined) throw new UsageError(`${action === 'expire' ? 'expire' : '--expire-every'} needs --older-than AGE`);
+    if (!(Number.isInteger(a['batch-records']) && a['batch-records'] > 0)) throw new UsageError(`--batch-records ${a['batch-records']}: expected a count of 1 or more`);
+    const input = action === 'load' ? prepareInput({ ...a, filter }) : undefined;
+    const store = await openStore(parseDbTarget(a.db));
+    try {
+      await store.init();
+      if (action === 'expire') ctx.report.warn(`expired ${await store.expire(Date.now() - olderThan!)} records`);
+      if (action === 'init') ctx.report.warn(`schema ready in ${store.dialect} at ${store.location}`);
+      if (input) {
+        if (olderThan !== undefined) await store.setMeta('expire_older_than', a['older-than']!);
+        const expire = olderThan !== undefined && every !== undefined ? { olderThanMs: olderThan, everyMs: every } : undefined;
+        const done = await loadStream(store, input, ctx, { batchRecords: a['batch-records'], flushMs: 1000, expire });
+        ctx.report.warn(`stored ${done.records} records in ${done.batches} transactions (${store.dialect} at ${store.location})`);
+      }
+    } finally {
+      await store.close();
+    }
+  },
+};

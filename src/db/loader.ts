@@ -1,0 +1,119 @@
+/**
+ * Loads a record stream into a store in batches, each in one transaction. A batch is held
+ * until the store has committed it; when the database goes away (a restart, a network
+ * cut) the loader says so, waits, reconnects and stores the same batch again, which the
+ * store's batch notes keep from being stored twice. Expiry runs between batches.
+ */
+import { randomUUID } from 'node:crypto';
+import type { RunContext } from '../cli/program.js';
+import { readSelected, type PreparedInput } from '../cli/reader.js';
+import { FIELD_NAMES } from '../record/fields.js';
+import type { RecordBatch } from '../stream/batch.js';
+import { BlockKind } from '../stream/format.js';
+import { RECORD_COLUMNS } from './schema.js';
+import type { PendingRows, Store } from './store.js';
+
+export interface LoadOptions {
+  batchRecords: number;
+  /** Live sources: store what is waiting at least this often (ms). */
+  flushMs: number;
+  expire?: { olderThanMs: number; everyMs: number };
+}
+
+const COLUMN_INDEX = RECORD_COLUMNS.map(([field]) => FIELD_NAMES.indexOf(field));
+const STRING_FIELDS = new Set(['user', 'sid', 'domain', 'share', 'path', 'path2', 'client', 'server']);
+const IS_STRING = RECORD_COLUMNS.map(([field]) => STRING_FIELDS.has(field));
+
+/** Errors worth waiting out: the connection, the server going down or busy, a lock. */
+export function isTransient(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  if (typeof e.code === 'string' && /^(08|57|53|40)/.test(e.code)) return true;
+  if (typeof e.code === 'string' && /^(E[A-Z]+|SQLITE_BUSY|SQLITE_LOCKED)$/.test(e.code)) return true;
+  return /Connection terminated|not queryable|connection.*(closed|ended)|terminating connection/i.test(e.message ?? '');
+}
+
+export async function loadStream(store: Store, input: PreparedInput, ctx: RunContext, o: LoadOptions): Promise<{ records: number; batches: number }> {
+  const run = randomUUID();
+  let pending: PendingRows = { values: [], n: 0 };
+  let senders = new Map<string, string>();
+  let queue: Promise<void> = Promise.resolve();
+  let stored = 0;
+  let batches = 0;
+  let failure: unknown;
+
+  /** Runs `work` after what is queued; a lasting failure stops the load. */
+  const enqueue = (work: () => Promise<void>): Promise<void> =>
+    (queue = queue.then(work).catch((err) => {
+      failure ??= err;
+    }));
+
+  const commit = (): Promise<void> => {
+    if (pending.n === 0) return queue;
+    const rows = pending;
+    const with_ = senders;
+    const id = `${run}:${batches++}`;
+    pending = { values: [], n: 0 };
+    senders = new Map();
+    return enqueue(async () => {
+      await persist(store, ctx, () => store.insert(id, rows, with_));
+      stored += rows.n;
+    });
+  };
+
+  const timers: NodeJS.Timeout[] = [setInterval(() => void commit(), o.flushMs)];
+  if (o.expire) {
+    const { olderThanMs, everyMs } = o.expire;
+    const expire = () =>
+      void enqueue(async () => {
+        const n = await persist(store, ctx, () => store.expire(Date.now() - olderThanMs));
+        if (n) ctx.report.warn(`expired ${n} records older than ${new Date(Date.now() - olderThanMs).toISOString()}`);
+      });
+    expire();
+    timers.push(setInterval(expire, everyMs));
+  }
+  try {
+    await readSelected(
+      input,
+      ctx,
+      async (b, rows, n) => {
+        if (failure) throw failure;
+        append(pending, b, rows, n);
+        if (pending.n >= o.batchRecords) await commit();
+      },
+      (side) => {
+        if (side.kind !== BlockKind.Status) return;
+        for (const [server, protocol] of Object.entries((side.body.senders ?? {}) as Record<string, unknown>)) senders.set(server, String(protocol));
+      },
+    );
+  } finally {
+    timers.forEach(clearInterval);
+  }
+  await commit();
+  if (failure) throw failure;
+  return { records: stored, batches };
+}
+
+/** Retries `work` through transient failures, reconnecting between tries, until it succeeds or the run is stopped twice. */
+async function persist<T>(store: Store, ctx: RunContext, work: () => Promise<T>): Promise<T> {
+  for (let delay = 250; ; delay = Math.min(delay * 2, 10_000)) {
+    try {
+      return await work();
+    } catch (err) {
+      if (!isTransient(err)) throw err;
+      ctx.report.warn(`database unavailable (${(err as Error).message}); keeping the batch, retrying in ${delay / 1000}s`);
+      await new Promise((r) => setTimeout(r, delay));
+      await store.reconnect().catch(() => undefined);
+    }
+  }
+}
+
+function append(p: PendingRows, b: RecordBatch, rows: Uint32Array | null, n: number): void {
+  const cols = COLUMN_INDEX.map((k) => b.column(k));
+  const strings = b.strings;
+  const v = p.values;
+  for (let k = 0; k < n; k++) {
+    const i = rows ? rows[k]! : k;
+    for (let c = 0; c < cols.length; c++) v.push(IS_STRING[c] ? strings.get(cols[c]![i]!) : cols[c]![i]!);
+  }
+  p.n += n;
+}

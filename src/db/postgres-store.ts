@@ -1,0 +1,122 @@
+/**
+ * The shared store: PostgreSQL through pg, records loaded with COPY inside one transaction
+ * per batch together with the batch's note in smbta_loads, so a batch either is stored
+ * whole and noted, or not at all, and a retry after a lost connection never doubles it.
+ */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { RECORD_COLUMNS, schemaStatements } from './schema.js';
+import type { PendingRows, Store } from './store.js';
+
+const WIDTH = RECORD_COLUMNS.length;
+
+/** 64-bit integers and sums as numbers (pg's default is strings). */
+const TYPES = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+    oid === 20 || oid === 1700 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
+};
+
+/** `?` placeholders as PostgreSQL's $1, $2... (our SQL has no other question marks). */
+function numbered(sql: string): string {
+  let k = 0;
+  return sql.replace(/\?/g, () => `$${++k}`);
+}
+
+/** A value in COPY's text format: backslash, tab, newline and carriage return escaped. */
+function copyText(v: string | number): string {
+  return typeof v === 'number' ? String(v) : v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+}
+
+function* copyChunks(rows: PendingRows): Generator<string> {
+  let chunk = '';
+  for (let r = 0; r < rows.n; r++) {
+    for (let k = 0; k < WIDTH; k++) chunk += (k ? '\t' : '') + copyText(rows.values[r * WIDTH + k]!);
+    chunk += '\n';
+    if (chunk.length > 1 << 16) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk) yield chunk;
+}
+
+export async function openPostgres(url: string): Promise<Store> {
+  let client = await connect(url);
+  const location = url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+  const query = async (sql: string, params: readonly unknown[] = []) => (await client.query(numbered(sql), params as unknown[])).rows as Record<string, unknown>[];
+  const inTransaction = async <T>(work: () => Promise<T>, mode = ''): Promise<T> => {
+    await client.query(`BEGIN${mode}`);
+    try {
+      const out = await work();
+      await client.query(mode ? 'ROLLBACK' : 'COMMIT');
+      return out;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  };
+  return {
+    dialect: 'postgres',
+    location,
+    async init() {
+      // One creator at a time when many loaders start together.
+      await inTransaction(async () => {
+        await client.query('SELECT pg_advisory_xact_lock(4242001)');
+        for (const sql of schemaStatements('postgres')) await client.query(sql);
+        await client.query("INSERT INTO smbta_meta (key, value) VALUES ('schema_version', '1') ON CONFLICT DO NOTHING");
+      });
+    },
+    all: query,
+    async readOnly(sql) {
+      return inTransaction(async () => {
+        const r = await client.query({ text: sql, rowMode: 'array' });
+        return { columns: r.fields.map((f) => f.name), rows: r.rows as unknown[][] };
+      }, ' READ ONLY');
+    },
+    async insert(id, rows, senders) {
+      await inTransaction(async () => {
+        if ((await client.query('SELECT 1 FROM smbta_loads WHERE batch = $1', [id])).rowCount) return;
+        const copy = client.query(copyFrom(`COPY smbta_records (${RECORD_COLUMNS.map(([, c]) => c).join(', ')}) FROM STDIN`));
+        await pipeline(Readable.from(copyChunks(rows)), copy);
+        const now = Date.now();
+        await client.query('INSERT INTO smbta_loads (batch, records, loaded_at) VALUES ($1, $2, $3)', [id, rows.n, now]);
+        for (const [server, protocol] of senders) {
+          await client.query(
+            'INSERT INTO smbta_senders (server, protocol, last_seen) VALUES ($1, $2, $3) ON CONFLICT (server) DO UPDATE SET protocol = EXCLUDED.protocol, last_seen = EXCLUDED.last_seen',
+            [server, protocol, now],
+          );
+        }
+      });
+    },
+    async expire(before) {
+      let total = 0;
+      for (let n = -1; n !== 0; total += n) {
+        n = (await client.query('DELETE FROM smbta_records WHERE id IN (SELECT id FROM smbta_records WHERE time < $1 LIMIT 50000)', [before])).rowCount ?? 0;
+      }
+      return total;
+    },
+    async setMeta(key, value) {
+      await client.query('INSERT INTO smbta_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value', [key, value]);
+    },
+    async version() {
+      return String((await client.query('SHOW server_version')).rows[0].server_version).replace(/^/, 'PostgreSQL ');
+    },
+    async reconnect() {
+      await client.end().catch(() => undefined);
+      client = await connect(url);
+    },
+    async close() {
+      await client.end();
+    },
+  };
+}
+
+async function connect(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, types: TYPES });
+  // A broken connection is found by the next query; without a listener it would crash the process.
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}

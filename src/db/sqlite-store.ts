@@ -1,0 +1,79 @@
+/** The embedded store: better-sqlite3, WAL, multi-row inserts inside one transaction per batch. */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { RECORD_COLUMNS, schemaStatements } from './schema.js';
+import type { PendingRows, Store } from './store.js';
+
+const WIDTH = RECORD_COLUMNS.length;
+/** Rows per INSERT statement: fewer statement runs, well under SQLite's parameter limit. */
+const ROWS_PER_INSERT = 64;
+
+export function openSqlite(path: string): Store {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 10000');
+  const insertSql = (rows: number): string =>
+    `INSERT INTO smbta_records (${RECORD_COLUMNS.map(([, c]) => c).join(', ')}) VALUES ${Array.from({ length: rows }, () => `(${new Array(WIDTH).fill('?').join(', ')})`).join(', ')}`;
+  let statements: { many: Database.Statement; one: Database.Statement; seen: Database.Statement; load: Database.Statement; sender: Database.Statement } | undefined;
+  const prepared = () =>
+    (statements ??= {
+      many: db.prepare(insertSql(ROWS_PER_INSERT)),
+      one: db.prepare(insertSql(1)),
+      seen: db.prepare('SELECT 1 FROM smbta_loads WHERE batch = ?'),
+      load: db.prepare('INSERT INTO smbta_loads (batch, records, loaded_at) VALUES (?, ?, ?)'),
+      sender: db.prepare('INSERT INTO smbta_senders (server, protocol, last_seen) VALUES (?, ?, ?) ON CONFLICT (server) DO UPDATE SET protocol = excluded.protocol, last_seen = excluded.last_seen'),
+    });
+  const insert = db.transaction((id: string, rows: PendingRows, senders: ReadonlyMap<string, string>) => {
+    const s = prepared();
+    if (s.seen.get(id)) return;
+    const v = rows.values;
+    let k = 0;
+    for (; k + ROWS_PER_INSERT <= rows.n; k += ROWS_PER_INSERT) s.many.run(v.slice(k * WIDTH, (k + ROWS_PER_INSERT) * WIDTH));
+    for (; k < rows.n; k++) s.one.run(v.slice(k * WIDTH, (k + 1) * WIDTH));
+    const now = Date.now();
+    s.load.run(id, rows.n, now);
+    for (const [server, protocol] of senders) s.sender.run(server, protocol, now);
+  });
+
+  return {
+    dialect: 'sqlite',
+    location: path,
+    async init() {
+      db.transaction(() => {
+        for (const sql of schemaStatements('sqlite')) db.exec(sql);
+        db.prepare("INSERT OR IGNORE INTO smbta_meta (key, value) VALUES ('schema_version', '1')").run();
+      })();
+    },
+    async all(sql, params = []) {
+      return db.prepare(sql).all(...params) as Record<string, unknown>[];
+    },
+    async readOnly(sql) {
+      const stmt = db.prepare(sql);
+      if (!stmt.readonly || !stmt.reader) throw new Error('only statements that read (SELECT) may be typed here');
+      return { columns: stmt.columns().map((c) => c.name), rows: stmt.raw().all() as unknown[][] };
+    },
+    async insert(id, rows, senders) {
+      insert(id, rows, senders);
+    },
+    async expire(before) {
+      // In slices, so a large expiry never holds the write lock for long.
+      const del = db.prepare('DELETE FROM smbta_records WHERE id IN (SELECT id FROM smbta_records WHERE time < ? LIMIT 50000)');
+      let total = 0;
+      for (let n = -1; n !== 0; total += n) n = del.run(before).changes;
+      return total;
+    },
+    async setMeta(key, value) {
+      db.prepare('INSERT INTO smbta_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+    },
+    async version() {
+      return `SQLite ${(db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v}`;
+    },
+    async reconnect() {},
+    async close() {
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * One interface over the two SQL stores, so the loader and the query executor are written
+ * once: `?` placeholders everywhere (PostgreSQL's are numbered by its store), records
+ * handed over as flat rows of values in RECORD_COLUMNS order.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { UsageError } from '../cli/errors.js';
+import type { Dialect } from './schema.js';
+
+/** Records waiting to be stored: `n` rows of RECORD_COLUMNS.length values each, flat. */
+export interface PendingRows {
+  values: (string | number)[];
+  n: number;
+}
+
+export interface Store {
+  readonly dialect: Dialect;
+  /** Where it is, for reports (no password). */
+  readonly location: string;
+  /** Creates the tables and indexes if they are not there. */
+  init(): Promise<void>;
+  all(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>;
+  /** Runs a statement the user typed, refusing anything that would change the store. */
+  readOnly(sql: string): Promise<{ columns: string[]; rows: unknown[][] }>;
+  /**
+   * Stores rows and notes batch `id` as loaded, in one transaction; a batch already noted
+   * is skipped, so a batch retried after a lost connection is stored once.
+   */
+  insert(id: string, rows: PendingRows, senders: ReadonlyMap<string, string>): Promise<void>;
+  /** Deletes records older than `before` (ms); returns how many. */
+  expire(before: number): Promise<number>;
+  setMeta(key: string, value: string): Promise<void>;
+  /** The database's own name and version. */
+  version(): Promise<string>;
+  /** Opens a new connection after the old one broke (PostgreSQL); SQLite has nothing to do. */
+  reconnect(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type DbTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+
+/** Where the embedded database lives when --db is not given: $XDG_DATA_HOME/smbta/smbta.db. */
+export function defaultDbPath(): string {
+  return join(process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'smbta', 'smbta.db');
+}
+
+/** `sqlite:PATH`, a bare PATH ending in .db, or `postgres://USER@HOST/DB` (libpq-style; PG* variables fill gaps). */
+export function parseDbTarget(text: string | undefined): DbTarget {
+  if (text === undefined || text === '') return { kind: 'sqlite', path: defaultDbPath() };
+  if (/^postgres(ql)?:\/\//.test(text)) return { kind: 'postgres', url: text };
+  if (text.startsWith('sqlite:')) return { kind: 'sqlite', path: text.slice(7) };
+  if (text.endsWith('.db') || text.endsWith('.sqlite') || text === ':memory:') return { kind: 'sqlite', path: text };
+  throw new UsageError(`--db ${text}: expected sqlite:PATH, a PATH ending in .db, or postgres://USER@HOST/DB`);
+}
+
+export async function openStore(target: DbTarget): Promise<Store> {
+  if (target.kind === 'sqlite') return (await import('./sqlite-store.js')).openSqlite(target.path);
+  return (await import('./postgres-store.js')).openPostgres(target.url);
+}

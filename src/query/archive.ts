@@ -1,0 +1,275 @@
+/**
+ * Answers questions from a record stream (archives, live sources, stdin) in one pass: each
+ * question keeps only its aggregate, so memory does not grow with the records read.
+ */
+import type { RunContext } from '../cli/program.js';
+import { readSelected, type PreparedInput } from '../cli/reader.js';
+import { UsageError } from '../cli/errors.js';
+import { createLocalFormatter } from '../format/time.js';
+import type { StringFieldName } from '../record/fields.js';
+import { rowRange, type RecordBatch } from '../stream/batch.js';
+import { BlockKind } from '../stream/format.js';
+import { KIND_FIELD, MODE_OPS, UNIT_MS, type Mode, type Question, type Selection } from './ast.js';
+import {
+  activityAnswer, dayUsageAnswer, keyValueAnswer, likeToRegExp, listAnswer, QUARTER_MS, searchAnswer, SEARCH_KINDS, throughputAnswer,
+  topAnswer, totalAnswer, usageAnswer, usageRange, usageStep, type Activity, type Answer, type Buckets,
+} from './answers.js';
+import { ambiguityError, systemFacts } from './facts.js';
+
+/** What one batch offers every question: its strings by text, found once. */
+class BatchView {
+  private index: Map<string, number> | undefined;
+  constructor(readonly b: RecordBatch) {}
+
+  /** The batch's reference of `s`, or -1 when no record of the batch has it. */
+  ref(s: string): number {
+    if (!this.index) {
+      this.index = new Map();
+      for (let r = 0; r < this.b.strings.size; r++) this.index.set(this.b.strings.get(r), r);
+    }
+    return this.index.get(s) ?? -1;
+  }
+}
+
+interface Accumulator {
+  add(v: BatchView, rows: Uint32Array, n: number, seq: number): void;
+  answer(): Answer;
+}
+
+/** The rows of `rows` a selection keeps, with an optional extra time window and operations. */
+function select(v: BatchView, rows: Uint32Array, n: number, sel: Selection, ops?: readonly number[], from = sel.from, to = sel.to): Uint32Array {
+  const b = v.b;
+  const checks: [Uint32Array, number][] = [];
+  const want = (field: StringFieldName, name: string): boolean => {
+    const ref = v.ref(name);
+    checks.push([b.refs(field), ref]);
+    return ref >= 0;
+  };
+  for (const s of sel.shares) if (!want('share', s)) return EMPTY;
+  for (const f of sel.files) if (!want('path', f)) return EMPTY;
+  for (const d of sel.domains) if (!want('domain', d)) return EMPTY;
+  for (const u of sel.users) if (!want('user', u.name) || (u.domain !== undefined && !want('domain', u.domain))) return EMPTY;
+  const time = b.nums('time');
+  const op = b.nums('op');
+  const opSet = ops && ops.length < 10 ? new Set(ops) : undefined;
+  const out = new Uint32Array(n);
+  let m = 0;
+  next: for (let k = 0; k < n; k++) {
+    const i = rows[k]!;
+    const t = time[i]!;
+    if (t < from || t >= to) continue;
+    if (opSet && !opSet.has(op[i]!)) continue;
+    for (const [col, ref] of checks) if (col[i] !== ref) continue next;
+    out[m++] = i;
+  }
+  return out.subarray(0, m);
+}
+const EMPTY = new Uint32Array(0);
+
+function sumBytes(b: RecordBatch, rows: Uint32Array): number {
+  const bytes = b.nums('bytes');
+  let s = 0;
+  for (let k = 0; k < rows.length; k++) s += bytes[rows[k]!]!;
+  return s;
+}
+
+/** Adds bytes per distinct string of `field` to `into`, one table lookup per distinct string. */
+function sumByName(b: RecordBatch, rows: Uint32Array, field: StringFieldName, into: Map<string, number>): void {
+  const refs = b.refs(field);
+  const bytes = b.nums('bytes');
+  const sums = new Map<number, number>();
+  for (let k = 0; k < rows.length; k++) {
+    const i = rows[k]!;
+    sums.set(refs[i]!, (sums.get(refs[i]!) ?? 0) + bytes[i]!);
+  }
+  for (const [ref, s] of sums) {
+    const name = b.strings.get(ref);
+    into.set(name, (into.get(name) ?? 0) + s);
+  }
+}
+
+function distinct(b: RecordBatch, rows: Uint32Array, field: StringFieldName, into: Set<string>, test?: (s: string) => boolean): void {
+  const refs = b.refs(field);
+  const seen = new Set<number>();
+  for (let k = 0; k < rows.length; k++) seen.add(refs[rows[k]!]!);
+  for (const ref of seen) {
+    const s = b.strings.get(ref);
+    if (!test || test(s)) into.add(s);
+  }
+}
+
+function accumulator(q: Question, now: number): Accumulator {
+  const c = q.command;
+  const sel = q.selection;
+  switch (c.kind) {
+    case 'total': {
+      let bytes = 0;
+      return { add: (v, rows, n) => void (bytes += sumBytes(v.b, select(v, rows, n, sel, MODE_OPS[c.mode]))), answer: () => totalAnswer(q, bytes) };
+    }
+    case 'list': {
+      const names = new Set<string>();
+      return { add: (v, rows, n) => distinct(v.b, select(v, rows, n, sel), KIND_FIELD[c.what], names), answer: () => listAnswer(q, c.what, names) };
+    }
+    case 'top': {
+      const groups = new Map<string, number>();
+      return { add: (v, rows, n) => sumByName(v.b, select(v, rows, n, sel, MODE_OPS[c.mode]), KIND_FIELD[c.what], groups), answer: () => topAnswer(q, c, groups) };
+    }
+    case 'last_activity':
+      return latest(q, c.n);
+    case '24h_usage': {
+      const quarters: Buckets = new Map();
+      return { add: (v, rows, n) => bucket(v.b, select(v, rows, n, sel, MODE_OPS[c.mode]), QUARTER_MS, quarters), answer: () => dayUsageAnswer(q, quarters) };
+    }
+    case 'usage':
+      return usage(q, c.mode);
+    case 'search': {
+      const re = likeToRegExp(c.pattern);
+      const found = new Map<string, Set<string>>(SEARCH_KINDS.map(([k]) => [k, new Set()]));
+      return {
+        add(v, rows, n) {
+          const mine = select(v, rows, n, sel);
+          for (const [kind, field] of SEARCH_KINDS) distinct(v.b, mine, field, found.get(kind)!, (s) => re.test(s));
+        },
+        answer: () => searchAnswer(q, found),
+      };
+    }
+    case 'throughput': {
+      const ms = c.n * UNIT_MS[c.unit];
+      let bytes = 0;
+      const from = Math.max(sel.from, now - ms);
+      const to = Math.min(sel.to, now + 1);
+      return { add: (v, rows, n) => void (bytes += sumBytes(v.b, select(v, rows, n, sel, MODE_OPS[c.mode], from, to))), answer: () => throughputAnswer(q, bytes, ms / 1000) };
+    }
+    case 'sql':
+      throw new UsageError(`raw SQL needs a database (--db): ${c.text}`);
+    case 'smbtad-report':
+    case 'self-check':
+      throw new Error('system commands are answered from the pass itself');
+  }
+}
+
+function bucket(b: RecordBatch, rows: Uint32Array, size: number, into: Buckets): void {
+  const time = b.nums('time');
+  const bytes = b.nums('bytes');
+  for (let k = 0; k < rows.length; k++) {
+    const i = rows[k]!;
+    const key = Math.floor(time[i]! / size);
+    into.set(key, (into.get(key) ?? 0) + bytes[i]!);
+  }
+}
+
+/** The newest n operations; ties in time go to the later record. */
+function latest(q: Question, n: number): Accumulator {
+  let kept: (Activity & { seq: number })[] = [];
+  const newer = (a: { time: number; seq: number }, b: { time: number; seq: number }): number => b.time - a.time || b.seq - a.seq;
+  return {
+    add(v, rows, count, seq) {
+      const b = v.b;
+      const s = (f: StringFieldName, i: number): string => b.strings.get(b.refs(f)[i]!);
+      const mine = select(v, rows, count, q.selection);
+      const time = b.nums('time');
+      const floor = kept.length >= n ? kept[kept.length - 1]! : undefined;
+      for (let k = 0; k < mine.length; k++) {
+        const i = mine[k]!;
+        if (floor && newer(floor, { time: time[i]!, seq: seq + i }) <= 0) continue;
+        kept.push({
+          time: time[i]!, seq: seq + i, op: b.nums('op')[i]!, user: s('user', i), domain: s('domain', i), share: s('share', i), path: s('path', i),
+          path2: s('path2', i), bytes: b.nums('bytes')[i]!, result: b.nums('result')[i]!,
+        });
+      }
+      kept = kept.sort(newer).slice(0, n);
+    },
+    answer: () => activityAnswer(q, kept),
+  };
+}
+
+/** Bytes per second, coarsened to minutes and hours as the range grows, so memory stays small. */
+function usage(q: Question, mode: Mode): Accumulator {
+  const sel = q.selection;
+  let grain = 1000;
+  let fine: Buckets = new Map();
+  let min = Infinity;
+  let max = -Infinity;
+  return {
+    add(v, rows, n) {
+      const mine = select(v, rows, n, sel, MODE_OPS[mode]);
+      const time = v.b.nums('time');
+      for (let k = 0; k < mine.length; k++) {
+        const t = time[mine[k]!]!;
+        if (t < min) min = t;
+        if (t > max) max = t;
+      }
+      bucket(v.b, mine, grain, fine);
+      if (fine.size > 200_000 && grain < 3_600_000) {
+        const coarser = grain * 60;
+        const next: Buckets = new Map();
+        for (const [k, b] of fine) next.set(Math.floor((k * grain) / coarser), (next.get(Math.floor((k * grain) / coarser)) ?? 0) + b);
+        fine = next;
+        grain = coarser;
+      }
+    },
+    answer() {
+      const range = usageRange(sel.from, sel.to, min, max);
+      const steps: Buckets = new Map();
+      if (range) {
+        const step = usageStep(range[0], range[1]);
+        for (const [k, b] of fine) steps.set(Math.floor((k * grain) / step), (steps.get(Math.floor((k * grain) / step)) ?? 0) + b);
+      }
+      return usageAnswer(q, range, steps);
+    },
+  };
+}
+
+/** Runs every question over the input in one pass. */
+export async function answerFromStream(questions: Question[], input: PreparedInput, ctx: RunContext, now: number): Promise<Answer[]> {
+  const system = questions.filter((q) => q.command.kind === 'smbtad-report' || q.command.kind === 'self-check');
+  const accs = new Map(questions.filter((q) => !system.includes(q)).map((q) => [q, accumulator(q, now)]));
+  // A user named without a domain must be one user: the domains it appears in are collected.
+  const userDomains = new Map<string, Set<string>>(questions.flatMap((q) => q.selection.users.filter((u) => u.domain === undefined).map((u) => [u.name, new Set<string>()])));
+  const facts = { records: 0, first: Infinity, last: -Infinity, statusBlocks: 0, lost: 0, senders: new Map<string, string>() };
+  let seq = 0;
+  await readSelected(
+    input,
+    ctx,
+    (b, rows, n) => {
+      rows ??= rowRange(0, n);
+      const v = new BatchView(b);
+      for (const acc of accs.values()) acc.add(v, rows, n, seq);
+      for (const [name, domains] of userDomains) {
+        const ref = v.ref(name);
+        if (ref < 0) continue;
+        const users = b.refs('user');
+        const dom = b.refs('domain');
+        for (let k = 0; k < n; k++) if (users[rows[k]!] === ref) domains.add(b.strings.get(dom[rows[k]!]!));
+      }
+      const time = b.nums('time');
+      for (let k = 0; k < n; k++) {
+        const t = time[rows[k]!]!;
+        if (t < facts.first) facts.first = t;
+        if (t > facts.last) facts.last = t;
+      }
+      facts.records += n;
+      seq += b.length;
+    },
+    (side, _source, lost) => {
+      facts.lost += lost;
+      if (side.kind !== BlockKind.Status) return;
+      facts.statusBlocks++;
+      for (const [server, protocol] of Object.entries((side.body.senders ?? {}) as Record<string, string>)) facts.senders.set(server, String(protocol));
+    },
+  );
+  for (const [name, domains] of userDomains) if (domains.size > 1) throw ambiguityError(name, domains);
+  const when = createLocalFormatter();
+  return questions.map((q) => {
+    const acc = accs.get(q);
+    if (acc) return acc.answer();
+    const store: [string, string | number][] = [
+      ['store', `stream: ${input.specs.map((s) => ('path' in s ? s.path : `${s.host}:${s.port}`)).join(' ')}`],
+      ['records', facts.records],
+      ['first record', Number.isFinite(facts.first) ? when(facts.first) : '-'],
+      ['last record', Number.isFinite(facts.last) ? when(facts.last) : '-'],
+    ];
+    if (q.command.kind === 'smbtad-report' && q.command.full) store.push(['status blocks', facts.statusBlocks], ['records lost upstream', facts.lost]);
+    return keyValueAnswer(q, q.command.kind === 'self-check' ? systemFacts([], facts.senders) : store);
+  });
+}

@@ -1,0 +1,18 @@
+/** What the system commands and an ambiguous name say, the same from every store. */
+import { UsageError } from '../cli/errors.js';
+import { VERSION } from '../cli/run.js';
+import { compareNames } from './answers.js';
+
+/** A user name found in several domains: the candidates, and how to pick one. */
+export function ambiguityError(name: string, domains: Iterable<string>): UsageError {
+  const candidates = [...domains].sort(compareNames).map((d) => `${d}\\${name}`);
+  return new UsageError(`user '${name}' is ambiguous: ${candidates.join(', ')}; name one as 'DOMAIN\\${name}' (quoted in statements)`);
+}
+
+/** Versions, then each sender seen with the protocol it spoke (from the receivers' status blocks). */
+export function systemFacts(store: [string, string][], senders: Map<string, string>): [string, string][] {
+  const rows: [string, string][] = [['smbta', VERSION], ['node', process.version], ...store];
+  if (senders.size === 0) rows.push(['senders', 'none seen (no receiver status blocks)']);
+  for (const server of [...senders.keys()].sort(compareNames)) rows.push([`sender ${server}`, `protocol ${senders.get(server)}`]);
+  return rows;
+}

@@ -1,0 +1,156 @@
+/**
+ * Answers questions from a SQL store. Every name and time is a bound parameter, never
+ * text pasted into SQL. The database does the selecting and summing, using the time, user
+ * and share indexes; the answers are then built by the same code as for archives.
+ */
+import { createLocalFormatter } from '../format/time.js';
+import type { Store } from '../db/store.js';
+import { KIND_FIELD, MODE_OPS, UNIT_MS, type Kind, type Mode, type Question, type Selection } from './ast.js';
+import {
+  activityAnswer, dayUsageAnswer, keyValueAnswer, listAnswer, QUARTER_MS, searchAnswer, SEARCH_KINDS, throughputAnswer, topAnswer,
+  totalAnswer, usageAnswer, usageRange, usageStep, type Activity, type Answer, type Buckets,
+} from './answers.js';
+import { ambiguityError, systemFacts } from './facts.js';
+
+const COLUMN: Record<string, string> = { user: 'user_name', share: 'share', path: 'path', domain: 'domain', sid: 'sid' };
+
+interface Where {
+  sql: string;
+  params: unknown[];
+}
+
+function where(sel: Selection, mode?: Mode, from = sel.from, to = sel.to): Where {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  const eq = (col: string, v: unknown): void => {
+    parts.push(`${col} = ?`);
+    params.push(v);
+  };
+  sel.shares.forEach((s) => eq('share', s));
+  sel.files.forEach((f) => eq('path', f));
+  sel.domains.forEach((d) => eq('domain', d));
+  for (const u of sel.users) {
+    eq('user_name', u.name);
+    if (u.domain !== undefined) eq('domain', u.domain);
+  }
+  if (Number.isFinite(from)) {
+    parts.push('time >= ?');
+    params.push(from);
+  }
+  if (Number.isFinite(to)) {
+    parts.push('time < ?');
+    params.push(to);
+  }
+  if (mode) parts.push(`op IN (${MODE_OPS[mode].join(', ')})`);
+  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
+}
+
+const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+
+export async function answerFromStore(questions: Question[], store: Store, now: number): Promise<Answer[]> {
+  // A user named without a domain must be one user.
+  for (const name of new Set(questions.flatMap((q) => q.selection.users.filter((u) => u.domain === undefined).map((u) => u.name)))) {
+    const rows = await store.all('SELECT DISTINCT domain FROM smbta_records WHERE user_name = ?', [name]);
+    if (rows.length > 1) throw ambiguityError(name, rows.map((r) => String(r.domain)));
+  }
+  const out: Answer[] = [];
+  for (const q of questions) out.push(await answer(q, store, now));
+  return out;
+}
+
+async function answer(q: Question, store: Store, now: number): Promise<Answer> {
+  const c = q.command;
+  const sel = q.selection;
+  const one = async (sql: string, w: Where): Promise<Record<string, unknown>> => (await store.all(`${sql} ${w.sql}`, w.params))[0] ?? {};
+  switch (c.kind) {
+    case 'total':
+      return totalAnswer(q, num((await one('SELECT SUM(bytes) AS b FROM smbta_records', where(sel, c.mode))).b));
+    case 'list': {
+      const col = COLUMN[KIND_FIELD[c.what]]!;
+      const w = where(sel);
+      return listAnswer(q, c.what, (await store.all(`SELECT DISTINCT ${col} AS name FROM smbta_records ${w.sql}`, w.params)).map((r) => String(r.name)));
+    }
+    case 'top':
+      return topAnswer(q, c, await groupSums(store, sel, c.what, c.mode));
+    case 'last_activity': {
+      const w = where(sel);
+      const rows = await store.all(
+        `SELECT time, op, user_name, domain, share, path, path2, bytes, result FROM smbta_records ${w.sql} ORDER BY time DESC, id DESC LIMIT ?`,
+        [...w.params, c.n],
+      );
+      const acts: Activity[] = rows.map((r) => ({
+        time: num(r.time), op: num(r.op), user: String(r.user_name), domain: String(r.domain), share: String(r.share), path: String(r.path),
+        path2: String(r.path2), bytes: num(r.bytes), result: num(r.result),
+      }));
+      return activityAnswer(q, acts);
+    }
+    case '24h_usage':
+      return dayUsageAnswer(q, await buckets(store, where(sel, c.mode), QUARTER_MS));
+    case 'usage': {
+      const w = where(sel, c.mode);
+      const m = await one('SELECT MIN(time) AS lo, MAX(time) AS hi FROM smbta_records', w);
+      const range = usageRange(sel.from, sel.to, m.lo === null || m.lo === undefined ? Infinity : num(m.lo), m.hi === null || m.hi === undefined ? -Infinity : num(m.hi));
+      return usageAnswer(q, range, range ? await buckets(store, w, usageStep(range[0], range[1])) : new Map());
+    }
+    case 'search': {
+      const found = new Map<string, Set<string>>();
+      for (const [kind, field] of SEARCH_KINDS) {
+        const w = where(sel);
+        const col = COLUMN[field]!;
+        const match = store.dialect === 'sqlite' ? `${col} GLOB ?` : `${col} LIKE ?`;
+        const pattern = store.dialect === 'sqlite' ? likeToGlob(c.pattern) : c.pattern.replace(/\\/g, '\\\\');
+        const sql = `SELECT DISTINCT ${col} AS name FROM smbta_records ${w.sql ? `${w.sql} AND` : 'WHERE'} ${match}`;
+        found.set(kind, new Set((await store.all(sql, [...w.params, pattern])).map((r) => String(r.name))));
+      }
+      return searchAnswer(q, found);
+    }
+    case 'throughput': {
+      const ms = c.n * UNIT_MS[c.unit];
+      const w = where(sel, c.mode, Math.max(sel.from, now - ms), Math.min(sel.to, now + 1));
+      return throughputAnswer(q, num((await one('SELECT SUM(bytes) AS b FROM smbta_records', w)).b), ms / 1000);
+    }
+    case 'sql': {
+      const r = await store.readOnly(c.text);
+      return { question: q, title: c.text, columns: r.columns.map((name) => ({ name, kind: 'text' as const })), rows: r.rows.map((row) => row.map((v) => (typeof v === 'number' ? v : String(v)))) };
+    }
+    case 'self-check': {
+      const senders = await store.all('SELECT server, protocol FROM smbta_senders');
+      return keyValueAnswer(q, systemFacts([['database', await store.version()]], new Map(senders.map((r) => [String(r.server), String(r.protocol)]))));
+    }
+    case 'smbtad-report': {
+      const when = createLocalFormatter();
+      const m = await one('SELECT COUNT(*) AS n, MIN(time) AS lo, MAX(time) AS hi FROM smbta_records', { sql: '', params: [] });
+      const pairs: [string, string | number][] = [
+        ['store', `${store.dialect}: ${store.location}`],
+        ['records', num(m.n)],
+        ['first record', m.lo === null ? '-' : when(num(m.lo))],
+        ['last record', m.hi === null ? '-' : when(num(m.hi))],
+      ];
+      if (c.full) {
+        for (const r of await store.all('SELECT key, value FROM smbta_meta ORDER BY key')) pairs.push([`setting ${String(r.key)}`, String(r.value)]);
+        const loads = await one('SELECT COUNT(*) AS n, MAX(loaded_at) AS last FROM smbta_loads', { sql: '', params: [] });
+        pairs.push(['batches loaded', num(loads.n)], ['last load', loads.last === null ? '-' : when(num(loads.last))], ['database', await store.version()]);
+      }
+      return keyValueAnswer(q, pairs);
+    }
+  }
+}
+
+/** Bytes per name of a kind, every group, for the shared ranking. */
+async function groupSums(store: Store, sel: Selection, what: Kind, mode: Mode): Promise<Map<string, number>> {
+  const col = COLUMN[KIND_FIELD[what]]!;
+  const w = where(sel, mode);
+  const rows = await store.all(`SELECT ${col} AS name, SUM(bytes) AS b FROM smbta_records ${w.sql} GROUP BY ${col}`, w.params);
+  return new Map(rows.map((r) => [String(r.name), num(r.b)]));
+}
+
+/** Bytes per bucket of `size` ms (bucket number = time / size, rounded down). */
+async function buckets(store: Store, w: Where, size: number): Promise<Buckets> {
+  const rows = await store.all(`SELECT time / ${size} AS k, SUM(bytes) AS b FROM smbta_records ${w.sql} GROUP BY time / ${size}`, w.params);
+  return new Map(rows.map((r) => [Math.floor(num(r.k)), num(r.b)]));
+}
+
+/** A LIKE pattern as a GLOB one (case-sensitive, as LIKE is in PostgreSQL): %→*, _→?, GLOB's own specials bracketed. */
+function likeToGlob(pattern: string): string {
+  return [...pattern].map((ch) => (ch === '%' ? '*' : ch === '_' ? '?' : '*?['.includes(ch) ? `[${ch}]` : ch)).join('');
+}

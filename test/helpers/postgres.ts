@@ -1,0 +1,73 @@
+/**
+ * A real PostgreSQL for tests: a throwaway cluster of the machine's PostgreSQL binaries
+ * (Debian's postgresql package), in a temporary directory, on a free loopback port, which
+ * a test may restart or stop. As root the cluster runs as the postgres user, as
+ * PostgreSQL insists. Tests skip with a message when no binaries are found.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface TestPostgres {
+  url: string;
+  restart(): void;
+  stop(): void;
+}
+
+export function postgresBin(): string | undefined {
+  const fromConfig = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' });
+  const dirs = [fromConfig.status === 0 ? fromConfig.stdout.trim() : '', ...listVersions()];
+  return dirs.find((d) => d && existsSync(join(d, 'initdb')) && existsSync(join(d, 'postgres')));
+}
+
+function listVersions(): string[] {
+  try {
+    return readdirSync('/usr/lib/postgresql').sort().reverse().map((v) => `/usr/lib/postgresql/${v}/bin`);
+  } catch {
+    return [];
+  }
+}
+
+export const NO_POSTGRES = postgresBin() ? false : 'PostgreSQL is not installed (apt-get install postgresql)';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startPostgres(): Promise<TestPostgres> {
+  const bin = postgresBin()!;
+  const dir = mkdtempSync(join(tmpdir(), 'smbta-pg-'));
+  const data = join(dir, 'data');
+  const root = process.getuid?.() === 0;
+  const as = (cmd: string, args: string[]): void => {
+    const [file, argv] = root ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
+    execFileSync(file, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+  };
+  if (root) {
+    chmodSync(dir, 0o755);
+    chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
+  }
+  as(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'smbta', '-E', 'UTF8', '--locale', 'C']);
+  const port = await freePort();
+  const ctl = (...args: string[]): void => as(join(bin, 'pg_ctl'), ['-D', data, '-w', '-l', join(dir, 'log'), ...args]);
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
+  ctl('-o', options, 'start');
+  return {
+    url: `postgres://smbta@127.0.0.1:${port}/postgres`,
+    restart: () => ctl('-o', options, '-m', 'fast', 'restart'),
+    stop() {
+      try {
+        ctl('-m', 'immediate', 'stop');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
