@@ -58,8 +58,15 @@ export const db: Program = {
       if (input) {
         if (olderThan !== undefined) await store.setMeta('expire_older_than', a['older-than']!);
         const expire = olderThan !== undefined && every !== undefined ? { olderThanMs: olderThan, everyMs: every } : undefined;
-        const done = await loadStream(store, input, ctx, { batchRecords: a['batch-records'], flushMs: 1000, expire });
-        ctx.report.warn(`stored ${done.records} records in ${done.batches} transactions (${store.dialect} at ${store.location})`);
+        // Archives only: build the indexes once at the end (init again), even after a failure.
+        const bulk = input.specs.every((s) => s.kind === 'dir' || (s.kind === 'file' && s.path !== '-'));
+        if (bulk) await store.suspendIndexes();
+        try {
+          const done = await loadStream(store, input, ctx, { batchRecords: a['batch-records'], flushMs: 1000, expire });
+          ctx.report.warn(`stored ${done.records} records in ${done.batches} transactions (${store.dialect} at ${store.location})`);
+        } finally {
+          if (bulk) await store.init();
+        }
       }
     } finally {
       await store.close();

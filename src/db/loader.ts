@@ -8,9 +8,9 @@ import { randomUUID } from 'node:crypto';
 import type { RunContext } from '../cli/program.js';
 import { readSelected, type PreparedInput } from '../cli/reader.js';
 import { FIELD_NAMES } from '../record/fields.js';
-import type { RecordBatch } from '../stream/batch.js';
+import { rowRange, type RecordBatch } from '../stream/batch.js';
 import { BlockKind } from '../stream/format.js';
-import { RECORD_COLUMNS } from './schema.js';
+import { nameKey, RECORD_COLUMNS } from './schema.js';
 import type { PendingRows, Store } from './store.js';
 
 export interface LoadOptions {
@@ -60,6 +60,14 @@ export async function loadStream(store: Store, input: PreparedInput, ctx: RunCon
     });
   };
 
+  // One batch may be committing while the next is read: the database and the reader work at once.
+  let inFlight: Promise<void> | undefined;
+  const commitFull = async (): Promise<void> => {
+    const previous = inFlight;
+    inFlight = commit();
+    await previous;
+  };
+
   const timers: NodeJS.Timeout[] = [setInterval(() => void commit(), o.flushMs)];
   if (o.expire) {
     const { olderThanMs, everyMs } = o.expire;
@@ -77,8 +85,13 @@ export async function loadStream(store: Store, input: PreparedInput, ctx: RunCon
       ctx,
       async (b, rows, n) => {
         if (failure) throw failure;
-        append(pending, b, rows, n);
-        if (pending.n >= o.batchRecords) await commit();
+        const all = rows ?? rowRange(0, n);
+        for (let done = 0; done < n; ) {
+          const m = Math.min(n - done, o.batchRecords - pending.n);
+          append(pending, b, all.subarray(done, done + m), m);
+          done += m;
+          if (pending.n >= o.batchRecords) await commitFull();
+        }
       },
       (side) => {
         if (side.kind !== BlockKind.Status) return;
@@ -107,13 +120,18 @@ async function persist<T>(store: Store, ctx: RunContext, work: () => Promise<T>)
   }
 }
 
-function append(p: PendingRows, b: RecordBatch, rows: Uint32Array | null, n: number): void {
+function append(p: PendingRows, b: RecordBatch, rows: Uint32Array, n: number): void {
   const cols = COLUMN_INDEX.map((k) => b.column(k));
   const strings = b.strings;
+  const keys = new Map<number, number>();
+  const key = (ref: number): number => keys.get(ref) ?? (keys.set(ref, nameKey(strings.get(ref))), keys.get(ref)!);
+  const users = b.refs('user');
+  const shares = b.refs('share');
   const v = p.values;
   for (let k = 0; k < n; k++) {
-    const i = rows ? rows[k]! : k;
+    const i = rows[k]!;
     for (let c = 0; c < cols.length; c++) v.push(IS_STRING[c] ? strings.get(cols[c]![i]!) : cols[c]![i]!);
+    v.push(key(users[i]!), key(shares[i]!));
   }
   p.n += n;
 }

@@ -7,10 +7,10 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { RECORD_COLUMNS, schemaStatements } from './schema.js';
+import { STORED_COLUMNS, schemaStatements } from './schema.js';
 import type { PendingRows, Store } from './store.js';
 
-const WIDTH = RECORD_COLUMNS.length;
+const WIDTH = STORED_COLUMNS.length;
 
 /** 64-bit integers and sums as numbers (pg's default is strings). */
 const TYPES = {
@@ -25,8 +25,10 @@ function numbered(sql: string): string {
 }
 
 /** A value in COPY's text format: backslash, tab, newline and carriage return escaped. */
+const SPECIAL = /[\\\t\n\r]/;
 function copyText(v: string | number): string {
-  return typeof v === 'number' ? String(v) : v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+  if (typeof v === 'number') return String(v);
+  return SPECIAL.test(v) ? v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : v;
 }
 
 function* copyChunks(rows: PendingRows): Generator<string> {
@@ -78,7 +80,7 @@ export async function openPostgres(url: string): Promise<Store> {
     async insert(id, rows, senders) {
       await inTransaction(async () => {
         if ((await client.query('SELECT 1 FROM smbta_loads WHERE batch = $1', [id])).rowCount) return;
-        const copy = client.query(copyFrom(`COPY smbta_records (${RECORD_COLUMNS.map(([, c]) => c).join(', ')}) FROM STDIN`));
+        const copy = client.query(copyFrom(`COPY smbta_records (${STORED_COLUMNS.join(', ')}) FROM STDIN`));
         await pipeline(Readable.from(copyChunks(rows)), copy);
         const now = Date.now();
         await client.query('INSERT INTO smbta_loads (batch, records, loaded_at) VALUES ($1, $2, $3)', [id, rows.n, now]);
@@ -90,6 +92,7 @@ export async function openPostgres(url: string): Promise<Store> {
         }
       });
     },
+    async suspendIndexes() {},
     async expire(before) {
       let total = 0;
       for (let n = -1; n !== 0; total += n) {

@@ -2,10 +2,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { RECORD_COLUMNS, schemaStatements } from './schema.js';
+import { RECORD_INDEXES, STORED_COLUMNS, schemaStatements } from './schema.js';
 import type { PendingRows, Store } from './store.js';
 
-const WIDTH = RECORD_COLUMNS.length;
+const WIDTH = STORED_COLUMNS.length;
 /** Rows per INSERT statement: fewer statement runs, well under SQLite's parameter limit. */
 const ROWS_PER_INSERT = 64;
 
@@ -16,7 +16,7 @@ export function openSqlite(path: string): Store {
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 10000');
   const insertSql = (rows: number): string =>
-    `INSERT INTO smbta_records (${RECORD_COLUMNS.map(([, c]) => c).join(', ')}) VALUES ${Array.from({ length: rows }, () => `(${new Array(WIDTH).fill('?').join(', ')})`).join(', ')}`;
+    `INSERT INTO smbta_records (${STORED_COLUMNS.join(', ')}) VALUES ${Array.from({ length: rows }, () => `(${new Array(WIDTH).fill('?').join(', ')})`).join(', ')}`;
   let statements: { many: Database.Statement; one: Database.Statement; seen: Database.Statement; load: Database.Statement; sender: Database.Statement } | undefined;
   const prepared = () =>
     (statements ??= {
@@ -57,6 +57,9 @@ export function openSqlite(path: string): Store {
     },
     async insert(id, rows, senders) {
       insert(id, rows, senders);
+    },
+    async suspendIndexes() {
+      for (const name of RECORD_INDEXES) db.exec(`DROP INDEX IF EXISTS ${name}`);
     },
     async expire(before) {
       // In slices, so a large expiry never holds the write lock for long.

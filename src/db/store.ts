@@ -1,14 +1,14 @@
 /**
  * One interface over the two SQL stores, so the loader and the query executor are written
  * once: `?` placeholders everywhere (PostgreSQL's are numbered by its store), records
- * handed over as flat rows of values in RECORD_COLUMNS order.
+ * handed over as flat rows of values in STORED_COLUMNS order.
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../cli/errors.js';
 import type { Dialect } from './schema.js';
 
-/** Records waiting to be stored: `n` rows of RECORD_COLUMNS.length values each, flat. */
+/** Records waiting to be stored: `n` rows of STORED_COLUMNS.length values each, flat. */
 export interface PendingRows {
   values: (string | number)[];
   n: number;
@@ -28,6 +28,12 @@ export interface Store {
    * is skipped, so a batch retried after a lost connection is stored once.
    */
   insert(id: string, rows: PendingRows, senders: ReadonlyMap<string, string>): Promise<void>;
+  /**
+   * Before a bulk load from archives: drops the record indexes, which init() builds again
+   * at the end in one sorted pass, much faster than row by row. A shared PostgreSQL store
+   * keeps its indexes for the others using it.
+   */
+  suspendIndexes(): Promise<void>;
   /** Deletes records older than `before` (ms); returns how many. */
   expire(before: number): Promise<number>;
   setMeta(key: string, value: string): Promise<void>;

@@ -87,8 +87,7 @@ function parseStatement(source: string, text: string, at: number, now: number): 
       p.end();
       questions.push({ selection, command, statement });
     } else {
-      const guess = suggest(word, [...OBJECTS, ...COMMANDS]);
-      throw syntax(source, head.at, head.text.length, `unknown word '${head.text}'${guess ? `; did you mean '${guess}'?` : ''}`);
+      throw syntax(source, head.at, head.text.length, `unknown word '${head.text}'`, suggest(word, [...OBJECTS, ...COMMANDS]));
     }
   }
   if (questions.length === 0) throw syntax(source, at + text.length, 1, `no command in '${statement}': end it with one, e.g. 'total rw'`);
@@ -197,8 +196,7 @@ class Cursor {
     if (!w) throw this.missing(choices.join(' or '));
     const found = choices.find((c) => c === w.text.toLowerCase());
     if (!found) {
-      const guess = suggest(w.text.toLowerCase(), choices);
-      throw this.error(w, `expected ${choices.join(', ')}, found '${w.text}'${guess ? `; did you mean '${guess}'?` : ''}`);
+      throw this.error(w, `expected ${choices.join(', ')}, found '${w.text}'`, suggest(w.text.toLowerCase(), choices));
     }
     this.k++;
     return found;
@@ -223,8 +221,8 @@ class Cursor {
     return t.start;
   }
 
-  error(w: Word, message: string): FilterSyntaxError {
-    return syntax(this.source, w.at, Math.max(1, w.text.length + (w.quoted ? 2 : 0)), message);
+  error(w: Word, message: string, hint?: string): FilterSyntaxError {
+    return syntax(this.source, w.at, Math.max(1, w.text.length + (w.quoted ? 2 : 0)), message, hint);
   }
 
   private missing(what: string): FilterSyntaxError {
@@ -233,8 +231,8 @@ class Cursor {
   }
 }
 
-function syntax(source: string, at: number, length: number, message: string): FilterSyntaxError {
-  return new FilterSyntaxError(message, source.replace(/\n/g, ' '), { start: at, end: at + length });
+function syntax(source: string, at: number, length: number, message: string, hint?: string): FilterSyntaxError {
+  return new FilterSyntaxError(message, source.replace(/\n/g, ' '), { start: at, end: at + length }, hint);
 }
 
 /** Items split at commas outside quotes. */

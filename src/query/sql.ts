@@ -4,6 +4,7 @@
  * and share indexes; the answers are then built by the same code as for archives.
  */
 import { createLocalFormatter } from '../format/time.js';
+import { nameKey } from '../db/schema.js';
 import type { Store } from '../db/store.js';
 import { KIND_FIELD, MODE_OPS, UNIT_MS, type Kind, type Mode, type Question, type Selection } from './ast.js';
 import {
@@ -26,10 +27,15 @@ function where(sel: Selection, mode?: Mode, from = sel.from, to = sel.to): Where
     parts.push(`${col} = ?`);
     params.push(v);
   };
-  sel.shares.forEach((s) => eq('share', s));
+  // The hashed keys let the user and share indexes find the rows; the names make them exact.
+  for (const s of sel.shares) {
+    eq('share_key', nameKey(s));
+    eq('share', s);
+  }
   sel.files.forEach((f) => eq('path', f));
   sel.domains.forEach((d) => eq('domain', d));
   for (const u of sel.users) {
+    eq('user_key', nameKey(u.name));
     eq('user_name', u.name);
     if (u.domain !== undefined) eq('domain', u.domain);
   }
@@ -50,7 +56,7 @@ const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(
 export async function answerFromStore(questions: Question[], store: Store, now: number): Promise<Answer[]> {
   // A user named without a domain must be one user.
   for (const name of new Set(questions.flatMap((q) => q.selection.users.filter((u) => u.domain === undefined).map((u) => u.name)))) {
-    const rows = await store.all('SELECT DISTINCT domain FROM smbta_records WHERE user_name = ?', [name]);
+    const rows = await store.all('SELECT DISTINCT domain FROM smbta_records WHERE user_key = ? AND user_name = ?', [nameKey(name), name]);
     if (rows.length > 1) throw ambiguityError(name, rows.map((r) => String(r.domain)));
   }
   const out: Answer[] = [];

@@ -30,7 +30,7 @@ function listVersions(): string[] {
   }
 }
 
-export const NO_POSTGRES = postgresBin() ? false : 'PostgreSQL is not installed (apt-get install postgresql)';
+export const NO_POSTGRES = postgresBin() || process.env.SMBTA_TEST_PG ? false : 'PostgreSQL is not installed (apt-get install postgresql) and SMBTA_TEST_PG is not set';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -68,6 +68,32 @@ export async function startPostgres(): Promise<TestPostgres> {
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
+    },
+  };
+}
+
+/**
+ * A PostgreSQL database for a test: a new database on the server SMBTA_TEST_PG names, or a
+ * throwaway cluster. `close` drops or stops it.
+ */
+export async function testDatabase(): Promise<{ url: string; close(): Promise<void> }> {
+  const shared = process.env.SMBTA_TEST_PG;
+  if (!shared) {
+    const server = await startPostgres();
+    return { url: server.url, close: async () => server.stop() };
+  }
+  const { default: pg } = await import('pg');
+  const name = `smbta_test_${process.pid}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: shared });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(shared);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async close() {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
     },
   };
 }
