@@ -103,6 +103,25 @@ _smbta_complete() {
         --sort) COMPREPLY=($(compgen -W "read/s write/s ops/s total name" -- "$cur")); return ;;
       esac
       ;;
+    smbta-query)
+      opts="-r --read -R --recursive -S --remote --db -q --query -f --query-file --share --user --path --domain --since --until -n --limit --mode --asc --now --csv --json --svg -h --help -V --version"
+      case "$prev" in
+        -r|--read|--db|-f|--query-file|--svg) kind=file ;;
+        -R|--recursive) kind=dir ;;
+        -S|--remote) kind=hostport ;;
+        -q|--query|--share|--user|--path|--domain|--since|--until|-n|--limit|--now) kind=none ;;
+        --mode) COMPREPLY=($(compgen -W "r w rw" -- "$cur")); return ;;
+      esac
+      ;;
+    smbta-db)
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --db --older-than --expire-every --batch-records -h --help -V --version"
+      case "$prev" in
+        -r|--read|--db) kind=file ;;
+        -R|--recursive) kind=dir ;;
+        -S|--remote) kind=hostport ;;
+        -t|--time|-N|--count|--older-than|--expire-every|--batch-records) kind=none ;;
+      esac
+      ;;
     *) return ;;
   esac
   case "$kind" in
@@ -123,4 +142,4 @@ _smbta_complete() {
     compopt -o nospace 2>/dev/null
   fi
 }
-complete -F _smbta_complete smbta-recv smbta-torture smbta-mux smbta-rotate smbta-cluster smbta-cat smbta-csv smbta-json smbta-filter smbta-top
+complete -F _smbta_complete smbta-recv smbta-torture smbta-mux smbta-rotate smbta-cluster smbta-cat smbta-csv smbta-json smbta-filter smbta-top smbta-query smbta-db

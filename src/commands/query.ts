@@ -46,15 +46,20 @@ export const query: Program = {
     const a = raw as unknown as QueryArgs;
     const now = a.now === undefined ? Date.now() : parseTime(a.now, Date.now())?.start;
     if (now === undefined) throw new UsageError(`--now ${a.now}: not a time`);
-    // `-r FILE top users`: words after -r that name no file are the question.
-    const files: string[] = [];
+    // `-r FILE top users`, `-R DIR top users`: words after them that name nothing are the question.
     const swallowed: string[] = [];
-    for (const f of a.read ?? []) (swallowed.length || (f !== '-' && !existsSync(f)) ? swallowed : files).push(f);
+    const paths = (list: string[] | undefined): string[] => {
+      const kept: string[] = [];
+      for (const f of list ?? []) (swallowed.length || (f !== '-' && !existsSync(f)) ? swallowed : kept).push(f);
+      return kept;
+    };
+    const files = paths(a.read);
+    const dirs = paths(a.recursive);
     const text = statementsText(a, [...swallowed, ...(a.question ?? [])]);
     const lines = () => readFileSync(0, 'utf8').split('\n').map((l) => (l.trim() && !l.trim().endsWith(';') ? `${l};` : l)).join('\n');
     const questions = parseStatements(text ?? lines(), now);
     if (questions.length === 0) throw new UsageError('no statement: give -q STATEMENT, -f FILE, a question such as "top users", or statements on stdin');
-    const streams = files.length > 0 || (a.recursive?.length ?? 0) > 0 || (a.remote?.length ?? 0) > 0;
+    const streams = files.length > 0 || dirs.length > 0 || (a.remote?.length ?? 0) > 0;
     // Without stream sources the records are in the database, unless they come on stdin.
     const fromDb = a.db !== undefined || (!streams && (text === undefined || process.stdin.isTTY));
     let answers: Answer[];
@@ -66,7 +71,7 @@ export const query: Program = {
         await store.close();
       }
     } else {
-      answers = await answerFromStream(questions, prepareInput({ ...a, read: files }), ctx, now);
+      answers = await answerFromStream(questions, prepareInput({ ...a, read: files, recursive: dirs }), ctx, now);
     }
     const width = process.stdout.columns || Number(process.env.COLUMNS) || 80;
     process.stdout.write(formatAnswers(answers, a.json ? 'json' : a.csv ? 'csv' : 'table', width));

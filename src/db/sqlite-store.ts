@@ -42,6 +42,8 @@ export function openSqlite(path: string): Store {
     dialect: 'sqlite',
     location: path,
     async init() {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
       db.transaction(() => {
         for (const sql of schemaStatements('sqlite')) db.exec(sql);
         db.prepare("INSERT OR IGNORE INTO smbta_meta (key, value) VALUES ('schema_version', '1')").run();
@@ -60,6 +62,9 @@ export function openSqlite(path: string): Store {
     },
     async suspendIndexes() {
       for (const name of RECORD_INDEXES) db.exec(`DROP INDEX IF EXISTS ${name}`);
+      // A bulk load can be run again, so it needs no write-ahead log and no waiting for the disk; init() restores both.
+      db.pragma('journal_mode = DELETE');
+      db.pragma('synchronous = OFF');
     },
     async expire(before) {
       // In slices, so a large expiry never holds the write lock for long.

@@ -5,6 +5,7 @@
 import type { RunContext } from '../cli/program.js';
 import { readSelected, type PreparedInput } from '../cli/reader.js';
 import { UsageError } from '../cli/errors.js';
+import { sourceLabel } from '../io/sources.js';
 import { createLocalFormatter } from '../format/time.js';
 import type { StringFieldName } from '../record/fields.js';
 import { rowRange, type RecordBatch } from '../stream/batch.js';
@@ -264,7 +265,7 @@ export async function answerFromStream(questions: Question[], input: PreparedInp
     const acc = accs.get(q);
     if (acc) return acc.answer();
     const store: [string, string | number][] = [
-      ['store', `stream: ${input.specs.map((s) => ('path' in s ? s.path : `${s.host}:${s.port}`)).join(' ')}`],
+      ['store', `stream: ${input.specs.map(sourceLabel).join(' ')}`],
       ['records', facts.records],
       ['first record', Number.isFinite(facts.first) ? when(facts.first) : '-'],
       ['last record', Number.isFinite(facts.last) ? when(facts.last) : '-'],

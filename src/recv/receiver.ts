@@ -146,8 +146,8 @@ export class Receiver {
       this.stats.bytesReceived += chunk.length;
       this.outputFull = this.opts.writer.backlog() > limits.maxBacklog;
       if (!conn.push(chunk)) close(conn.fatal!, conn.fatal!.startsWith('garbage') ? 'garbage' : 'limit');
-      if (conn.protocol) this.stats.senders[server] = conn.protocol;
       else if (conn.buffered > limits.maxBuffer) close(`more than ${limits.maxBuffer} bytes of one message buffered (--max-buffer)`, 'limit');
+      if (conn.protocol) this.stats.senders[server] = conn.protocol;
     });
     socket.on('close', () => {
       clearInterval(timer);

@@ -89,6 +89,7 @@ export class TopModel {
   private log: LogLine[] = [];
   private notes: string[] = [];
   private lastTick = NaN;
+  private perRow = { read: new Float64Array(0), written: new Float64Array(0), ops: new Float64Array(0) };
   private rates = { read: 0, write: 0, ops: 0 };
   private now = { read: 0, write: 0, ops: 0 };
 
@@ -98,36 +99,40 @@ export class TopModel {
     const bytes = b.nums('bytes');
     const cnt = b.nums('count');
     const time = b.nums('time');
+    // Read and written bytes per row once, so each grouping's pass only adds numbers.
+    const s = this.scratch(count);
+    for (let k = 0; k < count; k++) {
+      const i = rows ? rows[k]! : k;
+      const o = op[i]!;
+      s.read[k] = READS(o) ? bytes[i]! : 0;
+      s.written[k] = WRITES(o) ? bytes[i]! : 0;
+      s.ops[k] = cnt[i]!;
+      if (s.read[k]) this.history(time[i]!, s.read[k]!, this.readHist);
+      else if (s.written[k]) this.history(time[i]!, s.written[k]!, this.writeHist);
+      this.now.read += s.read[k]!;
+      this.now.write += s.written[k]!;
+      this.now.ops += s.ops[k]!;
+    }
     for (const g of GROUPINGS) {
       const table = this.tables.get(g)!;
       const refs = b.refs(g);
       const entries: (Entry | undefined)[] = new Array(b.strings.size);
       for (let k = 0; k < count; k++) {
-        const i = rows ? rows[k]! : k;
-        const ref = refs[i]!;
-        let e = entries[ref];
-        if (e === undefined) e = entries[ref] = entry(table, b.strings.get(ref));
-        const o = op[i]!;
-        if (READS(o)) e.readNow += bytes[i]!;
-        else if (WRITES(o)) e.writtenNow += bytes[i]!;
-        e.opsNow += cnt[i]!;
+        const ref = refs[rows ? rows[k]! : k]!;
+        const e = entries[ref] ?? (entries[ref] = entry(table, b.strings.get(ref)));
+        e.readNow += s.read[k]!;
+        e.writtenNow += s.written[k]!;
+        e.opsNow += s.ops[k]!;
       }
-    }
-    for (let k = 0; k < count; k++) {
-      const i = rows ? rows[k]! : k;
-      const o = op[i]!;
-      if (READS(o)) {
-        this.now.read += bytes[i]!;
-        this.history(time[i]!, bytes[i]!, this.readHist);
-      } else if (WRITES(o)) {
-        this.now.write += bytes[i]!;
-        this.history(time[i]!, bytes[i]!, this.writeHist);
-      }
-      this.now.ops += cnt[i]!;
     }
     this.records += count;
     for (let k = Math.max(0, count - LOG_LINES); k < count; k++) this.log.push(logLine(b, rows ? rows[k]! : k));
     if (this.log.length > 2 * LOG_LINES) this.log = this.log.slice(-LOG_LINES);
+  }
+
+  private scratch(n: number): { read: Float64Array; written: Float64Array; ops: Float64Array } {
+    if (this.perRow.read.length < n) this.perRow = { read: new Float64Array(n), written: new Float64Array(n), ops: new Float64Array(n) };
+    return this.perRow;
   }
 
   /** Adds `bytes` at record time `t` to a per-second history, sliding it forward as time passes. */

@@ -124,7 +124,8 @@ export class WireConnection {
       return `body of ${buf.toString('latin1', p + 9, p + 26).replace(/^0+(?=\d)/, '')} bytes exceeds the limit of ${this.limits.maxBody} (--max-body)`;
     }
     if (h.subRelease !== 0) this.once('sub', `sender speaks protocol V2.${h.subRelease}; decoding it as V2.0`);
-    this.protocol = `V2.${h.subRelease}${h.encrypted ? ' AES' : ''}`;
+    // A V1 sender wraps its duplicate lines in V2 headers: it still speaks V1.
+    if (this.protocol !== 'V1') this.protocol = `V2.${h.subRelease}${h.encrypted ? ' AES' : ''}`;
     return h;
   }
 

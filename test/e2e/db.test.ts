@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { createTraffic } from '../../src/synth/traffic.js';
 import type { Ledger } from '../../src/torture/ledger.js';
 import { NO_POSTGRES, postgresBin, startPostgres } from '../helpers/postgres.js';
-import { startProc } from '../helpers/proc.js';
+import { servingReceiver, startProc } from '../helpers/proc.js';
 import { runBin } from '../helpers/run-bin.js';
 import { encodeRecords } from '../helpers/stream.js';
 import { withTmpDir } from '../helpers/tmp-dir.js';
@@ -24,12 +24,6 @@ async function count(db: string, where = ''): Promise<number> {
 function trafficAt(start: number, n: number, seed: number) {
   const t = createTraffic({ seed, users: 10, start, gapMs: 100 });
   return Array.from({ length: n }, () => t.next());
-}
-
-async function receiver() {
-  const p = startProc('smbta-recv', ['-i', '0', '-P', '0']);
-  const m = await p.waitFor(/listening on 127\.0\.0\.1:(\d+); serving readers on 127\.0\.0\.1:(\d+)/);
-  return { p, port: Number(m[1]), serve: Number(m[2]) };
 }
 
 async function torture(port: number, args: string[]): Promise<Ledger> {
@@ -60,7 +54,7 @@ test('expire deletes exactly the records older than the age; init is idempotent'
 test('load --expire-every expires while a live load goes on, and keeps every new record', () =>
   withTmpDir(async (dir) => {
     writeFileSync(`${dir}/old.smbta`, encodeRecords(trafficAt(Date.now() - 3 * DAY, 1000, 3)));
-    const src = await receiver();
+    const src = await servingReceiver();
     const db = `${dir}/live.db`;
     const load = startProc('smbta-db', ['load', '-r', `${dir}/old.smbta`, '-S', `127.0.0.1:${src.serve}`, '--db', db, '--expire-every', '300ms', '--older-than', '1d']);
     await src.p.waitFor(/reader .* connected/);
@@ -74,7 +68,7 @@ test('load --expire-every expires while a live load goes on, and keeps every new
 
 test('a PostgreSQL restart in the middle of a live load: the loader waits, reconnects, and loses and doubles nothing', { skip: NO_POSTGRES || (!postgresBin() && 'needs PostgreSQL binaries to restart a server of its own') }, async () => {
   const pg = await startPostgres();
-  const src = await receiver();
+  const src = await servingReceiver();
   try {
     const load = startProc('smbta-db', ['load', '-S', `127.0.0.1:${src.serve}`, '--db', pg.url, '--batch-records', '500']);
     await src.p.waitFor(/reader .* connected/);

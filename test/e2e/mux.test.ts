@@ -5,17 +5,11 @@ import { test } from 'node:test';
 import type { SmbRecord } from '../../src/record/fields.js';
 import { mergeLedgers, type Ledger } from '../../src/torture/ledger.js';
 import { tallyBy as byUser } from '../helpers/tally.js';
-import { startProc, type Proc } from '../helpers/proc.js';
+import { servingReceiver, startProc } from '../helpers/proc.js';
 import { runBin } from '../helpers/run-bin.js';
 import { decodeAll, encodeRecords } from '../helpers/stream.js';
 import { withTmpDir } from '../helpers/tmp-dir.js';
 import { createTraffic } from '../../src/synth/traffic.js';
-
-async function receiver(servePort = 0): Promise<{ p: Proc; port: number; serve: number }> {
-  const p = startProc('smbta-recv', ['-i', '0', '-P', String(servePort)]);
-  const m = await p.waitFor(/listening on 127\.0\.0\.1:(\d+); serving readers on 127\.0\.0\.1:(\d+)/);
-  return { p, port: Number(m[1]), serve: Number(m[2]) };
-}
 
 async function torture(port: number, n: number, seed: number, extra: string[] = []): Promise<Ledger> {
   const r = await runBin('smbta-torture', ['-d', `127.0.0.1:${port}`, '-c', '2', '-n', String(n), '--seed', String(seed), ...extra], { timeoutMs: 120000 });
@@ -28,7 +22,7 @@ function jsonRecords(out: Buffer): SmbRecord[] {
 }
 
 test('mux: 3 sources, 5 readers, one source restarted mid-run: every reader gets every record', async () => {
-  const sources = await Promise.all([receiver(), receiver(), receiver()]);
+  const sources = await Promise.all([servingReceiver(), servingReceiver(), servingReceiver()]);
   const mux = startProc('smbta-mux', [...sources.flatMap((s) => ['-S', `127.0.0.1:${s.serve}`]), '-P', '0']);
   const muxPort = Number((await mux.waitFor(/serving on 127\.0\.0\.1:(\d+)/))[1]);
   await Promise.all(sources.map((s) => s.p.waitFor(/reader .* connected/)));
@@ -38,7 +32,7 @@ test('mux: 3 sources, 5 readers, one source restarted mid-run: every reader gets
   const ledgers = await Promise.all(sources.map((s, k) => torture(s.port, 1500, k + 1)));
   // Restart the first source on the same port; wait until mux is back before sending to it.
   await sources[0]!.p.stop();
-  const again = await receiver(sources[0]!.serve);
+  const again = await servingReceiver(sources[0]!.serve);
   await mux.waitFor(new RegExp(`127\\.0\\.0\\.1:${sources[0]!.serve}: connection closed; reconnecting`));
   await again.p.waitFor(/reader .* connected/);
   ledgers.push(await torture(again.port, 1000, 9));
@@ -52,7 +46,7 @@ test('mux: 3 sources, 5 readers, one source restarted mid-run: every reader gets
 });
 
 test('mux: a reader that reads nothing for a minute stays within its bound, loses the oldest data, and is told', async () => {
-  const src = await receiver();
+  const src = await servingReceiver();
   const mux = startProc('smbta-mux', ['-S', `127.0.0.1:${src.serve}`, '-P', '0', '--client-buffer', '2M']);
   const muxPort = Number((await mux.waitFor(/serving on 127\.0\.0\.1:(\d+)/))[1]);
   await src.p.waitFor(/reader .* connected/);

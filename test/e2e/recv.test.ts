@@ -58,6 +58,9 @@ test('golden messages from the reference decode to the right records', () =>
     assert.match(stderr, /sender speaks protocol V2\.3; decoding it as V2\.0/);
     assert.match(stderr, /1 common blocks this receiver does not know; skipped/);
     assert.match(stderr, /6 records .*1 V1 duplicates; rejected: none/);
+    // Status blocks say what each file server speaks (the last message here was V1).
+    const status = decodeAll(readFileSync(`${dir}/out.smbta`)).side.filter((b) => b.kind === 2).at(-1)!;
+    assert.deepEqual(status.body.senders, { 'fs-main': 'V1' });
   }));
 
 test('--tz converts the senders\' local time; without it the receiver\'s zone is used', () =>

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { startProc, type Proc } from '../helpers/proc.js';
+import { servingReceiver } from '../helpers/proc.js';
 import { ROOT, runBin } from '../helpers/run-bin.js';
 import { withTmpDir } from '../helpers/tmp-dir.js';
 
@@ -28,18 +28,12 @@ async function see(re: RegExp, timeoutMs = 15000): Promise<string> {
   throw new Error(`no ${re} on the screen within ${timeoutMs} ms:\n${last}`);
 }
 
-async function receiver(serve = 0): Promise<{ p: Proc; port: number; serve: number }> {
-  const p = startProc('smbta-recv', ['-i', '0', '-P', String(serve)]);
-  const m = await p.waitFor(/listening on 127\.0\.0\.1:(\d+); serving readers on 127\.0\.0\.1:(\d+)/);
-  return { p, port: Number(m[1]), serve: Number(m[2]) };
-}
-
 const send = (port: number, seed: number) =>
   runBin('smbta-torture', ['-d', `127.0.0.1:${port}`, '--rate', '3000', '--duration', '4s', '--users', '5', '--seed', String(seed)], { timeoutMs: 30000 });
 
 test('smbta-top in tmux: grouping, sort and filter keys, a wrong filter, a source that drops and returns, 40 columns', { skip: !HAVE_TMUX && 'tmux is not installed (apt-get install tmux)' }, () =>
   withTmpDir(async (dir) => {
-    let src = await receiver();
+    let src = await servingReceiver();
     const cmd = `TZ=UTC ${process.execPath} ${ROOT}bin/smbta-top.js -S 127.0.0.1:${src.serve} --refresh 0.5; echo "exit $?" > ${dir}/status`;
     tmux('new-session', '-d', '-s', 'top', '-x', '100', '-y', '30', cmd);
     try {
@@ -69,7 +63,7 @@ test('smbta-top in tmux: grouping, sort and filter keys, a wrong filter, a sourc
       // The source goes away and comes back on the same port: top says so and carries on.
       await src.p.stop();
       await see(/reconnecting/);
-      src = await receiver(src.serve);
+      src = await servingReceiver(src.serve);
       await see(/connected\s*$/m, 30000);
       const again = send(src.port, 2);
       tmux('send-keys', '-t', 'top', 'c');

@@ -41,7 +41,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startPostgres(): Promise<TestPostgres> {
+/** `fsync: false` (tests) trades crash safety for speed; benchmarks keep PostgreSQL's default. */
+export async function startPostgres(opts: { fsync?: boolean } = {}): Promise<TestPostgres> {
   const bin = postgresBin()!;
   const dir = mkdtempSync(join(tmpdir(), 'smbta-pg-'));
   const data = join(dir, 'data');
@@ -57,7 +58,7 @@ export async function startPostgres(): Promise<TestPostgres> {
   as(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'smbta', '-E', 'UTF8', '--locale', 'C']);
   const port = await freePort();
   const ctl = (...args: string[]): void => as(join(bin, 'pg_ctl'), ['-D', data, '-w', '-l', join(dir, 'log'), ...args]);
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${opts.fsync ? '' : ' -c fsync=off'}`;
   ctl('-o', options, 'start');
   return {
     url: `postgres://smbta@127.0.0.1:${port}/postgres`,

@@ -47,3 +47,10 @@ export function startProc(program: string, args: readonly string[], env: Record<
     },
   };
 }
+
+/** A receiver that serves its stream to readers (-P): its sender port and its reader port. */
+export async function servingReceiver(serve = 0): Promise<{ p: Proc; port: number; serve: number }> {
+  const p = startProc('smbta-recv', ['-i', '0', '-P', String(serve)]);
+  const m = await p.waitFor(/listening on 127\.0\.0\.1:(\d+); serving readers on 127\.0\.0\.1:(\d+)/);
+  return { p, port: Number(m[1]), serve: Number(m[2]) };
+}

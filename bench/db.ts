@@ -1,0 +1,63 @@
+/**
+ * Issue 5's targets on DB_RECORDS records (default 10,000,000): loading into SQLite and into
+ * PostgreSQL (a server of its own from the machine's binaries, fsync on), and `top 10 users
+ * rw` over the archive and over SQLite, beside the sqlite3 tool's own time for the same
+ * GROUP BY on the same database.
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { BatchBuilder } from '../src/stream/builder.js';
+import { createTraffic } from '../src/synth/traffic.js';
+import { postgresBin, startPostgres } from '../test/helpers/postgres.js';
+import { measure, onPath, smbta } from './harness.js';
+
+export interface DbRow {
+  stage: string;
+  rate?: number;
+  seconds: number;
+  target?: number;
+  peakRssMiB: number;
+  note?: string;
+}
+
+/** Writes n records of realistic traffic block by block, never holding them all. */
+function writeTraffic(path: string, n: number): void {
+  const t = createTraffic({ seed: 43, users: 200, shares: 5, files: 5000, gapMs: 40 });
+  const fd = openSync(path, 'w');
+  const b = new BatchBuilder();
+  for (let k = 0; k < n; k++) {
+    b.add(t.next());
+    if (b.length === 8192) writeSync(fd, b.encode());
+  }
+  if (b.length) writeSync(fd, b.encode());
+  closeSync(fd);
+}
+
+export async function benchDatabases(dir: string, n: number): Promise<DbRow[]> {
+  const rows: DbRow[] = [];
+  const stream = join(dir, 'db-traffic.smbta');
+  writeTraffic(stream, n);
+  const db = join(dir, 'bench.db');
+  const load = await measure(`${smbta('smbta-db', `load -r ${stream} --db ${db}`)} 2> /dev/null`, 1);
+  rows.push({ stage: `smbta-db load -> SQLite (${(n / 1e6).toFixed(0)}M records)`, rate: n / load.seconds, seconds: load.seconds, target: 200_000, peakRssMiB: load.peakRssMiB });
+  const ask = 'top 10 users --mode rw';
+  const archive = await measure(`${smbta('smbta-query', `-r ${stream} ${ask}`)} > /dev/null`, 1);
+  rows.push({ stage: `smbta-query ${ask} (archive)`, rate: n / archive.seconds, seconds: archive.seconds, peakRssMiB: archive.peakRssMiB });
+  const sqlite = await measure(`${smbta('smbta-query', `--db ${db} ${ask}`)} > /dev/null`, 3);
+  rows.push({ stage: `smbta-query ${ask} (SQLite)`, seconds: sqlite.seconds, peakRssMiB: sqlite.peakRssMiB });
+  if (onPath('sqlite3')) {
+    const sql = 'SELECT user_name, SUM(bytes) AS b FROM smbta_records WHERE op IN (0,1,2,3) GROUP BY user_name ORDER BY b DESC LIMIT 10';
+    const cli = await measure(`sqlite3 ${db} "${sql}" > /dev/null`, 3);
+    rows.push({ stage: 'sqlite3 CLI: the same GROUP BY', seconds: cli.seconds, peakRssMiB: 0, note: `smbta-query takes ${(sqlite.seconds / cli.seconds).toFixed(2)}x its time` });
+  } else rows.push({ stage: 'sqlite3 CLI', seconds: 0, peakRssMiB: 0, note: 'not installed (apt-get install sqlite3)' });
+  if (postgresBin()) {
+    const pg = await startPostgres({ fsync: true });
+    try {
+      const m = await measure(`${smbta('smbta-db', `load -r ${stream} --db ${pg.url}`)} 2> /dev/null`, 1);
+      rows.push({ stage: `smbta-db load -> PostgreSQL (${(n / 1e6).toFixed(0)}M records)`, rate: n / m.seconds, seconds: m.seconds, target: 100_000, peakRssMiB: m.peakRssMiB });
+    } finally {
+      pg.stop();
+    }
+  } else rows.push({ stage: 'smbta-db load -> PostgreSQL', seconds: 0, peakRssMiB: 0, note: 'PostgreSQL not installed (apt-get install postgresql)' });
+  return rows;
+}
