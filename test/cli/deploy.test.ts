@@ -1,0 +1,81 @@
+/**
+ * docs/deploy.md is run as written: every unit, cron line and smb.conf block parses, and
+ * every smbta command in them is accepted by that program's own option parser.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parseArgs } from '../../src/cli/run.js';
+import { PROGRAMS } from '../../src/commands/index.js';
+import { ROOT } from '../helpers/run-bin.js';
+
+const doc = readFileSync(join(ROOT, 'docs/deploy.md'), 'utf8');
+const blocks = [...doc.matchAll(/```(\w+)\n# file: ([^\n]+)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1]!, file: m[2]!, body: m[3]! }));
+
+/** `[section]` → key → values, as systemd and Samba read INI (`;` and `#` comments). */
+function parseIni(text: string): Map<string, Map<string, string[]>> {
+  const out = new Map<string, Map<string, string[]>>();
+  let section: Map<string, string[]> | undefined;
+  text.split('\n').forEach((raw, k) => {
+    const line = raw.replace(/\s[;#].*$/, '').trim();
+    if (!line || line.startsWith('#') || line.startsWith(';')) return;
+    const head = /^\[([^\]]+)\]$/.exec(line);
+    if (head) return void out.set(head[1]!, (section = new Map()));
+    const kv = /^([^=]+?)\s*=\s*(.*)$/.exec(line);
+    assert.ok(kv && section, `line ${k + 1}: not INI: ${raw}`);
+    section.set(kv[1]!, [...(section.get(kv[1]!) ?? []), kv[2]!]);
+  });
+  return out;
+}
+
+/** Shell words of a simple command (no quoting beyond single quotes, which these lines use). */
+function words(command: string): string[] {
+  return [...command.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+}
+
+async function accepts(command: string): Promise<void> {
+  const [path, ...args] = words(command);
+  const name = path!.split('/').at(-1)!;
+  const program = PROGRAMS.find((p) => p.name === name);
+  assert.ok(program, `${name}: not an smbta program`);
+  await assert.doesNotReject(parseArgs(program, args), `${command}`);
+}
+
+test('deploy.md: the systemd units parse and start real smbta commands with real options', async () => {
+  const units = blocks.filter((b) => b.file.endsWith('.service'));
+  assert.equal(units.length, 4);
+  for (const u of units) {
+    const ini = parseIni(u.body);
+    assert.deepEqual([...ini.keys()], ['Unit', 'Service', 'Install'], u.file);
+    assert.ok(ini.get('Unit')!.get('Description'), u.file);
+    assert.equal(ini.get('Install')!.get('WantedBy')![0], 'multi-user.target');
+    const exec = ini.get('Service')!.get('ExecStart')!;
+    assert.equal(exec.length, 1);
+    assert.match(exec[0]!, /^\/usr\/local\/bin\/smbta-/, 'systemd wants absolute paths');
+    await accepts(exec[0]!);
+  }
+});
+
+test('deploy.md: the cron lines have five time fields and real smbta commands', async () => {
+  const cron = blocks.find((b) => b.lang === 'cron')!;
+  const lines = cron.body.split('\n').filter((l) => l.trim() && !l.startsWith('#'));
+  assert.equal(lines.length, 3);
+  for (const line of lines) {
+    const fields = line.trim().split(/\s+/);
+    fields.slice(0, 5).forEach((f) => assert.match(f, /^(\*|\d+(-\d+)?(,\d+)*)(\/\d+)?$/, line));
+    // cron turns % into newlines unless escaped: every % must be \%.
+    assert.doesNotMatch(line, /(^|[^\\])%/, `unescaped % in: ${line}`);
+    const command = fields.slice(5).join(' ').replace(/\\%/g, '%').replace(/\$\(date[^)]*\)/g, '2026-11-23');
+    for (const part of command.split('&&').map((p) => p.trim()).filter((p) => p.startsWith('smbta-'))) await accepts(part);
+  }
+});
+
+test('deploy.md: the smb.conf block points the module at the receiver the unit starts', () => {
+  const conf = parseIni(blocks.find((b) => b.file.endsWith('smb.conf'))!.body);
+  const share = conf.get('projects')!;
+  assert.deepEqual(share.get('vfs objects'), ['smb_traffic_analyzer']);
+  assert.deepEqual(share.get('smb_traffic_analyzer:protocol_version'), ['V2']);
+  const recv = blocks.find((b) => b.file.endsWith('smbta-recv.service'))!.body;
+  assert.match(recv, new RegExp(`-i ${share.get('smb_traffic_analyzer:port')![0]} `));
+});

@@ -1,0 +1,35 @@
+/**
+ * The package as an administrator installs it: `npm pack`, then `npm install -g` of the
+ * tarball into a temporary prefix. Every smbta-* program is on that PATH with a working
+ * --help and --version, and the man pages are installed.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ROOT } from '../helpers/run-bin.js';
+import { withTmpDir } from '../helpers/tmp-dir.js';
+
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string>; man: string[] };
+
+function npm(args: string[], cwd: string): string {
+  const r = spawnSync('npm', args, { cwd, encoding: 'utf8', timeout: 600_000 });
+  assert.equal(r.status, 0, `npm ${args.join(' ')}:\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+test('npm pack, then npm install -g into a prefix: every program answers --help and --version; man pages installed', { timeout: 600_000 }, () =>
+  withTmpDir(async (dir) => {
+    const tarball = npm(['pack', '--silent', '--pack-destination', dir], ROOT).trim().split('\n').at(-1)!;
+    npm(['install', '-g', '--prefer-offline', '--no-audit', '--no-fund', '--prefix', join(dir, 'prefix'), join(dir, tarball)], dir);
+    const PATH = `${join(dir, 'prefix', 'bin')}:${process.env.PATH}`;
+    for (const name of Object.keys(pkg.bin)) {
+      const help = spawnSync(name, ['--help'], { encoding: 'utf8', env: { ...process.env, PATH } });
+      assert.equal(help.status, 0, `${name} --help: ${help.stderr}`);
+      assert.match(help.stdout, new RegExp(`^${name}: `, 'm'), name);
+      const version = spawnSync(name, ['--version'], { encoding: 'utf8', env: { ...process.env, PATH } });
+      assert.equal(version.stdout.trim(), pkg.version, name);
+    }
+    for (const page of pkg.man) assert.ok(existsSync(join(dir, 'prefix', 'share', 'man', 'man1', page.split('/').at(-1)!)), page);
+  }));
