@@ -20,6 +20,7 @@ complete -c smbta-recv -l idle-timeout -r -f -d 'disconnect a sender silent this
 complete -c smbta-recv -l stall-timeout -r -f -d 'disconnect a sender that stops this long in the middle of a message'
 complete -c smbta-recv -l max-buffer -r -f -d 'most bytes of one unfinished message held per connection'
 complete -c smbta-recv -l max-backlog -r -f -d 'output waiting for a slow reader before records are dropped (and counted), so senders never stall'
+complete -c smbta-recv -s c -l config -r -F -d 'read settings from FILE: a [PROGRAM] section of keys named like the long options (docs/config.md); the command line wins'
 complete -c smbta-recv -s h -l help -f -d 'show help'
 complete -c smbta-recv -s V -l version -f -d 'show version number'
 
@@ -54,6 +55,7 @@ complete -c smbta-mux -s B -l bind -r -f -d 'address to listen on (loopback unle
 complete -c smbta-mux -s w -l write -r -F -d 'write the stream to FILE (- is stdout; .bz2 compresses); written under a temporary name, renamed when whole'
 complete -c smbta-mux -l client-buffer -r -f -d 'most stream bytes queued for one reader; a slower reader loses the oldest, and is told in the stream'
 complete -c smbta-mux -l wait-readers -r -f -d 'start reading the sources only once N readers are connected (replaying archives)'
+complete -c smbta-mux -s c -l config -r -F -d 'read settings from FILE: a [PROGRAM] section of keys named like the long options (docs/config.md); the command line wins'
 complete -c smbta-mux -s h -l help -f -d 'show help'
 complete -c smbta-mux -s V -l version -f -d 'show version number'
 
@@ -69,6 +71,7 @@ complete -c smbta-rotate -l late -r -f -d 'keep a time file open this long past 
 complete -c smbta-rotate -s z -l compress -f -d 'compress each finished file with bzip2 (.bz2)'
 complete -c smbta-rotate -s f -l on-close -r -f -d 'run CMD with each finished file\'s path as its last argument'
 complete -c smbta-rotate -l keep -r -f -d 'delete finished files of this pattern older than AGE (30d, 12h)'
+complete -c smbta-rotate -s c -l config -r -F -d 'read settings from FILE: a [PROGRAM] section of keys named like the long options (docs/config.md); the command line wins'
 complete -c smbta-rotate -s h -l help -f -d 'show help'
 complete -c smbta-rotate -s V -l version -f -d 'show version number'
 
@@ -181,5 +184,6 @@ complete -c smbta-db -l db -r -F -d 'the database: sqlite:PATH or PATH.db (defau
 complete -c smbta-db -l older-than -r -f -d 'expire: delete records older than AGE (5d, 12h)'
 complete -c smbta-db -l expire-every -r -f -d 'load: expire records older than --older-than this often while loading (1h)'
 complete -c smbta-db -l batch-records -r -f -d 'load: records per transaction'
+complete -c smbta-db -s c -l config -r -F -d 'read settings from FILE: a [PROGRAM] section of keys named like the long options (docs/config.md); the command line wins'
 complete -c smbta-db -s h -l help -f -d 'show help'
 complete -c smbta-db -s V -l version -f -d 'show version number'

@@ -16,7 +16,7 @@ export interface OptionSpec {
   readonly value?: string;
   readonly default?: unknown;
   readonly complete: Completion;
-  readonly group: 'Input' | 'Selection' | 'Output' | 'Filter' | 'Listen' | 'Decode' | 'Privacy' | 'Limits' | 'Report' | 'Load' | 'Query' | 'Store';
+  readonly group: 'Input' | 'Selection' | 'Output' | 'Filter' | 'Listen' | 'Decode' | 'Privacy' | 'Limits' | 'Report' | 'Load' | 'Query' | 'Store' | 'Config';
   /** The value may be left out (`-u` alone takes the default path). */
   readonly optionalValue?: boolean;
 }
@@ -78,6 +78,7 @@ export const OPTIONS = {
   once: { name: 'once', type: 'boolean', complete: 'none', group: 'Output', describe: 'print one snapshot as plain text and exit: archives are read whole, live sources watched for one --refresh' },
   group: { name: 'group', alias: 'g', type: 'string', value: 'FIELD', default: 'user', complete: ['user', 'share', 'path', 'client', 'server'], group: 'Output', describe: 'group the table by user, share, path, client or server' },
   sort: { name: 'sort', type: 'string', value: 'COLUMN', default: 'read/s', complete: ['read/s', 'write/s', 'ops/s', 'total', 'name'], group: 'Output', describe: 'sort the table by read/s, write/s, ops/s, total or name' },
+  config: { name: 'config', alias: 'c', type: 'string', value: 'FILE', complete: 'file', group: 'Config', describe: 'read settings from FILE: a [PROGRAM] section of keys named like the long options (docs/config.md); the command line wins' },
   db: { name: 'db', type: 'string', value: 'URL', complete: 'file', group: 'Store', describe: 'the database: sqlite:PATH or PATH.db (default $XDG_DATA_HOME/smbta/smbta.db, else ~/.local/share/smbta/smbta.db), or postgres://USER@HOST/DB' },
   query: { name: 'query', alias: 'q', type: 'array', value: 'STATEMENT', complete: 'none', group: 'Query', describe: "smbtaquery statements, e.g. 'share projects, top 10 users rw;' (see docs/query.md)" },
   'query-file': { name: 'query-file', alias: 'f', type: 'string', value: 'FILE', complete: 'file', group: 'Query', describe: 'read statements from FILE (# starts a comment; - is stdin)' },

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import type { Argv } from 'yargs';
 import { OPTIONS, joinDashValues, toYargs } from './options.js';
 import { UsageError, exitCodeFor, formatError } from './errors.js';
+import { configPathIn, readConfigFile } from './config-file.js';
 import { createReporter } from './report.js';
 import type { Program } from './program.js';
 
@@ -48,7 +49,11 @@ export async function parseArgs(program: Program, argv: readonly string[]): Prom
   const specs = program.options.map((n) => OPTIONS[n]);
   const pos = program.positional;
   let parsed: Record<string, unknown> | undefined;
+  const configPath = program.options.includes('config') ? configPathIn(argv) : undefined;
+  // The registry is loaded only for -c, which checks every program's section.
+  const fromFile = configPath === undefined ? {} : readConfigFile(configPath, program, (await import('../commands/index.js')).PROGRAMS);
   await yargs(joinDashValues(argv, specs))
+    .config(fromFile)
     .scriptName(program.name)
     .version(VERSION)
     .help()

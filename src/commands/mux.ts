@@ -24,7 +24,7 @@ export const mux: Program = {
     'the joined stream to any number of readers on -P. A slow reader never slows the sources or the other readers: past its ' +
     '--client-buffer it loses the oldest data and is told so in the stream (a gap block its reader reports). A trailing filter ' +
     'applies to everything served. Trees of smbta-mux scale fan-in, as radium does for Argus.',
-  options: [...READER_OPTIONS, 'serve', 'bind', 'write', 'client-buffer', 'wait-readers'],
+  options: [...READER_OPTIONS, 'serve', 'bind', 'write', 'client-buffer', 'wait-readers', 'config'],
   positional: FILTER_POSITIONAL,
   examples: [
     ['smbta-mux -S srv1:3491 -S srv2:3491 -P 3499', 'two receivers joined, served on port 3499'],

@@ -26,7 +26,7 @@ export const rotate: Program = {
     'temporary name and renamed when whole, so a finished file is always complete; it stays open --late seconds past its ' +
     'period for late records. Nothing is ever overwritten (a name in use gets -1, -2 ...). On start, files a crashed run left ' +
     'behind are finished and handed to -f. -z compresses each finished file with bzip2; --keep deletes finished files older than AGE.',
-  options: [...READER_OPTIONS, 'mode', 'write', 'late', 'compress', 'on-close', 'keep'],
+  options: [...READER_OPTIONS, 'mode', 'write', 'late', 'compress', 'on-close', 'keep', 'config'],
   positional: FILTER_POSITIONAL,
   examples: [
     ["smbta-rotate -S localhost:3499 -M time 10m -w 'archive/%Y-%m-%d/smbta.%H%M.smbta'", 'ten-minute files, a directory a day'],

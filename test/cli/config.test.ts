@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { startProc } from '../helpers/proc.js';
+import { runBin } from '../helpers/run-bin.js';
+import { withTmpDir } from '../helpers/tmp-dir.js';
+
+test('-c FILE: a site file with a section per program; the command line wins', () =>
+  withTmpDir(async (dir) => {
+    writeFileSync(
+      `${dir}/smbta.ini`,
+      [
+        '# one file for the whole site',
+        '[smbta-recv]',
+        'port = 0',
+        'serve = 0            ; readers',
+        'anonymize = user',
+        'anonymize-total = anon',
+        '',
+        '[smbta-db]',
+        `db = ${dir}/site.db`,
+        'batch-records = 0',
+        '',
+        '[smbta-mux]',
+        'remote = 127.0.0.1:1 127.0.0.1:2',
+      ].join('\n'),
+    );
+    const recv = startProc('smbta-recv', ['-c', `${dir}/smbta.ini`]);
+    await recv.waitFor(/listening on 127\.0\.0\.1:\d+; serving readers on 127\.0\.0\.1:\d+/);
+    assert.equal(await recv.stop(), 0);
+    const fromFile = await runBin('smbta-db', ['init', '-c', `${dir}/smbta.ini`]);
+    assert.equal(fromFile.code, 2);
+    assert.match(fromFile.stderr, /--batch-records 0: expected a count of 1 or more/);
+    const cliWins = await runBin('smbta-db', ['init', '-c', `${dir}/smbta.ini`, '--batch-records', '100']);
+    assert.equal(cliWins.code, 0, cliWins.stderr);
+    assert.match(cliWins.stderr, new RegExp(`schema ready in sqlite at ${dir}/site.db`));
+  }));
+
+test('-c FILE: unknown keys and sections, bad values and stray lines are errors with the line number', () =>
+  withTmpDir(async (dir) => {
+    const cases: [string, RegExp][] = [
+      ['[smbta-recv]\nportt = 3490\n', /smbta\.ini:2: unknown key 'portt' for smbta-recv; did you mean 'port'\?/],
+      ['[smbta-recv]\nport = 3490\n[smbta-rotate]\nkeep = 30d\nkep = 1\n', /smbta\.ini:5: unknown key 'kep' for smbta-rotate/],
+      ['[smbta-revc]\nport = 1\n', /smbta\.ini:1: unknown section \[smbta-revc\]/],
+      ['port = 1\n', /smbta\.ini:1: 'port' is outside any \[program\] section/],
+      ['[smbta-recv]\nport = ninety\n', /smbta\.ini:2: port = ninety: expected a number/],
+      ['[smbta-recv]\nport 3490\n', /smbta\.ini:2: expected 'key = value' or '\[section\]'/],
+      ['[smbta-recv]\nport = 1\nport = 2\n', /smbta\.ini:3: 'port' is set twice in \[smbta-recv\]/],
+    ];
+    for (const [text, error] of cases) {
+      writeFileSync(`${dir}/smbta.ini`, text);
+      const r = await runBin('smbta-recv', ['-c', `${dir}/smbta.ini`]);
+      assert.equal(r.code, 2, text);
+      assert.match(r.stderr, error, text);
+    }
+    const missing = await runBin('smbta-recv', ['-c', `${dir}/nope.ini`]);
+    assert.match(missing.stderr, /-c .*nope\.ini: no such file/);
+  }));
