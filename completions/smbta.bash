@@ -10,10 +10,10 @@ _smbta_complete() {
   local opts kind=""
   case "${COMP_WORDS[0]##*/}" in
     smbta-recv)
-      opts="-i --port -B --bind -u --unix -w --write -P --serve -k --key --tz --server-name --anonymize --anon-key --anonymize-total --stats --status-every --max-body --max-connections --idle-timeout --stall-timeout --max-buffer --max-backlog -c --config -h --help -V --version"
+      opts="-i --port -B --bind -u --unix -w --write -P --serve -k --key --tz --server-name --anonymize --anon-key --anonymize-total --stats --status-every --max-body --max-connections --idle-timeout --stall-timeout --max-buffer --max-backlog --metrics --metrics-users -c --config -h --help -V --version"
       case "$prev" in
         -u|--unix|-w|--write|-k|--key|--anon-key|-c|--config) kind=file ;;
-        -i|--port|-B|--bind|-P|--serve|--tz|--server-name|--anonymize-total|--stats|--status-every|--max-body|--max-connections|--idle-timeout|--stall-timeout|--max-buffer|--max-backlog) kind=none ;;
+        -i|--port|-B|--bind|-P|--serve|--tz|--server-name|--anonymize-total|--stats|--status-every|--max-body|--max-connections|--idle-timeout|--stall-timeout|--max-buffer|--max-backlog|--metrics) kind=none ;;
         --anonymize) COMPREPLY=($(compgen -W "user sid client user,sid user,sid,client" -- "$cur")); return ;;
       esac
       ;;
@@ -26,21 +26,21 @@ _smbta_complete() {
       esac
       ;;
     smbta-mux)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count -P --serve -B --bind -w --write --client-buffer --wait-readers -c --config -h --help -V --version"
+      opts="-r --read -R --recursive -S --remote -t --time -N --count -P --serve -B --bind -w --write --client-buffer --wait-readers --metrics --metrics-users -c --config -h --help -V --version"
       case "$prev" in
         -r|--read|-w|--write|-c|--config) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
-        -t|--time|-N|--count|-P|--serve|-B|--bind|--client-buffer|--wait-readers) kind=none ;;
+        -t|--time|-N|--count|-P|--serve|-B|--bind|--client-buffer|--wait-readers|--metrics) kind=none ;;
       esac
       ;;
     smbta-rotate)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count -M --mode -w --write --late -z --compress -f --on-close --keep -c --config -h --help -V --version"
+      opts="-r --read -R --recursive -S --remote -t --time -N --count -M --mode -w --write --late -z --compress -f --on-close --keep --metrics --metrics-users -c --config -h --help -V --version"
       case "$prev" in
         -r|--read|-w|--write|-c|--config) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
-        -t|--time|-N|--count|-M|--mode|--late|-f|--on-close|--keep) kind=none ;;
+        -t|--time|-N|--count|-M|--mode|--late|-f|--on-close|--keep|--metrics) kind=none ;;
       esac
       ;;
     smbta-cluster)
@@ -114,12 +114,12 @@ _smbta_complete() {
       esac
       ;;
     smbta-db)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --db --older-than --expire-every --batch-records -c --config -h --help -V --version"
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --db --older-than --expire-every --batch-records --metrics --metrics-users -c --config -h --help -V --version"
       case "$prev" in
         -r|--read|--db|-c|--config) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
-        -t|--time|-N|--count|--older-than|--expire-every|--batch-records) kind=none ;;
+        -t|--time|-N|--count|--older-than|--expire-every|--batch-records|--metrics) kind=none ;;
       esac
       ;;
     *) return ;;

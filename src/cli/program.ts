@@ -1,12 +1,15 @@
 /** What a program declares about itself: everything help, docs and completions need. */
 import type { Reporter } from './report.js';
 import type { OptionName } from './options.js';
+import type { StreamMetrics } from '../metrics/stream-metrics.js';
 
 export interface RunContext {
   report: Reporter;
   /** Aborted on SIGINT/SIGTERM or when a program has all it needs (-N). */
   signal: AbortSignal;
   abort(): void;
+  /** Set by --metrics: what the readers count for Prometheus. */
+  metrics?: StreamMetrics;
 }
 
 export interface Program {

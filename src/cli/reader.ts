@@ -143,6 +143,7 @@ export async function readSelected(
         n = remaining;
       }
       remaining -= n;
+      ctx.metrics?.observe(b, rows, n);
       if (n > 0) await onRows(b, rows, n);
       b.release();
     } catch (err) {
@@ -154,6 +155,7 @@ export async function readSelected(
 
   const side = (s: SideBlock, source: string): void => {
     const lost = reportSideBlock(s, source, ctx, lastDrops);
+    if (lost) ctx.metrics?.lostUpstream(lost);
     onSide?.(s, source, lost);
   };
   await readSources(specs, { batch, side }, { report: ctx.report, signal: ctx.signal });

@@ -9,7 +9,7 @@ import { OPTIONS, joinDashValues, toYargs } from './options.js';
 import { UsageError, exitCodeFor, formatError } from './errors.js';
 import { configPathIn, readConfigFile } from './config-file.js';
 import { createReporter } from './report.js';
-import type { Program } from './program.js';
+import type { Program, RunContext } from './program.js';
 
 // yargs 17's single-file CommonJS build starts ~150 ms faster than yargs 18's ESM modules,
 // which matters for small programs run in pipelines.
@@ -34,7 +34,9 @@ export async function main(program: Program, argv: readonly string[] = process.a
   process.once('SIGTERM', stop);
   try {
     const args = await parseArgs(program, argv);
-    await program.run(args, { report, signal: controller.signal, abort: () => controller.abort() });
+    const ctx: RunContext = { report, signal: controller.signal, abort: () => controller.abort() };
+    if (typeof args.metrics === 'string') await (await import('../metrics/server.js')).serveMetrics(args.metrics, program.name, args['metrics-users'] === true, ctx);
+    await program.run(args, ctx);
     process.exitCode = report.failed ? 1 : 0;
   } catch (err) {
     process.stderr.write(formatError(program.name, err) + '\n');

@@ -24,7 +24,7 @@ export const mux: Program = {
     'the joined stream to any number of readers on -P. A slow reader never slows the sources or the other readers: past its ' +
     '--client-buffer it loses the oldest data and is told so in the stream (a gap block its reader reports). A trailing filter ' +
     'applies to everything served. Trees of smbta-mux scale fan-in, as radium does for Argus.',
-  options: [...READER_OPTIONS, 'serve', 'bind', 'write', 'client-buffer', 'wait-readers', 'config'],
+  options: [...READER_OPTIONS, 'serve', 'bind', 'write', 'client-buffer', 'wait-readers', 'metrics', 'metrics-users', 'config'],
   positional: FILTER_POSITIONAL,
   examples: [
     ['smbta-mux -S srv1:3491 -S srv2:3491 -P 3499', 'two receivers joined, served on port 3499'],
@@ -45,6 +45,11 @@ export const mux: Program = {
     });
     ctx.report.warn(`serving on ${a.bind}:${port}`);
     const writer = openBinaryOutput('smbta-mux', a.write, { flushMs: 100 }, [server]);
+    if (ctx.metrics) {
+      ctx.metrics.recordsOut = () => writer.records;
+      ctx.metrics.connections = () => server.clients;
+      ctx.metrics.droppedBy = () => ({ 'reader too slow': server.lostRecords });
+    }
     if (a['wait-readers'] > 0) await server.waitForClients(a['wait-readers']);
     await forwardSelected(input, ctx, writer);
     if (server.lostRecords) ctx.report.warn(`slow readers lost ${server.lostRecords} records in all (each was told)`);

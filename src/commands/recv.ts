@@ -41,7 +41,7 @@ export const recv: Program = {
     'from any number of file servers at once, and writes every operation as a record to stdout, a file (-w), and/or readers (-P). ' +
     'It never stalls a sender; a sender that sends garbage, breaks a limit or stalls mid-message is disconnected with a log line ' +
     'while every other sender carries on. SIGUSR1 prints statistics; SIGTERM and SIGINT write out everything received, then exit 0.',
-  options: ['port', 'bind', 'unix', 'write', 'serve', 'key', 'tz', 'server-name', 'anonymize', 'anon-key', 'anonymize-total', 'stats', 'status-every', 'max-body', 'max-connections', 'idle-timeout', 'stall-timeout', 'max-buffer', 'max-backlog', 'config'],
+  options: ['port', 'bind', 'unix', 'write', 'serve', 'key', 'tz', 'server-name', 'anonymize', 'anon-key', 'anonymize-total', 'stats', 'status-every', 'max-body', 'max-connections', 'idle-timeout', 'stall-timeout', 'max-buffer', 'max-backlog', 'metrics', 'metrics-users', 'config'],
   examples: [
     ['smbta-recv | smbta-cat', 'receive on 127.0.0.1:3490 and print every operation'],
     ['smbta-recv -B 0.0.0.0 -P 3491 --stats 60', 'accept file servers on every interface; serve readers on port 3491'],
@@ -96,6 +96,7 @@ export const recv: Program = {
       serverNames,
       anonymize,
       writer,
+      observe: ctx.metrics && ((r) => ctx.metrics!.observeRecord(r)),
       report: ctx.report,
       limits: {
         maxBody: size('max-body'),
@@ -106,6 +107,11 @@ export const recv: Program = {
         maxBacklog: size('max-backlog'),
       },
     });
+    if (ctx.metrics) {
+      ctx.metrics.recordsOut = () => writer.records;
+      ctx.metrics.connections = () => receiver.stats.connectionsOpen + (server?.clients ?? 0);
+      ctx.metrics.droppedBy = () => ({ ...receiver.stats.rejected, ...receiver.stats.dropped });
+    }
     try {
       await receiver.start();
     } catch (err) {

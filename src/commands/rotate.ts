@@ -26,7 +26,7 @@ export const rotate: Program = {
     'temporary name and renamed when whole, so a finished file is always complete; it stays open --late seconds past its ' +
     'period for late records. Nothing is ever overwritten (a name in use gets -1, -2 ...). On start, files a crashed run left ' +
     'behind are finished and handed to -f. -z compresses each finished file with bzip2; --keep deletes finished files older than AGE.',
-  options: [...READER_OPTIONS, 'mode', 'write', 'late', 'compress', 'on-close', 'keep', 'config'],
+  options: [...READER_OPTIONS, 'mode', 'write', 'late', 'compress', 'on-close', 'keep', 'metrics', 'metrics-users', 'config'],
   positional: FILTER_POSITIONAL,
   examples: [
     ["smbta-rotate -S localhost:3499 -M time 10m -w 'archive/%Y-%m-%d/smbta.%H%M.smbta'", 'ten-minute files, a directory a day'],
@@ -44,6 +44,7 @@ export const rotate: Program = {
     if (keepMs === undefined && a.keep !== undefined) throw new UsageError(`--keep ${a.keep}: expected an age such as 30d or 12h`);
     const input = prepareInput(a);
     const rotator = new Rotator({ pattern: a.write, mode: parseSplitMode(a.mode, { kind: 'time', ms: 600_000 }), lateMs: a.late * 1000, compress: !!a.compress, onClose: a['on-close'], keepMs, report: ctx.report });
+    if (ctx.metrics) ctx.metrics.recordsOut = () => rotator.records;
     await rotator.recover();
     await readSelected(input, ctx, (b, rows, n) => rotator.addRows(b, rows, n));
     await rotator.closeAll();

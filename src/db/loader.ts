@@ -40,6 +40,7 @@ export async function loadStream(store: Store, input: PreparedInput, ctx: RunCon
   let stored = 0;
   let batches = 0;
   let failure: unknown;
+  if (ctx.metrics) ctx.metrics.recordsOut = () => stored;
 
   /** Runs `work` after what is queued; a lasting failure stops the load. */
   const enqueue = (work: () => Promise<void>): Promise<void> =>

@@ -28,6 +28,8 @@ export interface ReceiverLimits {
 }
 
 export interface ReceiverOptions {
+  /** Sees every record written (for --metrics). */
+  observe?: (r: SmbRecord) => void;
   tcp?: { host: string; port: number };
   unix?: string;
   key?: Buffer;
@@ -167,6 +169,7 @@ export class Receiver {
     r.server = server;
     this.opts.anonymize(r);
     this.stats.records++;
+    this.opts.observe?.(r);
     this.opts.writer.add(r);
   }
 

@@ -52,6 +52,8 @@ function walk(dir: string): string[] {
 }
 
 export class Rotator {
+  /** Records filed so far (for --metrics). */
+  records = 0;
   private readonly open = new Map<string, OpenFile>();
   private readonly running = new Set<Promise<void>>();
   private watermark = -Infinity;
@@ -80,6 +82,7 @@ export class Rotator {
 
   /** Files the given rows of a batch. */
   async addRows(b: RecordBatch, rows: Uint32Array | null, count: number): Promise<void> {
+    this.records += count;
     const time = b.nums('time');
     const groups = new Map<string, number[]>();
     const fieldMemo = new Map<string, string>();
