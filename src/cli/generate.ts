@@ -131,6 +131,11 @@ export function renderFish(programs: readonly Program[]): string {
   return out.join('\n');
 }
 
+function reloadText(p: Program): string {
+  const names = (p.reloadable ?? []).map((n) => `--${OPTIONS[n].name}`).join(', ');
+  return `SIGHUP re-reads -c FILE and applies ${names} at once; other changed settings are named as needing a restart.`;
+}
+
 /** A man-style page: NAME, SYNOPSIS, DESCRIPTION, OPTIONS, EXAMPLES, EXIT STATUS. */
 export function renderPage(p: Program): string {
   const out = [
@@ -168,6 +173,7 @@ export function renderPage(p: Program): string {
   out.push('## EXAMPLES', '');
   for (const [cmd, meaning] of p.examples) out.push('```sh', cmd, '```', '', `${meaning[0]!.toUpperCase()}${meaning.slice(1)}.`, '');
   if (p.exitStatus) out.push('## EXIT STATUS', '', p.exitStatus, '');
+  if (p.reloadable) out.push('## SIGNALS', '', reloadText(p), '');
   out.push('## SEE ALSO', '', '[filter language](../filter.md), [stream format](../stream-format.md), [tour](../tour.md)', '');
   return out.join('\n');
 }
@@ -207,6 +213,7 @@ export function renderMan(p: Program, programs: readonly string[]): string {
   out.push('.SH EXAMPLES');
   for (const [cmd, meaning] of p.examples) out.push('.PP', `${roff(meaning[0]!.toUpperCase() + meaning.slice(1))}:`, '.IP', '.nf', roff(cmd), '.fi');
   if (p.exitStatus) out.push('.SH EXIT STATUS', roff(p.exitStatus));
+  if (p.reloadable) out.push('.SH SIGNALS', roff(reloadText(p)));
   out.push('.SH SEE ALSO', programs.filter((n) => n !== p.name).map((n) => `\\fB${roff(n)}\\fR(1)`).join(', '));
   return out.join('\n') + '\n';
 }

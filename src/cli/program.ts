@@ -10,6 +10,11 @@ export interface RunContext {
   abort(): void;
   /** Set by --metrics: what the readers count for Prometheus. */
   metrics?: StreamMetrics;
+  /**
+   * Set by a program whose `reloadable` options SIGHUP may change: called with the
+   * arguments as -c FILE and the command line now give them. It may throw a UsageError.
+   */
+  onReload?: (args: Record<string, unknown>) => void;
 }
 
 export interface Program {
@@ -23,5 +28,7 @@ export interface Program {
   readonly positional?: { readonly name: string; readonly describe: string };
   readonly examples: readonly (readonly [command: string, meaning: string])[];
   readonly exitStatus?: string;
+  /** Options a SIGHUP re-reading -c FILE applies while running; changes to others need a restart. */
+  readonly reloadable?: readonly OptionName[];
   run(args: Record<string, unknown>, ctx: RunContext): Promise<void>;
 }

@@ -36,7 +36,13 @@ export async function main(program: Program, argv: readonly string[] = process.a
     const args = await parseArgs(program, argv);
     const ctx: RunContext = { report, signal: controller.signal, abort: () => controller.abort() };
     if (typeof args.metrics === 'string') await (await import('../metrics/server.js')).serveMetrics(args.metrics, program.name, args['metrics-users'] === true, ctx);
-    await program.run(args, ctx);
+    const reload = typeof args.config === 'string' ? () => void reloadConfig(program, argv, args, ctx) : undefined;
+    if (reload) process.on('SIGHUP', reload);
+    try {
+      await program.run(args, ctx);
+    } finally {
+      if (reload) process.off('SIGHUP', reload);
+    }
     process.exitCode = report.failed ? 1 : 0;
   } catch (err) {
     process.stderr.write(formatError(program.name, err) + '\n');
@@ -44,6 +50,27 @@ export async function main(program: Program, argv: readonly string[] = process.a
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+  }
+}
+
+/**
+ * SIGHUP: reads -c FILE again with the same command line. Changed options the program can
+ * apply while running are applied; the others are named as needing a restart. A file
+ * that no longer parses changes nothing.
+ */
+async function reloadConfig(program: Program, argv: readonly string[], current: Record<string, unknown>, ctx: RunContext): Promise<void> {
+  const file = String(current.config);
+  try {
+    const next = await parseArgs(program, argv);
+    const changed = program.options.map((n) => OPTIONS[n].name).filter((k) => JSON.stringify(next[k]) !== JSON.stringify(current[k]));
+    const now = changed.filter((k) => program.reloadable?.some((n) => OPTIONS[n].name === k));
+    const later = changed.filter((k) => !now.includes(k));
+    if (now.length) ctx.onReload?.({ ...current, ...Object.fromEntries(now.map((k) => [k, next[k]])) });
+    for (const k of now) current[k] = next[k];
+    const said = [now.length ? `applied ${now.join(', ')}` : '', later.length ? `${later.join(', ')} changed but need${later.length === 1 ? 's' : ''} a restart` : ''];
+    ctx.report.warn(`SIGHUP: ${file} re-read; ${said.filter(Boolean).join('; ') || 'nothing changed'}`);
+  } catch (err) {
+    ctx.report.warn(`SIGHUP: ${file} not applied (${err instanceof Error ? err.message : String(err)}); the running settings stay`);
   }
 }
 

@@ -33,13 +33,15 @@ export const mux: Program = {
     ['smbta-mux -R archive/2026-11-23 -P 3499 --wait-readers 2', 'replay a day to two readers once both are connected'],
   ],
   exitStatus: '0 after SIGTERM/SIGINT; 1 when it cannot serve; 2 for a bad option or filter.',
+  reloadable: ['client-buffer'],
   async run(raw, ctx) {
     const a = raw as unknown as MuxArgs;
     if (a.serve === undefined) throw new UsageError('give -P PORT to serve the joined stream on');
-    const bound = parseSize(a['client-buffer']);
-    if (!bound || bound <= 0) throw new UsageError(`--client-buffer ${a['client-buffer']}: expected a size such as 16M`);
     const input = prepareInput(a);
-    const server = createBlockServer({ maxClientBuffer: bound, onClient: (m) => ctx.report.warn(m) });
+    const serverOptions = { maxClientBuffer: clientBuffer(a), onClient: (m: string) => ctx.report.warn(m) };
+    const server = createBlockServer(serverOptions);
+    // SIGHUP with -c: a new bound applies to every reader at its next block.
+    ctx.onReload = (next) => void (serverOptions.maxClientBuffer = clientBuffer(next as unknown as MuxArgs));
     const port = await server.listen(a.serve, a.bind).catch((err: Error) => {
       throw new Error(`cannot serve on ${a.bind}:${a.serve}: ${err.message}`);
     });
@@ -55,3 +57,9 @@ export const mux: Program = {
     if (server.lostRecords) ctx.report.warn(`slow readers lost ${server.lostRecords} records in all (each was told)`);
   },
 };
+
+function clientBuffer(a: MuxArgs): number {
+  const bound = parseSize(a['client-buffer']);
+  if (!bound || bound <= 0) throw new UsageError(`--client-buffer ${a['client-buffer']}: expected a size such as 16M`);
+  return bound;
+}

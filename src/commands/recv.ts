@@ -4,7 +4,7 @@ import type { Program } from '../cli/program.js';
 import { parseSize } from '../format/units.js';
 import { createBlockServer } from '../io/block-server.js';
 import { ANONYMIZABLE, createAnonymizer, type AnonField } from '../recv/anonymize.js';
-import { formatStats, Receiver } from '../recv/receiver.js';
+import { formatStats, Receiver, type ReceiverLimits } from '../recv/receiver.js';
 import { createLocalTimeConverter } from '../wire/local-time.js';
 import { readKeyFile, readSecretFile } from '../cli/key-file.js';
 
@@ -49,13 +49,9 @@ export const recv: Program = {
     ['smbta-recv --anonymize user,sid --anon-key /etc/smbta/anon.key | smbta-rotate ...', 'pseudonymous users, stable across restarts'],
   ],
   exitStatus: '0 after SIGTERM/SIGINT once everything received is written; 1 when a listener cannot start; 2 for a bad option.',
+  reloadable: ['stats', 'status-every', 'max-connections', 'idle-timeout', 'stall-timeout', 'max-body', 'max-buffer', 'max-backlog'],
   async run(raw, ctx) {
     const a = raw as unknown as RecvArgs;
-    const size = (name: keyof RecvArgs): number => {
-      const v = parseSize(String(a[name]));
-      if (v === undefined || v <= 0) throw new UsageError(`--${name} ${a[name]}: expected a size such as 64K or 1M`);
-      return v;
-    };
     const key = a.key === undefined ? undefined : readKeyFile(a.key);
     let toUtc;
     try {
@@ -98,14 +94,7 @@ export const recv: Program = {
       writer,
       observe: ctx.metrics && ((r) => ctx.metrics!.observeRecord(r)),
       report: ctx.report,
-      limits: {
-        maxBody: size('max-body'),
-        maxConnections: a['max-connections'],
-        idleMs: a['idle-timeout'] * 1000,
-        stallMs: a['stall-timeout'] * 1000,
-        maxBuffer: size('max-buffer'),
-        maxBacklog: size('max-backlog'),
-      },
+      limits: limitsOf(a),
     });
     if (ctx.metrics) {
       ctx.metrics.recordsOut = () => writer.records;
@@ -128,9 +117,19 @@ export const recv: Program = {
       lastTime = now;
       ctx.report.warn(formatStats(receiver.stats, rate));
     };
-    const timers = [setInterval(() => receiver.writeStatus(), a['status-every'] * 1000)];
-    if (a.stats > 0) timers.push(setInterval(printStats, a.stats * 1000));
+    let timers: NodeJS.Timeout[] = [];
+    const arm = (x: RecvArgs): void => {
+      timers.forEach(clearInterval);
+      timers = [setInterval(() => receiver.writeStatus(), x['status-every'] * 1000)];
+      if (x.stats > 0) timers.push(setInterval(printStats, x.stats * 1000));
+    };
+    arm(a);
     process.on('SIGUSR1', printStats);
+    // SIGHUP with -c: new limits apply to every connection from now on; the timers start again.
+    ctx.onReload = (next) => {
+      Object.assign(receiver.limits, limitsOf(next as unknown as RecvArgs));
+      arm(next as unknown as RecvArgs);
+    };
 
     await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
     timers.forEach(clearInterval);
@@ -141,3 +140,20 @@ export const recv: Program = {
     await writer.close();
   },
 };
+
+/** The receiver's limits from the options (at start, and again on SIGHUP). */
+function limitsOf(a: RecvArgs): ReceiverLimits {
+  const size = (name: 'max-body' | 'max-buffer' | 'max-backlog'): number => {
+    const v = parseSize(String(a[name]));
+    if (v === undefined || v <= 0) throw new UsageError(`--${name} ${a[name]}: expected a size such as 64K or 1M`);
+    return v;
+  };
+  return {
+    maxBody: size('max-body'),
+    maxConnections: a['max-connections'],
+    idleMs: a['idle-timeout'] * 1000,
+    stallMs: a['stall-timeout'] * 1000,
+    maxBuffer: size('max-buffer'),
+    maxBacklog: size('max-backlog'),
+  };
+}

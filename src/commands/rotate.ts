@@ -33,6 +33,7 @@ export const rotate: Program = {
     ["smbta-recv | smbta-rotate -M time 1h -w 'by-share/$share/%Y%m%d-%H.smbta' -z", 'hourly compressed files per share'],
     ["smbta-rotate -S hub:3499 -w 'a/%Y/%m/%d/%H%M.smbta' -f 'logger -t smbta closed' --keep 30d", 'announce finished files, keep 30 days'],
   ],
+  reloadable: ['on-close', 'keep'],
   exitStatus: '0 after the input ends or SIGTERM/SIGINT, once every file is closed; 1 for damaged input or a failed write; 2 for a bad option.',
   async run(raw, ctx) {
     const a = raw as unknown as RotateArgs;
@@ -40,13 +41,23 @@ export const rotate: Program = {
     const wrong = checkPattern(a.write);
     if (wrong) throw new UsageError(`-w ${a.write}: ${wrong}`);
     if (!(a.late >= 0)) throw new UsageError(`--late ${a.late}: expected seconds, 0 or more`);
-    const keepMs = a.keep === undefined ? undefined : parseDuration(a.keep);
-    if (keepMs === undefined && a.keep !== undefined) throw new UsageError(`--keep ${a.keep}: expected an age such as 30d or 12h`);
     const input = prepareInput(a);
-    const rotator = new Rotator({ pattern: a.write, mode: parseSplitMode(a.mode, { kind: 'time', ms: 600_000 }), lateMs: a.late * 1000, compress: !!a.compress, onClose: a['on-close'], keepMs, report: ctx.report });
+    const rotator = new Rotator({ pattern: a.write, mode: parseSplitMode(a.mode, { kind: 'time', ms: 600_000 }), lateMs: a.late * 1000, compress: !!a.compress, onClose: a['on-close'], keepMs: keepOf(a), report: ctx.report });
+    // SIGHUP with -c: the next finished file gets the new command and expiry.
+    ctx.onReload = (next) => {
+      const n = next as unknown as RotateArgs;
+      rotator.configure({ onClose: n['on-close'], keepMs: keepOf(n) });
+    };
     if (ctx.metrics) ctx.metrics.recordsOut = () => rotator.records;
     await rotator.recover();
     await readSelected(input, ctx, (b, rows, n) => rotator.addRows(b, rows, n));
     await rotator.closeAll();
   },
 };
+
+function keepOf(a: RotateArgs): number | undefined {
+  if (a.keep === undefined) return undefined;
+  const ms = parseDuration(a.keep);
+  if (ms === undefined) throw new UsageError(`--keep ${a.keep}: expected an age such as 30d or 12h`);
+  return ms;
+}

@@ -68,6 +68,11 @@ export class Receiver {
 
   constructor(private readonly opts: ReceiverOptions) {}
 
+  /** The limits in force; a SIGHUP may change them for every connection. */
+  get limits(): ReceiverLimits {
+    return this.opts.limits;
+  }
+
   async start(): Promise<void> {
     const { tcp, unix } = this.opts;
     if (tcp) {

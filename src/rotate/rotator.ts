@@ -61,7 +61,7 @@ export class Rotator {
   private readonly ours: RegExp;
   private readonly base: string;
 
-  constructor(private readonly o: RotateOptions) {
+  constructor(private o: RotateOptions) {
     this.hasFields = hasRecordFields(o.pattern);
     this.ours = patternRegExp(o.pattern);
     this.base = baseDir(o.pattern);
@@ -81,6 +81,11 @@ export class Rotator {
   }
 
   /** Files the given rows of a batch. */
+  /** Changes what happens to finished files from now on (SIGHUP). */
+  configure(change: Pick<RotateOptions, 'onClose' | 'keepMs'>): void {
+    this.o = { ...this.o, ...change };
+  }
+
   async addRows(b: RecordBatch, rows: Uint32Array | null, count: number): Promise<void> {
     this.records += count;
     const time = b.nums('time');

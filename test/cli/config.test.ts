@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { test } from 'node:test';
 import { startProc } from '../helpers/proc.js';
 import { runBin } from '../helpers/run-bin.js';
@@ -55,4 +56,22 @@ test('-c FILE: unknown keys and sections, bad values and stray lines are errors 
     }
     const missing = await runBin('smbta-recv', ['-c', `${dir}/nope.ini`]);
     assert.match(missing.stderr, /-c .*nope\.ini: no such file/);
+  }));
+
+test('SIGHUP re-reads -c FILE: safe settings apply at once, others are named as needing a restart, a broken file changes nothing', () =>
+  withTmpDir(async (dir) => {
+    const file = `${dir}/smbta.ini`;
+    writeFileSync(file, '[smbta-recv]\nport = 0\nmax-connections = 5\n');
+    const recv = startProc('smbta-recv', ['-c', file]);
+    const port = Number((await recv.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1]);
+    writeFileSync(file, '[smbta-recv]\nport = 1\nmax-connections = 1\n');
+    recv.proc.kill('SIGHUP');
+    await recv.waitFor(/SIGHUP: .*smbta\.ini re-read; applied max-connections; port changed but needs a restart/);
+    const sockets = [connect(port, '127.0.0.1'), connect(port, '127.0.0.1')];
+    await recv.waitFor(/refusing connections beyond 1 \(--max-connections\)/);
+    sockets.forEach((s) => s.on('error', () => undefined).destroy());
+    writeFileSync(file, '[smbta-recv]\nmax-conections = 9\n');
+    recv.proc.kill('SIGHUP');
+    await recv.waitFor(/SIGHUP: .*smbta\.ini not applied \(.*smbta\.ini:2: unknown key 'max-conections' for smbta-recv; did you mean 'max-connections'\?\); the running settings stay/);
+    assert.equal(await recv.stop(), 0, recv.stderr());
   }));

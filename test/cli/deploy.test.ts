@@ -3,9 +3,10 @@
  * every smbta command in them is accepted by that program's own option parser.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { parseArgs } from '../../src/cli/run.js';
 import { PROGRAMS } from '../../src/commands/index.js';
 import { ROOT } from '../helpers/run-bin.js';
@@ -34,8 +35,14 @@ function words(command: string): string[] {
   return [...command.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]!);
 }
 
+/** The documented config files, written out, so commands with -c read what the page shows. */
+const configDir = mkdtempSync(join(tmpdir(), 'smbta-deploy-'));
+after(() => rmSync(configDir, { recursive: true, force: true }));
+const configs = new Map(blocks.filter((b) => b.file.endsWith('.ini') && b.file.startsWith('/etc/smbta/')).map((b) => [b.file, join(configDir, b.file.split('/').at(-1)!)]));
+for (const b of blocks) if (configs.has(b.file)) writeFileSync(configs.get(b.file)!, b.body);
+
 async function accepts(command: string): Promise<void> {
-  const [path, ...args] = words(command);
+  const [path, ...args] = words(command).map((w) => configs.get(w) ?? w);
   const name = path!.split('/').at(-1)!;
   const program = PROGRAMS.find((p) => p.name === name);
   assert.ok(program, `${name}: not an smbta program`);
@@ -52,6 +59,7 @@ test('deploy.md: the systemd units parse and start real smbta commands with real
     assert.equal(ini.get('Install')!.get('WantedBy')![0], 'multi-user.target');
     const exec = ini.get('Service')!.get('ExecStart')!;
     assert.equal(exec.length, 1);
+    if (exec[0]!.includes(' -c ')) assert.deepEqual(ini.get('Service')!.get('ExecReload'), ['/bin/kill -HUP $MAINPID'], 'a unit with -c reloads it');
     assert.match(exec[0]!, /^\/usr\/local\/bin\/smbta-/, 'systemd wants absolute paths');
     await accepts(exec[0]!);
   }
