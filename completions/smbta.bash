@@ -122,6 +122,15 @@ _smbta_complete() {
         -t|--time|-N|--count|--older-than|--expire-every|--batch-records|--metrics) kind=none ;;
       esac
       ;;
+    smbta-rrd)
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --rrd --step --late --graph --since --until -h --help -V --version"
+      case "$prev" in
+        -r|--read|--rrd|--graph) kind=file ;;
+        -R|--recursive) kind=dir ;;
+        -S|--remote) kind=hostport ;;
+        -t|--time|-N|--count|--step|--late|--since|--until) kind=none ;;
+      esac
+      ;;
     *) return ;;
   esac
   case "$kind" in
@@ -142,4 +151,4 @@ _smbta_complete() {
     compopt -o nospace 2>/dev/null
   fi
 }
-complete -F _smbta_complete smbta-recv smbta-torture smbta-mux smbta-rotate smbta-cluster smbta-cat smbta-csv smbta-json smbta-filter smbta-top smbta-query smbta-db
+complete -F _smbta_complete smbta-recv smbta-torture smbta-mux smbta-rotate smbta-cluster smbta-cat smbta-csv smbta-json smbta-filter smbta-top smbta-query smbta-db smbta-rrd

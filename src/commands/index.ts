@@ -10,7 +10,8 @@ import { mux } from './mux.js';
 import { query } from './query.js';
 import { recv } from './recv.js';
 import { rotate } from './rotate.js';
+import { rrd } from './rrd.js';
 import { top } from './top.js';
 import { torture } from './torture.js';
 
-export const PROGRAMS: readonly Program[] = [recv, torture, mux, rotate, cluster, cat, csv, json, filter, top, query, db];
+export const PROGRAMS: readonly Program[] = [recv, torture, mux, rotate, cluster, cat, csv, json, filter, top, query, db, rrd];
