@@ -98,7 +98,9 @@ test('feed: an archive replays at --speed, by its record times, and a live filte
   const done = feed.add(batchOf(recs), null, recs.length);
   await new Promise((r) => setTimeout(r, 60));
   const early = feed.model.records;
-  assert.ok(early > 0 && early < recs.length, `${early} records after 60 ms`);
+  // Paced: some at once, not all while the replay clock is short of the last record (a slow machine may wake late).
+  assert.ok(early > 0, 'the first records at once');
+  if (Date.now() - start < 150) assert.ok(early < recs.length, `${early} records after ${Date.now() - start} ms`);
   await done;
   const took = Date.now() - start;
   assert.ok(took >= 150 && took < 5000, `replay took ${took} ms`);
