@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, fstatSync, readFileSync, writeFileSync } from 'node:fs';
 import { UsageError } from '../cli/errors.js';
 import type { Program } from '../cli/program.js';
 import { prepareInput, type ReaderArgs } from '../cli/reader.js';
@@ -60,8 +60,9 @@ export const query: Program = {
     const questions = parseStatements(text ?? lines(), now);
     if (questions.length === 0) throw new UsageError('no statement: give -q STATEMENT, -f FILE, a question such as "top users", or statements on stdin');
     const streams = files.length > 0 || dirs.length > 0 || (a.remote?.length ?? 0) > 0;
-    // Without stream sources the records are in the database, unless they come on stdin.
-    const fromDb = a.db !== undefined || (!streams && (text === undefined || process.stdin.isTTY));
+    // Without stream sources the records are in the database, unless they come on stdin
+    // (a pipe or a file; a terminal or /dev/null, as under cron, brings none).
+    const fromDb = a.db !== undefined || (!streams && (text === undefined || !stdinHasData()));
     let answers: Answer[];
     if (fromDb) {
       const store = await openStore(parseDbTarget(a.db));
@@ -78,6 +79,15 @@ export const query: Program = {
     if (a.svg) writeCharts(a.svg, answers);
   },
 };
+
+function stdinHasData(): boolean {
+  try {
+    const s = fstatSync(0);
+    return s.isFIFO() || s.isFile() || s.isSocket();
+  } catch {
+    return false;
+  }
+}
 
 /** The statements given on the command line, or undefined when they come on stdin. */
 function statementsText(a: QueryArgs, words: string[]): string | undefined {

@@ -4,6 +4,7 @@
  * SQL included.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { after, before, test } from 'node:test';
 import type { SmbRecord } from '../../src/record/fields.js';
 import { createTraffic } from '../../src/synth/traffic.js';
 import { NO_POSTGRES, testDatabase } from '../helpers/postgres.js';
-import { runBin } from '../helpers/run-bin.js';
+import { ROOT, runBin } from '../helpers/run-bin.js';
 import { encodeRecords } from '../helpers/stream.js';
 
 const EVIL_USER = "x' OR '1'='1";
@@ -185,4 +186,18 @@ test('statements from a file with comments, and one per line on stdin', async ()
   const stdin = await runBin('smbta-query', ['--db', `${dir}/day.db`, '--json'], { input: 'top 3 users rw\ntotal rw;\n' });
   assert.equal(stdin.code, 0, stdin.stderr);
   assert.deepEqual(stdin.stdout.toString(), file.stdout.toString());
+});
+
+test('with no sources and stdin from /dev/null (cron), the default database answers', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'smbta-xdg-'));
+  try {
+    const env = { ...process.env, XDG_DATA_HOME: home, TZ: 'UTC' };
+    const load = spawnSync(process.execPath, [join(ROOT, 'bin/smbta-db.js'), 'load', '-r', `${dir}/day.smbta`], { env, encoding: 'utf8' });
+    assert.equal(load.status, 0, load.stderr);
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin/smbta-query.js'), '--csv', '-q', 'total rw;'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, `bytes\n${sum(recs.filter(rw))}\n`);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
 });
