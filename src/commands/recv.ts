@@ -4,6 +4,8 @@ import type { Program } from '../cli/program.js';
 import { parseSize } from '../format/units.js';
 import { createBlockServer } from '../io/block-server.js';
 import { ANONYMIZABLE, createAnonymizer, type AnonField } from '../recv/anonymize.js';
+import { AuditReader, followAuditFile, listenAuditUdp } from '../audit/audit-input.js';
+import { parsePrefix, prefixError } from '../audit/full-audit.js';
 import { formatStats, Receiver, type ReceiverLimits } from '../recv/receiver.js';
 import { createLocalTimeConverter } from '../wire/local-time.js';
 import { readKeyFile, readSecretFile } from '../cli/key-file.js';
@@ -12,6 +14,9 @@ export const DEFAULT_UNIX_SOCKET = '/var/tmp/stadsocket';
 export const DEFAULT_PORT = 3490;
 
 interface RecvArgs {
+  'audit-udp'?: number;
+  'audit-file'?: string;
+  'audit-prefix': string;
   port?: number;
   bind: string;
   unix?: string;
@@ -41,7 +46,7 @@ export const recv: Program = {
     'from any number of file servers at once, and writes every operation as a record to stdout, a file (-w), and/or readers (-P). ' +
     'It never stalls a sender; a sender that sends garbage, breaks a limit or stalls mid-message is disconnected with a log line ' +
     'while every other sender carries on. SIGUSR1 prints statistics; SIGTERM and SIGINT write out everything received, then exit 0.',
-  options: ['port', 'bind', 'unix', 'write', 'serve', 'key', 'tz', 'server-name', 'anonymize', 'anon-key', 'anonymize-total', 'stats', 'status-every', 'max-body', 'max-connections', 'idle-timeout', 'stall-timeout', 'max-buffer', 'max-backlog', 'metrics', 'metrics-users', 'config'],
+  options: ['port', 'bind', 'unix', 'write', 'serve', 'key', 'tz', 'server-name', 'anonymize', 'anon-key', 'anonymize-total', 'stats', 'status-every', 'max-body', 'max-connections', 'idle-timeout', 'stall-timeout', 'max-buffer', 'max-backlog', 'audit-udp', 'audit-file', 'audit-prefix', 'metrics', 'metrics-users', 'config'],
   examples: [
     ['smbta-recv | smbta-cat', 'receive on 127.0.0.1:3490 and print every operation'],
     ['smbta-recv -B 0.0.0.0 -P 3491 --stats 60', 'accept file servers on every interface; serve readers on port 3491'],
@@ -101,11 +106,23 @@ export const recv: Program = {
       ctx.metrics.connections = () => receiver.stats.connectionsOpen + (server?.clients ?? 0);
       ctx.metrics.droppedBy = () => ({ ...receiver.stats.rejected, ...receiver.stats.dropped });
     }
+    const auditError = prefixError(a['audit-prefix']);
+    if (auditError) throw new UsageError(auditError);
     try {
       await receiver.start();
     } catch (err) {
       throw new Error(`cannot listen: ${(err as Error).message}`);
     }
+    const audit = (label: string): AuditReader =>
+      new AuditReader(parsePrefix(a['audit-prefix']), { record: (r, s) => receiver.ingest(r, s), reject: (why) => receiver.reject(why), report: ctx.report }, label);
+    const auditUdp =
+      a['audit-udp'] === undefined
+        ? undefined
+        : await listenAuditUdp(a['audit-udp'], a.bind, audit('full_audit udp'), serverNames).catch((err: Error) => {
+            throw new Error(`cannot listen for full_audit on udp ${a.bind}:${a['audit-udp']}: ${err.message}`);
+          });
+    if (auditUdp) ctx.report.warn(`full_audit syslog on udp ${a.bind}:${auditUdp.address().port}`);
+    const auditFile = a['audit-file'] === undefined ? undefined : followAuditFile(a['audit-file'], audit(a['audit-file']), ctx.signal);
     ctx.report.warn(`listening on ${receiver.listening.join(' and ')}${server ? `; serving readers on ${a.bind}:${servePort}` : ''}`);
 
     let lastRecords = 0;
@@ -134,6 +151,8 @@ export const recv: Program = {
     await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
     timers.forEach(clearInterval);
     process.off('SIGUSR1', printStats);
+    auditUdp?.close();
+    await auditFile;
     await receiver.close();
     receiver.writeStatus();
     printStats();

@@ -166,6 +166,17 @@ export class Receiver {
     });
   }
 
+  /** A record from another input (full_audit lines): the same limits, anonymisation and counting. */
+  ingest(r: SmbRecord, server: string): void {
+    this.outputFull = this.opts.writer.backlog() > this.opts.limits.maxBacklog;
+    this.record(r, server);
+  }
+
+  /** Counts input that could not be read, under `reason` (shown with the rejected records). */
+  reject(reason: string): void {
+    this.count(this.stats.rejected, reason);
+  }
+
   private record(r: SmbRecord, server: string): void {
     if (this.outputFull) {
       this.count(this.stats.dropped, 'output backlog');

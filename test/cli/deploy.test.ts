@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { parseArgs } from '../../src/cli/run.js';
+import { DEFAULT_PREFIX, MAPPED_OPERATIONS } from '../../src/audit/full-audit.js';
 import { PROGRAMS } from '../../src/commands/index.js';
 import { ROOT } from '../helpers/run-bin.js';
 
@@ -86,4 +87,20 @@ test('deploy.md: the smb.conf block points the module at the receiver the unit s
   assert.deepEqual(share.get('smb_traffic_analyzer:protocol_version'), ['V2']);
   const recv = blocks.find((b) => b.file.endsWith('smbta-recv.service'))!.body;
   assert.match(recv, new RegExp(`-i ${share.get('smb_traffic_analyzer:port')![0]} `));
+});
+
+test('deploy.md: full_audit is set up with the prefix the receiver expects, operations it maps, and syslog sent to its --audit-udp port', () => {
+  const conf = parseIni(blocks.find((b) => b.file.startsWith('/etc/samba/smb.conf (Samba 4.4'))!.body);
+  const share = conf.get('pool1')!;
+  assert.deepEqual(share.get('vfs objects'), ['full_audit']);
+  assert.deepEqual(share.get('full_audit:prefix'), [DEFAULT_PREFIX], 'the receiver reads the default prefix');
+  for (const key of ['full_audit:success', 'full_audit:failure']) {
+    for (const op of share.get(key)![0]!.split(/\s+/)) assert.ok(MAPPED_OPERATIONS.includes(op), `${key}: ${op} is not an operation smbta records`);
+  }
+  const facility = share.get('full_audit:facility')![0]!.toLowerCase();
+  const rsyslog = blocks.find((b) => b.file === '/etc/rsyslog.d/smbta.conf')!.body.trim();
+  const m = /^(\w+)\.(\w+) @127\.0\.0\.1:(\d+)$/.exec(rsyslog)!;
+  assert.equal(m[1], facility);
+  assert.equal(m[2], share.get('full_audit:priority')![0]!.toLowerCase());
+  assert.match(blocks.find((b) => b.file.endsWith('smbta-recv.service'))!.body, new RegExp(`--audit-udp ${m[3]} `));
 });

@@ -1,0 +1,159 @@
+/**
+ * smbta-recv's full_audit inputs: syslog over UDP (`--audit-udp`) and a log file followed
+ * across rotation as `tail -F` follows it (`--audit-file`, `-` for stdin). Each line
+ * becomes a record handed to the receiver; a line that is not full_audit is counted and
+ * said (the first few), an operation smbta does not map is said once and skipped.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import split2 from 'split2';
+import type { Reporter } from '../cli/report.js';
+import type { SmbRecord } from '../record/fields.js';
+import { isQuiet, parseAuditLine } from './full-audit.js';
+import { sambaHeaderTime, unframeSyslog } from './syslog.js';
+
+export interface AuditTarget {
+  record(r: SmbRecord, server: string): void;
+  /** Counts a line that could not be read, under `reason`. */
+  reject(reason: string): void;
+  report: Reporter;
+}
+
+const MAX_ERRORS_SAID = 10;
+/** A line longer than this is cut off and counted, not held. */
+const MAX_LINE = 64 * 1024;
+
+export class AuditReader {
+  private saidSkips = new Set<string>();
+  private errorsSaid = 0;
+  private pendingTime: number | undefined;
+
+  constructor(
+    private readonly prefix: readonly string[],
+    private readonly target: AuditTarget,
+    private readonly label: string,
+  ) {}
+
+  /** One full_audit message (framing removed) at `time` from `server`. */
+  message(msg: string, time: number, server: string): void {
+    const got = parseAuditLine(msg.trim(), this.prefix, time, server);
+    if ('record' in got) return this.target.record(got.record, got.record.server || server);
+    if ('skip' in got) {
+      if (!isQuiet(got.skip) && !this.saidSkips.has(got.skip)) {
+        this.saidSkips.add(got.skip);
+        this.target.report.warn(`${this.label}: full_audit operation '${got.skip}' is not one smbta records; such lines are skipped`);
+      }
+      return;
+    }
+    this.target.reject('not full_audit');
+    if (++this.errorsSaid <= MAX_ERRORS_SAID) this.target.report.warn(`${this.label}: line skipped: ${got.error}${this.errorsSaid === MAX_ERRORS_SAID ? ' (further ones are only counted)' : ''}`);
+  }
+
+  /** One line of a log file: syslog-framed, a Samba log header, or the full_audit line after one. */
+  line(text: string, server: string): void {
+    if (!text.trim()) return;
+    const header = sambaHeaderTime(text);
+    if (header !== undefined) {
+      this.pendingTime = header;
+      return;
+    }
+    const framed = unframeSyslog(text, Date.now());
+    if (framed) return this.message(framed.msg, framed.time, framed.host || server);
+    const time = this.pendingTime ?? Date.now();
+    this.pendingTime = undefined;
+    this.message(text, time, server);
+  }
+}
+
+/** Listens for syslog datagrams; each is one message. */
+export async function listenAuditUdp(port: number, bind: string, reader: AuditReader, serverNames: ReadonlyMap<string, string>): Promise<Socket> {
+  const socket = createSocket({ type: bind.includes(':') ? 'udp6' : 'udp4' });
+  socket.on('message', (buf, from) => {
+    const text = buf.toString('utf8');
+    const framed = unframeSyslog(text, Date.now());
+    const sender = serverNames.get(from.address) ?? from.address;
+    if (framed) reader.message(framed.msg, framed.time, framed.host ? (serverNames.get(framed.host) ?? framed.host) : sender);
+    else reader.message(text, Date.now(), sender);
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(port, bind, () => resolve());
+  });
+  // Bursts outrun a small socket buffer and the kernel drops datagrams unseen: ask for more
+  // (the kernel caps it at net.core.rmem_max).
+  try {
+    socket.setRecvBufferSize(8 << 20);
+  } catch {
+    // keep the default
+  }
+  return socket;
+}
+
+/**
+ * Follows a log file from its end, as `tail -F`: when the file is renamed away (rotated)
+ * or replaced, the old one is read to its end and the new one from its start; a truncated
+ * file is read again from its start. `-` reads stdin to its end. Resolves when `signal` aborts.
+ */
+export async function followAuditFile(path: string, reader: AuditReader, signal: AbortSignal, pollMs = 200): Promise<void> {
+  const server = hostname();
+  if (path === '-') {
+    await new Promise<void>((resolve) => {
+      // skipOverflow (split2 has it; its types do not): an overlong line is dropped, not fatal.
+      const options = { maxLength: MAX_LINE, skipOverflow: true };
+      const lines = process.stdin.pipe(split2(options));
+      lines.on('data', (l: string) => reader.line(l, server));
+      lines.on('end', resolve);
+      signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    return;
+  }
+  let file: { fd: number; ino: number; pos: number } | undefined;
+  let partial = '';
+  const open = (fromEnd: boolean): void => {
+    try {
+      const fd = openSync(path, 'r');
+      const st = fstatSync(fd);
+      file = { fd, ino: st.ino, pos: fromEnd ? st.size : 0 };
+    } catch {
+      file = undefined; // not there (yet): tried again at the next poll
+    }
+  };
+  const drain = (): void => {
+    if (!file) return;
+    const buf = Buffer.allocUnsafe(1 << 16);
+    for (let n = readSync(file.fd, buf, 0, buf.length, file.pos); n > 0; n = readSync(file.fd, buf, 0, buf.length, file.pos)) {
+      file.pos += n;
+      const lines = (partial + buf.toString('utf8', 0, n)).split('\n');
+      partial = lines.pop()!.slice(-MAX_LINE);
+      for (const l of lines) reader.line(l, server);
+    }
+  };
+  open(true);
+  while (!signal.aborted) {
+    drain();
+    let st: { ino: number; size: number } | undefined;
+    try {
+      st = statSync(path);
+    } catch {
+      st = undefined; // between the rename and the new file
+    }
+    if (st && (!file || st.ino !== file.ino)) {
+      drain();
+      if (file) closeSync(file.fd);
+      partial = '';
+      open(false);
+    } else if (st && file && st.size < file.pos) file.pos = 0;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(t);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const t = setTimeout(done, pollMs);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+  drain();
+  if (file) closeSync(file.fd);
+}

@@ -1,0 +1,93 @@
+/**
+ * Samba's vfs_full_audit lines as records. A line is the configured prefix
+ * (`full_audit:prefix`, fields separated by `|`), then the operation, `ok` or
+ * `fail (reason)`, then the operation's arguments:
+ *
+ *     bob|127.0.0.1|vm|pool1|openat|ok|w|/srv/pool1/f3.bin
+ *     bob|127.0.0.1|vm|pool1|renameat|ok|/srv/pool1/f3.bin|/srv/pool1/d2/f4.bin
+ *
+ * full_audit carries no byte counts: `bytes` stays 0. The mapping is in docs/audit.md.
+ */
+import type { SmbRecord } from '../record/fields.js';
+
+/** Prefix variables smbta understands; others are allowed and skipped. */
+const PREFIX_FIELDS: Record<string, 'user' | 'client' | 'share' | 'domain' | 'machine' | 'server'> = {
+  '%u': 'user', '%U': 'user', '%I': 'client', '%S': 'share', '%D': 'domain', '%m': 'machine', '%L': 'server', '%h': 'server',
+};
+
+export const DEFAULT_PREFIX = '%u|%I|%m|%S';
+
+/** full_audit operation names (Samba 4.x, and the older ones) to record op ids. */
+const OP_IDS: Record<string, number> = {
+  pread_send: 1, pread: 1, read: 0,
+  pwrite_send: 3, pwrite: 3, write: 2,
+  mkdirat: 4, mkdir: 4,
+  unlinkat: 5, rmdir: 5, unlink: 5,
+  renameat: 6, rename: 6,
+  chdir: 7,
+  openat: 8, open: 8, create_file: 8,
+  close: 9,
+};
+
+/** The full_audit operation names smbta turns into records. */
+export const MAPPED_OPERATIONS: readonly string[] = Object.keys(OP_IDS);
+
+/** Operations that say nothing a traffic analyzer counts (their completions, lookups): skipped quietly. */
+const QUIET = /^(pread_recv|pwrite_recv|fstat|stat|lstat|fstatat|realpath|connectpath|get_nt_acl.*|fget_nt_acl|fgetxattr|getxattrat.*|readdir_attr|file_id_create|fs_file_id|fcntl.*|brl_.*|strict_lock.*|get_dos_attributes.*|fget_dos_attributes|fntimes|sys_acl.*|durable_.*|offload_.*|parent_pathname|readlinkat|freaddir_attr|openat_?how|linux_setlease|kernel_flock|fs_capabilities|statvfs|disk_free|get_quota|get_shadow_copy_data|snap_.*|connect|disconnect|streaminfo|fstreaminfo|fdopendir|readdir|rewind_dir|closedir|opendir|translate_name|fsctl|get_compression|audit_file|lseek|fsync.*|sendfile|recvfile|ftruncate|fallocate|fchmod|fchown|lchown|fset_nt_acl|fsetxattr|fremovexattr|flistxattr|getwd|chflags|fset_dos_attributes)$/;
+
+export function parsePrefix(spec: string): string[] {
+  return spec.split('|').map((f) => f.trim());
+}
+
+export function prefixError(spec: string): string | undefined {
+  const fields = parsePrefix(spec);
+  if (!fields.includes('%u') && !fields.includes('%U')) return `--audit-prefix ${spec}: must contain %u (the user)`;
+  return fields.find((f) => !/^%[A-Za-z$()]+$/.test(f) && f !== '') ? `--audit-prefix ${spec}: fields are Samba variables such as %u, %I, %m, %S, %D, separated by |` : undefined;
+}
+
+/** What a line gave: a record, a line to skip quietly, or why it is not a full_audit line. */
+export type AuditResult = { record: SmbRecord } | { skip: string } | { error: string };
+
+/**
+ * Parses the message part of one line (framing removed) recorded at `time` by `server`.
+ * Unknown operations are skipped with their name, so a reader can say once what it left out.
+ */
+export function parseAuditLine(msg: string, prefix: readonly string[], time: number, server: string): AuditResult {
+  const parts = msg.replace(/\r?\n$/, '').split('|');
+  if (parts.length < prefix.length + 2) return { error: `expected ${prefix.length} prefix fields, an operation and a status: '${clip(msg)}'` };
+  const r: SmbRecord = {
+    time, end: time, op: 0, user: '', sid: '', domain: '', share: '', path: '', path2: '', client: '', server,
+    bytes: 0, count: 1, mode: 0, result: 0, latency: 0, latency_max: 0,
+  };
+  prefix.forEach((field, k) => {
+    const target = PREFIX_FIELDS[field];
+    if (target === 'user' || target === 'client' || target === 'share' || target === 'domain' || target === 'server') r[target] = parts[k]!.trim();
+  });
+  const opName = parts[prefix.length]!.trim();
+  const status = parts[prefix.length + 1]!.trim();
+  const args = parts.slice(prefix.length + 2);
+  if (status !== 'ok' && !/^fail\b/.test(status)) return { error: `status '${clip(status)}' is neither ok nor fail (is --audit-prefix right?)` };
+  const op = OP_IDS[opName];
+  if (op === undefined) return { skip: opName };
+  r.op = op;
+  r.result = status === 'ok' ? 0 : -1;
+  // Open modes come first (r or w); the path is the rest, `|` in names included.
+  if (op === 8 && (args[0] === 'r' || args[0] === 'w')) r.mode = args.shift() === 'w' ? 1 : 0;
+  const rest = args.join('|');
+  if (op === 6) {
+    // Two absolute paths: the second starts at the first `|/` after the first path began.
+    const cut = rest.indexOf('|/', 1);
+    r.path = cut > 0 ? rest.slice(0, cut) : rest;
+    r.path2 = cut > 0 ? rest.slice(cut + 1) : '';
+  } else r.path = rest;
+  if (!r.user) return { error: `no user in '${clip(msg)}' (is --audit-prefix right?)` };
+  return { record: r };
+}
+
+export function isQuiet(op: string): boolean {
+  return QUIET.test(op);
+}
+
+function clip(s: string): string {
+  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+}

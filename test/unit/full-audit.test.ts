@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseAuditLine, parsePrefix, prefixError } from '../../src/audit/full-audit.js';
+import { sambaHeaderTime, unframeSyslog } from '../../src/audit/syslog.js';
+import { createRandom } from '../../src/synth/traffic.js';
+
+const PREFIX = parsePrefix('%u|%I|%m|%S|%D');
+const T = Date.UTC(2026, 10, 23, 22, 42, 41);
+const rec = (line: string) => {
+  const r = parseAuditLine(line, PREFIX, T, 'fs1');
+  assert.ok('record' in r, `${line}: ${JSON.stringify(r)}`);
+  return r.record;
+};
+
+test('the issue\'s full_audit lines (Samba 4.17) become records', () => {
+  const open = rec('bob|127.0.0.1|vm|pool1|VM|openat|ok|w|/srv/pool1/f3.bin');
+  assert.deepEqual([open.op, open.user, open.client, open.share, open.domain, open.path, open.mode, open.result, open.bytes, open.server], [8, 'bob', '127.0.0.1', 'pool1', 'VM', '/srv/pool1/f3.bin', 1, 0, 0, 'fs1']);
+  assert.equal(rec('bob|127.0.0.1|vm|pool1|VM|pwrite_send|ok|/srv/pool1/f3.bin').op, 3);
+  const mv = rec('bob|127.0.0.1|vm|pool1|VM|renameat|ok|/srv/pool1/f3.bin|/srv/pool1/d2/f4.bin');
+  assert.deepEqual([mv.op, mv.path, mv.path2], [6, '/srv/pool1/f3.bin', '/srv/pool1/d2/f4.bin']);
+  const failed = rec('bob|127.0.0.1|vm|pool1|VM|openat|fail (No such file or directory)|r|/srv/pool1/d2');
+  assert.deepEqual([failed.op, failed.result, failed.mode, failed.path], [8, -1, 0, '/srv/pool1/d2']);
+  assert.equal(rec('bob|127.0.0.1|vm|pool1|VM|unlinkat|ok|/srv/pool1/x').op, 5);
+  assert.equal(rec('bob|127.0.0.1|vm|pool1|VM|mkdirat|ok|/srv/pool1/d').op, 4);
+  assert.equal(rec('bob|127.0.0.1|vm|pool1|VM|chdir|ok|/srv/pool1').op, 7);
+  assert.equal(rec('bob|127.0.0.1|vm|pool1|VM|close|ok|/srv/pool1/f3.bin').op, 9);
+  assert.equal(rec('bob|127.0.0.1|vm|pool1|VM|pread_send|ok|/srv/pool1/f3.bin').op, 1);
+});
+
+test('file names with | stay whole; unknown operations, other prefixes and garbage are told apart', () => {
+  assert.equal(rec('bob|127.0.0.1|vm|pool1|VM|openat|ok|r|/srv/pool1/a|b|c.txt').path, '/srv/pool1/a|b|c.txt');
+  const mv = rec('bob|127.0.0.1|vm|pool1|VM|renameat|ok|/srv/a|b|/srv/c|d');
+  assert.deepEqual([mv.path, mv.path2], ['/srv/a|b', '/srv/c|d']);
+  assert.deepEqual(parseAuditLine('bob|127.0.0.1|vm|pool1|VM|fstat|ok|/x', PREFIX, T, ''), { skip: 'fstat' });
+  assert.deepEqual(parseAuditLine('bob|127.0.0.1|vm|pool1|VM|frobnicate|ok|/x', PREFIX, T, ''), { skip: 'frobnicate' });
+  // A line written with a shorter prefix than configured: the status is not where it should be.
+  const wrongPrefix = parseAuditLine('bob|127.0.0.1|pool1|openat|ok|r|/x', PREFIX, T, '');
+  assert.ok('error' in wrongPrefix && /is --audit-prefix right\?/.test(wrongPrefix.error));
+  assert.ok('error' in parseAuditLine('', PREFIX, T, ''));
+  assert.equal(prefixError('%I|%S'), '--audit-prefix %I|%S: must contain %u (the user)');
+  assert.equal(prefixError('%u|%I|%m|%S'), undefined);
+  const rnd = createRandom(3);
+  for (let k = 0; k < 5000; k++) {
+    const junk = Array.from({ length: Math.floor(rnd() * 40) }, () => String.fromCharCode(Math.floor(rnd() * 200))).join('');
+    const r = parseAuditLine(junk, PREFIX, T, '');
+    assert.ok('error' in r || 'skip' in r || 'record' in r);
+  }
+});
+
+test('syslog framing (RFC 5424 and 3164, truncated) and Samba log headers give the time and host', () => {
+  const now = Date.UTC(2026, 10, 24, 12);
+  const a = unframeSyslog('<173>1 2026-11-23T23:42:41.812974+01:00 fs1 smbd_audit 4242 - - bob|x', now)!;
+  assert.deepEqual(a, { time: Date.UTC(2026, 10, 23, 22, 42, 41, 812), host: 'fs1', msg: 'bob|x' });
+  const b = unframeSyslog('<173>Nov 23 23:42:41 fs2 smbd_audit[4242]: bob|y', now)!;
+  assert.deepEqual([new Date(b.time).getFullYear(), b.host, b.msg], [2026, 'fs2', 'bob|y']);
+  // A December line read in January belongs to last year.
+  assert.equal(new Date(unframeSyslog('<13>Dec 31 23:59:59 fs1 smbd_audit: m', Date.UTC(2027, 0, 1, 12))!.time).getFullYear(), 2026);
+  assert.equal(unframeSyslog('<173>Nov 23 23:4', now), undefined, 'a truncated packet is not syslog');
+  assert.equal(unframeSyslog('plain text', now), undefined);
+  assert.equal(sambaHeaderTime('[2026/11/23 23:42:41.812974,  1] ../../source3/modules/vfs_full_audit.c:643(do_log)'), new Date(2026, 10, 23, 23, 42, 41, 812).getTime());
+  assert.equal(sambaHeaderTime('  bob|127.0.0.1|vm|pool1|openat|ok|w|/x'), undefined);
+});
