@@ -2,7 +2,7 @@ import { UsageError } from '../cli/errors.js';
 import { READER_OPTIONS } from '../cli/options.js';
 import type { Program } from '../cli/program.js';
 import { prepareInput, type ReaderArgs } from '../cli/reader.js';
-import { loadStream } from '../db/loader.js';
+import { loadStream, type Expiry } from '../db/loader.js';
 import { openStore, parseDbTarget } from '../db/store.js';
 import { parseDuration } from '../format/units.js';
 
@@ -32,22 +32,16 @@ export const db: Program = {
     ['smbta-db load -R archive/2026-11-23 --db day.db', 'one day of archives into a file of its own'],
     ['smbta-db expire --older-than 30d', 'what the old maintenance timer did, without its bugs'],
   ],
+  reloadable: ['expire-every', 'older-than'],
   exitStatus: '0 when done (load: when the input ended, or after SIGTERM once what was read is stored); 1 when the input or database failed; 2 for a bad option.',
   async run(raw, ctx) {
     const a = raw as unknown as DbArgs;
     const [action = '', ...filter] = a.action ?? [];
     if (!ACTIONS.includes(action)) throw new UsageError(`${action ? `'${action}' is not an action` : 'no action'}: give ${ACTIONS.join(', ')}`);
     if (action !== 'load' && filter.length) throw new UsageError(`unexpected '${filter.join(' ')}' after ${action}`);
-    const age = (opt: 'older-than' | 'expire-every'): number | undefined => {
-      const text = a[opt];
-      if (text === undefined) return undefined;
-      const ms = parseDuration(text);
-      if (!ms || ms <= 0) throw new UsageError(`--${opt} ${text}: expected an age such as 5d or 12h`);
-      return ms;
-    };
-    const olderThan = age('older-than');
-    const every = age('expire-every');
-    if ((action === 'expire' || every !== undefined) && olderThan === undefined) throw new UsageError(`${action === 'expire' ? 'expire' : '--expire-every'} needs --older-than AGE`);
+    const olderThan = age(a, 'older-than');
+    if (action === 'expire' && olderThan === undefined) throw new UsageError('expire needs --older-than AGE');
+    const expire = expiryOf(a);
     if (!(Number.isInteger(a['batch-records']) && a['batch-records'] > 0)) throw new UsageError(`--batch-records ${a['batch-records']}: expected a count of 1 or more`);
     const input = action === 'load' ? prepareInput({ ...a, filter }) : undefined;
     const store = await openStore(parseDbTarget(a.db));
@@ -57,12 +51,13 @@ export const db: Program = {
       if (action === 'init') ctx.report.warn(`schema ready in ${store.dialect} at ${store.location}`);
       if (input) {
         if (olderThan !== undefined) await store.setMeta('expire_older_than', a['older-than']!);
-        const expire = olderThan !== undefined && every !== undefined ? { olderThanMs: olderThan, everyMs: every } : undefined;
         // Archives only: build the indexes once at the end (init again), even after a failure.
         const bulk = input.specs.every((s) => s.kind === 'dir' || (s.kind === 'file' && s.path !== '-'));
         if (bulk) await store.suspendIndexes();
         try {
-          const done = await loadStream(store, input, ctx, { batchRecords: a['batch-records'], flushMs: 1000, expire });
+          // SIGHUP with -c: a new --expire-every or --older-than applies from the next expiry.
+          const control = (setExpiry: (e: Expiry | undefined) => void): void => void (ctx.onReload = (next) => setExpiry(expiryOf(next as unknown as DbArgs)));
+          const done = await loadStream(store, input, ctx, { batchRecords: a['batch-records'], flushMs: 1000, expire, control });
           ctx.report.warn(`stored ${done.records} records in ${done.batches} transactions (${store.dialect} at ${store.location})`);
         } finally {
           if (bulk) await store.init();
@@ -73,3 +68,20 @@ export const db: Program = {
     }
   },
 };
+
+function age(a: DbArgs, opt: 'older-than' | 'expire-every'): number | undefined {
+  const text = a[opt];
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text);
+  if (!ms || ms <= 0) throw new UsageError(`--${opt} ${text}: expected an age such as 5d or 12h`);
+  return ms;
+}
+
+/** The expiry a load runs, if --expire-every is given (it needs --older-than). */
+function expiryOf(a: DbArgs): Expiry | undefined {
+  const everyMs = age(a, 'expire-every');
+  if (everyMs === undefined) return undefined;
+  const olderThanMs = age(a, 'older-than');
+  if (olderThanMs === undefined) throw new UsageError('--expire-every needs --older-than AGE');
+  return { olderThanMs, everyMs };
+}

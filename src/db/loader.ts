@@ -17,7 +17,14 @@ export interface LoadOptions {
   batchRecords: number;
   /** Live sources: store what is waiting at least this often (ms). */
   flushMs: number;
-  expire?: { olderThanMs: number; everyMs: number };
+  expire?: Expiry;
+  /** Receives the function that changes the expiry while loading. */
+  control?: (setExpiry: (e: Expiry | undefined) => void) => void;
+}
+
+export interface Expiry {
+  olderThanMs: number;
+  everyMs: number;
 }
 
 const COLUMN_INDEX = RECORD_COLUMNS.map(([field]) => FIELD_NAMES.indexOf(field));
@@ -69,17 +76,23 @@ export async function loadStream(store: Store, input: PreparedInput, ctx: RunCon
     await previous;
   };
 
-  const timers: NodeJS.Timeout[] = [setInterval(() => void commit(), o.flushMs)];
-  if (o.expire) {
-    const { olderThanMs, everyMs } = o.expire;
-    const expire = () =>
+  const flusher = setInterval(() => void commit(), o.flushMs);
+  let expiry: NodeJS.Timeout | undefined;
+  /** Expires now and then every `everyMs`, between batches; undefined stops it (SIGHUP may change it). */
+  const setExpiry = (e: Expiry | undefined): void => {
+    clearInterval(expiry);
+    expiry = undefined;
+    if (!e) return;
+    const expire = (): void =>
       void enqueue(async () => {
-        const n = await persist(store, ctx, () => store.expire(Date.now() - olderThanMs));
-        if (n) ctx.report.warn(`expired ${n} records older than ${new Date(Date.now() - olderThanMs).toISOString()}`);
+        const n = await persist(store, ctx, () => store.expire(Date.now() - e.olderThanMs));
+        if (n) ctx.report.warn(`expired ${n} records older than ${new Date(Date.now() - e.olderThanMs).toISOString()}`);
       });
     expire();
-    timers.push(setInterval(expire, everyMs));
-  }
+    expiry = setInterval(expire, e.everyMs);
+  };
+  setExpiry(o.expire);
+  o.control?.(setExpiry);
   try {
     await readSelected(
       input,
@@ -100,7 +113,8 @@ export async function loadStream(store: Store, input: PreparedInput, ctx: RunCon
       },
     );
   } finally {
-    timers.forEach(clearInterval);
+    clearInterval(flusher);
+    clearInterval(expiry);
   }
   await commit();
   if (failure) throw failure;

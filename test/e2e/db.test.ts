@@ -90,3 +90,22 @@ test('a PostgreSQL restart in the middle of a live load: the loader waits, recon
     pg.stop();
   }
 });
+
+test('SIGHUP with -c: a new --older-than applies to a running load at once', () =>
+  withTmpDir(async (dir) => {
+    writeFileSync(`${dir}/old.smbta`, encodeRecords(trafficAt(Date.now() - 3 * DAY, 1000, 5)));
+    const db = `${dir}/hup.db`;
+    writeFileSync(`${dir}/smbta.ini`, `[smbta-db]\ndb = ${db}\nexpire-every = 1h\nolder-than = 30d\n`);
+    const src = await servingReceiver();
+    const load = startProc('smbta-db', ['load', '-c', `${dir}/smbta.ini`, '-r', `${dir}/old.smbta`, '-S', `127.0.0.1:${src.serve}`]);
+    await src.p.waitFor(/reader .* connected/);
+    for (const end = Date.now() + 20000; Date.now() < end && (await count(db)) < 1000; ) await new Promise((r) => setTimeout(r, 200));
+    assert.equal(await count(db), 1000, 'loaded, and none expired at 30 days');
+    writeFileSync(`${dir}/smbta.ini`, `[smbta-db]\ndb = ${db}\nexpire-every = 1h\nolder-than = 1d\n`);
+    load.proc.kill('SIGHUP');
+    await load.waitFor(/SIGHUP: .*smbta\.ini re-read; applied older-than/);
+    await load.waitFor(/expired 1000 records/);
+    assert.equal(await load.stop(), 0, load.stderr());
+    await src.p.stop();
+    assert.equal(await count(db), 0);
+  }));
