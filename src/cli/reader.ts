@@ -3,7 +3,7 @@
  * -t into one compiled selection, and -N into a stop. A reader only says what to do
  * with the selected rows of each batch.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, fstatSync } from 'node:fs';
 import { compileFilter, type BatchFilter } from '../filter/compile.js';
 import { parseFilter, SHORTHANDS } from '../filter/parser.js';
 import { parseTimeRange } from '../filter/time-spec.js';
@@ -51,6 +51,16 @@ export function parseRemote(text: string): SourceSpec {
   const port = m ? Number(m[3]) : NaN;
   if (!m || port < 1 || port > 65535) throw new UsageError(`-S ${text}: expected HOST:PORT, [IPV6]:PORT, PORT or unix:PATH`);
   return { kind: 'tcp', host: m[1] || m[2] || 'localhost', port };
+}
+
+/** True when stdin is a pipe, a file or a socket: something that brings data (not a terminal or /dev/null). */
+export function stdinHasData(): boolean {
+  try {
+    const s = fstatSync(0);
+    return s.isFIFO() || s.isFile() || s.isSocket();
+  } catch {
+    return false;
+  }
 }
 
 export function sourceSpecs(args: ReaderArgs, files: readonly string[]): SourceSpec[] {

@@ -4,6 +4,7 @@ import type { Program } from '../cli/program.js';
 import { prepareInput, type ReaderArgs } from '../cli/reader.js';
 import { loadStream, type Expiry } from '../db/loader.js';
 import { openStore, parseDbTarget } from '../db/store.js';
+import { isLiveSource } from '../io/sources.js';
 import { parseDuration } from '../format/units.js';
 
 interface DbArgs extends ReaderArgs {
@@ -52,7 +53,7 @@ export const db: Program = {
       if (input) {
         if (olderThan !== undefined) await store.setMeta('expire_older_than', a['older-than']!);
         // Archives only: build the indexes once at the end (init again), even after a failure.
-        const bulk = input.specs.every((s) => s.kind === 'dir' || (s.kind === 'file' && s.path !== '-'));
+        const bulk = !input.specs.some(isLiveSource);
         if (bulk) await store.suspendIndexes();
         try {
           // SIGHUP with -c: a new --expire-every or --older-than applies from the next expiry.

@@ -1,7 +1,7 @@
-import { existsSync, fstatSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { UsageError } from '../cli/errors.js';
 import type { Program } from '../cli/program.js';
-import { prepareInput, type ReaderArgs } from '../cli/reader.js';
+import { prepareInput, stdinHasData, type ReaderArgs } from '../cli/reader.js';
 import { openStore, parseDbTarget } from '../db/store.js';
 import { parseTime } from '../filter/time-spec.js';
 import type { Answer } from '../query/answers.js';
@@ -10,7 +10,7 @@ import { friendlyStatement, FRIENDLY_USAGE, type FriendlyOptions } from '../quer
 import { parseStatements } from '../query/parser.js';
 import { formatAnswers } from '../query/print.js';
 import { answerFromStore } from '../query/sql.js';
-import { formatSvgChart } from '../query/svg.js';
+import { writeSvgCharts } from '../query/svg.js';
 
 interface QueryArgs extends ReaderArgs, FriendlyOptions {
   question?: string[];
@@ -76,18 +76,9 @@ export const query: Program = {
     }
     const width = process.stdout.columns || Number(process.env.COLUMNS) || 80;
     process.stdout.write(formatAnswers(answers, a.json ? 'json' : a.csv ? 'csv' : 'table', width));
-    if (a.svg) writeCharts(a.svg, answers);
+    if (a.svg) writeSvgCharts(a.svg, answers);
   },
 };
-
-function stdinHasData(): boolean {
-  try {
-    const s = fstatSync(0);
-    return s.isFIFO() || s.isFile() || s.isSocket();
-  } catch {
-    return false;
-  }
-}
 
 /** The statements given on the command line, or undefined when they come on stdin. */
 function statementsText(a: QueryArgs, words: string[]): string | undefined {
@@ -95,13 +86,4 @@ function statementsText(a: QueryArgs, words: string[]): string | undefined {
   if (a['query-file'] !== undefined) parts.push(readFileSync(a['query-file'] === '-' ? 0 : a['query-file'], 'utf8'));
   if (words.length) parts.push(friendlyStatement(words, a));
   return parts.length ? parts.map((p) => (p.trim().endsWith(';') ? p : `${p};`)).join('\n') : undefined;
-}
-
-function writeCharts(path: string, answers: Answer[]): void {
-  const charts = answers.filter((x) => x.chart);
-  if (charts.length === 0) throw new UsageError('--svg: no usage or 24h_usage answer to draw');
-  charts.forEach((x, k) => {
-    const file = k === 0 ? path : path.replace(/(\.svg)?$/, `-${k + 1}.svg`);
-    writeFileSync(file, formatSvgChart(`${x.question.statement} ${x.title}`, x.chart!.labels, x.chart!.values));
-  });
 }

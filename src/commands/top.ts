@@ -2,7 +2,7 @@ import { UsageError } from '../cli/errors.js';
 import { READER_OPTIONS } from '../cli/options.js';
 import type { Program } from '../cli/program.js';
 import { prepareInput, splitReadArgs, type ReaderArgs } from '../cli/reader.js';
-import { sourceLabel, type SourceSpec } from '../io/sources.js';
+import { isLiveSource, sourceLabel } from '../io/sources.js';
 import { TopFeed } from '../tui/feed.js';
 import { initialUi } from '../tui/keys.js';
 import { GROUPINGS, SORTS } from '../tui/model.js';
@@ -43,7 +43,7 @@ export const top: Program = {
     if (!(a.refresh > 0)) throw new UsageError(`--refresh ${a.refresh}: expected seconds above 0`);
     if (!(a.speed >= 0)) throw new UsageError(`--speed ${a.speed}: expected 0 (as fast as possible) or more`);
     const input = prepareInput(a);
-    const live = input.specs.some(isLive);
+    const live = input.specs.some(isLiveSource);
     const once = a.once || !process.stdout.isTTY;
     const feed = new TopFeed({ replaySpeed: live ? undefined : once ? 0 : a.speed, filter: input.sel.filter, signal: ctx.signal });
     const run = {
@@ -60,7 +60,3 @@ export const top: Program = {
     await (once ? printOnce(run, ctx) : runInteractive(run, ctx));
   },
 };
-
-function isLive(s: SourceSpec): boolean {
-  return s.kind === 'tcp' || s.kind === 'unix' || (s.kind === 'file' && s.path === '-');
-}

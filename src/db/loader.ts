@@ -9,7 +9,7 @@ import type { RunContext } from '../cli/program.js';
 import { readSelected, type PreparedInput } from '../cli/reader.js';
 import { FIELD_NAMES } from '../record/fields.js';
 import { rowRange, type RecordBatch } from '../stream/batch.js';
-import { BlockKind } from '../stream/format.js';
+import { statusSenders } from '../stream/decoder.js';
 import { nameKey, RECORD_COLUMNS } from './schema.js';
 import type { PendingRows, Store } from './store.js';
 
@@ -108,8 +108,7 @@ export async function loadStream(store: Store, input: PreparedInput, ctx: RunCon
         }
       },
       (side) => {
-        if (side.kind !== BlockKind.Status) return;
-        for (const [server, protocol] of Object.entries((side.body.senders ?? {}) as Record<string, unknown>)) senders.set(server, String(protocol));
+        for (const [server, protocol] of statusSenders(side)) senders.set(server, protocol);
       },
     );
   } finally {

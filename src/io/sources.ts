@@ -49,6 +49,11 @@ export function sourceLabel(s: SourceSpec): string {
   }
 }
 
+/** A source whose end is not in sight: a live server or stdin (not files read to their end). */
+export function isLiveSource(s: SourceSpec): boolean {
+  return s.kind === 'tcp' || s.kind === 'unix' || (s.kind === 'file' && s.path === '-');
+}
+
 export async function readSources(specs: readonly SourceSpec[], on: RecordHandlers, opts: ReadOptions): Promise<void> {
   const stored = specs.filter((s) => s.kind === 'file' || s.kind === 'dir');
   const live = specs.filter((s) => s.kind === 'tcp' || s.kind === 'unix');

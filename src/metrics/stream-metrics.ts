@@ -33,26 +33,40 @@ export class StreamMetrics {
     if (perUser) this.users = new Map();
   }
 
-  /** Counts the given rows of a batch (all `count` when `rows` is null). */
+  /**
+   * Counts the given rows of a batch (all `count` when `rows` is null). Rows are summed per
+   * (op, share) and per user reference first, so the named counters see each once per batch.
+   */
   observe(b: RecordBatch, rows: Uint32Array | null, count: number): void {
     const op = b.nums('op');
     const bytes = b.nums('bytes');
     const time = b.nums('time');
     const share = b.refs('share');
     const user = this.users && b.refs('user');
+    const size = b.strings.size;
+    const byOpShare = new Map<number, number>();
+    const byUser = new Map<number, number>();
     for (let k = 0; k < count; k++) {
       const i = rows ? rows[k]! : k;
       if (time[i]! > this.latest) this.latest = time[i]!;
-      if (bytes[i]! === 0) continue;
-      this.add(opName(op[i]!), b.strings.get(share[i]!), bytes[i]!, user && b.strings.get(user[i]!));
+      const n = bytes[i]!;
+      if (n === 0) continue;
+      const key = op[i]! * size + share[i]!;
+      byOpShare.set(key, (byOpShare.get(key) ?? 0) + n);
+      if (user) byUser.set(user[i]!, (byUser.get(user[i]!) ?? 0) + n);
     }
+    for (const [key, n] of byOpShare) this.addBytes(opName(Math.floor(key / size)), b.strings.get(key % size), n);
+    for (const [ref, n] of byUser) this.addUser(b.strings.get(ref), n);
     this.recordsIn += count;
   }
 
   /** Counts one record (the receiver, which has records one at a time). */
   observeRecord(r: SmbRecord): void {
     if (r.time > this.latest) this.latest = r.time;
-    if (r.bytes) this.add(opName(r.op), r.share, r.bytes, this.users && r.user);
+    if (r.bytes) {
+      this.addBytes(opName(r.op), r.share, r.bytes);
+      this.addUser(r.user, r.bytes);
+    }
     this.recordsIn++;
   }
 
@@ -61,16 +75,19 @@ export class StreamMetrics {
     this.upstreamLost += records;
   }
 
-  private add(op: string, share: string, bytes: number, user: string | undefined): void {
+  private addBytes(op: string, share: string, bytes: number): void {
     let byShare = this.bytes.get(op);
     if (!byShare) this.bytes.set(op, (byShare = new Map()));
     if (!this.shares.has(share) && this.shares.size < MAX_SHARES) this.shares.add(share);
     const s = this.shares.has(share) ? share : OTHER;
     byShare.set(s, (byShare.get(s) ?? 0) + bytes);
-    if (this.users && user !== undefined) {
-      const u = this.users.has(user) || this.users.size < MAX_USERS ? user : OTHER;
-      this.users.set(u, (this.users.get(u) ?? 0) + bytes);
-    }
+  }
+
+  /** Bytes per user, only with --metrics-users. */
+  private addUser(user: string, bytes: number): void {
+    if (!this.users) return;
+    const u = this.users.has(user) || this.users.size < MAX_USERS ? user : OTHER;
+    this.users.set(u, (this.users.get(u) ?? 0) + bytes);
   }
 
   /** The Prometheus text exposition format (version 0.0.4). */

@@ -9,6 +9,7 @@ import { sourceLabel } from '../io/sources.js';
 import { createLocalFormatter } from '../format/time.js';
 import type { StringFieldName } from '../record/fields.js';
 import { rowRange, type RecordBatch } from '../stream/batch.js';
+import { statusSenders } from '../stream/decoder.js';
 import { BlockKind } from '../stream/format.js';
 import { KIND_FIELD, MODE_OPS, UNIT_MS, type Mode, type Question, type Selection } from './ast.js';
 import {
@@ -243,20 +244,22 @@ export async function answerFromStream(questions: Question[], input: PreparedInp
         const dom = b.refs('domain');
         for (let k = 0; k < n; k++) if (users[rows[k]!] === ref) domains.add(b.strings.get(dom[rows[k]!]!));
       }
+      facts.records += n;
+      seq += b.length;
+      // The time span is only for the system commands: other questions skip the pass over the rows.
+      if (system.length === 0) return;
       const time = b.nums('time');
       for (let k = 0; k < n; k++) {
         const t = time[rows[k]!]!;
         if (t < facts.first) facts.first = t;
         if (t > facts.last) facts.last = t;
       }
-      facts.records += n;
-      seq += b.length;
     },
     (side, _source, lost) => {
       facts.lost += lost;
       if (side.kind !== BlockKind.Status) return;
       facts.statusBlocks++;
-      for (const [server, protocol] of Object.entries((side.body.senders ?? {}) as Record<string, string>)) facts.senders.set(server, String(protocol));
+      for (const [server, protocol] of statusSenders(side)) facts.senders.set(server, protocol);
     },
   );
   for (const [name, domains] of userDomains) if (domains.size > 1) throw ambiguityError(name, domains);

@@ -3,6 +3,7 @@
  * left to right) and the commands asked of it. Both the archive and the SQL executors
  * read this, so the two cannot understand a statement differently.
  */
+import { READ_OPS, WRITE_OPS } from '../record/fields.js';
 
 /** Bytes read (read, pread), written (write, pwrite), or both. */
 export type Mode = 'r' | 'w' | 'rw';
@@ -52,7 +53,7 @@ export function everything(): Selection {
   return { shares: [], users: [], files: [], domains: [], from: -Infinity, to: Infinity };
 }
 
-export const MODE_OPS: Record<Mode, readonly number[]> = { r: [0, 1], w: [2, 3], rw: [0, 1, 2, 3] };
+export const MODE_OPS: Record<Mode, readonly number[]> = { r: READ_OPS, w: WRITE_OPS, rw: [...READ_OPS, ...WRITE_OPS] };
 
 export const UNIT_MS: Record<TimeUnit, number> = { seconds: 1000, minutes: 60_000, hours: 3_600_000, days: 86_400_000 };
 

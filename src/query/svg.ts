@@ -1,5 +1,8 @@
 /** A usage series as a standalone SVG bar chart that any browser shows. */
+import { writeFileSync } from 'node:fs';
+import { UsageError } from '../cli/errors.js';
 import { formatSize } from '../format/units.js';
+import type { Answer } from './answers.js';
 
 const escape = (s: string): string => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -38,4 +41,14 @@ ${ticks}
 ${bars}
 </svg>
 `;
+}
+
+/** Writes the chart of each answer that has one: PATH, then PATH-2.svg, PATH-3.svg... */
+export function writeSvgCharts(path: string, answers: readonly Answer[]): void {
+  const charts = answers.filter((x) => x.chart);
+  if (charts.length === 0) throw new UsageError('--svg: no usage or 24h_usage answer to draw');
+  charts.forEach((x, k) => {
+    const file = k === 0 ? path : path.replace(/(\.svg)?$/, `-${k + 1}.svg`);
+    writeFileSync(file, formatSvgChart(`${x.question.statement} ${x.title}`, x.chart!.labels, x.chart!.values));
+  });
 }

@@ -12,6 +12,18 @@ export function opName(id: number): string {
   return OPS[id] ?? `op${id}`;
 }
 
+/** Ops that read (read, pread) and write (write, pwrite): where `bytes` counts data moved. */
+export const READ_OPS: readonly number[] = [0, 1];
+export const WRITE_OPS: readonly number[] = [2, 3];
+
+export function isReadOp(op: number): boolean {
+  return op === 0 || op === 1;
+}
+
+export function isWriteOp(op: number): boolean {
+  return op === 2 || op === 3;
+}
+
 /** Numeric id of an op name (`op12` accepted for ids this build has no name for), or -1. */
 export function opId(name: string): number {
   const i = (OPS as readonly string[]).indexOf(name);

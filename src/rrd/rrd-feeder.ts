@@ -9,6 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { isReadOp, isWriteOp } from '../record/fields.js';
 import type { RecordBatch } from '../stream/batch.js';
 
 export interface RrdOptions {
@@ -75,8 +76,8 @@ export class RrdFeeder {
       let s = this.sums.get(step);
       if (!s) this.sums.set(step, (s = { read: 0, write: 0, ops: 0 }));
       const o = op[i]!;
-      if (o === 0 || o === 1) s.read += bytes[i]!;
-      else if (o === 2 || o === 3) s.write += bytes[i]!;
+      if (isReadOp(o)) s.read += bytes[i]!;
+      else if (isWriteOp(o)) s.write += bytes[i]!;
       s.ops += cnt[i]!;
       if (time[i]! > this.watermark) this.watermark = time[i]!;
     }

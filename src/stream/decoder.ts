@@ -16,6 +16,12 @@ export interface SideBlock {
   raw: Buffer;
 }
 
+/** What a receiver's status block says each file server speaks (`senders`), as [server, protocol]. */
+export function statusSenders(block: SideBlock): [string, string][] {
+  if (block.kind !== BlockKind.Status) return [];
+  return Object.entries((block.body.senders ?? {}) as Record<string, unknown>).map(([server, protocol]) => [server, String(protocol)]);
+}
+
 export interface DecoderHandlers {
   batch(batch: RecordBatch): void;
   side?(block: SideBlock): void;

@@ -26,7 +26,6 @@ export class TopFeed {
   /** Record time and wall time of the first replayed record. */
   private t0 = NaN;
   private w0 = NaN;
-  private latest = -Infinity;
 
   constructor(private readonly opts: FeedOptions) {
     this.filter = opts.filter;
@@ -37,7 +36,7 @@ export class TopFeed {
   clock(): number {
     const speed = this.opts.replaySpeed;
     if (speed === undefined) return Date.now();
-    if (speed === 0 || Number.isNaN(this.t0)) return this.latest;
+    if (speed === 0 || Number.isNaN(this.t0)) return this.model.latest;
     return this.t0 + (Date.now() - this.w0) * speed;
   }
 
@@ -71,13 +70,13 @@ export class TopFeed {
     const at = (k: number): number => time[rows ? rows[k]! : k]!;
     if (Number.isNaN(this.t0)) this.startReplay(at(0));
     const speed = this.opts.replaySpeed;
-    if (!speed) return this.take(b, rows, 0, count, time);
+    if (!speed) return this.take(b, rows, 0, count);
     for (let k = 0; k < count && !this.opts.signal.aborted; ) {
       const now = this.clock();
       let j = k;
       while (j < count && at(j) <= now) j++;
       if (j > k) {
-        this.take(b, rows, k, j - k, time);
+        this.take(b, rows, k, j - k);
         k = j;
       } else await sleep(Math.min(200, (at(k) - now) / speed));
     }
@@ -89,13 +88,8 @@ export class TopFeed {
     if (this.opts.replaySpeed !== undefined) this.model.tick(t);
   }
 
-  private take(b: RecordBatch, rows: Uint32Array | null, from: number, n: number, time: Float64Array): void {
-    const part = rows ? rows.subarray(from, from + n) : from === 0 && n === b.length ? null : rowRange(from, n);
-    this.model.add(b, part, n);
-    for (let k = 0; k < n; k++) {
-      const t = time[part ? part[k]! : k]!;
-      if (t > this.latest) this.latest = t;
-    }
+  private take(b: RecordBatch, rows: Uint32Array | null, from: number, n: number): void {
+    this.model.add(b, rows ? rows.subarray(from, from + n) : from === 0 && n === b.length ? null : rowRange(from, n), n);
   }
 
   private select(b: RecordBatch, rows: Uint32Array | null, count: number, filter: BatchFilter): [Uint32Array, number] {

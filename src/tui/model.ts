@@ -4,7 +4,7 @@
  * second of record time for the sparkline, the latest operations, and what was lost.
  * Batches go in column by column; a snapshot comes out once per refresh.
  */
-import { opName } from '../record/fields.js';
+import { isReadOp, isWriteOp, opName } from '../record/fields.js';
 import type { RecordBatch } from '../stream/batch.js';
 
 export const GROUPINGS = ['user', 'share', 'path', 'client', 'server'] as const;
@@ -75,11 +75,10 @@ export interface TopSnapshot {
   notes: string[];
 }
 
-const READS = (op: number): boolean => op === 0 || op === 1;
-const WRITES = (op: number): boolean => op === 2 || op === 3;
-
 export class TopModel {
   records = 0;
+  /** The newest record time added (ms), -Infinity before any. */
+  latest = -Infinity;
   dropped = 0;
   private tables = new Map<Grouping, Map<string, Entry>>(GROUPINGS.map((g) => [g, new Map()]));
   private readHist = new Float64Array(HISTORY_SECONDS);
@@ -104,9 +103,10 @@ export class TopModel {
     for (let k = 0; k < count; k++) {
       const i = rows ? rows[k]! : k;
       const o = op[i]!;
-      s.read[k] = READS(o) ? bytes[i]! : 0;
-      s.written[k] = WRITES(o) ? bytes[i]! : 0;
+      s.read[k] = isReadOp(o) ? bytes[i]! : 0;
+      s.written[k] = isWriteOp(o) ? bytes[i]! : 0;
       s.ops[k] = cnt[i]!;
+      if (time[i]! > this.latest) this.latest = time[i]!;
       if (s.read[k]) this.history(time[i]!, s.read[k]!, this.readHist);
       else if (s.written[k]) this.history(time[i]!, s.written[k]!, this.writeHist);
       this.now.read += s.read[k]!;
