@@ -11,8 +11,9 @@
 import type { SmbRecord } from '../record/fields.js';
 
 /** Prefix variables smbta understands; others are allowed and skipped. */
-const PREFIX_FIELDS: Record<string, 'user' | 'client' | 'share' | 'domain' | 'machine' | 'server'> = {
+const PREFIX_FIELDS: Record<string, 'user' | 'client' | 'share' | 'domain' | 'machine' | 'server' | 'root'> = {
   '%u': 'user', '%U': 'user', '%I': 'client', '%S': 'share', '%D': 'domain', '%m': 'machine', '%L': 'server', '%h': 'server',
+  '%P': 'root',
 };
 
 export const DEFAULT_PREFIX = '%u|%I|%m|%S';
@@ -59,9 +60,11 @@ export function parseAuditLine(msg: string, prefix: readonly string[], time: num
     time, end: time, op: 0, user: '', sid: '', domain: '', share: '', path: '', path2: '', client: '', server,
     bytes: 0, count: 1, mode: 0, result: 0, latency: 0, latency_max: 0,
   };
+  let root = '';
   prefix.forEach((field, k) => {
     const target = PREFIX_FIELDS[field];
     if (target === 'user' || target === 'client' || target === 'share' || target === 'domain' || target === 'server') r[target] = parts[k]!.trim();
+    else if (target === 'root') root = parts[k]!.trim().replace(/\/+$/, '');
   });
   const opName = parts[prefix.length]!.trim();
   const status = parts[prefix.length + 1]!.trim();
@@ -71,17 +74,32 @@ export function parseAuditLine(msg: string, prefix: readonly string[], time: num
   if (op === undefined) return { skip: opName };
   r.op = op;
   r.result = status === 'ok' ? 0 : -1;
-  // Open modes come first (r or w); the path is the rest, `|` in names included.
-  if (op === 8 && (args[0] === 'r' || args[0] === 'w')) r.mode = args.shift() === 'w' ? 1 : 0;
+  // Open modes come first (openat: r or w; create_file: access mask, file or dir, disposition);
+  // the path is the rest, `|` in names included.
+  if (opName === 'create_file' && /^0x[0-9a-f]+$/i.test(args[0] ?? '') && args.length >= 4) r.mode = writeAccess(Number(args.splice(0, 3)[0]));
+  else if (op === 8 && (args[0] === 'r' || args[0] === 'w')) r.mode = args.shift() === 'w' ? 1 : 0;
   const rest = args.join('|');
   if (op === 6) {
     // Two absolute paths: the second starts at the first `|/` after the first path began.
     const cut = rest.indexOf('|/', 1);
-    r.path = cut > 0 ? rest.slice(0, cut) : rest;
-    r.path2 = cut > 0 ? rest.slice(cut + 1) : '';
-  } else r.path = rest;
+    r.path = shareRelative(cut > 0 ? rest.slice(0, cut) : rest, root);
+    r.path2 = shareRelative(cut > 0 ? rest.slice(cut + 1) : '', root);
+  } else r.path = shareRelative(rest, root);
   if (!r.user) return { error: `no user in '${clip(msg)}' (is --audit-prefix right?)` };
   return { record: r };
+}
+
+/** 1 when an SMB access mask asks to change data (write, append, delete), else 0. */
+function writeAccess(mask: number): number {
+  const WRITE_DATA = 0x2, APPEND_DATA = 0x4, DELETE = 0x10000, GENERIC_WRITE = 0x40000000, GENERIC_ALL = 0x10000000;
+  return mask & (WRITE_DATA | APPEND_DATA | DELETE | GENERIC_WRITE | GENERIC_ALL) ? 1 : 0;
+}
+
+/** A path under the share's directory (`%P` in the prefix) made relative to it, as the module sent it. */
+function shareRelative(path: string, root: string): string {
+  if (!root || !path.startsWith(root)) return path;
+  if (path.length === root.length) return '.';
+  return path[root.length] === '/' ? path.slice(root.length + 1) : path;
 }
 
 export function isQuiet(op: string): boolean {

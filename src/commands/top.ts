@@ -55,6 +55,9 @@ export const top: Program = {
       refreshMs: a.refresh * 1000,
       live,
     };
+    // Ink draws only the final frame when it sees CI set (it reads that once, on load); a terminal
+    // is a terminal, so the live screen must not go blank under a CI runner.
+    if (!once) for (const key of ['CI', 'CONTINUOUS_INTEGRATION']) delete process.env[key];
     // Ink and React load only here, so --help and --once on a pipe stay quick.
     const { printOnce, runInteractive } = await import('../tui/run-top.js');
     await (once ? printOnce(run, ctx) : runInteractive(run, ctx));

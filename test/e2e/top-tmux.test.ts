@@ -34,7 +34,8 @@ const send = (port: number, seed: number) =>
 test('smbta-top in tmux: grouping, sort and filter keys, a wrong filter, a source that drops and returns, 40 columns', { skip: !HAVE_TMUX && 'tmux is not installed (apt-get install tmux)' }, () =>
   withTmpDir(async (dir) => {
     let src = await servingReceiver();
-    const cmd = `TZ=UTC ${process.execPath} ${ROOT}bin/smbta-top.js -S 127.0.0.1:${src.serve} --refresh 0.5; echo "exit $?" > ${dir}/status`;
+    // CI=true as CI runners set it: Ink would then draw nothing until exit.
+    const cmd = `CI=true TZ=UTC ${process.execPath} ${ROOT}bin/smbta-top.js -S 127.0.0.1:${src.serve} --refresh 0.5; echo "exit $?" > ${dir}/status`;
     tmux('new-session', '-d', '-s', 'top', '-x', '100', '-y', '30', cmd);
     try {
       await src.p.waitFor(/reader .* connected/);

@@ -60,3 +60,21 @@ test('syslog framing (RFC 5424 and 3164, truncated) and Samba log headers give t
   assert.equal(sambaHeaderTime('[2026/11/23 23:42:41.812974,  1] ../../source3/modules/vfs_full_audit.c:643(do_log)'), new Date(2026, 10, 23, 23, 42, 41, 812).getTime());
   assert.equal(sambaHeaderTime('  bob|127.0.0.1|vm|pool1|openat|ok|w|/x'), undefined);
 });
+
+test("create_file's access mask, type and disposition are not part of the path; %P makes paths share-relative", () => {
+  const made = rec('bob|127.0.0.1|vm|pool1|VM|create_file|ok|0x12019f|file|overwrite_if|/srv/pool1/d1/f1.bin');
+  assert.deepEqual([made.op, made.mode, made.path], [8, 1, '/srv/pool1/d1/f1.bin']);
+  const looked = rec('bob|127.0.0.1|vm|pool1|VM|create_file|ok|0x80|dir|open|/srv/pool1/a|b');
+  assert.deepEqual([looked.mode, looked.path], [0, '/srv/pool1/a|b']);
+  const rooted = parsePrefix('%u|%I|%m|%S|%P');
+  const at = (line: string) => {
+    const r = parseAuditLine(line, rooted, T, 'fs1');
+    assert.ok('record' in r);
+    return r.record;
+  };
+  const mv = at('bob|127.0.0.1|vm|pool1|/srv/pool1|renameat|ok|/srv/pool1/f3.bin|/srv/pool1/d2/f4.bin');
+  assert.deepEqual([mv.path, mv.path2], ['f3.bin', 'd2/f4.bin']);
+  assert.equal(at('bob|127.0.0.1|vm|pool1|/srv/pool1/|chdir|ok|/srv/pool1').path, '.');
+  // Outside the share (or a sibling sharing its prefix): left as it was.
+  assert.equal(at('bob|127.0.0.1|vm|pool1|/srv/pool1|openat|ok|r|/srv/pool10/x').path, '/srv/pool10/x');
+});
