@@ -17,6 +17,13 @@ _smbta_complete() {
         --anonymize) COMPREPLY=($(compgen -W "user sid client user,sid user,sid,client" -- "$cur")); return ;;
       esac
       ;;
+    smbta-probe)
+      opts="-i --interface -r --read -f --filter --smb-port --reset-every -w --write -P --serve -B --bind --server-name --stats --status-every -c --config -h --help -V --version"
+      case "$prev" in
+        -r|--read|-w|--write|-c|--config) kind=file ;;
+        -i|--interface|-f|--filter|--smb-port|--reset-every|-P|--serve|-B|--bind|--server-name|--stats|--status-every) kind=none ;;
+      esac
+      ;;
     smbta-torture)
       opts="-d --dest -c --connections -n --records --duration --rate --v1 --old-modules -k --key --seed --users --shares --files --record --replay --speed --ledger -h --help -V --version"
       case "$prev" in
@@ -151,4 +158,4 @@ _smbta_complete() {
     compopt -o nospace 2>/dev/null
   fi
 }
-complete -F _smbta_complete smbta-recv smbta-torture smbta-mux smbta-rotate smbta-cluster smbta-cat smbta-csv smbta-json smbta-filter smbta-top smbta-query smbta-db smbta-rrd
+complete -F _smbta_complete smbta-recv smbta-probe smbta-torture smbta-mux smbta-rotate smbta-cluster smbta-cat smbta-csv smbta-json smbta-filter smbta-top smbta-query smbta-db smbta-rrd

@@ -29,6 +29,22 @@ complete -c smbta-recv -s c -l config -r -F -d 'read settings from FILE: a [PROG
 complete -c smbta-recv -s h -l help -f -d 'show help'
 complete -c smbta-recv -s V -l version -f -d 'show version number'
 
+# smbta-probe
+complete -c smbta-probe -s i -l interface -r -f -d 'capture SMB2/3 traffic live on this network interface (needs capture rights: root or the wireshark group)'
+complete -c smbta-probe -s r -l read -r -F -d 'read packets from a pcap or pcapng capture file instead'
+complete -c smbta-probe -s f -l filter -r -f -d 'capture filter for -i (default \'tcp port 445\', or the --smb-port ports)'
+complete -c smbta-probe -l smb-port -r -f -d 'TCP ports that carry SMB (direct TCP, as 445); repeat for several'
+complete -c smbta-probe -l reset-every -r -f -d 'live: tshark forgets its dissection state every this many packets (its memory bound); sessions and trees stay attributed'
+complete -c smbta-probe -s w -l write -r -F -d 'write the stream to FILE (- is stdout; .bz2 compresses); written under a temporary name, renamed when whole'
+complete -c smbta-probe -s P -l serve -r -f -d 'serve the stream to readers (smbta-cat -S HOST:PORT) on this TCP port, at the -B address'
+complete -c smbta-probe -s B -l bind -r -f -d 'address to listen on (loopback unless told otherwise; 0.0.0.0 or :: for all)'
+complete -c smbta-probe -l server-name -r -f -d 'name the file server at ADDR (default: its address; the host name for Unix sockets)'
+complete -c smbta-probe -l stats -r -f -d 'print statistics on stderr this often (0: only on SIGUSR1 and at exit)'
+complete -c smbta-probe -l status-every -r -f -d 'write a status block (health counters, keep-alive) into the stream this often'
+complete -c smbta-probe -s c -l config -r -F -d 'read settings from FILE: a [PROGRAM] section of keys named like the long options (docs/config.md); the command line wins'
+complete -c smbta-probe -s h -l help -f -d 'show help'
+complete -c smbta-probe -s V -l version -f -d 'show version number'
+
 # smbta-torture
 complete -c smbta-torture -s d -l dest -r -f -d 'the receiver: HOST:PORT or unix:PATH'
 complete -c smbta-torture -s c -l connections -r -f -d 'emulated file servers, one connection each'

@@ -106,6 +106,11 @@ export const OPTIONS = {
   'older-than': { name: 'older-than', type: 'string', value: 'AGE', complete: 'none', group: 'Store', describe: 'expire: delete records older than AGE (5d, 12h)' },
   'expire-every': { name: 'expire-every', type: 'string', value: 'AGE', complete: 'none', group: 'Store', describe: 'load: expire records older than --older-than this often while loading (1h)' },
   'batch-records': { name: 'batch-records', type: 'number', value: 'N', default: 20000, complete: 'none', group: 'Store', describe: 'load: records per transaction' },
+  interface: { name: 'interface', alias: 'i', type: 'string', value: 'IFACE', complete: 'none', group: 'Input', describe: 'capture SMB2/3 traffic live on this network interface (needs capture rights: root or the wireshark group)' },
+  pcap: { name: 'read', alias: 'r', type: 'string', value: 'PCAP', complete: 'file', group: 'Input', describe: 'read packets from a pcap or pcapng capture file instead' },
+  'capture-filter': { name: 'filter', alias: 'f', type: 'string', value: 'BPF', complete: 'none', group: 'Input', describe: "capture filter for -i (default 'tcp port 445', or the --smb-port ports)" },
+  'smb-port': { name: 'smb-port', type: 'array', value: 'PORT', default: [445], complete: 'none', group: 'Decode', describe: 'TCP ports that carry SMB (direct TCP, as 445); repeat for several' },
+  'reset-every': { name: 'reset-every', type: 'number', value: 'PACKETS', default: 1000000, complete: 'none', group: 'Limits', describe: "live: tshark forgets its dissection state every this many packets (its memory bound); sessions and trees stay attributed" },
   'wait-readers': { name: 'wait-readers', type: 'number', value: 'N', default: 0, complete: 'none', group: 'Output', describe: 'start reading the sources only once N readers are connected (replaying archives)' },
 } as const satisfies Record<string, OptionSpec>;
 

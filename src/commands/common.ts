@@ -1,3 +1,4 @@
+import { UsageError } from '../cli/errors.js';
 /** Words several commands share, kept once. */
 export const FILTER_POSITIONAL = {
   name: 'filter',
@@ -6,3 +7,14 @@ export const FILTER_POSITIONAL = {
 
 export const READER_EXIT_STATUS =
   '0 when all input was read (a truncated last block is only a warning), 1 when input was missing or damaged (readable records are still printed), 2 for a bad option or filter.';
+
+/** `--server-name ADDR=NAME` options as a map from address to name. */
+export function parseServerNames(list: readonly string[] | undefined): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const m of list ?? []) {
+    const eq = m.indexOf('=');
+    if (eq <= 0 || eq === m.length - 1) throw new UsageError(`--server-name ${m}: expected ADDR=NAME`);
+    names.set(m.slice(0, eq), m.slice(eq + 1));
+  }
+  return names;
+}

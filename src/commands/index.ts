@@ -7,6 +7,7 @@ import { db } from './db.js';
 import { filter } from './filter.js';
 import { json } from './json.js';
 import { mux } from './mux.js';
+import { probe } from './probe.js';
 import { query } from './query.js';
 import { recv } from './recv.js';
 import { rotate } from './rotate.js';
@@ -14,4 +15,4 @@ import { rrd } from './rrd.js';
 import { top } from './top.js';
 import { torture } from './torture.js';
 
-export const PROGRAMS: readonly Program[] = [recv, torture, mux, rotate, cluster, cat, csv, json, filter, top, query, db, rrd];
+export const PROGRAMS: readonly Program[] = [recv, probe, torture, mux, rotate, cluster, cat, csv, json, filter, top, query, db, rrd];

@@ -9,6 +9,7 @@ import { parsePrefix, prefixError } from '../audit/full-audit.js';
 import { formatStats, Receiver, type ReceiverLimits } from '../recv/receiver.js';
 import { createLocalTimeConverter } from '../wire/local-time.js';
 import { readKeyFile, readSecretFile } from '../cli/key-file.js';
+import { parseServerNames } from './common.js';
 
 export const DEFAULT_UNIX_SOCKET = '/var/tmp/stadsocket';
 export const DEFAULT_PORT = 3490;
@@ -64,12 +65,7 @@ export const recv: Program = {
     } catch {
       throw new UsageError(`--tz ${a.tz}: unknown time zone (use an IANA name such as Europe/Berlin or UTC)`);
     }
-    const serverNames = new Map<string, string>();
-    for (const m of a['server-name'] ?? []) {
-      const eq = m.indexOf('=');
-      if (eq <= 0 || eq === m.length - 1) throw new UsageError(`--server-name ${m}: expected ADDR=NAME`);
-      serverNames.set(m.slice(0, eq), m.slice(eq + 1));
-    }
+    const serverNames = parseServerNames(a['server-name']);
     const fields = (a.anonymize ?? '').split(',').filter(Boolean) as AnonField[];
     for (const f of fields) if (!ANONYMIZABLE.includes(f)) throw new UsageError(`--anonymize ${a.anonymize}: '${f}' is not one of ${ANONYMIZABLE.join(', ')}`);
     if (fields.length && a['anonymize-total'] === undefined && a['anon-key'] === undefined) {

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { AuditReader } from '../../src/audit/audit-input.js';
+import { createReporter } from '../../src/cli/report.js';
+import { opName, type SmbRecord } from '../../src/record/fields.js';
+import { ROOT } from '../helpers/run-bin.js';
 import { parseAuditLine, parsePrefix, prefixError } from '../../src/audit/full-audit.js';
 import { sambaHeaderTime, unframeSyslog } from '../../src/audit/syslog.js';
 import { createRandom } from '../../src/synth/traffic.js';
@@ -77,4 +82,20 @@ test("create_file's access mask, type and disposition are not part of the path; 
   assert.equal(at('bob|127.0.0.1|vm|pool1|/srv/pool1/|chdir|ok|/srv/pool1').path, '.');
   // Outside the share (or a sibling sharing its prefix): left as it was.
   assert.equal(at('bob|127.0.0.1|vm|pool1|/srv/pool1|openat|ok|r|/srv/pool10/x').path, '/srv/pool10/x');
+});
+
+test("Samba 4.17's own log of a session (full_audit:success = all) reads without a single error", () => {
+  const records: SmbRecord[] = [];
+  const said: string[] = [];
+  const rejected: string[] = [];
+  const reader = new AuditReader(parsePrefix('%u|%I|%m|%S'), { record: (r) => records.push(r), reject: (w) => rejected.push(w), report: createReporter('t', (m) => said.push(m)) }, 'log');
+  for (const l of readFileSync(`${ROOT}test/fixtures/samba-4.17-full-audit.log`, 'utf8').split('\n')) reader.line(l, 'fs1');
+  // Only smbd's start-up banner is not full_audit.
+  assert.equal(rejected.length, 3, said.join(''));
+  const ops = new Set(records.map((r) => opName(r.op)));
+  for (const op of ['open', 'close', 'pread', 'pwrite', 'rename', 'mkdir', 'rmdir', 'chdir']) assert.ok(ops.has(op), op);
+  const renamed = records.find((r) => opName(r.op) === 'rename')!;
+  assert.match(`${renamed.path} ${renamed.path2}`, /\/pool1\/d1\/f1\.bin \/tmp\/sb\/pool1\/d1\/f2\.bin$/);
+  assert.ok(records.every((r) => r.user === 'smbtatest' && r.bytes === 0 && r.time > Date.UTC(2026, 10, 24)));
+  assert.ok(!records.some((r) => /^0x/.test(r.path)), "create_file's arguments are not paths");
 });
