@@ -25,11 +25,11 @@ _smbta_complete() {
       esac
       ;;
     smbta-torture)
-      opts="-d --dest -c --connections -n --records --duration --rate --v1 --old-modules -k --key --seed --users --shares --files --record --replay --speed --ledger -h --help -V --version"
+      opts="-d --dest -c --connections -n --records --duration --rate --v1 --old-modules -k --key --seed --users --shares --files --record --replay --speed --ledger --smb -U --smb-user --smb-port --pause -h --help -V --version"
       case "$prev" in
         -k|--key|--record|--replay|--ledger) kind=file ;;
         -d|--dest) kind=hostport ;;
-        -c|--connections|-n|--records|--duration|--rate|--seed|--users|--shares|--files|--speed) kind=none ;;
+        -c|--connections|-n|--records|--duration|--rate|--seed|--users|--shares|--files|--speed|--smb|-U|--smb-user|--smb-port|--pause) kind=none ;;
       esac
       ;;
     smbta-mux)

@@ -10,7 +10,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { opName, type SmbRecord } from '../../src/record/fields.js';
 import { startProc } from '../helpers/proc.js';
-import { sambaMissing, SMB_USER, startSamba, tsharkMissing } from '../helpers/samba.js';
+import { runBin } from '../helpers/run-bin.js';
+import { sambaMissing, SMB_PASSWORD, SMB_USER, startSamba, tsharkMissing } from '../helpers/samba.js';
 import { decodeAll } from '../helpers/stream.js';
 import { withTmpDir } from '../helpers/tmp-dir.js';
 
@@ -82,3 +83,52 @@ test('smbclient against a real smbd: full_audit (smbta-recv) and the wire (smbta
     const wireFiles = new Set(pool1.filter((r) => r.op !== 7 && r.path !== '.').map((r) => r.path));
     for (const f of wireFiles) assert.ok(audit.some((r) => r.path.endsWith(`/pool1/${f}`)), `full_audit saw ${f}`);
   }));
+
+test("smbta-torture --smb copies between two real shares, and its ledger agrees with the wire and with full_audit", { skip, timeout: 180000 }, () =>
+  withTmpDir(async (dir) => {
+    const samba = await startSamba(dir);
+    const recv = startProc('smbta-recv', ['-i', '0', '--audit-file', samba.log, '-w', `${dir}/audit.smbta`]);
+    const probe = startProc('smbta-probe', ['-i', 'lo', '--smb-port', String(samba.port), '-w', `${dir}/wire.smbta`]);
+    let ledger: { ops: Record<string, { bytes: number }>; files: Record<string, { records: number; bytes: number }> };
+    try {
+      await recv.waitFor(/listening on/);
+      await probe.waitFor(/Capturing on/);
+      const shares = ['pool1', 'pool2'].flatMap((s) => ['--smb', `//127.0.0.1/${s}`]);
+      const t = await runBin('smbta-torture', [...shares, '-U', `${SMB_USER}%${SMB_PASSWORD}`, '--smb-port', String(samba.port), '--files', '4', '-n', '6', '--pause', '0.1', '--seed', '3'], { timeoutMs: 120000 });
+      assert.equal(t.code, 0, t.stderr);
+      // 4 files put on each share, then 6 copies of a get and a put.
+      assert.match(t.stderr, /moved 20 files \(\d+ bytes\) through 2 shares/);
+      ledger = JSON.parse(t.stdout.toString());
+      await new Promise((r) => setTimeout(r, 1500));
+    } finally {
+      await probe.stop();
+      await recv.stop();
+      await samba.stop();
+    }
+    // The wire: bytes per file (share/path), reads and writes, equal the ledger's exactly.
+    const wire = decodeAll(readFileSync(`${dir}/wire.smbta`)).records;
+    const perFile: Record<string, number> = {};
+    for (const r of wire) if (r.op === 0 || r.op === 2) perFile[`${r.share}/${r.path}`] = (perFile[`${r.share}/${r.path}`] ?? 0) + r.bytes;
+    assert.deepEqual(perFile, Object.fromEntries(Object.entries(ledger.files).map(([f, t]) => [f, t.bytes])));
+    assert.equal(sum(wire.filter((r) => r.op === 0)), ledger.ops.read!.bytes);
+    assert.equal(sum(wire.filter((r) => r.op === 2)), ledger.ops.write!.bytes);
+    // full_audit (on pool1 only): every file the ledger moved there was written or read there.
+    const audit = decodeAll(readFileSync(`${dir}/audit.smbta`)).records;
+    const pool1 = Object.keys(ledger.files).filter((f) => f.startsWith('pool1/'));
+    assert.ok(pool1.length >= 4);
+    for (const f of pool1) {
+      const path = f.slice('pool1/'.length);
+      assert.ok(audit.some((r) => (r.op === 1 || r.op === 3) && r.path.endsWith(`/pool1/${path}`)), `full_audit saw ${f} moved`);
+    }
+  }));
+
+test('smbta-torture --smb: a bad share, one share, no account and a missing smbclient are clear errors', async () => {
+  const run = (args: string[], env: Record<string, string> = {}) => runBin('smbta-torture', args, { env });
+  const bad = await run(['--smb', 'fs1/projects', '--smb', '//fs1/b', '-U', 'bob%x']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^smbta-torture: --smb fs1\/projects: expected \/\/HOST\/SHARE\n/);
+  assert.match((await run(['--smb', '//fs1/a', '-U', 'bob%x'])).stderr, /give two shares to copy between/);
+  assert.match((await run(['--smb', '//fs1/a', '--smb', '//fs1/b'])).stderr, /--smb needs -U USER%PASS/);
+  const none = await run(['--smb', '//127.0.0.1/a', '--smb', '//127.0.0.1/b', '-U', 'bob%x', '--pause', '0'], { PATH: '/nonexistent' });
+  assert.deepEqual([none.code, none.stderr.trim()], [1, "smbta-torture: smbclient not found: --smb needs Samba's smbclient (apt-get install smbclient)"]);
+});
