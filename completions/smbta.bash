@@ -10,9 +10,9 @@ _smbta_complete() {
   local opts kind=""
   case "${COMP_WORDS[0]##*/}" in
     smbta-recv)
-      opts="-i --port -B --bind -u --unix -w --write -P --serve -k --key --tz --server-name --anonymize --anon-key --anonymize-total --stats --status-every --max-body --max-connections --idle-timeout --stall-timeout --max-buffer --max-backlog --audit-udp --audit-file --audit-prefix --metrics --metrics-users -c --config -h --help -V --version"
+      opts="-i --port -B --bind -u --unix -w --write -P --serve -k --key --tz --server-name --anonymize --anon-key --anonymize-total --stats --status-every --max-body --max-connections --idle-timeout --stall-timeout --max-buffer --max-backlog --audit-udp --audit-unix --audit-file --audit-prefix --metrics --metrics-users -c --config -h --help -V --version"
       case "$prev" in
-        -u|--unix|-w|--write|-k|--key|--anon-key|--audit-file|-c|--config) kind=file ;;
+        -u|--unix|-w|--write|-k|--key|--anon-key|--audit-unix|--audit-file|-c|--config) kind=file ;;
         -i|--port|-B|--bind|-P|--serve|--tz|--server-name|--anonymize-total|--stats|--status-every|--max-body|--max-connections|--idle-timeout|--stall-timeout|--max-buffer|--max-backlog|--audit-udp|--audit-prefix|--metrics) kind=none ;;
         --anonymize) COMPREPLY=($(compgen -W "user sid client user,sid user,sid,client" -- "$cur")); return ;;
       esac

@@ -1,13 +1,15 @@
 /**
- * smbta-recv's full_audit inputs: syslog over UDP (`--audit-udp`) and a log file followed
- * across rotation as `tail -F` follows it (`--audit-file`, `-` for stdin). Each line
+ * smbta-recv's full_audit inputs: syslog over UDP (`--audit-udp`) or a Unix datagram socket
+ * (`--audit-unix`, as /dev/log), and a log file followed across rotation as `tail -F` follows
+ * it (`--audit-file`, `-` for stdin). Each line
  * becomes a record handed to the receiver; a line that is not full_audit is counted and
  * said (the first few), an operation smbta does not map is said once and skipped.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readSync, statSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import split2 from 'split2';
+import { createSocket as createUnixSocket, type UnixDgramSocket } from 'unix-dgram';
 import type { Reporter } from '../cli/report.js';
 import type { SmbRecord } from '../record/fields.js';
 import { isQuiet, parseAuditLine } from './full-audit.js';
@@ -31,7 +33,7 @@ export class AuditReader {
 
   constructor(
     private readonly prefix: readonly string[],
-    private readonly target: AuditTarget,
+    readonly target: AuditTarget,
     private readonly label: string,
   ) {}
 
@@ -66,16 +68,18 @@ export class AuditReader {
   }
 }
 
+/** One syslog datagram from `sender`: a message, framed (RFC 3164/5424) or bare. */
+function datagram(reader: AuditReader, buf: Buffer, sender: string, serverNames: ReadonlyMap<string, string>): void {
+  const text = buf.toString('utf8');
+  const framed = unframeSyslog(text, Date.now());
+  if (framed) reader.message(framed.msg, framed.time, framed.host ? (serverNames.get(framed.host) ?? framed.host) : sender);
+  else reader.message(text, Date.now(), sender);
+}
+
 /** Listens for syslog datagrams; each is one message. */
 export async function listenAuditUdp(port: number, bind: string, reader: AuditReader, serverNames: ReadonlyMap<string, string>): Promise<Socket> {
   const socket = createSocket({ type: bind.includes(':') ? 'udp6' : 'udp4' });
-  socket.on('message', (buf, from) => {
-    const text = buf.toString('utf8');
-    const framed = unframeSyslog(text, Date.now());
-    const sender = serverNames.get(from.address) ?? from.address;
-    if (framed) reader.message(framed.msg, framed.time, framed.host ? (serverNames.get(framed.host) ?? framed.host) : sender);
-    else reader.message(text, Date.now(), sender);
-  });
+  socket.on('message', (buf, from) => datagram(reader, buf, serverNames.get(from.address) ?? from.address, serverNames));
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
     socket.bind(port, bind, () => resolve());
@@ -88,6 +92,41 @@ export async function listenAuditUdp(port: number, bind: string, reader: AuditRe
     // keep the default
   }
   return socket;
+}
+
+/**
+ * Listens on a Unix datagram socket at `path`, as syslog's /dev/log: Samba's full_audit with
+ * `full_audit:syslog = true` writes there when it is the system's log socket, or rsyslog
+ * forwards to it (omuxsock). A stale socket left by a crash is replaced; any other file
+ * there is refused. The socket is removed when `signal` aborts.
+ */
+export function listenAuditUnix(path: string, reader: AuditReader, serverNames: ReadonlyMap<string, string>, signal: AbortSignal): Promise<UnixDgramSocket> {
+  try {
+    if (!lstatSync(path).isSocket()) return Promise.reject(new Error(`${path} exists and is not a socket`));
+    unlinkSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return Promise.reject(err as Error);
+  }
+  const server = serverNames.get(hostname()) ?? hostname();
+  const socket = createUnixSocket('unix_dgram', (buf) => datagram(reader, buf, server, serverNames));
+  return new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.once('listening', () => {
+      socket.off('error', reject);
+      // The library emits errors of later sends and receives; a datagram socket has no others.
+      socket.on('error', (err: Error) => reader.target.report.warn(`${path}: ${err.message}`));
+      signal.addEventListener('abort', () => {
+        socket.close();
+        try {
+          unlinkSync(path);
+        } catch {
+          // already gone
+        }
+      }, { once: true });
+      resolve(socket);
+    });
+    socket.bind(path);
+  });
 }
 
 /**

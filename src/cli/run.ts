@@ -47,6 +47,10 @@ export async function main(program: Program, argv: readonly string[] = process.a
   } catch (err) {
     process.stderr.write(formatError(program.name, err) + '\n');
     process.exitCode = exitCodeFor(err);
+    // A listener opened before the failure (a receiver's port) must not keep a failed program
+    // alive: what waits on the signal stops now, and whatever is left gets two seconds.
+    controller.abort();
+    setTimeout(() => process.exit(), 2000).unref();
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);

@@ -4,7 +4,7 @@ import type { Program } from '../cli/program.js';
 import { parseSize } from '../format/units.js';
 import { createBlockServer } from '../io/block-server.js';
 import { ANONYMIZABLE, createAnonymizer, type AnonField } from '../recv/anonymize.js';
-import { AuditReader, followAuditFile, listenAuditUdp } from '../audit/audit-input.js';
+import { AuditReader, followAuditFile, listenAuditUdp, listenAuditUnix } from '../audit/audit-input.js';
 import { parsePrefix, prefixError } from '../audit/full-audit.js';
 import { formatStats, Receiver, type ReceiverLimits } from '../recv/receiver.js';
 import { createLocalTimeConverter } from '../wire/local-time.js';
@@ -16,6 +16,7 @@ export const DEFAULT_PORT = 3490;
 
 interface RecvArgs {
   'audit-udp'?: number;
+  'audit-unix'?: string;
   'audit-file'?: string;
   'audit-prefix': string;
   port?: number;
@@ -47,7 +48,7 @@ export const recv: Program = {
     'from any number of file servers at once, and writes every operation as a record to stdout, a file (-w), and/or readers (-P). ' +
     'It never stalls a sender; a sender that sends garbage, breaks a limit or stalls mid-message is disconnected with a log line ' +
     'while every other sender carries on. SIGUSR1 prints statistics; SIGTERM and SIGINT write out everything received, then exit 0.',
-  options: ['port', 'bind', 'unix', 'write', 'serve', 'key', 'tz', 'server-name', 'anonymize', 'anon-key', 'anonymize-total', 'stats', 'status-every', 'max-body', 'max-connections', 'idle-timeout', 'stall-timeout', 'max-buffer', 'max-backlog', 'audit-udp', 'audit-file', 'audit-prefix', 'metrics', 'metrics-users', 'config'],
+  options: ['port', 'bind', 'unix', 'write', 'serve', 'key', 'tz', 'server-name', 'anonymize', 'anon-key', 'anonymize-total', 'stats', 'status-every', 'max-body', 'max-connections', 'idle-timeout', 'stall-timeout', 'max-buffer', 'max-backlog', 'audit-udp', 'audit-unix', 'audit-file', 'audit-prefix', 'metrics', 'metrics-users', 'config'],
   examples: [
     ['smbta-recv | smbta-cat', 'receive on 127.0.0.1:3490 and print every operation'],
     ['smbta-recv -B 0.0.0.0 -P 3491 --stats 60', 'accept file servers on every interface; serve readers on port 3491'],
@@ -118,6 +119,12 @@ export const recv: Program = {
             throw new Error(`cannot listen for full_audit on udp ${a.bind}:${a['audit-udp']}: ${err.message}`);
           });
     if (auditUdp) ctx.report.warn(`full_audit syslog on udp ${a.bind}:${auditUdp.address().port}`);
+    if (a['audit-unix'] !== undefined) {
+      await listenAuditUnix(a['audit-unix'], audit(a['audit-unix']), serverNames, ctx.signal).catch((err: Error) => {
+        throw new Error(`cannot listen for full_audit on unix ${a['audit-unix']}: ${err.message}`);
+      });
+      ctx.report.warn(`full_audit syslog on unix ${a['audit-unix']}`);
+    }
     const auditFile = a['audit-file'] === undefined ? undefined : followAuditFile(a['audit-file'], audit(a['audit-file']), ctx.signal);
     ctx.report.warn(`listening on ${receiver.listening.join(' and ')}${server ? `; serving readers on ${a.bind}:${servePort}` : ''}`);
 

@@ -1,8 +1,8 @@
 /** smbta-recv's full_audit inputs over a real UDP socket and a real log file that is rotated. */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { startProc } from '../helpers/proc.js';
 import { ROOT, runBin } from '../helpers/run-bin.js';
@@ -79,3 +79,34 @@ test('--audit-file - reads a Samba log on stdin; a bad --audit-prefix is a usage
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--audit-prefix %I\|%S: must contain %u/);
 });
+
+test('--audit-unix: syslog datagrams from the real logger(1), as to /dev/log; a stale socket is replaced, a file is not', { skip: spawnSync('logger', ['--version']).status !== 0 && 'logger is not installed (apt-get install bsdutils)' }, () =>
+  withTmpDir(async (dir) => {
+    const sock = `${dir}/log.sock`;
+    // A socket left by a crashed receiver.
+    const stale = startProc('smbta-recv', ['-i', '0', '--audit-unix', sock, '-w', `${dir}/stale.smbta`]);
+    await stale.waitFor(/full_audit syslog on unix/);
+    await stale.stop('SIGKILL');
+    const recv = startProc('smbta-recv', ['-i', '0', '--audit-unix', sock, '-w', `${dir}/out.smbta`]);
+    await recv.waitFor(/full_audit syslog on unix/);
+    const logger = (...args: string[]) => assert.equal(spawnSync('logger', ['-u', sock, '-t', 'smbd_audit', ...args]).status, 0);
+    logger('--rfc5424', LINE('bob', 'openat', 'ok|r|/srv/projects/a.txt'));
+    logger('--rfc3164', LINE('bob', 'renameat', 'ok|/srv/projects/a.txt|/srv/projects/b.txt'));
+    logger('--rfc3164', 'not full_audit at all');
+    // A flood of 2000 lines: a Unix datagram socket blocks the sender rather than drop.
+    writeFileSync(`${dir}/flood`, Array.from({ length: 2000 }, (_, k) => LINE('flood', 'pwrite_send', `ok|/srv/projects/f${k}`)).join('\n') + '\n');
+    logger('--rfc3164', '-f', `${dir}/flood`);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(await recv.stop(), 0, recv.stderr());
+    assert.ok(!existsSync(sock), 'the socket is removed at exit');
+    const recs = decodeAll(readFileSync(`${dir}/out.smbta`)).records;
+    assert.deepEqual(recs.filter((r) => r.user === 'bob').map((r) => [r.op, r.path, r.path2]), [[8, '/srv/projects/a.txt', ''], [6, '/srv/projects/a.txt', '/srv/projects/b.txt']]);
+    assert.equal(recs.filter((r) => r.user === 'flood').length, 2000);
+    assert.match(recv.stderr(), /log\.sock: line skipped: .*'not full_audit at all'/);
+
+    writeFileSync(`${dir}/plain`, 'not a socket');
+    const refused = await runBin('smbta-recv', ['-i', '0', '--audit-unix', `${dir}/plain`]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /cannot listen for full_audit on unix .*plain: .*plain exists and is not a socket/);
+    assert.equal(readFileSync(`${dir}/plain`, 'utf8'), 'not a socket', 'left alone');
+  }));
