@@ -10,17 +10,17 @@ _smbta_complete() {
   local opts kind=""
   case "${COMP_WORDS[0]##*/}" in
     smbta-recv)
-      opts="-i --port -B --bind -u --unix -w --write -P --serve -k --key --tz --server-name --anonymize --anon-key --anonymize-total --stats --status-every --max-body --max-connections --idle-timeout --stall-timeout --max-buffer --max-backlog --audit-udp --audit-unix --audit-file --audit-prefix --metrics --metrics-users -c --config -h --help -V --version"
+      opts="-i --port -B --bind -u --unix -w --write -P --serve --tls-cert --tls-key --tls-client-ca --token-file --insecure -k --key --tz --server-name --anonymize --anon-key --anonymize-total --stats --status-every --max-body --max-connections --idle-timeout --stall-timeout --max-buffer --max-backlog --audit-udp --audit-unix --audit-file --audit-prefix --metrics --metrics-users -c --config -h --help -V --version"
       case "$prev" in
-        -u|--unix|-w|--write|-k|--key|--anon-key|--audit-unix|--audit-file|-c|--config) kind=file ;;
+        -u|--unix|-w|--write|--tls-cert|--tls-key|--tls-client-ca|--token-file|-k|--key|--anon-key|--audit-unix|--audit-file|-c|--config) kind=file ;;
         -i|--port|-B|--bind|-P|--serve|--tz|--server-name|--anonymize-total|--stats|--status-every|--max-body|--max-connections|--idle-timeout|--stall-timeout|--max-buffer|--max-backlog|--audit-udp|--audit-prefix|--metrics) kind=none ;;
         --anonymize) COMPREPLY=($(compgen -W "user sid client user,sid user,sid,client" -- "$cur")); return ;;
       esac
       ;;
     smbta-probe)
-      opts="-i --interface -r --read -f --filter --smb-port --reset-every -w --write -P --serve -B --bind --server-name --stats --status-every -c --config -h --help -V --version"
+      opts="-i --interface -r --read -f --filter --smb-port --reset-every -w --write -P --serve -B --bind --tls-cert --tls-key --tls-client-ca --token-file --insecure --server-name --stats --status-every -c --config -h --help -V --version"
       case "$prev" in
-        -r|--read|-w|--write|-c|--config) kind=file ;;
+        -r|--read|-w|--write|--tls-cert|--tls-key|--tls-client-ca|--token-file|-c|--config) kind=file ;;
         -i|--interface|-f|--filter|--smb-port|--reset-every|-P|--serve|-B|--bind|--server-name|--stats|--status-every) kind=none ;;
       esac
       ;;
@@ -33,27 +33,27 @@ _smbta_complete() {
       esac
       ;;
     smbta-mux)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count -P --serve -B --bind -w --write --client-buffer --wait-readers --metrics --metrics-users -c --config -h --help -V --version"
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file -P --serve -B --bind --tls-client-ca --insecure -w --write --client-buffer --wait-readers --metrics --metrics-users -c --config -h --help -V --version"
       case "$prev" in
-        -r|--read|-w|--write|-c|--config) kind=file ;;
+        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--tls-client-ca|-w|--write|-c|--config) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
         -t|--time|-N|--count|-P|--serve|-B|--bind|--client-buffer|--wait-readers|--metrics) kind=none ;;
       esac
       ;;
     smbta-rotate)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count -M --mode -w --write --late -z --compress -f --on-close --keep --metrics --metrics-users -c --config -h --help -V --version"
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file -M --mode -w --write --late -z --compress -f --on-close --keep --metrics --metrics-users -c --config -h --help -V --version"
       case "$prev" in
-        -r|--read|-w|--write|-c|--config) kind=file ;;
+        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|-w|--write|-c|--config) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
         -t|--time|-N|--count|-M|--mode|--late|-f|--on-close|--keep|--metrics) kind=none ;;
       esac
       ;;
     smbta-cluster)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count -m --merge -p --precision -M --mode -w --write -h --help -V --version"
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file -m --merge -p --precision -M --mode -w --write -h --help -V --version"
       case "$prev" in
-        -r|--read|-w|--write) kind=file ;;
+        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|-w|--write) kind=file ;;
         -R|--recursive) kind=dir ;;
         -m|--merge) kind=fields ;;
         -S|--remote) kind=hostport ;;
@@ -61,9 +61,9 @@ _smbta_complete() {
       esac
       ;;
     smbta-cat)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count -s --fields -n --numeric --header --no-header -h --help -V --version"
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file -s --fields -n --numeric --header --no-header -h --help -V --version"
       case "$prev" in
-        -r|--read) kind=file ;;
+        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file) kind=file ;;
         -R|--recursive) kind=dir ;;
         -s|--fields) kind=fields ;;
         -S|--remote) kind=hostport ;;
@@ -71,9 +71,9 @@ _smbta_complete() {
       esac
       ;;
     smbta-csv)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count -s --fields -n --numeric --header --no-header -h --help -V --version"
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file -s --fields -n --numeric --header --no-header -h --help -V --version"
       case "$prev" in
-        -r|--read) kind=file ;;
+        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file) kind=file ;;
         -R|--recursive) kind=dir ;;
         -s|--fields) kind=fields ;;
         -S|--remote) kind=hostport ;;
@@ -81,9 +81,9 @@ _smbta_complete() {
       esac
       ;;
     smbta-json)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count -s --fields -n --numeric -h --help -V --version"
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file -s --fields -n --numeric -h --help -V --version"
       case "$prev" in
-        -r|--read) kind=file ;;
+        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file) kind=file ;;
         -R|--recursive) kind=dir ;;
         -s|--fields) kind=fields ;;
         -S|--remote) kind=hostport ;;
@@ -91,18 +91,18 @@ _smbta_complete() {
       esac
       ;;
     smbta-filter)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count -w --write --check --explain -h --help -V --version"
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file -w --write --check --explain -h --help -V --version"
       case "$prev" in
-        -r|--read|-w|--write) kind=file ;;
+        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|-w|--write) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
         -t|--time|-N|--count) kind=none ;;
       esac
       ;;
     smbta-top)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --speed --refresh -g --group --sort --once -h --help -V --version"
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file --speed --refresh -g --group --sort --once -h --help -V --version"
       case "$prev" in
-        -r|--read) kind=file ;;
+        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
         -t|--time|-N|--count|--speed|--refresh) kind=none ;;
@@ -111,9 +111,9 @@ _smbta_complete() {
       esac
       ;;
     smbta-query)
-      opts="-r --read -R --recursive -S --remote --db -q --query -f --query-file --share --user --path --domain --since --until -n --limit --mode --asc --now --csv --json --svg -h --help -V --version"
+      opts="-r --read -R --recursive -S --remote --tls-ca --tls-cert --tls-key --token-file --db -q --query -f --query-file --share --user --path --domain --since --until -n --limit --mode --asc --now --csv --json --svg -h --help -V --version"
       case "$prev" in
-        -r|--read|--db|-f|--query-file|--svg) kind=file ;;
+        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--db|-f|--query-file|--svg) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
         -q|--query|--share|--user|--path|--domain|--since|--until|-n|--limit|--now) kind=none ;;
@@ -121,18 +121,18 @@ _smbta_complete() {
       esac
       ;;
     smbta-db)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --db --older-than --expire-every --batch-records --metrics --metrics-users -c --config -h --help -V --version"
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file --db --older-than --expire-every --batch-records --metrics --metrics-users -c --config -h --help -V --version"
       case "$prev" in
-        -r|--read|--db|-c|--config) kind=file ;;
+        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--db|-c|--config) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
         -t|--time|-N|--count|--older-than|--expire-every|--batch-records|--metrics) kind=none ;;
       esac
       ;;
     smbta-rrd)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --rrd --step --late --graph --since --until -h --help -V --version"
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file --rrd --step --late --graph --since --until -h --help -V --version"
       case "$prev" in
-        -r|--read|--rrd|--graph) kind=file ;;
+        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--rrd|--graph) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
         -t|--time|-N|--count|--step|--late|--since|--until) kind=none ;;

@@ -16,7 +16,7 @@ export interface OptionSpec {
   readonly value?: string;
   readonly default?: unknown;
   readonly complete: Completion;
-  readonly group: 'Input' | 'Selection' | 'Output' | 'Filter' | 'Listen' | 'Decode' | 'Privacy' | 'Limits' | 'Report' | 'Load' | 'Query' | 'Store' | 'Config';
+  readonly group: 'Input' | 'Selection' | 'Output' | 'Filter' | 'Listen' | 'Decode' | 'Privacy' | 'Limits' | 'Report' | 'Load' | 'Query' | 'Store' | 'Config' | 'Security';
   /** The value may be left out (`-u` alone takes the default path). */
   readonly optionalValue?: boolean;
 }
@@ -24,7 +24,7 @@ export interface OptionSpec {
 export const OPTIONS = {
   read: { name: 'read', alias: 'r', type: 'array', value: 'FILE...', complete: 'file', group: 'Input', describe: 'read stream files (- is stdin; .bz2 read transparently)' },
   recursive: { name: 'recursive', alias: 'R', type: 'array', value: 'DIR', complete: 'dir', group: 'Input', describe: 'read every stream file under DIR, in time order (hidden and .tmp files skipped)' },
-  remote: { name: 'remote', alias: 'S', type: 'array', value: 'HOST:PORT', complete: 'hostport', group: 'Input', describe: 'read a live stream from HOST:PORT or unix:PATH (reconnects with backoff)' },
+  remote: { name: 'remote', alias: 'S', type: 'array', value: 'HOST:PORT', complete: 'hostport', group: 'Input', describe: 'read a live stream from HOST:PORT, tls://HOST:PORT or unix:PATH (reconnects with backoff)' },
   time: { name: 'time', alias: 't', type: 'string', value: 'RANGE', complete: 'none', group: 'Selection', describe: 'only records in RANGE: 2026-11-23, 10:00-11:00, -1h, A..B' },
   count: { name: 'count', alias: 'N', type: 'number', value: 'COUNT', complete: 'none', group: 'Selection', describe: 'stop after COUNT records' },
   fields: { name: 'fields', alias: 's', type: 'string', value: 'FIELDS', complete: 'fields', group: 'Output', describe: 'fields to print, in order (all for every field); +f adds to and -f removes from the default' },
@@ -34,7 +34,7 @@ export const OPTIONS = {
   check: { name: 'check', type: 'boolean', complete: 'none', group: 'Filter', describe: 'only check the expression: exit 0 if valid, 2 if not; read nothing' },
   explain: { name: 'explain', type: 'boolean', complete: 'none', group: 'Filter', describe: 'print the expression fully parenthesised, as parsed, and exit' },
   port: { name: 'port', alias: 'i', type: 'number', value: 'PORT', complete: 'none', group: 'Listen', describe: 'listen for Samba senders on this TCP port (default 3490)' },
-  bind: { name: 'bind', alias: 'B', type: 'string', value: 'ADDR', default: '127.0.0.1', complete: 'none', group: 'Listen', describe: 'address to listen on (loopback unless told otherwise; 0.0.0.0 or :: for all)' },
+  bind: { name: 'bind', alias: 'B', type: 'string', value: 'ADDR', default: '127.0.0.1', complete: 'none', group: 'Listen', describe: 'address to listen on (loopback unless told otherwise; 0.0.0.0 or :: for all: serving -P there needs TLS or --insecure)' },
   unix: { name: 'unix', alias: 'u', type: 'string', value: 'PATH', optionalValue: true, complete: 'file', group: 'Listen', describe: 'listen on a Unix socket (default path /var/tmp/stadsocket); with -u alone TCP is off unless -i is given too' },
   serve: { name: 'serve', alias: 'P', type: 'number', value: 'PORT', complete: 'none', group: 'Output', describe: 'serve the stream to readers (smbta-cat -S HOST:PORT) on this TCP port, at the -B address' },
   key: { name: 'key', alias: 'k', type: 'string', value: 'KEYFILE', complete: 'file', group: 'Decode', describe: 'AES key file (16 characters) of the legacy encrypted protocol' },
@@ -115,13 +115,22 @@ export const OPTIONS = {
   'capture-filter': { name: 'filter', alias: 'f', type: 'string', value: 'BPF', complete: 'none', group: 'Input', describe: "capture filter for -i (default 'tcp port 445', or the --smb-port ports)" },
   'smb-port': { name: 'smb-port', type: 'array', value: 'PORT', default: [445], complete: 'none', group: 'Decode', describe: 'TCP ports that carry SMB (direct TCP, as 445); repeat for several' },
   'reset-every': { name: 'reset-every', type: 'number', value: 'PACKETS', default: 1000000, complete: 'none', group: 'Limits', describe: "live: tshark forgets its dissection state every this many packets (its memory bound); sessions and trees stay attributed" },
+  'tls-cert': { name: 'tls-cert', type: 'string', value: 'PEM', complete: 'file', group: 'Security', describe: "this end's certificate: a server's (-P then speaks TLS), or a client's for servers that require one" },
+  'tls-key': { name: 'tls-key', type: 'string', value: 'PEM', complete: 'file', group: 'Security', describe: 'the private key of --tls-cert' },
+  'tls-ca': { name: 'tls-ca', type: 'string', value: 'PEM', complete: 'file', group: 'Security', describe: 'CA that -S tls:// servers must have certificates from (default: the system CAs)' },
+  'tls-client-ca': { name: 'tls-client-ca', type: 'string', value: 'PEM', complete: 'file', group: 'Security', describe: 'serve only readers with a certificate (--tls-cert on their side) this CA signed' },
+  'token-file': { name: 'token-file', type: 'string', value: 'FILE', complete: 'file', group: 'Security', describe: 'shared token (first line of FILE): clients send it, a server serves only clients that do' },
+  insecure: { name: 'insecure', type: 'boolean', complete: 'none', group: 'Security', describe: 'serve the stream without TLS on an address beyond loopback (refused otherwise)' },
   'wait-readers': { name: 'wait-readers', type: 'number', value: 'N', default: 0, complete: 'none', group: 'Output', describe: 'start reading the sources only once N readers are connected (replaying archives)' },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;
 
 /** The common input and selection options of every reader. */
-export const READER_OPTIONS: readonly OptionName[] = ['read', 'recursive', 'remote', 'time', 'count'];
+export const READER_OPTIONS: readonly OptionName[] = ['read', 'recursive', 'remote', 'time', 'count', 'tls-ca', 'tls-cert', 'tls-key', 'token-file'];
+
+/** What a program serving the stream (-P) takes to secure it. */
+export const SERVING_SECURITY: readonly OptionName[] = ['tls-cert', 'tls-key', 'tls-client-ca', 'token-file', 'insecure'];
 
 export function toYargs(spec: OptionSpec): Options {
   const o: Options = { describe: spec.describe, type: spec.type, group: `${spec.group}:` };

@@ -7,6 +7,7 @@ import { existsSync, fstatSync } from 'node:fs';
 import { compileFilter, type BatchFilter } from '../filter/compile.js';
 import { parseFilter, SHORTHANDS } from '../filter/parser.js';
 import { parseTimeRange } from '../filter/time-spec.js';
+import { loadLinkSecurity, type LinkSecurity, type SecurityArgs } from '../io/link-security.js';
 import { readSources, type SourceSpec } from '../io/sources.js';
 import { rowRange, type RecordBatch } from '../stream/batch.js';
 import { FormatError } from '../stream/bytes.js';
@@ -15,7 +16,7 @@ import { BlockKind } from '../stream/format.js';
 import { UsageError } from './errors.js';
 import type { RunContext } from './program.js';
 
-export interface ReaderArgs {
+export interface ReaderArgs extends SecurityArgs {
   read?: string[];
   recursive?: string[];
   remote?: string[];
@@ -43,13 +44,18 @@ export function splitReadArgs(args: ReaderArgs): { files: string[]; filter: stri
 }
 
 export function parseRemote(text: string): SourceSpec {
+  if (text.startsWith('tls://')) {
+    const spec = parseRemote(text.slice(6));
+    if (spec.kind !== 'tcp') throw new UsageError(`-S ${text}: TLS is for HOST:PORT; a Unix socket is already private to this host`);
+    return { ...spec, tls: true };
+  }
   if (text.startsWith('unix:')) {
     if (text.length === 5) throw new UsageError(`-S ${text}: give a socket path after unix:`);
     return { kind: 'unix', path: text.slice(5) };
   }
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(text) ?? /^()()(\d+)$/.exec(text);
   const port = m ? Number(m[3]) : NaN;
-  if (!m || port < 1 || port > 65535) throw new UsageError(`-S ${text}: expected HOST:PORT, [IPV6]:PORT, PORT or unix:PATH`);
+  if (!m || port < 1 || port > 65535) throw new UsageError(`-S ${text}: expected HOST:PORT, [IPV6]:PORT, PORT, tls://HOST:PORT or unix:PATH`);
   return { kind: 'tcp', host: m[1] || m[2] || 'localhost', port };
 }
 
@@ -102,6 +108,7 @@ export function buildSelection(expression: string, time: string | undefined, cou
 export interface PreparedInput {
   specs: SourceSpec[];
   sel: Selection;
+  security?: LinkSecurity;
 }
 
 /**
@@ -111,7 +118,7 @@ export interface PreparedInput {
 export function prepareInput(args: ReaderArgs): PreparedInput {
   const { files, filter: expression } = splitReadArgs(args);
   const sel = buildSelection(expression, args.time, args.count);
-  return { specs: sourceSpecs(args, files), sel };
+  return { specs: sourceSpecs(args, files), sel, security: loadLinkSecurity(args) };
 }
 
 /**
@@ -168,7 +175,7 @@ export async function readSelected(
     if (lost) ctx.metrics?.lostUpstream(lost);
     onSide?.(s, source, lost);
   };
-  await readSources(specs, { batch, side }, { report: ctx.report, signal: ctx.signal });
+  await readSources(specs, { batch, side }, { report: ctx.report, signal: ctx.signal, security: input.security });
 }
 
 /** Loss is never silent: gaps always, status blocks when their drop counters grew. Returns the records newly lost. */

@@ -5,7 +5,7 @@ import { openBinaryOutput } from '../cli/output.js';
 import type { Program } from '../cli/program.js';
 import { prepareInput, type ReaderArgs } from '../cli/reader.js';
 import { parseSize } from '../format/units.js';
-import { createBlockServer } from '../io/block-server.js';
+import { servingFor } from '../cli/serve.js';
 import { FILTER_POSITIONAL } from './common.js';
 
 interface MuxArgs extends ReaderArgs {
@@ -24,12 +24,12 @@ export const mux: Program = {
     'the joined stream to any number of readers on -P. A slow reader never slows the sources or the other readers: past its ' +
     '--client-buffer it loses the oldest data and is told so in the stream (a gap block its reader reports). A trailing filter ' +
     'applies to everything served. Trees of smbta-mux scale fan-in, as radium does for Argus.',
-  options: [...READER_OPTIONS, 'serve', 'bind', 'write', 'client-buffer', 'wait-readers', 'metrics', 'metrics-users', 'config'],
+  options: [...READER_OPTIONS, 'serve', 'bind', 'tls-client-ca', 'insecure', 'write', 'client-buffer', 'wait-readers', 'metrics', 'metrics-users', 'config'],
   positional: FILTER_POSITIONAL,
   examples: [
     ['smbta-mux -S srv1:3491 -S srv2:3491 -P 3499', 'two receivers joined, served on port 3499'],
     ["smbta-mux -S localhost:3491 -P 3492 'share=projects'", 'only one share, for the project team'],
-    ['smbta-mux -S hub1:3499 -S hub2:3499 -P 3499 -B 0.0.0.0', 'a second tier, served on every interface'],
+    ['smbta-mux -S tls://hub1:3499 -S tls://hub2:3499 --tls-ca ca.pem --tls-cert me.pem --tls-key me.key -P 3499 -B 0.0.0.0', 'a second tier over TLS, served on every interface'],
     ['smbta-mux -R archive/2026-11-23 -P 3499 --wait-readers 2', 'replay a day to two readers once both are connected'],
   ],
   exitStatus: '0 after SIGTERM/SIGINT; 1 when it cannot serve; 2 for a bad option or filter.',
@@ -38,8 +38,8 @@ export const mux: Program = {
     const a = raw as unknown as MuxArgs;
     if (a.serve === undefined) throw new UsageError('give -P PORT to serve the joined stream on');
     const input = prepareInput(a);
-    const serverOptions = { maxClientBuffer: clientBuffer(a), onClient: (m: string) => ctx.report.warn(m) };
-    const server = createBlockServer(serverOptions);
+    const serverOptions = { maxClientBuffer: clientBuffer(a) };
+    const server = servingFor(a, ctx.report, serverOptions)!;
     // SIGHUP with -c: a new bound applies to every reader at its next block.
     ctx.onReload = (next) => void (serverOptions.maxClientBuffer = clientBuffer(next as unknown as MuxArgs));
     const port = await server.listen(a.serve, a.bind).catch((err: Error) => {

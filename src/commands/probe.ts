@@ -1,15 +1,17 @@
 import { hostname } from 'node:os';
 import { UsageError } from '../cli/errors.js';
 import { openBinaryOutput } from '../cli/output.js';
+import { SERVING_SECURITY } from '../cli/options.js';
 import type { Program } from '../cli/program.js';
-import { createBlockServer } from '../io/block-server.js';
+import { servingFor } from '../cli/serve.js';
+import type { SecurityArgs } from '../io/link-security.js';
 import { parsePduLine } from '../probe/smb2-pdu.js';
 import { Smb2Tracker, type ProbeStats } from '../probe/smb2-tracker.js';
 import { runTshark, type CaptureSource } from '../probe/tshark.js';
 import { BlockKind } from '../stream/format.js';
 import { parseServerNames } from './common.js';
 
-interface ProbeArgs {
+interface ProbeArgs extends SecurityArgs {
   interface?: string;
   read?: string;
   filter?: string;
@@ -36,10 +38,10 @@ export const probe: Program = {
     'delete, mkdir and share connect becomes a record with the bytes moved and the request-to-response latency. SMB3-encrypted ' +
     'messages, and sessions that began before the capture, cannot be attributed: they are counted in status blocks and on stderr ' +
     '(docs/probe.md). SIGTERM and SIGINT stop the capture and write out everything seen.',
-  options: ['interface', 'pcap', 'capture-filter', 'smb-port', 'reset-every', 'write', 'serve', 'bind', 'server-name', 'stats', 'status-every', 'config'],
+  options: ['interface', 'pcap', 'capture-filter', 'smb-port', 'reset-every', 'write', 'serve', 'bind', ...SERVING_SECURITY, 'server-name', 'stats', 'status-every', 'config'],
   examples: [
     ['smbta-probe -i eth0 | smbta-cat', "watch the file server's own interface and print every operation"],
-    ['smbta-probe -i eth0 -P 3491 -B 0.0.0.0 --server-name 10.0.0.5=fs1', 'serve readers, naming the server'],
+    ['smbta-probe -i eth0 -P 3491 -B 0.0.0.0 --tls-cert p.pem --tls-key p.key --server-name 10.0.0.5=fs1', 'serve readers over TLS, naming the server'],
     ['smbta-probe -r monday.pcapng | smbta-query top users', "who moved the most in a capture"],
     ['smbta-probe -r lab.pcap --smb-port 44500 | smbta-csv -s time,op,user,path,bytes,latency', 'SMB on a test port'],
   ],
@@ -60,7 +62,7 @@ export const probe: Program = {
     const names = parseServerNames(a['server-name']);
     const live = a.interface !== undefined;
 
-    const server = a.serve === undefined ? undefined : createBlockServer({ maxClientBuffer: 8 << 20, onClient: (m) => ctx.report.warn(m) });
+    const server = servingFor(a, ctx.report);
     const writer = openBinaryOutput('smbta-probe', a.write, { flushMs: live ? 100 : 0 }, server ? [server] : []);
     if (server) {
       const port = await server.listen(a.serve!, a.bind).catch((err: Error) => {

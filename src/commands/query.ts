@@ -33,7 +33,7 @@ export const query: Program = {
     `have a command-line form: ${FRIENDLY_USAGE}, with --share, --user, --path, --domain, --since, --until, -n and --mode. ` +
     'Answers print as aligned tables with binary units (usage and 24h_usage with a bar chart), or --csv and --json. ' +
     'A user name found in several domains is not guessed: the candidates are listed and the exit status is 2.',
-  options: ['read', 'recursive', 'remote', 'db', 'query', 'query-file', 'share', 'user', 'path', 'domain', 'since', 'until', 'limit', 'rw-mode', 'asc', 'now', 'csv', 'json', 'svg'],
+  options: ['read', 'recursive', 'remote', 'tls-ca', 'tls-cert', 'tls-key', 'token-file', 'db', 'query', 'query-file', 'share', 'user', 'path', 'domain', 'since', 'until', 'limit', 'rw-mode', 'asc', 'now', 'csv', 'json', 'svg'],
   positional: { name: 'question', describe: `a question in the command-line form: ${FRIENDLY_USAGE}` },
   examples: [
     ["smbta-query -R archive -q 'share projects since yesterday, top 10 users rw;'", 'the busiest users of a share since yesterday'],

@@ -1,8 +1,10 @@
 import { UsageError } from '../cli/errors.js';
 import { openBinaryOutput } from '../cli/output.js';
+import { SERVING_SECURITY } from '../cli/options.js';
 import type { Program } from '../cli/program.js';
 import { parseSize } from '../format/units.js';
-import { createBlockServer } from '../io/block-server.js';
+import { servingFor } from '../cli/serve.js';
+import type { SecurityArgs } from '../io/link-security.js';
 import { ANONYMIZABLE, createAnonymizer, type AnonField } from '../recv/anonymize.js';
 import { AuditReader, followAuditFile, listenAuditUdp, listenAuditUnix } from '../audit/audit-input.js';
 import { parsePrefix, prefixError } from '../audit/full-audit.js';
@@ -14,7 +16,7 @@ import { parseServerNames } from './common.js';
 export const DEFAULT_UNIX_SOCKET = '/var/tmp/stadsocket';
 export const DEFAULT_PORT = 3490;
 
-interface RecvArgs {
+interface RecvArgs extends SecurityArgs {
   'audit-udp'?: number;
   'audit-unix'?: string;
   'audit-file'?: string;
@@ -48,10 +50,10 @@ export const recv: Program = {
     'from any number of file servers at once, and writes every operation as a record to stdout, a file (-w), and/or readers (-P). ' +
     'It never stalls a sender; a sender that sends garbage, breaks a limit or stalls mid-message is disconnected with a log line ' +
     'while every other sender carries on. SIGUSR1 prints statistics; SIGTERM and SIGINT write out everything received, then exit 0.',
-  options: ['port', 'bind', 'unix', 'write', 'serve', 'key', 'tz', 'server-name', 'anonymize', 'anon-key', 'anonymize-total', 'stats', 'status-every', 'max-body', 'max-connections', 'idle-timeout', 'stall-timeout', 'max-buffer', 'max-backlog', 'audit-udp', 'audit-unix', 'audit-file', 'audit-prefix', 'metrics', 'metrics-users', 'config'],
+  options: ['port', 'bind', 'unix', 'write', 'serve', ...SERVING_SECURITY, 'key', 'tz', 'server-name', 'anonymize', 'anon-key', 'anonymize-total', 'stats', 'status-every', 'max-body', 'max-connections', 'idle-timeout', 'stall-timeout', 'max-buffer', 'max-backlog', 'audit-udp', 'audit-unix', 'audit-file', 'audit-prefix', 'metrics', 'metrics-users', 'config'],
   examples: [
     ['smbta-recv | smbta-cat', 'receive on 127.0.0.1:3490 and print every operation'],
-    ['smbta-recv -B 0.0.0.0 -P 3491 --stats 60', 'accept file servers on every interface; serve readers on port 3491'],
+    ['smbta-recv -B 0.0.0.0 -P 3491 --tls-cert fs.pem --tls-key fs.key --stats 60', 'accept file servers on every interface; serve readers over TLS on 3491'],
     ['smbta-recv -u -k /etc/smbta/key -w /var/log/smbta/now.smbta', 'the Unix socket at /var/tmp/stadsocket, encrypted senders, to a file'],
     ['smbta-recv --anonymize user,sid --anon-key /etc/smbta/anon.key | smbta-rotate ...', 'pseudonymous users, stable across restarts'],
   ],
@@ -78,7 +80,7 @@ export const recv: Program = {
     const tcpWanted = unixPath === undefined || a.port !== undefined;
 
     // Output: -w, and/or -P readers; stdout when neither is given.
-    const server = a.serve === undefined ? undefined : createBlockServer({ maxClientBuffer: 8 << 20, onClient: (m) => ctx.report.warn(m) });
+    const server = servingFor(a, ctx.report);
     const writer = openBinaryOutput('smbta-recv', a.write, { flushMs: 100 }, server ? [server] : []);
     const servePort = server
       ? await server.listen(a.serve!, a.bind).catch((err: Error) => {

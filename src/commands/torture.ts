@@ -109,6 +109,7 @@ function writeLedger(ledger: Ledger, path: string | undefined): void {
 }
 
 async function smbRun(a: TortureArgs, signal: AbortSignal): Promise<Ledger> {
+  if (a.record || a.replay) throw new UsageError('--record and --replay are for the emulated protocol; a --smb run is repeated exactly by giving its --seed again');
   const shares = a.smb!.map(String);
   for (const s of shares) if (!/^(\/\/|\\\\)[^/\\]+[/\\][^/\\]+[/\\]?$/.test(s)) throw new UsageError(`--smb ${s}: expected //HOST/SHARE`);
   if (shares.length < 2) throw new UsageError('--smb: give two shares to copy between (--smb //HOST/A --smb //HOST/B)');

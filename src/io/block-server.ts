@@ -3,13 +3,19 @@
  * queue: a client that cannot keep up never slows the source or the others; when its
  * queue overflows it loses the oldest blocks, and before the next block it is sent a gap
  * block saying how many records it lost, so the loss is never silent.
+ * With a certificate it speaks TLS; with a token, a client reads only after sending it.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import { awaitToken, tlsReason, type LinkSecurity } from './link-security.js';
 import { BlockKind, frameBlock } from '../stream/format.js';
 import type { ByteSink } from './byte-sink.js';
 
 /** Bytes handed to a client's socket at a time; the rest waits in its queue. */
 const SOCKET_HIGH_WATER = 1 << 20;
+/** Connections still in their TLS handshake or token exchange, at most; more are closed at once. */
+const MAX_UNAUTHENTICATED = 256;
+const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 interface Client {
   socket: Socket;
@@ -33,7 +39,7 @@ function recordsIn(block: Buffer): number {
   return block[5] === BlockKind.Records ? block.readUInt32LE(12) : 0;
 }
 
-export function createBlockServer(opts: { maxClientBuffer: number; onClient?: (message: string) => void }): BlockServer {
+export function createBlockServer(opts: { maxClientBuffer: number; onClient?: (message: string) => void; security?: LinkSecurity }): BlockServer {
   const clients = new Set<Client>();
   const joined: (() => void)[] = [];
   let first: Buffer | undefined;
@@ -57,20 +63,42 @@ export function createBlockServer(opts: { maxClientBuffer: number; onClient?: (m
     }
   };
 
-  const server: Server = createServer((socket) => {
+  const sec = opts.security ?? {};
+  let unauthenticated = 0;
+  const who = (socket: Socket): string => (socket.remoteAddress ? `reader ${socket.remoteAddress}:${socket.remotePort}` : 'a reader');
+  const admit = (socket: Socket): void => {
+    socket.on('error', () => undefined);
+    if (!sec.token) return accept(socket);
+    if (unauthenticated >= MAX_UNAUTHENTICATED) return void socket.destroy();
+    unauthenticated++;
+    void awaitToken(socket, sec.token).then((refused) => {
+      unauthenticated--;
+      if (!refused) return accept(socket);
+      opts.onClient?.(`${who(socket)} refused: ${refused}`);
+      socket.destroy();
+    });
+  };
+
+  const accept = (socket: Socket): void => {
     const c: Client = { socket, queue: [], head: 0, queued: 0, lostRecords: 0, lostBlocks: 0 };
     clients.add(c);
     socket.setNoDelay(true);
-    socket.on('error', () => undefined);
     socket.on('close', () => clients.delete(c));
     socket.on('drain', () => pump(c));
     // Readers never send; anything they do send is ignored.
     socket.resume();
     // Every client starts with the stream's info block, for provenance.
     if (first) socket.write(first);
-    opts.onClient?.(`reader ${socket.remoteAddress}:${socket.remotePort} connected`);
+    opts.onClient?.(`${who(socket)} connected`);
     joined.splice(0).forEach((f) => f());
-  });
+  };
+
+  const server: Server = sec.cert
+    ? createTlsServer({ cert: sec.cert, key: sec.key, ca: sec.clientCa, requestCert: !!sec.clientCa, rejectUnauthorized: !!sec.clientCa, handshakeTimeout: HANDSHAKE_TIMEOUT_MS }, admit).on(
+        'tlsClientError',
+        (err, socket) => opts.onClient?.(`${who(socket)} refused: TLS: ${tlsReason(err)}`),
+      )
+    : createServer(admit);
 
   const send = (block: Buffer): void => {
     if (first === undefined && block[5] === BlockKind.Info) first = Buffer.from(block);

@@ -5,7 +5,8 @@
  */
 import { createReadStream, fstatSync } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
-import { connect, type Socket } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Reporter } from '../cli/report.js';
@@ -13,11 +14,12 @@ import type { RecordBatch } from '../stream/batch.js';
 import { StreamDecoder, type SideBlock } from '../stream/decoder.js';
 import { BlockKind, MAGIC, readHeader } from '../stream/format.js';
 import { Bz2Splitter, decompressOne, isBzip2, loadBzip2 } from './bz2.js';
+import { sendToken, type LinkSecurity } from './link-security.js';
 
 export type SourceSpec =
   | { kind: 'file'; path: string }
   | { kind: 'dir'; path: string }
-  | { kind: 'tcp'; host: string; port: number }
+  | { kind: 'tcp'; host: string; port: number; tls?: boolean }
   | { kind: 'unix'; path: string };
 
 export interface RecordHandlers {
@@ -30,6 +32,8 @@ export interface ReadOptions {
   signal: AbortSignal;
   /** First reconnect delay for live sources, doubled up to 30 s. */
   retryMs?: number;
+  /** Trust, client certificate and token for -S sources. */
+  security?: LinkSecurity;
 }
 
 /** Damage messages per source before the rest are only counted. */
@@ -43,7 +47,7 @@ export function sourceLabel(s: SourceSpec): string {
     case 'dir':
       return s.path;
     case 'tcp':
-      return `${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}`;
+      return `${s.tls ? 'tls://' : ''}${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}`;
     case 'unix':
       return `unix:${s.path}`;
   }
@@ -97,7 +101,7 @@ export function describeIoError(err: unknown): string {
     case 'ECONNREFUSED':
       return 'connection refused';
     default:
-      return e.message ?? String(err);
+      return (e as { reason?: string }).reason ?? e.message ?? String(err);
   }
 }
 
@@ -161,7 +165,7 @@ async function readLive(spec: SourceSpec, on: RecordHandlers, opts: ReadOptions)
   while (!opts.signal.aborted) {
     let reason: string;
     try {
-      const socket = await connectTo(spec, opts.signal);
+      const socket = await connectTo(spec, opts.signal, opts.security ?? {});
       if (failedBefore) opts.report.warn(`${label}: connected`);
       delay = first;
       await consume(label, socket, on, opts);
@@ -177,15 +181,22 @@ async function readLive(spec: SourceSpec, on: RecordHandlers, opts: ReadOptions)
   }
 }
 
-function connectTo(spec: SourceSpec, signal: AbortSignal): Promise<Socket> {
+function connectTo(spec: SourceSpec, signal: AbortSignal, sec: LinkSecurity): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = spec.kind === 'unix' ? connect({ path: spec.path }) : connect({ host: (spec as { host: string }).host, port: (spec as { port: number }).port });
+    const tcp = spec as { host: string; port: number; tls?: boolean };
+    const socket =
+      spec.kind === 'unix'
+        ? connect({ path: spec.path })
+        : tcp.tls
+          ? connectTls({ host: tcp.host, port: tcp.port, ca: sec.ca, cert: sec.cert, key: sec.key, servername: isIP(tcp.host) ? undefined : tcp.host })
+          : connect({ host: tcp.host, port: tcp.port });
     const abort = (): void => void socket.destroy();
     signal.addEventListener('abort', abort, { once: true });
     socket.once('close', () => signal.removeEventListener('abort', abort));
     socket.once('error', reject);
-    socket.once('connect', () => {
+    socket.once(tcp.tls ? 'secureConnect' : 'connect', () => {
       socket.off('error', reject);
+      sendToken(socket, sec.token);
       // Errors after connecting end the iteration in consume(); keep them from being unhandled.
       socket.on('error', () => undefined);
       resolve(socket);

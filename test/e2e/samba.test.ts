@@ -129,6 +129,7 @@ test('smbta-torture --smb: a bad share, one share, no account and a missing smbc
   assert.match(bad.stderr, /^smbta-torture: --smb fs1\/projects: expected \/\/HOST\/SHARE\n/);
   assert.match((await run(['--smb', '//fs1/a', '-U', 'bob%x'])).stderr, /give two shares to copy between/);
   assert.match((await run(['--smb', '//fs1/a', '--smb', '//fs1/b'])).stderr, /--smb needs -U USER%PASS/);
+  assert.match((await run(['--smb', '//fs1/a', '--smb', '//fs1/b', '-U', 'bob%x', '--record', 'x.rec'])).stderr, /a --smb run is repeated exactly by giving its --seed again/);
   const none = await run(['--smb', '//127.0.0.1/a', '--smb', '//127.0.0.1/b', '-U', 'bob%x', '--pause', '0'], { PATH: '/nonexistent' });
   assert.deepEqual([none.code, none.stderr.trim()], [1, "smbta-torture: smbclient not found: --smb needs Samba's smbclient (apt-get install smbclient)"]);
 });

@@ -1,0 +1,30 @@
+/**
+ * Keys and certificates made with the real openssl, as docs/security.md tells an
+ * administrator to: a site CA, a server certificate for 127.0.0.1 and localhost, a client
+ * certificate, and a second CA that signs an impostor server.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+
+export const opensslMissing = (): string | undefined => (spawnSync('openssl', ['version']).status === 0 ? undefined : 'openssl is not installed (apt-get install openssl)');
+
+const ssl = (dir: string, ...args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+
+function ca(dir: string, name: string): void {
+  ssl(dir, 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', `/CN=${name}`);
+}
+
+function signed(dir: string, name: string, by: string, cn: string, ext: string): void {
+  ssl(dir, 'req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
+  writeFileSync(`${dir}/${name}.ext`, `${ext}\n`);
+  ssl(dir, 'x509', '-req', '-in', `${name}.csr`, '-CA', `${by}.pem`, '-CAkey', `${by}.key`, '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`);
+}
+
+/** Writes ca, server, client, rogue-ca and impostor (.pem and .key) into `dir`. */
+export function makePki(dir: string): void {
+  ca(dir, 'ca');
+  ca(dir, 'rogue-ca');
+  signed(dir, 'server', 'ca', 'localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost');
+  signed(dir, 'client', 'ca', 'reader', 'extendedKeyUsage=clientAuth');
+  signed(dir, 'impostor', 'rogue-ca', 'localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost');
+}
