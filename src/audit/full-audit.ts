@@ -70,7 +70,8 @@ export function parseAuditLine(msg: string, prefix: readonly string[], time: num
   const status = parts[prefix.length + 1]!.trim();
   const args = parts.slice(prefix.length + 2);
   if (status !== 'ok' && !/^fail\b/.test(status)) return { error: `status '${clip(status)}' is neither ok nor fail (is --audit-prefix right?)` };
-  const op = OP_IDS[opName];
+  // Own keys only: an operation named like `__proto__` or `constructor` is just unknown.
+  const op = Object.hasOwn(OP_IDS, opName) ? OP_IDS[opName] : undefined;
   if (op === undefined) return { skip: opName };
   r.op = op;
   r.result = status === 'ok' ? 0 : -1;

@@ -138,7 +138,9 @@ class Parser {
   /** Shorthand := "read" | "write" | OpName */
   private parseShorthand(): Expr {
     const t = this.next();
-    const ops = SHORTHANDS[t.value.toLowerCase()];
+    const word = t.value.toLowerCase();
+    // Own keys only: `__proto__` or `constructor` is an unknown word, not Object's.
+    const ops = Object.hasOwn(SHORTHANDS, word) ? SHORTHANDS[word] : undefined;
     if (ops) {
       const values = ops.map((text) => ({ text, quoted: false, loc: t }));
       return { kind: 'compare', field: 'op', op: 'in', values, loc: t, opLoc: t };

@@ -29,7 +29,7 @@ export function friendlyStatement(words: readonly string[], o: FriendlyOptions):
   if (!['r', 'w', 'rw'].includes(o.mode)) throw new UsageError(`--mode ${o.mode}: expected r, w or rw`);
   if (!(Number.isInteger(o.limit) && o.limit > 0)) throw new UsageError(`-n ${o.limit}: expected a count of 1 or more`);
   const [first = '', ...rest] = words;
-  const verb = ALIASES[first.toLowerCase()] ?? first.toLowerCase();
+  const verb = (Object.hasOwn(ALIASES, first.toLowerCase()) ? ALIASES[first.toLowerCase()] : undefined) ?? first.toLowerCase();
   const count = (): number => (rest[0] && /^\d+$/.test(rest[0]) ? Number(rest.shift()) : o.limit);
   let command: string;
   switch (verb) {
