@@ -21,7 +21,8 @@ function npm(args: string[], cwd: string): string {
 
 test('npm pack, then npm install -g into a prefix: every program answers --help and --version; man pages installed', { timeout: 600_000 }, () =>
   withTmpDir(async (dir) => {
-    const tarball = npm(['pack', '--silent', '--pack-destination', dir], ROOT).trim().split('\n').at(-1)!;
+    // --ignore-scripts: `prepare` would rebuild dist/ under the tests running beside this one.
+    const tarball = npm(['pack', '--silent', '--ignore-scripts', '--pack-destination', dir], ROOT).trim().split('\n').at(-1)!;
     npm(['install', '-g', '--prefer-offline', '--no-audit', '--no-fund', '--prefix', join(dir, 'prefix'), join(dir, tarball)], dir);
     const PATH = `${join(dir, 'prefix', 'bin')}:${process.env.PATH}`;
     for (const name of Object.keys(pkg.bin)) {
