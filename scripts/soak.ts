@@ -15,7 +15,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, connect, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,7 @@ import { createLocalFormatter } from '../src/format/time.js';
 import { emptyRecord } from '../src/record/fields.js';
 import { StreamDecoder } from '../src/stream/decoder.js';
 import { encodeV2Message } from '../src/wire/encode.js';
+import { freePort } from '../test/helpers/ports.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SECONDS = Number(process.env.SMBTA_SOAK_SECONDS ?? 120);
@@ -32,13 +33,6 @@ const DOWN_MS = 1000;
 // The sender stamps local time and the receiver reads it in its zone: one zone for both.
 process.env.TZ = 'UTC';
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 interface Component {
   name: string;

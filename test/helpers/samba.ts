@@ -6,7 +6,8 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
+import { freePort } from './ports.js';
 import { ROOT } from './run-bin.js';
 
 export const SMB_USER = 'smbtatest';
@@ -45,13 +46,6 @@ function deployAuditLines(): string[] {
   return doc.split('\n').filter((l) => /^\s*full_audit:(success|failure|prefix)\s*=/.test(l)).map((l) => l.trim());
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 async function waitListening(port: number, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
