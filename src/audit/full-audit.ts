@@ -9,6 +9,7 @@
  * full_audit carries no byte counts: `bytes` stays 0. The mapping is in docs/audit.md.
  */
 import type { SmbRecord } from '../record/fields.js';
+import { writeMode } from '../record/smb.js';
 
 /** Prefix variables smbta understands; others are allowed and skipped. */
 const PREFIX_FIELDS: Record<string, 'user' | 'client' | 'share' | 'domain' | 'machine' | 'server' | 'root'> = {
@@ -77,7 +78,7 @@ export function parseAuditLine(msg: string, prefix: readonly string[], time: num
   r.result = status === 'ok' ? 0 : -1;
   // Open modes come first (openat: r or w; create_file: access mask, file or dir, disposition);
   // the path is the rest, `|` in names included.
-  if (opName === 'create_file' && /^0x[0-9a-f]+$/i.test(args[0] ?? '') && args.length >= 4) r.mode = writeAccess(Number(args.splice(0, 3)[0]));
+  if (opName === 'create_file' && /^0x[0-9a-f]+$/i.test(args[0] ?? '') && args.length >= 4) r.mode = writeMode(Number(args.splice(0, 3)[0]));
   else if (op === 8 && (args[0] === 'r' || args[0] === 'w')) r.mode = args.shift() === 'w' ? 1 : 0;
   const rest = args.join('|');
   if (op === 6) {
@@ -88,12 +89,6 @@ export function parseAuditLine(msg: string, prefix: readonly string[], time: num
   } else r.path = shareRelative(rest, root);
   if (!r.user) return { error: `no user in '${clip(msg)}' (is --audit-prefix right?)` };
   return { record: r };
-}
-
-/** 1 when an SMB access mask asks to change data (write, append, delete), else 0. */
-function writeAccess(mask: number): number {
-  const WRITE_DATA = 0x2, APPEND_DATA = 0x4, DELETE = 0x10000, GENERIC_WRITE = 0x40000000, GENERIC_ALL = 0x10000000;
-  return mask & (WRITE_DATA | APPEND_DATA | DELETE | GENERIC_WRITE | GENERIC_ALL) ? 1 : 0;
 }
 
 /** A path under the share's directory (`%P` in the prefix) made relative to it, as the module sent it. */

@@ -8,6 +8,7 @@
  * with requests that are never answered evicts the oldest entries, and says so in stats.
  */
 import type { SmbRecord } from '../record/fields.js';
+import { shareOf, writeMode } from '../record/smb.js';
 import { Cmd, type Smb2Pdu } from './smb2-pdu.js';
 
 export interface ProbeStats {
@@ -50,8 +51,6 @@ const FILE_DELETE_ON_CLOSE = 0x1000;
 const INFO_RENAME = 0x0a;
 const INFO_DISPOSITION = 0x0d;
 const INFO_DISPOSITION_EX = 0x40;
-/** Access rights that change a file: write or append data, delete, generic write or all. */
-const WRITE_ACCESS = 0x2 | 0x4 | 0x10000 | 0x40000000 | 0x10000000;
 const OP = { read: 0, write: 2, mkdir: 4, rmdir: 5, rename: 6, chdir: 7, open: 8, close: 9 } as const;
 
 export class Smb2Tracker {
@@ -96,7 +95,7 @@ export class Smb2Tracker {
   /** A request's answer: what it did, and the records that says. */
   private answer(conn: Connection, req: Smb2Pdu, res: Smb2Pdu): void {
     const ok = res.status === 0;
-    const share = shareName(req.tree || res.tree || (this.trees.get(`${req.sesid}|${req.tid}`) ?? ''));
+    const share = shareOf(req.tree || res.tree || (this.trees.get(`${req.sesid}|${req.tid}`) ?? ''));
     if (share.toUpperCase() === 'IPC$') return; // named pipes (RPC), not files
     const file = conn.files.get(req.fid);
     const base = (op: number, path: string): SmbRecord => {
@@ -116,7 +115,7 @@ export class Smb2Tracker {
         const isDir = (res.attributes & FILE_ATTRIBUTE_DIRECTORY) !== 0;
         if (ok && res.fid) this.remember(conn.files, res.fid, { path, isDir, deleteOnClose: (req.createOptions & FILE_DELETE_ON_CLOSE) !== 0 }, this.limits.filesPerConnection);
         const r = base(ok && isDir && res.createAction === FILE_CREATED ? OP.mkdir : OP.open, path);
-        r.mode = req.accessMask & WRITE_ACCESS ? 1 : 0;
+        r.mode = writeMode(req.accessMask);
         return this.out(r);
       }
       case Cmd.Close: {
@@ -171,11 +170,6 @@ export class Smb2Tracker {
     }
     map.set(key, value);
   }
-}
-
-/** `\\server\share` to `share`. */
-function shareName(tree: string): string {
-  return tree.slice(tree.lastIndexOf('\\') + 1);
 }
 
 /** An SMB path (`d1\f1.bin`, relative to the share) in the records' form: `d1/f1.bin`, `.` for the root. */

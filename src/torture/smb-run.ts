@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { shareOf } from '../record/smb.js';
 import { createRandom } from '../synth/traffic.js';
 import { addTally, createLedger, type Ledger } from './ledger.js';
 
@@ -43,7 +44,7 @@ export async function runSmbTorture(o: SmbRunOptions): Promise<SmbLedger> {
     ledger.bytes += bytes;
     addTally(ledger.ops, op, 1, bytes);
     addTally(ledger.users, user, 1, bytes);
-    addTally(ledger.files, `${shareName(share)}/${dir}/${name}`, 1, bytes);
+    addTally(ledger.files, `${shareOf(share)}/${dir}/${name}`, 1, bytes);
   };
   const client = (share: string, commands: string[]): Promise<void> => smbclient(share, o, commands, work, o.signal);
   try {
@@ -69,11 +70,6 @@ export async function runSmbTorture(o: SmbRunOptions): Promise<SmbLedger> {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-}
-
-/** `//host/share` to `share`. */
-function shareName(unc: string): string {
-  return unc.slice(unc.replace(/[\\/]+$/, '').search(/[^\\/]+$/)).replace(/[\\/]+$/, '');
 }
 
 /** Runs one smbclient session; fails with what smbclient said when a command failed. */
