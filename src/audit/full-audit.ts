@@ -10,17 +10,18 @@
  */
 import type { SmbRecord } from '../record/fields.js';
 import { writeMode } from '../record/smb.js';
+import { wordTable } from '../format/word-table.js';
 
 /** Prefix variables smbta understands; others are allowed and skipped. */
-const PREFIX_FIELDS: Record<string, 'user' | 'client' | 'share' | 'domain' | 'machine' | 'server' | 'root'> = {
+const PREFIX_FIELDS = wordTable<'user' | 'client' | 'share' | 'domain' | 'machine' | 'server' | 'root'>({
   '%u': 'user', '%U': 'user', '%I': 'client', '%S': 'share', '%D': 'domain', '%m': 'machine', '%L': 'server', '%h': 'server',
   '%P': 'root',
-};
+});
 
 export const DEFAULT_PREFIX = '%u|%I|%m|%S';
 
 /** full_audit operation names (Samba 4.x, and the older ones) to record op ids. */
-const OP_IDS: Record<string, number> = {
+const OP_IDS = wordTable<number>({
   pread_send: 1, pread: 1, read: 0,
   pwrite_send: 3, pwrite: 3, write: 2,
   mkdirat: 4, mkdir: 4,
@@ -29,7 +30,7 @@ const OP_IDS: Record<string, number> = {
   chdir: 7,
   openat: 8, open: 8, create_file: 8,
   close: 9,
-};
+});
 
 /** The full_audit operation names smbta turns into records. */
 export const MAPPED_OPERATIONS: readonly string[] = Object.keys(OP_IDS);
@@ -71,8 +72,7 @@ export function parseAuditLine(msg: string, prefix: readonly string[], time: num
   const status = parts[prefix.length + 1]!.trim();
   const args = parts.slice(prefix.length + 2);
   if (status !== 'ok' && !/^fail\b/.test(status)) return { error: `status '${clip(status)}' is neither ok nor fail (is --audit-prefix right?)` };
-  // Own keys only: an operation named like `__proto__` or `constructor` is just unknown.
-  const op = Object.hasOwn(OP_IDS, opName) ? OP_IDS[opName] : undefined;
+  const op = OP_IDS[opName];
   if (op === undefined) return { skip: opName };
   r.op = op;
   r.result = status === 'ok' ? 0 : -1;

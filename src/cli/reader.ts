@@ -36,7 +36,7 @@ export function splitReadArgs(args: ReaderArgs): { files: string[]; filter: stri
   const files: string[] = [];
   const extra: string[] = [];
   for (const f of args.read ?? []) {
-    const filterLike = /[=<>~!()\s]/.test(f) || Object.hasOwn(SHORTHANDS, f.toLowerCase());
+    const filterLike = /[=<>~!()\s]/.test(f) || f.toLowerCase() in SHORTHANDS;
     if (extra.length || (f !== '-' && filterLike && !existsSync(f))) extra.push(f);
     else files.push(f);
   }

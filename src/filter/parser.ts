@@ -6,16 +6,17 @@ import { FIELD_NAMES, OPS, fieldDef, type FieldName } from '../record/fields.js'
 import type { CompareOp, Expr, ValueNode } from './ast.js';
 import { FilterSyntaxError, suggest, type Loc } from './errors.js';
 import { T, tokenize, type Token } from './lexer.js';
+import { wordTable } from '../format/word-table.js';
 
 /** Deeper nesting than this is refused rather than risking the stack. */
 export const MAX_DEPTH = 200;
 
 /** Words that stand alone for an op test: `read` is read or pread, `write` is write or pwrite. */
-export const SHORTHANDS: Readonly<Record<string, readonly string[]>> = {
+export const SHORTHANDS = wordTable<readonly string[]>({
   ...Object.fromEntries(OPS.map((op) => [op, [op]])),
   read: ['read', 'pread'],
   write: ['write', 'pwrite'],
-};
+});
 
 const COMPARE: Partial<Record<T, CompareOp>> = {
   [T.Eq]: '=', [T.Ne]: '!=', [T.Match]: '~', [T.NotMatch]: '!~', [T.Lt]: '<', [T.Le]: '<=', [T.Gt]: '>', [T.Ge]: '>=',
@@ -138,9 +139,7 @@ class Parser {
   /** Shorthand := "read" | "write" | OpName */
   private parseShorthand(): Expr {
     const t = this.next();
-    const word = t.value.toLowerCase();
-    // Own keys only: `__proto__` or `constructor` is an unknown word, not Object's.
-    const ops = Object.hasOwn(SHORTHANDS, word) ? SHORTHANDS[word] : undefined;
+    const ops = SHORTHANDS[t.value.toLowerCase()];
     if (ops) {
       const values = ops.map((text) => ({ text, quoted: false, loc: t }));
       return { kind: 'compare', field: 'op', op: 'in', values, loc: t, opLoc: t };

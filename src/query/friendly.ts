@@ -6,6 +6,7 @@
  */
 import { UsageError } from '../cli/errors.js';
 import { quoteWord } from './parser.js';
+import { wordTable } from '../format/word-table.js';
 
 export interface FriendlyOptions {
   share?: string[];
@@ -20,7 +21,7 @@ export interface FriendlyOptions {
 }
 
 const KINDS = ['users', 'shares', 'files', 'domains'];
-const ALIASES: Record<string, string> = { 'last-activity': 'last_activity', '24h-usage': '24h_usage', report: 'smbtad-report' };
+const ALIASES = wordTable({ 'last-activity': 'last_activity', '24h-usage': '24h_usage', report: 'smbtad-report' });
 
 export const FRIENDLY_USAGE =
   'top [N] users|shares|files|domains, total, list users|shares|files|domains, last-activity [N], usage, 24h-usage, search PATTERN, throughput N seconds|minutes|hours|days, report [full], self-check';
@@ -29,7 +30,7 @@ export function friendlyStatement(words: readonly string[], o: FriendlyOptions):
   if (!['r', 'w', 'rw'].includes(o.mode)) throw new UsageError(`--mode ${o.mode}: expected r, w or rw`);
   if (!(Number.isInteger(o.limit) && o.limit > 0)) throw new UsageError(`-n ${o.limit}: expected a count of 1 or more`);
   const [first = '', ...rest] = words;
-  const verb = (Object.hasOwn(ALIASES, first.toLowerCase()) ? ALIASES[first.toLowerCase()] : undefined) ?? first.toLowerCase();
+  const verb = ALIASES[first.toLowerCase()] ?? first.toLowerCase();
   const count = (): number => (rest[0] && /^\d+$/.test(rest[0]) ? Number(rest.shift()) : o.limit);
   let command: string;
   switch (verb) {
