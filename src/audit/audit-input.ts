@@ -10,7 +10,7 @@ import { closeSync, fstatSync, lstatSync, openSync, readSync, statSync, unlinkSy
 import { hostname } from 'node:os';
 import split2 from 'split2';
 import { createSocket as createUnixSocket, type UnixDgramSocket } from 'unix-dgram';
-import type { Reporter } from '../cli/report.js';
+import { sayFirst, type FirstFew, type Reporter } from '../cli/report.js';
 import type { SmbRecord } from '../record/fields.js';
 import { isQuiet, parseAuditLine } from './full-audit.js';
 import { sambaHeaderTime, unframeSyslog } from './syslog.js';
@@ -28,14 +28,16 @@ const MAX_LINE = 64 * 1024;
 
 export class AuditReader {
   private saidSkips = new Set<string>();
-  private errorsSaid = 0;
   private pendingTime: number | undefined;
+  private readonly skipped: FirstFew;
 
   constructor(
     private readonly prefix: readonly string[],
     readonly target: AuditTarget,
     private readonly label: string,
-  ) {}
+  ) {
+    this.skipped = sayFirst(MAX_ERRORS_SAID, (m) => target.report.warn(m), `${label}: further lines that are not full_audit are only counted`);
+  }
 
   /** One full_audit message (framing removed) at `time` from `server`. */
   message(msg: string, time: number, server: string): void {
@@ -49,7 +51,7 @@ export class AuditReader {
       return;
     }
     this.target.reject('not full_audit');
-    if (++this.errorsSaid <= MAX_ERRORS_SAID) this.target.report.warn(`${this.label}: line skipped: ${got.error}${this.errorsSaid === MAX_ERRORS_SAID ? ' (further ones are only counted)' : ''}`);
+    this.skipped(`${this.label}: line skipped: ${got.error}`);
   }
 
   /** One line of a log file: syslog-framed, a Samba log header, or the full_audit line after one. */

@@ -25,3 +25,23 @@ export function createReporter(program: string, write: (text: string) => void = 
     },
   };
 }
+
+/** A reporter for one kind of message that stops repeating it; `count` is how many came. */
+export interface FirstFew {
+  (message: string): void;
+  readonly count: number;
+}
+
+/**
+ * Says the first `limit` messages, then `more` once, and only counts the rest: a flood of
+ * bad input cannot flood stderr.
+ */
+export function sayFirst(limit: number, say: (message: string) => void, more: string): FirstFew {
+  let count = 0;
+  const f = (message: string): void => {
+    count++;
+    if (count <= limit) say(message);
+    else if (count === limit + 1) say(more);
+  };
+  return Object.defineProperty(f, 'count', { get: () => count }) as FirstFew;
+}

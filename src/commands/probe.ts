@@ -3,6 +3,7 @@ import { UsageError } from '../cli/errors.js';
 import { openBinaryOutput } from '../cli/output.js';
 import { SERVING_SECURITY } from '../cli/options.js';
 import type { Program } from '../cli/program.js';
+import { sayFirst } from '../cli/report.js';
 import { servingFor } from '../cli/serve.js';
 import type { SecurityArgs } from '../io/link-security.js';
 import { parsePduLine } from '../probe/smb2-pdu.js';
@@ -71,13 +72,13 @@ export const probe: Program = {
       ctx.report.warn(`serving readers on ${a.bind}:${port}`);
     }
     const tracker = new Smb2Tracker((r) => writer.add(r), (addr) => names.get(addr) ?? addr);
-    let malformed = 0;
+    const malformed = sayFirst(MAX_ERRORS_SAID, (m) => ctx.report.warn(m), 'further malformed lines are only counted');
     const run = runTshark(
       src,
       (line) => {
         const pdu = parsePduLine(line);
         if (!('error' in pdu)) tracker.pdu(pdu);
-        else if (++malformed <= MAX_ERRORS_SAID) ctx.report.warn(pdu.error);
+        else malformed(pdu.error);
         if (writer.backlog() > MAX_BACKLOG) {
           run.pause();
           void writer.ready().then(() => run.resume());
@@ -88,8 +89,8 @@ export const probe: Program = {
     ctx.signal.addEventListener('abort', () => run.stop(), { once: true });
 
     const status = (): void =>
-      writer.writeSide(BlockKind.Status, { source: `smbta-probe@${hostname()}`, ...tracker.stats, malformed, dropped: droppedOf(tracker.stats, malformed) });
-    const say = (): void => ctx.report.warn(formatProbeStats(tracker.stats, malformed));
+      writer.writeSide(BlockKind.Status, { source: `smbta-probe@${hostname()}`, ...tracker.stats, malformed: malformed.count, dropped: droppedOf(tracker.stats, malformed.count) });
+    const say = (): void => ctx.report.warn(formatProbeStats(tracker.stats, malformed.count));
     const timers = [setInterval(status, a['status-every'] * 1000)];
     if (a.stats > 0) timers.push(setInterval(say, a.stats * 1000));
     process.on('SIGUSR1', say);

@@ -6,10 +6,10 @@
  * without TLS unless told --insecure. See docs/security.md.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { Socket } from 'node:net';
 import { UsageError } from '../cli/errors.js';
+import { readSecretFile } from '../cli/key-file.js';
 
 export interface LinkSecurity {
   /** This end's certificate and key (PEM): a server's, or a client's for client authentication. */
@@ -38,23 +38,15 @@ const AUTH = 'SMBTA-AUTH ';
 const MAX_AUTH_LINE = 1024;
 export const AUTH_TIMEOUT_MS = 5000;
 
-function readPem(path: string, option: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    throw new UsageError(`--${option} ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
-  }
-}
-
 export function loadLinkSecurity(a: SecurityArgs): LinkSecurity {
   if ((a['tls-cert'] === undefined) !== (a['tls-key'] === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
   const sec: LinkSecurity = {};
-  if (a['tls-cert'] !== undefined) sec.cert = readPem(a['tls-cert'], 'tls-cert');
-  if (a['tls-key'] !== undefined) sec.key = readPem(a['tls-key'], 'tls-key');
-  if (a['tls-ca'] !== undefined) sec.ca = readPem(a['tls-ca'], 'tls-ca');
-  if (a['tls-client-ca'] !== undefined) sec.clientCa = readPem(a['tls-client-ca'], 'tls-client-ca');
+  if (a['tls-cert'] !== undefined) sec.cert = readSecretFile(a['tls-cert'], '--tls-cert');
+  if (a['tls-key'] !== undefined) sec.key = readSecretFile(a['tls-key'], '--tls-key');
+  if (a['tls-ca'] !== undefined) sec.ca = readSecretFile(a['tls-ca'], '--tls-ca');
+  if (a['tls-client-ca'] !== undefined) sec.clientCa = readSecretFile(a['tls-client-ca'], '--tls-client-ca');
   if (a['token-file'] !== undefined) {
-    const token = readPem(a['token-file'], 'token-file').toString('utf8').trim();
+    const token = readSecretFile(a['token-file'], '--token-file').toString();
     if (token.length < 16 || token.length > 512 || /\s/.test(token)) throw new UsageError(`--token-file ${a['token-file']}: expected one token of 16 to 512 characters without spaces (openssl rand -hex 32)`);
     sec.token = Buffer.from(token);
   }

@@ -9,7 +9,7 @@ import { connect, isIP, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Reporter } from '../cli/report.js';
+import { sayFirst, type Reporter } from '../cli/report.js';
 import type { RecordBatch } from '../stream/batch.js';
 import { StreamDecoder, type SideBlock } from '../stream/decoder.js';
 import { BlockKind, MAGIC, readHeader } from '../stream/format.js';
@@ -109,11 +109,8 @@ export function describeIoError(err: unknown): string {
 export async function consume(label: string, chunks: AsyncIterable<Buffer>, on: RecordHandlers, opts: ReadOptions): Promise<void> {
   const { report } = opts;
   const queue: (() => void | Promise<void>)[] = [];
-  let damageMessages = 0;
-  const damage = (message: string): void => {
-    if (++damageMessages <= MAX_DAMAGE_MESSAGES) report.fail(`${label}: ${message}`);
-    else if (damageMessages === MAX_DAMAGE_MESSAGES + 1) report.fail(`${label}: further damage is counted, not shown`);
-  };
+  const damaged = sayFirst(MAX_DAMAGE_MESSAGES, (m) => report.fail(m), `${label}: further damage is counted, not shown`);
+  const damage = (message: string): void => damaged(`${label}: ${message}`);
   const decoder = new StreamDecoder({
     batch: (b) => void queue.push(() => on.batch(b, label)),
     side: (s) => void queue.push(() => on.side?.(s, label)),
@@ -145,7 +142,7 @@ export async function consume(label: string, chunks: AsyncIterable<Buffer>, on: 
   await drain();
   const s = decoder.stats;
   if (s.blocks === 0 && s.skippedBytes > 0) report.fail(`${label}: no smbta blocks found in ${s.skippedBytes} bytes; is this an smbta stream?`);
-  else if (damageMessages > MAX_DAMAGE_MESSAGES) report.fail(`${label}: ${s.skippedBytes} bytes skipped in ${s.damagedRegions} damaged regions`);
+  else if (damaged.count > MAX_DAMAGE_MESSAGES) report.fail(`${label}: ${s.skippedBytes} bytes skipped in ${s.damagedRegions} damaged regions`);
 }
 
 async function bz2Target(decoder: StreamDecoder, report: Reporter, label: string, damage: (m: string) => void): Promise<{ push(b: Buffer): void; end(): void }> {
