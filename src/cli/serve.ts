@@ -16,5 +16,13 @@ export function servingFor(a: ServeArgs, report: Reporter, opts: { maxClientBuff
   if (a.serve === undefined) return undefined;
   const security = loadLinkSecurity(a);
   checkServingBind(a.bind, security, a.insecure, (m) => report.warn(m));
-  return createBlockServer({ ...opts, security, onClient: (m) => report.warn(m) });
+  // The bound is read through `opts` at every block, so a SIGHUP that changes it takes effect.
+  return createBlockServer({ get maxClientBuffer() { return opts.maxClientBuffer; }, security, onClient: (m) => report.warn(m) });
+}
+
+/** Starts serving on -P at -B; the port it got (for -P 0), or an error naming the address. */
+export function listenServing(server: BlockServer, a: ServeArgs): Promise<number> {
+  return server.listen(a.serve!, a.bind).catch((err: Error) => {
+    throw new Error(`cannot serve readers on ${a.bind}:${a.serve}: ${err.message}`);
+  });
 }

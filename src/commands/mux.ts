@@ -5,7 +5,7 @@ import { openBinaryOutput } from '../cli/output.js';
 import type { Program } from '../cli/program.js';
 import { prepareInput, type ReaderArgs } from '../cli/reader.js';
 import { parseSize } from '../format/units.js';
-import { servingFor } from '../cli/serve.js';
+import { listenServing, servingFor } from '../cli/serve.js';
 import { FILTER_POSITIONAL } from './common.js';
 
 interface MuxArgs extends ReaderArgs {
@@ -42,10 +42,7 @@ export const mux: Program = {
     const server = servingFor(a, ctx.report, serverOptions)!;
     // SIGHUP with -c: a new bound applies to every reader at its next block.
     ctx.onReload = (next) => void (serverOptions.maxClientBuffer = clientBuffer(next as unknown as MuxArgs));
-    const port = await server.listen(a.serve, a.bind).catch((err: Error) => {
-      throw new Error(`cannot serve on ${a.bind}:${a.serve}: ${err.message}`);
-    });
-    ctx.report.warn(`serving on ${a.bind}:${port}`);
+    ctx.report.warn(`serving on ${a.bind}:${await listenServing(server, a)}`);
     const writer = openBinaryOutput('smbta-mux', a.write, { flushMs: 100 }, [server]);
     if (ctx.metrics) {
       ctx.metrics.recordsOut = () => writer.records;

@@ -4,7 +4,7 @@ import { openBinaryOutput } from '../cli/output.js';
 import { SERVING_SECURITY } from '../cli/options.js';
 import type { Program } from '../cli/program.js';
 import { sayFirst } from '../cli/report.js';
-import { servingFor } from '../cli/serve.js';
+import { listenServing, servingFor } from '../cli/serve.js';
 import type { SecurityArgs } from '../io/link-security.js';
 import { parsePduLine } from '../probe/smb2-pdu.js';
 import { Smb2Tracker, type ProbeStats } from '../probe/smb2-tracker.js';
@@ -66,10 +66,7 @@ export const probe: Program = {
     const server = servingFor(a, ctx.report);
     const writer = openBinaryOutput('smbta-probe', a.write, { flushMs: live ? 100 : 0 }, server ? [server] : []);
     if (server) {
-      const port = await server.listen(a.serve!, a.bind).catch((err: Error) => {
-        throw new Error(`cannot serve readers on ${a.bind}:${a.serve}: ${err.message}`);
-      });
-      ctx.report.warn(`serving readers on ${a.bind}:${port}`);
+      ctx.report.warn(`serving readers on ${a.bind}:${await listenServing(server, a)}`);
     }
     const tracker = new Smb2Tracker((r) => writer.add(r), (addr) => names.get(addr) ?? addr);
     const malformed = sayFirst(MAX_ERRORS_SAID, (m) => ctx.report.warn(m), 'further malformed lines are only counted');

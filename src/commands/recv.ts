@@ -3,7 +3,7 @@ import { openBinaryOutput } from '../cli/output.js';
 import { SERVING_SECURITY } from '../cli/options.js';
 import type { Program } from '../cli/program.js';
 import { parseSize } from '../format/units.js';
-import { servingFor } from '../cli/serve.js';
+import { listenServing, servingFor } from '../cli/serve.js';
 import type { SecurityArgs } from '../io/link-security.js';
 import { ANONYMIZABLE, createAnonymizer, type AnonField } from '../recv/anonymize.js';
 import { AuditReader, followAuditFile, listenAuditUdp, listenAuditUnix } from '../audit/audit-input.js';
@@ -82,11 +82,7 @@ export const recv: Program = {
     // Output: -w, and/or -P readers; stdout when neither is given.
     const server = servingFor(a, ctx.report);
     const writer = openBinaryOutput('smbta-recv', a.write, { flushMs: 100 }, server ? [server] : []);
-    const servePort = server
-      ? await server.listen(a.serve!, a.bind).catch((err: Error) => {
-          throw new Error(`cannot serve readers on ${a.bind}:${a.serve}: ${err.message}`);
-        })
-      : undefined;
+    const servePort = server && (await listenServing(server, a));
 
     const receiver = new Receiver({
       tcp: tcpWanted ? { host: a.bind, port: a.port ?? DEFAULT_PORT } : undefined,
