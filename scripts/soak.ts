@@ -22,9 +22,9 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { createLocalFormatter } from '../src/format/time.js';
 import { emptyRecord } from '../src/record/fields.js';
-import { StreamDecoder } from '../src/stream/decoder.js';
 import { encodeV2Message } from '../src/wire/encode.js';
 import { freePort } from '../test/helpers/ports.js';
+import { decodeAll } from '../test/helpers/stream.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SECONDS = Number(process.env.SMBTA_SOAK_SECONDS ?? 120);
@@ -83,16 +83,10 @@ class Sender {
 }
 
 function seqsOf(data: Buffer, into: Map<number, number>): void {
-  const d = new StreamDecoder({
-    batch: (b) => {
-      for (let i = 0; i < b.length; i++) {
-        const m = /^\/soak\/(\d+)$/.exec(String(b.value('path', i)));
-        if (m) into.set(Number(m[1]), (into.get(Number(m[1])) ?? 0) + 1);
-      }
-    },
-  });
-  d.push(data);
-  d.end();
+  for (const r of decodeAll(data).records) {
+    const m = /^\/soak\/(\d+)$/.exec(r.path);
+    if (m) into.set(Number(m[1]), (into.get(Number(m[1])) ?? 0) + 1);
+  }
 }
 
 /** `3-7, 12` for [3, 4, 5, 6, 7, 12]. */

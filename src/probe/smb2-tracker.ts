@@ -75,8 +75,12 @@ export class Smb2Tracker {
       this.stats.encryptedBytes += p.size;
       return;
     }
-    if (p.acct) this.remember(this.sessions, p.sesid, { user: p.acct, domain: p.domain }, this.limits.connections);
-    if (p.tree && p.tid) this.remember(this.trees, `${p.sesid}|${p.tid}`, p.tree, this.limits.connections);
+    // Learnt once per session and tree, not at every PDU that repeats them.
+    if (p.acct && !this.sessions.has(p.sesid)) this.remember(this.sessions, p.sesid, { user: p.acct, domain: p.domain }, this.limits.connections);
+    if (p.tree && p.tid) {
+      const tree = `${p.sesid}|${p.tid}`;
+      if (!this.trees.has(tree)) this.remember(this.trees, tree, p.tree, this.limits.connections);
+    }
     const conn = this.connection(p);
     if (!p.response) {
       if (p.cmd === Cmd.Create || p.cmd === Cmd.Close || p.cmd === Cmd.Read || p.cmd === Cmd.Write || p.cmd === Cmd.SetInfo || p.cmd === Cmd.TreeConnect) {

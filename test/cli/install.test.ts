@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ROOT } from '../helpers/run-bin.js';
+import { toolMissing } from '../helpers/tools.js';
 import { withTmpDir } from '../helpers/tmp-dir.js';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string>; man: string[] };
@@ -35,7 +36,7 @@ test('npm pack, then npm install -g into a prefix: every program answers --help 
     for (const page of pkg.man) assert.ok(existsSync(join(dir, 'prefix', 'share', 'man', 'man1', page.split('/').at(-1)!)), page);
     // smbta-probe's dissector script travels with the package, where the installed probe looks for it.
     const fixture = join(ROOT, 'test', 'fixtures', 'smb2-session.pcapng');
-    if (spawnSync('tshark', ['--version']).status === 0) {
+    if (!toolMissing('tshark')) {
       const probe = spawnSync('smbta-probe', ['-r', fixture, '--smb-port', '44500', '-w', join(dir, 'wire.smbta')], { encoding: 'utf8', env: { ...process.env, PATH } });
       assert.equal(probe.status, 0, probe.stderr);
       assert.match(probe.stderr, /90 SMB2 PDUs, 28 records/);

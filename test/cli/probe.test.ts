@@ -4,7 +4,7 @@
  * tshark get.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { opName } from '../../src/record/fields.js';
@@ -12,9 +12,10 @@ import { createRandom } from '../../src/synth/traffic.js';
 import { ROOT, runBin } from '../helpers/run-bin.js';
 import { decodeAll } from '../helpers/stream.js';
 import { withTmpDir } from '../helpers/tmp-dir.js';
+import { toolMissing } from '../helpers/tools.js';
 
 const FIXTURE = `${ROOT}test/fixtures/smb2-session.pcapng`;
-const skip = spawnSync('tshark', ['--version']).status === 0 ? false : 'tshark is not installed (apt-get install tshark)';
+const skip = toolMissing('tshark');
 const probe = (file: string, env: Record<string, string> = {}) => runBin('smbta-probe', ['-r', file, '--smb-port', '44500'], { env, timeoutMs: 60000 });
 
 test('a real SMB 3.1.1 session becomes the records of what smbclient did, with bytes and latency', { skip }, async () => {

@@ -8,6 +8,7 @@ import { startProc } from '../helpers/proc.js';
 import { ROOT, runBin } from '../helpers/run-bin.js';
 import { decodeAll } from '../helpers/stream.js';
 import { withTmpDir } from '../helpers/tmp-dir.js';
+import { toolMissing } from '../helpers/tools.js';
 
 const LINE = (user: string, op: string, rest: string) => `${user}|10.0.0.5|pc|projects|${op}|${rest}`;
 
@@ -80,7 +81,7 @@ test('--audit-file - reads a Samba log on stdin; a bad --audit-prefix is a usage
   assert.match(bad.stderr, /--audit-prefix %I\|%S: must contain %u/);
 });
 
-test('--audit-unix: syslog datagrams from the real logger(1), as to /dev/log; a stale socket is replaced, a file is not', { skip: spawnSync('logger', ['--version']).status !== 0 && 'logger is not installed (apt-get install bsdutils)' }, () =>
+test('--audit-unix: syslog datagrams from the real logger(1), as to /dev/log; a stale socket is replaced, a file is not', { skip: toolMissing('logger', 'bsdutils') }, () =>
   withTmpDir(async (dir) => {
     const sock = `${dir}/log.sock`;
     // A socket left by a crashed receiver.

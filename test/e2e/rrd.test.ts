@@ -6,8 +6,9 @@ import { createTraffic } from '../../src/synth/traffic.js';
 import { runBin } from '../helpers/run-bin.js';
 import { encodeRecords } from '../helpers/stream.js';
 import { withTmpDir } from '../helpers/tmp-dir.js';
+import { toolMissing } from '../helpers/tools.js';
 
-const NO_RRDTOOL = spawnSync('rrdtool', ['--version']).error ? 'rrdtool is not installed (apt-get install rrdtool)' : false;
+const NO_RRDTOOL = toolMissing('rrdtool');
 const START = Date.UTC(2026, 10, 23, 10, 0, 0);
 
 test('smbta-rrd: per-step rates in rrdtool equal the bytes per step computed here; a second run goes on; a graph is drawn', { skip: NO_RRDTOOL }, () =>

@@ -15,7 +15,7 @@ import { sambaMissing, SMB_PASSWORD, SMB_USER, startSamba, tsharkMissing } from 
 import { decodeAll } from '../helpers/stream.js';
 import { withTmpDir } from '../helpers/tmp-dir.js';
 
-const skip = sambaMissing() ?? tsharkMissing();
+const skip = sambaMissing() || tsharkMissing();
 const A_SIZE = 123457;
 const B_SIZE = 4096;
 

@@ -12,7 +12,7 @@ import { startProc, type Proc } from '../helpers/proc.js';
 import { runBin } from '../helpers/run-bin.js';
 import { withTmpDir } from '../helpers/tmp-dir.js';
 
-const skip = opensslMissing() ?? false;
+const skip = opensslMissing();
 const N = 300;
 
 /** A receiver serving readers (-P) with these security options: its sender and reader ports. */

@@ -10,8 +10,9 @@ import { test } from 'node:test';
 import { servingReceiver } from '../helpers/proc.js';
 import { ROOT, runBin } from '../helpers/run-bin.js';
 import { withTmpDir } from '../helpers/tmp-dir.js';
+import { toolMissing } from '../helpers/tools.js';
 
-const HAVE_TMUX = spawnSync('tmux', ['-V']).status === 0;
+
 const SOCKET = `smbta-test-${process.pid}`;
 const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
 const screen = (): string => tmux('capture-pane', '-p', '-t', 'top');
@@ -31,7 +32,7 @@ async function see(re: RegExp, timeoutMs = 15000): Promise<string> {
 const send = (port: number, seed: number) =>
   runBin('smbta-torture', ['-d', `127.0.0.1:${port}`, '--rate', '3000', '--duration', '4s', '--users', '5', '--seed', String(seed)], { timeoutMs: 30000 });
 
-test('smbta-top in tmux: grouping, sort and filter keys, a wrong filter, a source that drops and returns, 40 columns', { skip: !HAVE_TMUX && 'tmux is not installed (apt-get install tmux)' }, () =>
+test('smbta-top in tmux: grouping, sort and filter keys, a wrong filter, a source that drops and returns, 40 columns', { skip: toolMissing('tmux', 'tmux', ['-V']) }, () =>
   withTmpDir(async (dir) => {
     let src = await servingReceiver();
     // CI=true as CI runners set it: Ink would then draw nothing until exit.

@@ -3,10 +3,11 @@
  * administrator to: a site CA, a server certificate for 127.0.0.1 and localhost, a client
  * certificate, and a second CA that signs an impostor server.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { toolMissing } from './tools.js';
 
-export const opensslMissing = (): string | undefined => (spawnSync('openssl', ['version']).status === 0 ? undefined : 'openssl is not installed (apt-get install openssl)');
+export const opensslMissing = (): string | false => toolMissing('openssl', 'openssl', ['version']);
 
 const ssl = (dir: string, ...args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
 

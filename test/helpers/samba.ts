@@ -8,6 +8,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { connect } from 'node:net';
 import { freePort } from './ports.js';
+import { toolMissing } from './tools.js';
 import { ROOT } from './run-bin.js';
 
 export const SMB_USER = 'smbtatest';
@@ -15,18 +16,18 @@ export const SMB_PASSWORD = 'smbta-Secret1';
 
 const have = (cmd: string, args: string[]): boolean => spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
 
-/** Why the real-Samba tests cannot run here, or undefined when they can. */
-export function sambaMissing(): string | undefined {
-  if (!have('smbd', ['--version']) || !have('smbclient', ['--version'])) return 'samba and smbclient are not installed (apt-get install samba smbclient)';
-  if (process.getuid?.() !== 0) return 'smbd needs root here, to switch to its test user';
-  return undefined;
+/** Why the real-Samba tests cannot run here, or false when they can. */
+export function sambaMissing(): string | false {
+  const missing = toolMissing('smbd', 'samba') || toolMissing('smbclient');
+  if (missing) return missing;
+  return process.getuid?.() === 0 ? false : 'smbd needs root here, to switch to its test user';
 }
 
-export function tsharkMissing(): string | undefined {
-  if (!have('tshark', ['--version'])) return 'tshark is not installed (apt-get install tshark)';
+export function tsharkMissing(): string | false {
+  const missing = toolMissing('tshark');
+  if (missing) return missing;
   // A one-second capture says whether this sandbox lets us capture at all.
-  if (!have('tshark', ['-q', '-i', 'lo', '-a', 'duration:1'])) return 'capturing on the loopback interface is not allowed here (needs root or CAP_NET_RAW)';
-  return undefined;
+  return have('tshark', ['-q', '-i', 'lo', '-a', 'duration:1']) ? false : 'capturing on the loopback interface is not allowed here (needs root or CAP_NET_RAW)';
 }
 
 export interface Samba {
