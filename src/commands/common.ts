@@ -18,3 +18,12 @@ export function parseServerNames(list: readonly string[] | undefined): Map<strin
   }
   return names;
 }
+
+/** `--smb-port` values as TCP port numbers. */
+export function parseSmbPorts(values: readonly (number | string)[]): number[] {
+  return values.map((v) => {
+    const p = Number(v);
+    if (!Number.isInteger(p) || p < 1 || p > 65535) throw new UsageError(`--smb-port ${v}: expected a TCP port, 1-65535`);
+    return p;
+  });
+}

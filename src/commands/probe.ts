@@ -10,7 +10,7 @@ import { parsePduLine } from '../probe/smb2-pdu.js';
 import { Smb2Tracker, type ProbeStats } from '../probe/smb2-tracker.js';
 import { runTshark, type CaptureSource } from '../probe/tshark.js';
 import { BlockKind } from '../stream/format.js';
-import { parseServerNames } from './common.js';
+import { parseServerNames, parseSmbPorts } from './common.js';
 
 interface ProbeArgs extends SecurityArgs {
   interface?: string;
@@ -50,8 +50,7 @@ export const probe: Program = {
   async run(raw, ctx) {
     const a = raw as unknown as ProbeArgs;
     if ((a.interface === undefined) === (a.read === undefined)) throw new UsageError('give either -i IFACE (a live capture) or -r FILE (a capture file)');
-    const ports = a['smb-port'].map(Number);
-    for (const p of ports) if (!Number.isInteger(p) || p < 1 || p > 65535) throw new UsageError(`--smb-port ${p}: expected a TCP port, 1-65535`);
+    const ports = parseSmbPorts(a['smb-port']);
     if (!(a['reset-every'] >= 1000)) throw new UsageError(`--reset-every ${a['reset-every']}: expected at least 1000 packets`);
     const src: CaptureSource = {
       iface: a.interface,
@@ -69,6 +68,7 @@ export const probe: Program = {
       ctx.report.warn(`serving readers on ${a.bind}:${await listenServing(server, a)}`);
     }
     const tracker = new Smb2Tracker((r) => writer.add(r), (addr) => names.get(addr) ?? addr);
+    let paused = false;
     const malformed = sayFirst(MAX_ERRORS_SAID, (m) => ctx.report.warn(m), 'further malformed lines are only counted');
     const run = runTshark(
       src,
@@ -76,9 +76,10 @@ export const probe: Program = {
         const pdu = parsePduLine(line);
         if (!('error' in pdu)) tracker.pdu(pdu);
         else malformed(pdu.error);
-        if (writer.backlog() > MAX_BACKLOG) {
+        if (!paused && writer.backlog() > MAX_BACKLOG) {
+          paused = true;
           run.pause();
-          void writer.ready().then(() => run.resume());
+          void writer.ready().then(() => ((paused = false), run.resume()));
         }
       },
       (m) => ctx.report.warn(`tshark: ${m}`),
@@ -113,7 +114,7 @@ function droppedOf(s: ProbeStats, malformed: number): Record<string, number> {
   return d;
 }
 
-export function formatProbeStats(s: ProbeStats, malformed: number): string {
+function formatProbeStats(s: ProbeStats, malformed: number): string {
   return (
     `${s.pdus} SMB2 PDUs, ${s.records} records; unattributed: ${s.unattributedRecords} records (${s.unattributedBytes} bytes), ` +
     `${s.encryptedMessages} encrypted messages (${s.encryptedBytes} bytes); responses without request: ${s.unmatchedResponses}; ` +

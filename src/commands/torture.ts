@@ -9,6 +9,7 @@ import { replay } from '../torture/replay.js';
 import { runSender } from '../torture/sender.js';
 import { runSmbTorture } from '../torture/smb-run.js';
 import { readKeyFile } from '../cli/key-file.js';
+import { parseSmbPorts } from './common.js';
 
 interface TortureArgs {
   dest: string;
@@ -114,8 +115,7 @@ async function smbRun(a: TortureArgs, signal: AbortSignal): Promise<Ledger> {
   for (const s of shares) if (!/^(\/\/|\\\\)[^/\\]+[/\\][^/\\]+[/\\]?$/.test(s)) throw new UsageError(`--smb ${s}: expected //HOST/SHARE`);
   if (shares.length < 2) throw new UsageError('--smb: give two shares to copy between (--smb //HOST/A --smb //HOST/B)');
   if (!a['smb-user']) throw new UsageError('--smb needs -U USER%PASS');
-  const port = Number(a['smb-port'][0]);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--smb-port ${a['smb-port'][0]}: expected a TCP port, 1-65535`);
+  const [port] = parseSmbPorts(a['smb-port']);
   const files = a.files ?? 8;
   if (!(files >= 1)) throw new UsageError(`--files ${files}: expected at least 1`);
   if (!(a.pause >= 0)) throw new UsageError(`--pause ${a.pause}: expected seconds, 0 or more`);
