@@ -61,7 +61,9 @@ async function flood(port: number, total: number, parallel = 200): Promise<numbe
 }
 
 test('1,000 idle senders and readers, readers that never read and 10,000 connection attempts: memory stays bounded and good traffic loses nothing', { timeout: 180000 }, async (t) => {
-  const recv = startProc('smbta-recv', ['-i', '0', '-P', '0', '--max-connections', String(IDLE + 100)]);
+  // Room for the idle senders and the flood's 200 attempts in flight: a sender that connects
+  // while the flood fills --max-connections is refused, which is that limit's whole point.
+  const recv = startProc('smbta-recv', ['-i', '0', '-P', '0', '--max-connections', String(IDLE + 1000)]);
   const [, port, serve] = (await recv.waitFor(/listening on 127\.0\.0\.1:(\d+); serving readers on 127\.0\.0\.1:(\d+)/)).map(Number);
   // A small --client-buffer, so the readers that never read overflow theirs.
   const mux = startProc('smbta-mux', ['-S', `127.0.0.1:${serve}`, '-P', '0', '--client-buffer', '1M']);
@@ -70,18 +72,20 @@ test('1,000 idle senders and readers, readers that never read and 10,000 connect
   let peak = 0;
   const sampler = setInterval(() => procs.forEach((p) => (peak = Math.max(peak, rssMiB(p.proc.pid!)))), 100);
   const sockets: Socket[] = [];
+  const readers: Proc[] = [];
   try {
     await recv.waitFor(/ connected$/m);
     sockets.push(...(await idle(port!, IDLE)), ...(await idle(serve!, IDLE)), ...(await idle(muxPort, IDLE)));
     const reader = startProc('smbta-json', ['-S', `127.0.0.1:${muxPort}`, '-N', String(RECORDS)]);
     const direct = startProc('smbta-json', ['-S', `127.0.0.1:${serve}`, '-N', String(RECORDS)]);
+    readers.push(reader, direct);
     await new Promise((r) => setTimeout(r, 500));
     // The good sender and the flood at the same time.
     const [sent, reached] = await Promise.all([
       runBin('smbta-torture', ['-d', `127.0.0.1:${port}`, '-n', String(RECORDS), '-c', '4'], { timeoutMs: 120000 }),
       flood(port!, ATTEMPTS).then(async (n) => n + (await flood(muxPort, ATTEMPTS / 2))),
     ]);
-    assert.equal(sent.code, 0, sent.stderr);
+    assert.equal(sent.code, 0, `${sent.stderr}\n${recv.stderr().slice(-2000)}`);
     assert.ok(reached > ATTEMPTS / 2, `${reached} of ${ATTEMPTS * 1.5} attempts connected`);
     for (const r of [reader, direct]) {
       assert.equal(await r.exited, 0, r.stderr());
@@ -95,6 +99,7 @@ test('1,000 idle senders and readers, readers that never read and 10,000 connect
   } finally {
     clearInterval(sampler);
     sockets.forEach((s) => s.destroy());
+    await Promise.all(readers.map((r) => r.stop()));
     await mux.stop();
     await recv.stop();
   }
