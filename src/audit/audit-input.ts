@@ -9,7 +9,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { closeSync, fstatSync, lstatSync, openSync, readSync, statSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import split2 from 'split2';
-import { createSocket as createUnixSocket, type UnixDgramSocket } from 'unix-dgram';
+import type { UnixDgramSocket } from 'unix-dgram';
 import { sayFirst, type FirstFew, type Reporter } from '../cli/report.js';
 import type { SmbRecord } from '../record/fields.js';
 import { isQuiet, parseAuditLine } from './full-audit.js';
@@ -102,15 +102,17 @@ export async function listenAuditUdp(port: number, bind: string, reader: AuditRe
  * forwards to it (omuxsock). A stale socket left by a crash is replaced; any other file
  * there is refused. The socket is removed when `signal` aborts.
  */
-export function listenAuditUnix(path: string, reader: AuditReader, serverNames: ReadonlyMap<string, string>, signal: AbortSignal): Promise<UnixDgramSocket> {
+export async function listenAuditUnix(path: string, reader: AuditReader, serverNames: ReadonlyMap<string, string>, signal: AbortSignal): Promise<UnixDgramSocket> {
   try {
-    if (!lstatSync(path).isSocket()) return Promise.reject(new Error(`${path} exists and is not a socket`));
+    if (!lstatSync(path).isSocket()) throw new Error(`${path} exists and is not a socket`);
     unlinkSync(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return Promise.reject(err as Error);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   const server = serverNames.get(hostname()) ?? hostname();
-  const socket = createUnixSocket('unix_dgram', (buf) => datagram(reader, buf, server, serverNames));
+  // Loaded only when asked for: the native addon cannot load in worker threads (the fuzzer's).
+  const { createSocket } = await import('unix-dgram');
+  const socket = createSocket('unix_dgram', (buf) => datagram(reader, buf, server, serverNames));
   return new Promise((resolve, reject) => {
     socket.once('error', reject);
     socket.once('listening', () => {

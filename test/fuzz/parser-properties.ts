@@ -1,0 +1,180 @@
+/**
+ * The fuzzing properties (fast-check) of every parser that meets outside input: Samba's
+ * wire protocol (V1, V2, AES), full_audit lines and syslog framing, the stream format, the
+ * filter language, the query language and the probe's PDU lines. Properties: no throw
+ * other than the parser's own error, output bounded by input, and what survives is well
+ * formed. parsers.test.ts runs each in a watched worker (watchdog.ts), which also catches a
+ * hang and memory growth. A failure fast-check finds is shrunk, then kept below as a
+ * regression case.
+ */
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { AuditReader } from '../../src/audit/audit-input.js';
+import { parseAuditLine, parsePrefix } from '../../src/audit/full-audit.js';
+import { sambaHeaderTime, unframeSyslog } from '../../src/audit/syslog.js';
+import { createReporter } from '../../src/cli/report.js';
+import { compileFilter } from '../../src/filter/compile.js';
+import { FilterSyntaxError } from '../../src/filter/errors.js';
+import { parseFilter } from '../../src/filter/parser.js';
+import { createLocalFormatter } from '../../src/format/time.js';
+import { parsePduLine } from '../../src/probe/smb2-pdu.js';
+import { parseStatements } from '../../src/query/parser.js';
+import { FIELDS, type SmbRecord } from '../../src/record/fields.js';
+import { createTraffic } from '../../src/synth/traffic.js';
+import { WireConnection } from '../../src/wire/connection.js';
+import { encodeV1Message, encodeV2Message } from '../../src/wire/encode.js';
+import { createLocalTimeConverter } from '../../src/wire/local-time.js';
+import { everyOpRecords } from '../helpers/records.js';
+import { decodeAll, encodeRecords } from '../helpers/stream.js';
+
+import type { FuzzProperties } from './watchdog.js';
+
+export const PROPS: FuzzProperties = {};
+
+/** Words that are keys of every JavaScript object: found by this fuzzer (`__proto__` crashed the filter parser). */
+const PROTO_WORDS = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', '__proto__=1', 'not constructor'];
+const KEY = Buffer.from('0123456789abcdef');
+
+/** Byte edits: overwrite, insert or delete at positions given as fractions of the length. */
+const edits = fc.array(fc.tuple(fc.constantFrom('set', 'insert', 'delete'), fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 255 })), { maxLength: 12 });
+
+function mutate(data: Buffer, ops: [string, number, number][]): Buffer {
+  let b = Buffer.from(data);
+  for (const [kind, at, byte] of ops) {
+    const i = Math.min(b.length, Math.floor(at * b.length));
+    if (kind === 'set' && i < b.length) b[i] = byte;
+    else if (kind === 'insert') b = Buffer.concat([b.subarray(0, i), Buffer.from([byte]), b.subarray(i)]);
+    else if (kind === 'delete') b = Buffer.concat([b.subarray(0, i), b.subarray(i + 1)]);
+  }
+  return b;
+}
+
+/** Feeds `data` in chunks of the given sizes (cycled). */
+function* chunked(data: Buffer, sizes: number[]): Generator<Buffer> {
+  for (let p = 0, k = 0; p < data.length; k++) {
+    const n = Math.max(1, sizes[k % sizes.length]!);
+    yield data.subarray(p, p + n);
+    p += n;
+  }
+}
+
+const chunkSizes = fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 8 });
+
+function wellFormed(r: SmbRecord): void {
+  for (const f of FIELDS) {
+    const v = r[f.name];
+    if (f.kind === 'string') assert.equal(typeof v, 'string', f.name);
+    else assert.ok(Number.isFinite(v), `${f.name} = ${String(v)}`);
+  }
+}
+
+// Valid messages of every kind Samba sends, to mutate.
+const stamp = createLocalFormatter();
+const traffic = createTraffic({ seed: 21, users: 5, files: 20 });
+const samples = Array.from({ length: 40 }, () => traffic.next());
+const wireMessages = samples.map((r, k) =>
+  k % 4 === 0 && r.op <= 3 ? encodeV1Message(r, stamp) : encodeV2Message(r, stamp, { key: k % 3 === 0 ? KEY : undefined, common: k % 5 === 0 ? 6 : 7 }),
+);
+
+PROPS['wire protocol (V1, V2, AES): mutated and random senders never throw, and never yield more records than messages'] = (opts) => {
+  const toUtc = createLocalTimeConverter('UTC');
+  fc.assert(
+    fc.property(fc.oneof(fc.uint8Array({ maxLength: 2000 }).map((a) => Buffer.from(a)), fc.tuple(fc.subarray(wireMessages, { minLength: 1 }), edits).map(([ms, e]) => mutate(Buffer.concat(ms), e))), chunkSizes, fc.boolean(), (data, sizes, keyed) => {
+      let records = 0;
+      const conn = new WireConnection({ maxBody: 65536, maxLine: 65536 }, toUtc, { record: (r) => (wellFormed(r), records++), reject: () => undefined, notice: () => undefined }, keyed ? KEY : undefined);
+      for (const c of chunked(data, sizes)) if (!conn.push(c)) break;
+      assert.ok(conn.buffered <= 65536 + 26, 'nothing held beyond one message');
+      // A V1 line is at least ~30 bytes, a V2 message at least its 26-byte header.
+      assert.ok(records <= data.length / 26 + 1);
+    }),
+    opts,
+  );
+};
+
+const streamSample = encodeRecords(everyOpRecords(), 3);
+
+PROPS['stream format: mutated and random streams never throw; every record that survives is whole and well formed'] = (opts) => {
+  fc.assert(
+    fc.property(fc.oneof(fc.uint8Array({ maxLength: 3000 }).map((a) => Buffer.from(a)), edits.map((e) => mutate(streamSample, e))), chunkSizes, (data, sizes) => {
+      const d = decodeAll(data, sizes[0]);
+      for (const r of d.records) wellFormed(r);
+      assert.ok(d.records.length <= everyOpRecords().length || data.length > streamSample.length);
+    }),
+    opts,
+  );
+};
+
+const AUDIT = [
+  'bob|127.0.0.1|vm|pool1|openat|ok|w|/srv/pool1/f3.bin',
+  'bob|127.0.0.1|vm|pool1|renameat|ok|/srv/pool1/f3.bin|/srv/pool1/d2/f4.bin',
+  'bob|127.0.0.1|vm|pool1|create_file|ok|0x12019f|file|overwrite_if|/srv/pool1/d1/f1.bin',
+  '<173>1 2026-11-23T23:42:41.812974+01:00 fs1 smbd_audit 4242 - - bob|127.0.0.1|vm|pool1|close|ok|/x',
+  '<173>Nov 23 23:42:41 fs2 smbd_audit[4242]: bob|127.0.0.1|vm|pool1|unlinkat|fail (EPERM)|/x',
+  '[2026/11/23 23:42:41.812974,  1] ../../source3/modules/vfs_full_audit.c:643(do_log)',
+];
+
+PROPS['full_audit and syslog: mutated and random lines never throw, and give at most one record each'] = (opts) => {
+  const prefix = parsePrefix('%u|%I|%m|%S');
+  const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.tuple(fc.constantFrom(...AUDIT), edits).map(([l, e]) => mutate(Buffer.from(l), e).toString('utf8')));
+  fc.assert(
+    fc.property(fc.array(text, { maxLength: 20 }), (lines) => {
+      let records = 0;
+      const reader = new AuditReader(prefix, { record: (r) => (wellFormed(r), records++), reject: () => undefined, report: createReporter('fuzz', () => undefined) }, 'fuzz');
+      for (const l of lines) {
+        reader.line(l, 'fs1');
+        reader.message(l, 0, 'fs1');
+        unframeSyslog(l, Date.UTC(2026, 10, 24));
+        sambaHeaderTime(l);
+        parseAuditLine(l, prefix, 0, 'fs1');
+      }
+      assert.ok(records <= 2 * lines.length);
+    }),
+    { ...opts, examples: [[PROTO_WORDS.map((w) => `bob|127.0.0.1|vm|pool1|${w}|ok|/x`)]] as [string[]][] },
+  );
+};
+
+const FILTER_WORDS = ['user', 'share', 'path', 'bytes', 'latency', 'time', 'op', 'client', '=', '!=', '~', '>', '<=', 'in', 'and', 'or', 'not', '(', ')', ',', "'", '"', 'bob', '1M', '20ms', '10.0.0.0/8', '::1', 'read', 'write', 'today', '-1h', '\\', ' '];
+
+PROPS['filter language: any text parses or is a FilterSyntaxError with a column inside it'] = (opts) => {
+  const text = fc.oneof(fc.string({ maxLength: 60 }), fc.array(fc.constantFrom(...FILTER_WORDS), { maxLength: 14 }).map((w) => w.join(' ')));
+  fc.assert(
+    fc.property(text, (src) => {
+      try {
+        compileFilter(parseFilter(src), src, Date.UTC(2026, 10, 24));
+      } catch (err) {
+        if (!(err instanceof FilterSyntaxError)) throw err;
+        assert.ok(err.column >= 1 && err.column <= src.length + 1, `column ${err.column} of ${JSON.stringify(src)}`);
+      }
+    }),
+    { ...opts, examples: PROTO_WORDS.map((w) => [w]) },
+  );
+};
+
+const QUERY_WORDS = ['top', '10', 'users', 'shares', 'files', 'user', 'share', 'file', 'domain', 'bob', 'rw', 'r', 'w', 'total', 'usage', '24h_usage', 'last_activity', 'throughput', 'since', 'until', 'today', 'yesterday', 'per', 'second', 'minutes', 'system', 'list', 'search', ',', ';', "'", '"', 'asc', 'desc', '2026-11-23', '10:00:00'];
+
+PROPS['query language: any text parses or is a syntax error with a column inside it'] = (opts) => {
+  const text = fc.oneof(fc.string({ maxLength: 60 }), fc.array(fc.constantFrom(...QUERY_WORDS), { maxLength: 14 }).map((w) => w.join(' ')));
+  fc.assert(
+    fc.property(text, (src) => {
+      try {
+        parseStatements(src, Date.UTC(2026, 10, 24));
+      } catch (err) {
+        if (!(err instanceof FilterSyntaxError)) throw err;
+        assert.ok(err.column >= 1 && err.column <= src.length + 1, `column ${err.column} of ${JSON.stringify(src)}`);
+      }
+    }),
+    { ...opts, examples: [...PROTO_WORDS, 'top 10 __proto__;', 'constructor, total rw;'].map((w) => [w]) },
+  );
+};
+
+PROPS["probe PDU lines: any text is a PDU or an error, never a throw"] = (opts) => {
+  const good = '1795587418.6\t127.0.0.1\t44500\t127.0.0.1\t58530\tP\t8\t1\t15\t1\t0\t0.000488\tbob\tLAB\t\\\\\\\\fs\\\\p\t\t\t\t\t\t100\t\t\t\t\t\t\t7';
+  const text = fc.oneof(fc.string({ maxLength: 200 }), edits.map((e) => mutate(Buffer.from(good), e).toString('utf8')));
+  fc.assert(
+    fc.property(text, (l) => {
+      const p = parsePduLine(l);
+      if (!('error' in p)) assert.ok(Number.isFinite(p.time) && Number.isFinite(p.latency));
+    }),
+    opts,
+  );
+};
