@@ -10,9 +10,9 @@ _smbta_complete() {
   local opts kind=""
   case "${COMP_WORDS[0]##*/}" in
     smbta-recv)
-      opts="-i --port -B --bind -u --unix -w --write -P --serve --tls-cert --tls-key --tls-client-ca --token-file --insecure -k --key --tz --server-name --anonymize --anon-key --anonymize-total --stats --status-every --max-body --max-connections --idle-timeout --stall-timeout --max-buffer --max-backlog --audit-udp --audit-unix --audit-file --audit-prefix --metrics --metrics-users -c --config -h --help -V --version"
+      opts="-i --port -B --bind -u --unix -w --write -P --serve --tls-cert --tls-key --tls-client-ca --token-file --insecure -k --key --tz --server-name --anonymize --anon-key --anonymize-total --stats --status-every --max-body --max-connections --idle-timeout --stall-timeout --max-buffer --max-backlog --audit-udp --audit-unix --audit-file --audit-prefix --state --metrics --metrics-users -c --config -h --help -V --version"
       case "$prev" in
-        -u|--unix|-w|--write|--tls-cert|--tls-key|--tls-client-ca|--token-file|-k|--key|--anon-key|--audit-unix|--audit-file|-c|--config) kind=file ;;
+        -u|--unix|-w|--write|--tls-cert|--tls-key|--tls-client-ca|--token-file|-k|--key|--anon-key|--audit-unix|--audit-file|--state|-c|--config) kind=file ;;
         -i|--port|-B|--bind|-P|--serve|--tz|--server-name|--anonymize-total|--stats|--status-every|--max-body|--max-connections|--idle-timeout|--stall-timeout|--max-buffer|--max-backlog|--audit-udp|--audit-prefix|--metrics) kind=none ;;
         --anonymize) COMPREPLY=($(compgen -W "user sid client user,sid user,sid,client" -- "$cur")); return ;;
       esac
@@ -25,7 +25,7 @@ _smbta_complete() {
       esac
       ;;
     smbta-torture)
-      opts="-d --dest -c --connections -n --records --duration --rate --v1 --old-modules -k --key --seed --users --shares --files --record --replay --speed --ledger --smb -U --smb-user --smb-port --pause -h --help -V --version"
+      opts="-d --dest -c --connections -n --records --duration --rate --reconnect --v1 --old-modules -k --key --seed --users --shares --files --record --replay --speed --ledger --smb -U --smb-user --smb-port --pause -h --help -V --version"
       case "$prev" in
         -k|--key|--record|--replay|--ledger) kind=file ;;
         -d|--dest) kind=hostport ;;
@@ -33,18 +33,18 @@ _smbta_complete() {
       esac
       ;;
     smbta-mux)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file -P --serve -B --bind --tls-client-ca --insecure -w --write --client-buffer --wait-readers --metrics --metrics-users -c --config -h --help -V --version"
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file -P --serve -B --bind --tls-client-ca --insecure -w --write --client-buffer --wait-readers --state --metrics --metrics-users -c --config -h --help -V --version"
       case "$prev" in
-        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--tls-client-ca|-w|--write|-c|--config) kind=file ;;
+        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--tls-client-ca|-w|--write|--state|-c|--config) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
         -t|--time|-N|--count|-P|--serve|-B|--bind|--client-buffer|--wait-readers|--metrics) kind=none ;;
       esac
       ;;
     smbta-rotate)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file -M --mode -w --write --late -z --compress -f --on-close --keep --metrics --metrics-users -c --config -h --help -V --version"
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file -M --mode -w --write --late -z --compress -f --on-close --keep --state --metrics --metrics-users -c --config -h --help -V --version"
       case "$prev" in
-        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|-w|--write|-c|--config) kind=file ;;
+        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|-w|--write|--state|-c|--config) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
         -t|--time|-N|--count|-M|--mode|--late|-f|--on-close|--keep|--metrics) kind=none ;;

@@ -1,28 +1,31 @@
 /**
- * npm run soak: sustained load through smbta-recv -> smbta-mux -> smbta-rotate and
- * smbta-db load, killing each component in turn with SIGKILL and starting it again, then
- * accounting for every record the sender sent. Each record names itself (`/soak/<seq>`),
- * so the archive and the database are checked record by record:
- *   - no record may be there twice (exactly once across restarts and crash recovery);
- *   - a missing record must fall in a kill's window (in flight in the killed process, or sent
- *     while it or its readers were reconnecting); the losses per kill are printed, and a
- *     record missing outside every window is a bug.
- * What it cannot show yet: that each lost record was counted by a component that said so.
- * A SIGKILLed process says nothing, and no stage hands records off durably.
+ * npm run soak: sustained load from smbta-torture through smbta-recv -> smbta-mux ->
+ * smbta-rotate and smbta-db load, killing each component in turn with SIGKILL and starting
+ * it again, then proving from torture's own account (its recording of every byte sent, and
+ * its ledger of every connection) that every record is in the archive and in the database
+ * exactly once, or was counted as lost by a component that said so:
+ *   - smbta-recv, restarted from --state, says how many records of each sender connection it
+ *     had passed on; what torture wrote on that connection beyond those died with it (the
+ *     Samba protocol has no acknowledgements, so the two accounts together count it);
+ *   - every reader (mux, rotate, db) says how many numbered records never reached it or
+ *     never left it before it was killed ("lost N records in transit").
+ * The archive must be short by exactly recv's + mux's + rotate's count, the database by
+ * recv's + mux's + db's, with nothing present twice and nothing that was never sent.
  * Bounded: SMBTA_SOAK_SECONDS (default 120) of load at SMBTA_SOAK_RATE records/s (default
  * 2000); everything runs on 127.0.0.1 in a temporary directory that is removed at the end.
  * Exit status 0 when the account balances, 1 when it does not.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { createLocalFormatter } from '../src/format/time.js';
-import { emptyRecord } from '../src/record/fields.js';
-import { encodeV2Message } from '../src/wire/encode.js';
+import type { SmbRecord } from '../src/record/fields.js';
+import type { Ledger } from '../src/torture/ledger.js';
+import { readRecording } from '../src/torture/recording.js';
+import { WireConnection } from '../src/wire/connection.js';
+import { createLocalTimeConverter } from '../src/wire/local-time.js';
 import { freePort } from '../test/helpers/ports.js';
 import { decodeAll } from '../test/helpers/stream.js';
 
@@ -30,154 +33,150 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SECONDS = Number(process.env.SMBTA_SOAK_SECONDS ?? 120);
 const RATE = Number(process.env.SMBTA_SOAK_RATE ?? 2000);
 const DOWN_MS = 1000;
-// The sender stamps local time and the receiver reads it in its zone: one zone for both.
+// torture stamps local time and the receiver reads it in its zone: one zone for both.
 process.env.TZ = 'UTC';
-
 
 interface Component {
   name: string;
   args: string[];
   child?: ChildProcess;
-  kills: { at: number; from: number; to: number }[];
+  /** Everything it said on stderr, over all its runs. */
+  said: string[];
 }
 
-function start(c: Component, log: (m: string) => void): void {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', `${c.name.split(' ')[0]}.js`), ...c.args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TZ: 'UTC' } });
-  child.stderr!.on('data', (d: Buffer) => d.toString().split('\n').filter(Boolean).forEach((l) => log(`  ${l}`)));
+function start(c: Component, log: (m: string) => void): ChildProcess {
+  const [bin, ...sub] = c.name.split(' ');
+  const child = spawn(process.execPath, [join(ROOT, 'bin', `${bin}.js`), ...sub, ...c.args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TZ: 'UTC' } });
+  let rest = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    const lines = (rest + d.toString()).split('\n');
+    rest = lines.pop()!;
+    for (const l of lines) {
+      c.said.push(l);
+      log(`  ${l}`);
+    }
+  });
   c.child = child;
+  return child;
 }
 
 const stopped = (c: Component, signal: NodeJS.Signals): Promise<void> =>
   new Promise((resolve) => {
-    if (!c.child || c.child.exitCode !== null) return resolve();
+    if (!c.child || c.child.exitCode !== null || c.child.signalCode !== null) return resolve();
     c.child.once('exit', () => resolve());
     c.child.kill(signal);
   });
 
-/** The soak's own sender: Samba's V2 protocol, one record per `seq`, reconnecting as the module would not. */
-class Sender {
-  seq = 0;
-  private socket: Socket | undefined;
-  private readonly stamp = createLocalFormatter();
-  constructor(private readonly port: number) {}
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
-  send(n: number): void {
-    if (!this.socket || this.socket.destroyed) return this.connect();
-    for (let k = 0; k < n; k++) {
-      const r = { ...emptyRecord(), time: Date.now(), op: 3, user: 'soak', share: 'soak', path: `/soak/${this.seq}`, client: '127.0.0.1', bytes: 1 };
-      r.end = r.time;
-      this.socket.write(encodeV2Message(r, this.stamp));
-      this.seq++;
-    }
-  }
+/** What identifies a record end to end (the receiver adds `server`). */
+const keyOf = (r: Pick<SmbRecord, 'time' | 'op' | 'user' | 'share' | 'path' | 'path2' | 'bytes'>): string => `${r.time}|${r.op}|${r.user}|${r.share}|${r.path}|${r.path2}|${r.bytes}`;
 
-  private connect(): void {
-    const s = connect(this.port, '127.0.0.1');
-    s.on('error', () => s.destroy());
-    this.socket = s;
-  }
-
-  close(): void {
-    this.socket?.end();
-  }
+function add(into: Map<string, number>, key: string): void {
+  into.set(key, (into.get(key) ?? 0) + 1);
 }
 
-function seqsOf(data: Buffer, into: Map<number, number>): void {
-  for (const r of decodeAll(data).records) {
-    const m = /^\/soak\/(\d+)$/.exec(r.path);
-    if (m) into.set(Number(m[1]), (into.get(Number(m[1])) ?? 0) + 1);
+/** Every record torture sent, from its recording, decoded as the receiver decodes them. */
+function sentRecords(recording: string): Map<string, number> {
+  const sent = new Map<string, number>();
+  const toUtc = createLocalTimeConverter('UTC');
+  const decoders = new Map<number, WireConnection>();
+  for (const f of readRecording(recording)) {
+    let d = decoders.get(f.conn);
+    if (!d) decoders.set(f.conn, (d = new WireConnection({ maxBody: 1 << 20, maxLine: 1 << 20 }, toUtc, { record: (r) => add(sent, keyOf(r)), reject: () => undefined, notice: () => undefined })));
+    d.push(f.data);
   }
+  return sent;
 }
 
-/** `3-7, 12` for [3, 4, 5, 6, 7, 12]. */
-function ranges(seqs: number[]): string {
-  const out: string[] = [];
-  for (let i = 0; i < seqs.length; ) {
-    let j = i;
-    while (j + 1 < seqs.length && seqs[j + 1] === seqs[j]! + 1) j++;
-    out.push(i === j ? String(seqs[i]) : `${seqs[i]}-${seqs[j]}`);
-    i = j + 1;
-  }
-  return out.slice(0, 12).join(', ') + (out.length > 12 ? ', ...' : '');
-}
+/** Sum of N over the lines matching `re` (its first group). */
+const total = (lines: readonly string[], re: RegExp): number => lines.reduce((n, l) => n + Number(re.exec(l)?.[1] ?? 0), 0);
 
 async function main(): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'smbta-soak-'));
   mkdirSync(join(dir, 'archive'));
   const [samba, readers, hub] = [await freePort(), await freePort(), await freePort()];
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
-  const recv: Component = { name: 'smbta-recv', args: ['-i', String(samba), '-P', String(readers), '--status-every', '2'], kills: [] };
-  const mux: Component = { name: 'smbta-mux', args: ['-S', `127.0.0.1:${readers}`, '-P', String(hub)], kills: [] };
-  const rotate: Component = { name: 'smbta-rotate', args: ['-S', `127.0.0.1:${hub}`, '-M', 'count', '20000', '-w', join(dir, 'archive', 'soak.smbta')], kills: [] };
-  const db: Component = { name: 'smbta-db load', args: ['load', '-S', `127.0.0.1:${hub}`, '--db', join(dir, 'soak.db'), '--batch-records', '2000'], kills: [] };
+  const component = (name: string, args: string[]): Component => ({ name, args, said: [] });
+  const recv = component('smbta-recv', ['-i', String(samba), '-P', String(readers), '--status-every', '2', '--state', join(dir, 'recv.state')]);
+  const mux = component('smbta-mux', ['-S', `127.0.0.1:${readers}`, '-P', String(hub), '--state', join(dir, 'mux.state')]);
+  const rotate = component('smbta-rotate', ['-S', `127.0.0.1:${hub}`, '-M', 'count', '20000', '-w', join(dir, 'archive', 'soak.smbta'), '--state', join(dir, 'rotate.state')]);
+  const db = component('smbta-db load', ['-S', `127.0.0.1:${hub}`, '--db', join(dir, 'soak.db'), '--batch-records', '2000']);
   const all = [recv, mux, rotate, db];
+  const torture = component('smbta-torture', [
+    '-d', `127.0.0.1:${samba}`, '-c', '2', '--rate', String(RATE), '--duration', `${SECONDS}s`, '--reconnect',
+    '--users', '20', '--files', '200', '--record', join(dir, 'sent.rec'), '--ledger', join(dir, 'ledger.json'),
+  ]);
   try {
     for (const c of all) start(c, log);
-    await new Promise((r) => setTimeout(r, 1500));
-    const sender = new Sender(samba);
+    await sleep(1500);
     const began = Date.now();
-    const ticker = setInterval(() => sender.send(Math.ceil(RATE / 20)), 50);
+    const sending = new Promise<number | null>((resolve) => start(torture, log).once('exit', resolve));
     const killEvery = (SECONDS * 1000) / (all.length + 1);
     for (let k = 0; k < all.length; k++) {
-      await new Promise((r) => setTimeout(r, began + killEvery * (k + 1) - Date.now()));
+      await sleep(began + killEvery * (k + 1) - Date.now());
       const c = all[k]!;
-      const from = sender.seq;
-      log(`soak: SIGKILL ${c.name} at record ${from}`);
+      log(`soak: SIGKILL ${c.name} at ${((Date.now() - began) / 1000).toFixed(1)}s`);
       await stopped(c, 'SIGKILL');
-      await new Promise((r) => setTimeout(r, DOWN_MS));
+      await sleep(DOWN_MS);
       start(c, log);
-      c.kills.push({ at: Date.now() - began, from, to: sender.seq });
-      log(`soak: ${c.name} started again at record ${sender.seq}`);
+      log(`soak: ${c.name} started again`);
     }
-    await new Promise((r) => setTimeout(r, began + SECONDS * 1000 - Date.now()));
-    clearInterval(ticker);
-    sender.close();
-    // Let the stream settle, then stop the readers first so they flush what they hold.
-    await new Promise((r) => setTimeout(r, 3000));
+    const code = await sending;
+    if (code !== 0) throw new Error(`smbta-torture exited ${code}`);
+    // Let the stream settle, then stop the readers first so they store what they hold.
+    await sleep(3000);
     for (const c of [rotate, db, mux, recv]) await stopped(c, 'SIGTERM');
 
-    const archive = new Map<number, number>();
-    for (const f of readdirSync(join(dir, 'archive'))) if (!f.startsWith('.')) seqsOf(readFileSync(join(dir, 'archive', f)), archive);
-    const stored = new Map<number, number>();
-    const sql = new Database(join(dir, 'soak.db'), { readonly: true });
-    for (const row of sql.prepare("SELECT path FROM smbta_records WHERE user_name = 'soak'").iterate() as Iterable<{ path: string }>) {
-      const seq = Number(row.path.slice('/soak/'.length));
-      stored.set(seq, (stored.get(seq) ?? 0) + 1);
-    }
-    sql.close();
+    const sent = sentRecords(join(dir, 'sent.rec'));
+    const ledger = JSON.parse(readFileSync(join(dir, 'ledger.json'), 'utf8')) as Ledger;
+    const sentTotal = [...sent.values()].reduce((a, b) => a + b, 0);
+    if (sentTotal !== ledger.records) throw new Error(`the recording holds ${sentTotal} records, the ledger ${ledger.records}`);
 
-    const windows = all.flatMap((c) => c.kills.map((k) => ({ ...k, name: c.name })));
-    let failed = false;
-    log(`\nsoak: ${sender.seq} records sent in ${SECONDS}s at ${RATE}/s; each component killed once (SIGKILL, ${DOWN_MS} ms down)`);
-    for (const [what, got] of [['archive (smbta-rotate)', archive], ['database (smbta-db)', stored]] as const) {
-      const twice = [...got.values()].filter((n) => n > 1).length;
-      const missing: number[] = [];
-      for (let s = 0; s < sender.seq; s++) if (!got.has(s)) missing.push(s);
-      // A kill's window: a second before it (what the killed process held in flight) to three
-      // seconds after the restart (readers downstream reconnect with backoff: 0.25, 0.5, 1 s...).
-      const explained = (s: number): string | undefined => windows.find((w) => s >= w.from - RATE && s < w.to + 3 * RATE)?.name;
-      const byKill = new Map<string, number>();
-      const unexplained: number[] = [];
-      for (const s of missing) {
-        const who = explained(s);
-        if (who) byKill.set(who, (byKill.get(who) ?? 0) + 1);
-        else unexplained.push(s);
-      }
-      log(`${what}: ${got.size} records present, ${twice} present twice, ${missing.length} missing`);
-      for (const [who, n] of byKill) log(`  lost while ${who} was killed: ${n}`);
-      if (twice || unexplained.length) {
-        failed = true;
-        log(`  FAIL: ${twice} duplicated, ${unexplained.length} missing outside every kill window: ${ranges(unexplained)}`);
-      }
+    // What each component said it lost.
+    const passedOn = new Map<string, number>();
+    for (const l of recv.said) {
+      const m = /sender (\S+) had (\d+) records passed on/.exec(l);
+      if (m) passedOn.set(m[1]!, Number(m[2]));
     }
-    log(
-      failed
-        ? 'soak: the account does not balance'
-        : 'soak: every record is there once, or was lost in a kill window. No component counts those losses: a killed process cannot, and no stage hands off durably (docs/security.md).',
-    );
+    const broken = (ledger.connections ?? []).filter((c) => c.broken);
+    const lostAtRecv = broken.reduce((n, c) => n + c.records - (passedOn.get(c.local) ?? 0), 0);
+    const inTransit = /lost (\d+) records in transit/;
+    const lostAt = { recv: lostAtRecv, mux: total(mux.said, inTransit), rotate: total(rotate.said, inTransit), db: total(db.said, inTransit) };
+
+    const archive = new Map<string, number>();
+    for (const f of readdirSync(join(dir, 'archive'))) if (!f.startsWith('.')) for (const r of decodeAll(readFileSync(join(dir, 'archive', f))).records) add(archive, keyOf(r));
+    const stored = new Map<string, number>();
+    const sql = new Database(join(dir, 'soak.db'), { readonly: true });
+    const rows = sql.prepare('SELECT time, op, user_name AS user, share, path, path2, bytes FROM smbta_records').all() as SmbRecord[];
+    sql.close();
+    for (const r of rows) add(stored, keyOf(r));
+
+    log(`\nsoak: torture sent ${sentTotal} records in ${SECONDS}s at ${RATE}/s over ${ledger.connections?.length ?? 0} connections (${broken.length} broken by the kill); each component killed once (SIGKILL, ${DOWN_MS} ms down)`);
+    log(`soak: counted lost: at smbta-recv ${lostAt.recv} (torture's writes on its broken connections less what recv's --state says it had passed on), by smbta-mux ${lostAt.mux}, by smbta-rotate ${lostAt.rotate}, by smbta-db ${lostAt.db}`);
+    let failed = false;
+    for (const [what, got, counted] of [
+      ['archive (smbta-rotate)', archive, lostAt.recv + lostAt.mux + lostAt.rotate],
+      ['database (smbta-db)', stored, lostAt.recv + lostAt.mux + lostAt.db],
+    ] as const) {
+      let missing = 0;
+      let twice = 0;
+      let unsent = 0;
+      for (const [k, n] of sent) missing += Math.max(0, n - (got.get(k) ?? 0));
+      for (const [k, n] of got) {
+        const s = sent.get(k) ?? 0;
+        if (!s) unsent += n;
+        else twice += Math.max(0, n - s);
+      }
+      const present = [...got.values()].reduce((a, b) => a + b, 0);
+      const ok = missing === counted && !twice && !unsent;
+      failed ||= !ok;
+      log(`${what}: ${present} present, ${missing} missing, ${counted} counted lost, ${twice} present twice, ${unsent} never sent: ${ok ? 'balanced' : 'FAIL'}`);
+    }
+    log(failed ? 'soak: the account does not balance' : 'soak: every record sent is stored exactly once or was counted lost by a component that said so');
     return failed ? 1 : 0;
   } finally {
-    for (const c of all) await stopped(c, 'SIGKILL');
+    for (const c of [...all, torture]) await stopped(c, 'SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
 }

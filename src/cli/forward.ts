@@ -11,12 +11,13 @@ export async function forwardSelected(input: PreparedInput, ctx: RunContext, wri
   await readSelected(
     input,
     ctx,
-    async (b, rows, n) => {
-      if (rows === null && b.raw) writer.writeBlock(b.raw, n);
-      else writer.addRows(b, rows, n);
+    async (b, rows, n, source) => {
+      if (rows === null && b.raw) writer.writeBlock(b.raw, b, source);
+      else writer.addRows(b, rows, n, source);
       await writer.ready();
     },
-    (side) => writer.writeBlock(side.raw, 0),
+    (side) => writer.writeRaw(side.raw),
+    (b, source) => writer.pass(b, source),
   );
   await writer.close();
 }

@@ -55,6 +55,7 @@ export const OPTIONS = {
   connections: { name: 'connections', alias: 'c', type: 'number', value: 'N', default: 1, complete: 'none', group: 'Load', describe: 'emulated file servers, one connection each' },
   records: { name: 'records', alias: 'n', type: 'number', value: 'COUNT', complete: 'none', group: 'Load', describe: 'operations to send in all (default 10000, or unlimited with --duration)' },
   duration: { name: 'duration', type: 'string', value: 'TIME', complete: 'none', group: 'Load', describe: 'stop after this long: 30s, 10m, 1h' },
+  reconnect: { name: 'reconnect', type: 'boolean', complete: 'none', group: 'Load', describe: "when the receiver goes away, connect again and go on (as Samba's module does not); the ledger lists every connection with what was written on it" },
   rate: { name: 'rate', type: 'number', value: 'N', default: 0, complete: 'none', group: 'Load', describe: 'operations per second in all (0: as fast as the receiver takes them)' },
   v1: { name: 'v1', type: 'boolean', complete: 'none', group: 'Load', describe: 'speak protocol V1 (reads and writes only, each line sent twice as the module does)' },
   'old-modules': { name: 'old-modules', type: 'boolean', complete: 'none', group: 'Load', describe: 'send 6 common blocks (no client address), as modules before the client field did' },
@@ -121,6 +122,7 @@ export const OPTIONS = {
   'tls-client-ca': { name: 'tls-client-ca', type: 'string', value: 'PEM', complete: 'file', group: 'Security', describe: 'serve only readers with a certificate (--tls-cert on their side) this CA signed' },
   'token-file': { name: 'token-file', type: 'string', value: 'FILE', complete: 'file', group: 'Security', describe: 'shared token (first line of FILE): clients send it, a server serves only clients that do' },
   insecure: { name: 'insecure', type: 'boolean', complete: 'none', group: 'Security', describe: 'serve the stream without TLS on an address beyond loopback (refused otherwise)' },
+  state: { name: 'state', type: 'string', value: 'FILE', complete: 'file', group: 'Output', describe: "keep the stream's numbering and how far each source was passed on in FILE, so a restart after a crash counts what the crash lost" },
   'wait-readers': { name: 'wait-readers', type: 'number', value: 'N', default: 0, complete: 'none', group: 'Output', describe: 'start reading the sources only once N readers are connected (replaying archives)' },
 } as const satisfies Record<string, OptionSpec>;
 

@@ -12,6 +12,7 @@ import { readSources, type SourceSpec } from '../io/sources.js';
 import { rowRange, type RecordBatch } from '../stream/batch.js';
 import { FormatError } from '../stream/bytes.js';
 import type { SideBlock } from '../stream/decoder.js';
+import type { Position } from '../stream/sequence.js';
 import { BlockKind } from '../stream/format.js';
 import { UsageError } from './errors.js';
 import type { RunContext } from './program.js';
@@ -26,7 +27,7 @@ export interface ReaderArgs extends SecurityArgs {
 }
 
 /** Rows of a batch chosen by the selection: `rows` null means all `count` rows in order. */
-export type RowsHandler = (batch: RecordBatch, rows: Uint32Array | null, count: number) => void | Promise<void>;
+export type RowsHandler = (batch: RecordBatch, rows: Uint32Array | null, count: number, source: string) => void | Promise<void>;
 
 /**
  * Words after `-r` that name no file but read as a filter expression belong to the filter,
@@ -109,6 +110,8 @@ export interface PreparedInput {
   specs: SourceSpec[];
   sel: Selection;
   security?: LinkSecurity;
+  /** Where each live source stood when this program last let records go (from --state). */
+  resume?: ReadonlyMap<string, Position>;
 }
 
 /**
@@ -122,14 +125,16 @@ export function prepareInput(args: ReaderArgs): PreparedInput {
 }
 
 /**
- * Reads every source and hands each batch's selected rows to `onRows`, and each status, gap
- * or info block to `onSide` with the records it newly says were lost.
+ * Reads every source and hands each batch's selected rows to `onRows`, each status, gap
+ * or info block to `onSide` with the records it newly says were lost, and each batch none
+ * of whose rows were selected to `onNone` (a writer that keeps --state still passed it).
  */
 export async function readSelected(
   input: PreparedInput,
   ctx: RunContext,
   onRows: RowsHandler,
   onSide?: (block: SideBlock, source: string, lost: number) => void,
+  onNone?: (batch: RecordBatch, source: string) => void,
 ): Promise<void> {
   const { specs, sel } = input;
   let remaining = sel.limit;
@@ -139,7 +144,7 @@ export async function readSelected(
   const lastDrops = new Map<string, number>();
 
   const batch = async (b: RecordBatch, source: string): Promise<void> => {
-    if (remaining <= 0 || (timed && (b.tmax < sel.start || b.tmin >= sel.end))) return;
+    if (remaining <= 0 || (timed && (b.tmax < sel.start || b.tmin >= sel.end))) return onNone?.(b, source);
     let rows: Uint32Array | null = null;
     let n = b.length;
     try {
@@ -161,7 +166,8 @@ export async function readSelected(
       }
       remaining -= n;
       ctx.metrics?.observe(b, rows, n);
-      if (n > 0) await onRows(b, rows, n);
+      if (n > 0) await onRows(b, rows, n, source);
+      else onNone?.(b, source);
       b.release();
     } catch (err) {
       if (!(err instanceof FormatError)) throw err;
@@ -175,13 +181,15 @@ export async function readSelected(
     if (lost) ctx.metrics?.lostUpstream(lost);
     onSide?.(s, source, lost);
   };
-  await readSources(specs, { batch, side }, { report: ctx.report, signal: ctx.signal, security: input.security });
+  const lost = (n: number): void => ctx.metrics?.lostUpstream(n);
+  await readSources(specs, { batch, side, lost }, { report: ctx.report, signal: ctx.signal, security: input.security, resume: input.resume });
 }
 
 /** Loss is never silent: gaps always, status blocks when their drop counters grew. Returns the records newly lost. */
 function reportSideBlock(s: SideBlock, source: string, ctx: RunContext, lastDrops: Map<string, number>): number {
   const body = s.body;
   if (s.kind === BlockKind.Gap) {
+    if (s.counted !== undefined) return s.counted;
     const lost = Number(body.records ?? 0);
     ctx.report.warn(`${source}: gap in the stream: ${lost} records lost upstream (${String(body.reason ?? 'unknown reason')})`);
     return lost;

@@ -51,7 +51,7 @@ export const cluster: Program = {
         c.addRows(b, rows, n);
         await writer.ready();
       },
-      (side) => writer.writeBlock(side.raw, 0),
+      (side) => writer.writeRaw(side.raw),
     );
     c.flush();
     await writer.close();

@@ -7,6 +7,7 @@ import { prepareInput, type ReaderArgs } from '../cli/reader.js';
 import { parseSize } from '../format/units.js';
 import { listenServing, servingFor } from '../cli/serve.js';
 import { FILTER_POSITIONAL } from './common.js';
+import { reportUncleanStop, StateFile, writerState } from '../cli/state-file.js';
 
 interface MuxArgs extends ReaderArgs {
   serve?: number;
@@ -14,6 +15,7 @@ interface MuxArgs extends ReaderArgs {
   write?: string;
   'client-buffer': string;
   'wait-readers': number;
+  state?: string;
 }
 
 export const mux: Program = {
@@ -24,26 +26,29 @@ export const mux: Program = {
     'the joined stream to any number of readers on -P. A slow reader never slows the sources or the other readers: past its ' +
     '--client-buffer it loses the oldest data and is told so in the stream (a gap block its reader reports). A trailing filter ' +
     'applies to everything served. Trees of smbta-mux scale fan-in, as radium does for Argus.',
-  options: [...READER_OPTIONS, 'serve', 'bind', 'tls-client-ca', 'insecure', 'write', 'client-buffer', 'wait-readers', 'metrics', 'metrics-users', 'config'],
+  options: [...READER_OPTIONS, 'serve', 'bind', 'tls-client-ca', 'insecure', 'write', 'client-buffer', 'wait-readers', 'state', 'metrics', 'metrics-users', 'config'],
   positional: FILTER_POSITIONAL,
   examples: [
     ['smbta-mux -S srv1:3491 -S srv2:3491 -P 3499', 'two receivers joined, served on port 3499'],
     ["smbta-mux -S localhost:3491 -P 3492 'share=projects'", 'only one share, for the project team'],
     ['smbta-mux -S tls://hub1:3499 -S tls://hub2:3499 --tls-ca ca.pem --tls-cert me.pem --tls-key me.key -P 3499 -B 0.0.0.0', 'a second tier over TLS, served on every interface'],
     ['smbta-mux -R archive/2026-11-23 -P 3499 --wait-readers 2', 'replay a day to two readers once both are connected'],
+    ['smbta-mux -S localhost:3491 -P 3499 --state /var/lib/smbta/mux.state', "after a crash, keep the stream's numbering and count what never got through"],
   ],
   exitStatus: '0 after SIGTERM/SIGINT; 1 when it cannot serve; 2 for a bad option or filter.',
   reloadable: ['client-buffer'],
   async run(raw, ctx) {
     const a = raw as unknown as MuxArgs;
     if (a.serve === undefined) throw new UsageError('give -P PORT to serve the joined stream on');
-    const input = prepareInput(a);
+    const state = a.state === undefined ? undefined : new StateFile(a.state, 'smbta-mux');
+    reportUncleanStop(state, (m) => ctx.report.warn(m));
+    const input = { ...prepareInput(a), resume: state?.covered() };
     const serverOptions = { maxClientBuffer: clientBuffer(a) };
     const server = servingFor(a, ctx.report, serverOptions)!;
     // SIGHUP with -c: a new bound applies to every reader at its next block.
     ctx.onReload = (next) => void (serverOptions.maxClientBuffer = clientBuffer(next as unknown as MuxArgs));
     ctx.report.warn(`serving on ${a.bind}:${await listenServing(server, a)}`);
-    const writer = openBinaryOutput('smbta-mux', a.write, { flushMs: 100 }, [server]);
+    const writer = openBinaryOutput('smbta-mux', a.write, { flushMs: 100, resume: state?.resume(), onCommit: (w) => state?.save(writerState(w, false)) }, [server]);
     if (ctx.metrics) {
       ctx.metrics.recordsOut = () => writer.records;
       ctx.metrics.connections = () => server.clients;
@@ -51,6 +56,8 @@ export const mux: Program = {
     }
     if (a['wait-readers'] > 0) await server.waitForClients(a['wait-readers']);
     await forwardSelected(input, ctx, writer);
+    state?.save(writerState(writer, true));
+    state?.close();
     if (server.lostRecords) ctx.report.warn(`slow readers lost ${server.lostRecords} records in all (each was told)`);
   },
 };

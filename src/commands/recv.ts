@@ -12,11 +12,13 @@ import { formatStats, Receiver, type ReceiverLimits } from '../recv/receiver.js'
 import { createLocalTimeConverter } from '../wire/local-time.js';
 import { readKeyFile, readSecretFile } from '../cli/key-file.js';
 import { parseServerNames } from './common.js';
+import { reportUncleanStop, StateFile, writerState } from '../cli/state-file.js';
 
 export const DEFAULT_UNIX_SOCKET = '/var/tmp/stadsocket';
 export const DEFAULT_PORT = 3490;
 
 interface RecvArgs extends SecurityArgs {
+  state?: string;
   'audit-udp'?: number;
   'audit-unix'?: string;
   'audit-file'?: string;
@@ -50,12 +52,13 @@ export const recv: Program = {
     'from any number of file servers at once, and writes every operation as a record to stdout, a file (-w), and/or readers (-P). ' +
     'It never stalls a sender; a sender that sends garbage, breaks a limit or stalls mid-message is disconnected with a log line ' +
     'while every other sender carries on. SIGUSR1 prints statistics; SIGTERM and SIGINT write out everything received, then exit 0.',
-  options: ['port', 'bind', 'unix', 'write', 'serve', ...SERVING_SECURITY, 'key', 'tz', 'server-name', 'anonymize', 'anon-key', 'anonymize-total', 'stats', 'status-every', 'max-body', 'max-connections', 'idle-timeout', 'stall-timeout', 'max-buffer', 'max-backlog', 'audit-udp', 'audit-unix', 'audit-file', 'audit-prefix', 'metrics', 'metrics-users', 'config'],
+  options: ['port', 'bind', 'unix', 'write', 'serve', ...SERVING_SECURITY, 'key', 'tz', 'server-name', 'anonymize', 'anon-key', 'anonymize-total', 'stats', 'status-every', 'max-body', 'max-connections', 'idle-timeout', 'stall-timeout', 'max-buffer', 'max-backlog', 'audit-udp', 'audit-unix', 'audit-file', 'audit-prefix', 'state', 'metrics', 'metrics-users', 'config'],
   examples: [
     ['smbta-recv | smbta-cat', 'receive on 127.0.0.1:3490 and print every operation'],
     ['smbta-recv -B 0.0.0.0 -P 3491 --tls-cert fs.pem --tls-key fs.key --stats 60', 'accept file servers on every interface; serve readers over TLS on 3491'],
     ['smbta-recv -u -k /etc/smbta/key -w /var/log/smbta/now.smbta', 'the Unix socket at /var/tmp/stadsocket, encrypted senders, to a file'],
     ['smbta-recv --anonymize user,sid --anon-key /etc/smbta/anon.key | smbta-rotate ...', 'pseudonymous users, stable across restarts'],
+    ['smbta-recv -P 3491 --state /var/lib/smbta/recv.state', 'after a crash, go on numbering the stream and say what each sender had passed on, so the loss is counted'],
   ],
   exitStatus: '0 after SIGTERM/SIGINT once everything received is written; 1 when a listener cannot start; 2 for a bad option.',
   reloadable: ['stats', 'status-every', 'max-connections', 'idle-timeout', 'stall-timeout', 'max-body', 'max-buffer', 'max-backlog'],
@@ -81,10 +84,13 @@ export const recv: Program = {
 
     // Output: -w, and/or -P readers; stdout when neither is given.
     const server = servingFor(a, ctx.report);
-    const writer = openBinaryOutput('smbta-recv', a.write, { flushMs: 100 }, server ? [server] : []);
+    const state = a.state === undefined ? undefined : new StateFile(a.state, 'smbta-recv');
+    reportUncleanStop(state, (m) => ctx.report.warn(m));
+    let receiver: Receiver | undefined;
+    const writer = openBinaryOutput('smbta-recv', a.write, { flushMs: 100, resume: state?.resume(), onCommit: (w) => state?.save(writerState(w, false, receiver?.passedOnBySender())) }, server ? [server] : []);
     const servePort = server && (await listenServing(server, a));
 
-    const receiver = new Receiver({
+    receiver = new Receiver({
       tcp: tcpWanted ? { host: a.bind, port: a.port ?? DEFAULT_PORT } : undefined,
       unix: unixPath,
       key,
@@ -158,6 +164,8 @@ export const recv: Program = {
     receiver.writeStatus();
     printStats();
     await writer.close();
+    state?.save(writerState(writer, true));
+    state?.close();
   },
 };
 

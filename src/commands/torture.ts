@@ -12,6 +12,7 @@ import { readKeyFile } from '../cli/key-file.js';
 import { parseSmbPorts } from './common.js';
 
 interface TortureArgs {
+  reconnect?: boolean;
   dest: string;
   connections: number;
   records?: number;
@@ -45,12 +46,13 @@ export const torture: Program = {
     'instead, as SMBTA\'s torture tool did: a seeded file set on two shares, then -n copies between them with --pause between ' +
     'copies; its ledger counts every put as a write and every get as a read, per op, user and file (share/path), to compare with ' +
     'what smbta-probe and smbta-recv saw.',
-  options: ['dest', 'connections', 'records', 'duration', 'rate', 'v1', 'old-modules', 'key', 'seed', 'users', 'shares', 'files', 'record', 'replay', 'speed', 'ledger', 'smb', 'smb-user', 'smb-port', 'pause'],
+  options: ['dest', 'connections', 'records', 'duration', 'rate', 'reconnect', 'v1', 'old-modules', 'key', 'seed', 'users', 'shares', 'files', 'record', 'replay', 'speed', 'ledger', 'smb', 'smb-user', 'smb-port', 'pause'],
   examples: [
     ['smbta-torture -c 16 -n 1000000', 'sixteen servers, a million operations, as fast as the receiver takes them'],
     ['smbta-torture -d unix:/var/tmp/stadsocket --rate 500 --duration 10m', 'a steady 500 operations/s for ten minutes over the Unix socket'],
     ['smbta-torture -c 4 -n 10000 -k key --record load.rec', 'encrypted, and saved for replay'],
     ['smbta-torture --replay load.rec --speed 2', 'the same bytes again, twice as fast'],
+    ['smbta-torture --rate 2000 --duration 10m --reconnect --ledger sent.json', 'go on through receiver restarts; the ledger lists what was written on each connection'],
     ['smbta-torture --smb //fs1/projects --smb //fs1/scratch -U bob%secret -n 50 --pause 2', 'copy files between two real shares'],
   ],
   exitStatus: '0 when everything was sent; 1 when the receiver could not be reached or went away; 2 for a bad option.',
@@ -84,12 +86,14 @@ export const torture: Program = {
                 count: Math.floor(total / c) + (index < total % c ? 1 : 0),
                 deadline: durationMs === undefined ? Infinity : started + durationMs,
                 rate: a.rate / c,
+                reconnect: !!a.reconnect,
                 recorder,
                 signal: ctx.signal,
               }),
             ),
         );
         ledger = mergeLedgers(results.map((r) => r.ledger));
+        if (a.reconnect) ledger.connections = results.flatMap((r) => r.connections);
         sendingMs = Math.max(...results.map((r) => r.ms));
         recorder?.close();
       }

@@ -11,7 +11,8 @@ import { FIELD_NAMES } from '../record/fields.js';
 import { rowRange, type RecordBatch } from '../stream/batch.js';
 import { statusSenders } from '../stream/decoder.js';
 import { nameKey, RECORD_COLUMNS } from './schema.js';
-import type { PendingRows, Store } from './store.js';
+import { storedPositions, type PendingRows, type Store } from './store.js';
+import type { Position } from '../stream/sequence.js';
 
 export interface LoadOptions {
   batchRecords: number;
@@ -43,6 +44,10 @@ export async function loadStream(store: Store, input: PreparedInput, ctx: RunCon
   const run = randomUUID();
   let pending: PendingRows = { values: [], n: 0 };
   let senders = new Map<string, string>();
+  // How far the waiting rows cover each numbered live source: stored with them, so a
+  // restarted load counts what it never stored (the sources' trackers start from there).
+  let positions = new Map<string, Position>();
+  const expect = (b: RecordBatch, source: string): void => void (b.position && positions.set(source, b.position));
   let queue: Promise<void> = Promise.resolve();
   let stored = 0;
   let batches = 0;
@@ -56,14 +61,16 @@ export async function loadStream(store: Store, input: PreparedInput, ctx: RunCon
     }));
 
   const commit = (): Promise<void> => {
-    if (pending.n === 0) return queue;
+    if (pending.n === 0 && positions.size === 0) return queue;
     const rows = pending;
     const with_ = senders;
+    const at = positions;
     const id = `${run}:${batches++}`;
     pending = { values: [], n: 0 };
     senders = new Map();
+    positions = new Map();
     return enqueue(async () => {
-      await persist(store, ctx, () => store.insert(id, rows, with_));
+      await persist(store, ctx, () => store.insert(id, rows, with_, at));
       stored += rows.n;
     });
   };
@@ -95,21 +102,23 @@ export async function loadStream(store: Store, input: PreparedInput, ctx: RunCon
   o.control?.(setExpiry);
   try {
     await readSelected(
-      input,
+      { ...input, resume: await storedPositions(store) },
       ctx,
-      async (b, rows, n) => {
+      async (b, rows, n, source) => {
         if (failure) throw failure;
         const all = rows ?? rowRange(0, n);
         for (let done = 0; done < n; ) {
           const m = Math.min(n - done, o.batchRecords - pending.n);
           append(pending, b, all.subarray(done, done + m), m);
           done += m;
+          if (done === n) expect(b, source);
           if (pending.n >= o.batchRecords) await commitFull();
         }
       },
       (side) => {
         for (const [server, protocol] of statusSenders(side)) senders.set(server, protocol);
       },
+      expect,
     );
   } finally {
     clearInterval(flusher);

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { STORED_COLUMNS, schemaStatements } from './schema.js';
-import type { PendingRows, Store } from './store.js';
+import { POSITION_KEY, type PendingRows, type Store } from './store.js';
 
 const WIDTH = STORED_COLUMNS.length;
 
@@ -48,6 +48,8 @@ export async function openPostgres(url: string): Promise<Store> {
   let client = await connect(url);
   const location = url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
   const query = async (sql: string, params: readonly unknown[] = []) => (await client.query(numbered(sql), params as unknown[])).rows as Record<string, unknown>[];
+  const setMeta = async (key: string, value: string): Promise<void> =>
+    void (await client.query('INSERT INTO smbta_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value', [key, value]));
   const inTransaction = async <T>(work: () => Promise<T>, mode = ''): Promise<T> => {
     await client.query(`BEGIN${mode}`);
     try {
@@ -77,19 +79,22 @@ export async function openPostgres(url: string): Promise<Store> {
         return { columns: r.fields.map((f) => f.name), rows: r.rows as unknown[][] };
       }, ' READ ONLY');
     },
-    async insert(id, rows, senders) {
+    async insert(id, rows, senders, positions) {
       await inTransaction(async () => {
         if ((await client.query('SELECT 1 FROM smbta_loads WHERE batch = $1', [id])).rowCount) return;
-        const copy = client.query(copyFrom(`COPY smbta_records (${STORED_COLUMNS.join(', ')}) FROM STDIN`));
-        await pipeline(Readable.from(copyChunks(rows)), copy);
+        if (rows.n) {
+          const copy = client.query(copyFrom(`COPY smbta_records (${STORED_COLUMNS.join(', ')}) FROM STDIN`));
+          await pipeline(Readable.from(copyChunks(rows)), copy);
+        }
         const now = Date.now();
-        await client.query('INSERT INTO smbta_loads (batch, records, loaded_at) VALUES ($1, $2, $3)', [id, rows.n, now]);
+        if (rows.n) await client.query('INSERT INTO smbta_loads (batch, records, loaded_at) VALUES ($1, $2, $3)', [id, rows.n, now]);
         for (const [server, protocol] of senders) {
           await client.query(
             'INSERT INTO smbta_senders (server, protocol, last_seen) VALUES ($1, $2, $3) ON CONFLICT (server) DO UPDATE SET protocol = EXCLUDED.protocol, last_seen = EXCLUDED.last_seen',
             [server, protocol, now],
           );
         }
+        for (const [source, at] of positions) await setMeta(POSITION_KEY + source, JSON.stringify(at));
       });
     },
     async suspendIndexes() {},
@@ -100,9 +105,7 @@ export async function openPostgres(url: string): Promise<Store> {
       }
       return total;
     },
-    async setMeta(key, value) {
-      await client.query('INSERT INTO smbta_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value', [key, value]);
-    },
+    setMeta,
     async version() {
       return String((await client.query('SHOW server_version')).rows[0].server_version).replace(/^/, 'PostgreSQL ');
     },

@@ -7,6 +7,16 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../cli/errors.js';
 import type { Dialect } from './schema.js';
+import type { Position } from '../stream/sequence.js';
+
+/** smbta_meta keys `position SOURCE`: how far the stored records cover a live source (JSON Position). */
+export const POSITION_KEY = 'position ';
+
+/** The positions a load kept, so a restarted load counts what it never stored. */
+export async function storedPositions(store: Store): Promise<Map<string, Position>> {
+  const rows = await store.all(`SELECT key, value FROM smbta_meta WHERE key LIKE '${POSITION_KEY}%'`);
+  return new Map(rows.map((r) => [String(r.key).slice(POSITION_KEY.length), JSON.parse(String(r.value)) as Position]));
+}
 
 /** Records waiting to be stored: `n` rows of STORED_COLUMNS.length values each, flat. */
 export interface PendingRows {
@@ -25,9 +35,10 @@ export interface Store {
   readOnly(sql: string): Promise<{ columns: string[]; rows: unknown[][] }>;
   /**
    * Stores rows and notes batch `id` as loaded, in one transaction; a batch already noted
-   * is skipped, so a batch retried after a lost connection is stored once.
+   * is skipped, so a batch retried after a lost connection is stored once. The same
+   * transaction keeps how far the stored records cover each numbered source (POSITION_KEY).
    */
-  insert(id: string, rows: PendingRows, senders: ReadonlyMap<string, string>): Promise<void>;
+  insert(id: string, rows: PendingRows, senders: ReadonlyMap<string, string>, positions: ReadonlyMap<string, Position>): Promise<void>;
   /**
    * Before a bulk load from archives: drops the record indexes, which init() builds again
    * at the end in one sorted pass, much faster than row by row. A shared PostgreSQL store

@@ -8,7 +8,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { awaitToken, tlsReason, type LinkSecurity } from './link-security.js';
-import { BlockKind, frameBlock } from '../stream/format.js';
+import { BlockKind, frameBlock, NUMBERED_HEADER_LENGTH, type BlockNumber } from '../stream/format.js';
 import type { ByteSink } from './byte-sink.js';
 
 /** Bytes handed to a client's socket at a time; the rest waits in its queue. */
@@ -24,6 +24,8 @@ interface Client {
   queued: number;
   lostRecords: number;
   lostBlocks: number;
+  /** The numbering of the first block lost since the last gap block, when numbered. */
+  lostFrom: BlockNumber | undefined;
 }
 
 export interface BlockServer extends ByteSink {
@@ -39,6 +41,11 @@ function recordsIn(block: Buffer): number {
   return block[5] === BlockKind.Records ? block.readUInt32LE(12) : 0;
 }
 
+/** A numbered block's run and first record number (the gap block that replaces it says them). */
+function numberOf(block: Buffer): BlockNumber | undefined {
+  return block[4]! >= 2 && block.readUInt16LE(6) >= NUMBERED_HEADER_LENGTH ? { run: block.subarray(36, 44), seq: Number(block.readBigUInt64LE(44)) } : undefined;
+}
+
 export function createBlockServer(opts: { maxClientBuffer: number; onClient?: (message: string) => void; security?: LinkSecurity }): BlockServer {
   const clients = new Set<Client>();
   const joined: (() => void)[] = [];
@@ -49,8 +56,10 @@ export function createBlockServer(opts: { maxClientBuffer: number; onClient?: (m
     while (c.head < c.queue.length && c.socket.writableLength < SOCKET_HIGH_WATER && !c.socket.destroyed) {
       if (c.lostBlocks) {
         const now = Date.now();
-        c.socket.write(frameBlock(BlockKind.Gap, Buffer.from(JSON.stringify({ records: c.lostRecords, blocks: c.lostBlocks, reason: 'client too slow' })), 0, now, now));
+        const body = Buffer.from(JSON.stringify({ records: c.lostRecords, blocks: c.lostBlocks, reason: 'client too slow' }));
+        c.socket.write(frameBlock(BlockKind.Gap, body, 0, now, now, c.lostFrom));
         c.lostRecords = c.lostBlocks = 0;
+        c.lostFrom = undefined;
       }
       const b = c.queue[c.head]!;
       c.queue[c.head++] = undefined as unknown as Buffer;
@@ -80,7 +89,7 @@ export function createBlockServer(opts: { maxClientBuffer: number; onClient?: (m
   };
 
   const accept = (socket: Socket): void => {
-    const c: Client = { socket, queue: [], head: 0, queued: 0, lostRecords: 0, lostBlocks: 0 };
+    const c: Client = { socket, queue: [], head: 0, queued: 0, lostRecords: 0, lostBlocks: 0, lostFrom: undefined };
     clients.add(c);
     socket.setNoDelay(true);
     socket.on('close', () => clients.delete(c));
@@ -111,6 +120,7 @@ export function createBlockServer(opts: { maxClientBuffer: number; onClient?: (m
         c.queue[c.head++] = undefined as unknown as Buffer;
         c.queued -= old.length;
         const n = recordsIn(old);
+        if (n && !c.lostFrom) c.lostFrom = numberOf(old);
         c.lostRecords += n;
         c.lostBlocks++;
         lostRecords += n;

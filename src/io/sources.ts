@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { sayFirst, type Reporter } from '../cli/report.js';
 import type { RecordBatch } from '../stream/batch.js';
 import { StreamDecoder, type SideBlock } from '../stream/decoder.js';
+import { describeLoss, SequenceTracker, type Position } from '../stream/sequence.js';
 import { BlockKind, MAGIC, readHeader } from '../stream/format.js';
 import { Bz2Splitter, decompressOne, isBzip2, loadBzip2 } from './bz2.js';
 import { sendToken, type LinkSecurity } from './link-security.js';
@@ -25,6 +26,8 @@ export type SourceSpec =
 export interface RecordHandlers {
   batch(batch: RecordBatch, source: string): void | Promise<void>;
   side?(block: SideBlock, source: string): void | Promise<void>;
+  /** Records a live source's numbering shows never arrived (already said on stderr). */
+  lost?(records: number, source: string): void;
 }
 
 export interface ReadOptions {
@@ -34,6 +37,8 @@ export interface ReadOptions {
   retryMs?: number;
   /** Trust, client certificate and token for -S sources. */
   security?: LinkSecurity;
+  /** Where each live source stood when this program last let records go (from --state). */
+  resume?: ReadonlyMap<string, Position>;
 }
 
 /** Damage messages per source before the rest are only counted. */
@@ -105,15 +110,39 @@ export function describeIoError(err: unknown): string {
   }
 }
 
-/** Decodes one byte source (plain or bzip2, told apart by content) into handler calls. */
-export async function consume(label: string, chunks: AsyncIterable<Buffer>, on: RecordHandlers, opts: ReadOptions): Promise<void> {
+/**
+ * Decodes one byte source (plain or bzip2, told apart by content) into handler calls. A live
+ * source's `tracker` counts the numbered records that never reached us.
+ */
+export async function consume(label: string, chunks: AsyncIterable<Buffer>, on: RecordHandlers, opts: ReadOptions, tracker?: SequenceTracker): Promise<void> {
   const { report } = opts;
+  const numbered = (b: RecordBatch): void => {
+    if (!tracker || b.run === undefined) return;
+    const loss = tracker.block(b.run, b.seq!, b.length);
+    b.position = tracker.position;
+    if (loss === 'restarted') report.warn(`${label}: began a new run (restarted without --state?); what its last run had not sent is not counted`);
+    else if (loss) {
+      report.warn(`${label}: ${describeLoss(loss)}`);
+      on.lost?.(loss.records, label);
+    }
+  };
   const queue: (() => void | Promise<void>)[] = [];
   const damaged = sayFirst(MAX_DAMAGE_MESSAGES, (m) => report.fail(m), `${label}: further damage is counted, not shown`);
   const damage = (message: string): void => damaged(`${label}: ${message}`);
   const decoder = new StreamDecoder({
-    batch: (b) => void queue.push(() => on.batch(b, label)),
-    side: (s) => void queue.push(() => on.side?.(s, label)),
+    batch: (b) => {
+      numbered(b);
+      queue.push(() => on.batch(b, label));
+    },
+    side: (s) => {
+      const loss = tracker && s.kind === BlockKind.Gap && s.run !== undefined ? tracker.gap(s.run, s.seq!, Number(s.body.records) || 0) : undefined;
+      if (loss) {
+        // Said here with its numbers; readers further on hear of it from the block itself.
+        report.warn(`${label}: ${describeLoss(loss, `this reader was too slow, and the server dropped them (${String(s.body.reason ?? 'gap block')})`)}`);
+        s.counted = loss.records;
+      }
+      queue.push(() => on.side?.(s, label));
+    },
     damage: (offset, length, reason) => damage(`skipped ${length} bytes at offset ${offset} (${reason})`),
     truncated: (offset, length) => report.warn(`${label}: last block incomplete at offset ${offset} (${length} bytes ignored; still being written?)`),
     notice: (message) => report.warn(`${label}: ${message}`),
@@ -159,13 +188,15 @@ async function readLive(spec: SourceSpec, on: RecordHandlers, opts: ReadOptions)
   const first = opts.retryMs ?? 250;
   let delay = first;
   let failedBefore = false;
+  // One tracker across reconnections: what was sent while we were away is counted.
+  const tracker = new SequenceTracker(opts.resume?.get(label));
   while (!opts.signal.aborted) {
     let reason: string;
     try {
       const socket = await connectTo(spec, opts.signal, opts.security ?? {});
       if (failedBefore) opts.report.warn(`${label}: connected`);
       delay = first;
-      await consume(label, socket, on, opts);
+      await consume(label, socket, on, opts, tracker);
       reason = 'connection closed';
     } catch (err) {
       reason = describeIoError(err);

@@ -60,6 +60,8 @@ export class Receiver {
   };
   private readonly servers: Server[] = [];
   private readonly sockets = new Set<Socket>();
+  /** Records passed on per sender connection (for --state), until a commit after it closed. */
+  private readonly passedOn = new Map<string, { n: number; closed: boolean }>();
   private refusedNoted = false;
   /** Set per chunk received: while the output is this far behind, records are dropped and counted. */
   private outputFull = false;
@@ -124,8 +126,10 @@ export class Receiver {
     const label = address ? `${address}:${socket.remotePort}` : `unix#${this.stats.connectionsTotal}`;
     const server = this.opts.serverNames.get(address) ?? (address || hostname());
     const rejectedHere = new Set<string>();
+    const passed = { n: 0, closed: false };
+    this.passedOn.set(label, passed);
     const conn = new WireConnection({ maxBody: limits.maxBody, maxLine: Math.min(limits.maxBody, limits.maxBuffer) }, this.opts.toUtc, {
-      record: (r) => this.record(r, server),
+      record: (r) => void (this.record(r, server) && passed.n++),
       reject: (reason, detail) => {
         this.count(this.stats.rejected, reason);
         if (!rejectedHere.has(reason)) report.warn(`${label}: record rejected: ${detail} (further ones from this connection are only counted)`);
@@ -160,6 +164,7 @@ export class Receiver {
       clearInterval(timer);
       this.sockets.delete(socket);
       this.stats.connectionsOpen--;
+      passed.closed = true;
       this.stats.duplicates += conn.duplicates;
       // A sender that closes halfway through a message loses that one message: count it.
       if (conn.midMessage) this.count(this.stats.rejected, 'incomplete at close');
@@ -177,16 +182,32 @@ export class Receiver {
     this.count(this.stats.rejected, reason);
   }
 
-  private record(r: SmbRecord, server: string): void {
+  /** Passes a record on, or counts it dropped; true when passed on. */
+  private record(r: SmbRecord, server: string): boolean {
     if (this.outputFull) {
       this.count(this.stats.dropped, 'output backlog');
-      return;
+      return false;
     }
     r.server = server;
     this.opts.anonymize(r);
     this.stats.records++;
     this.opts.observe?.(r);
     this.opts.writer.add(r);
+    return true;
+  }
+
+  /**
+   * Records passed on per sender connection, all of them in the block about to leave (its
+   * writer commits everything waiting): what --state keeps. A closed connection is listed
+   * once more, then forgotten.
+   */
+  passedOnBySender(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [label, p] of this.passedOn) {
+      out[label] = p.n;
+      if (p.closed) this.passedOn.delete(label);
+    }
+    return out;
   }
 
   /** Writes a status block: health counters in the stream, so readers see loss too. */

@@ -3,15 +3,21 @@
  * by a pattern. A file is written under a temporary name and renamed when whole; nothing is
  * ever overwritten; a time file stays open `lateMs` past its period for late records. On
  * start it finishes what a crashed run left behind. Closing runs the on-close command.
+ * Blocks reach the files in commits (every 100 ms, and before a file closes), all files at
+ * once, after --state has noted their sizes; a run killed during a commit is cut back to
+ * those sizes at the next start, so the archive always holds exactly what --state says it
+ * covers, and the sources' numbering counts the rest as lost.
  */
 import { spawn } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readdirSync, renameSync, statSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Reporter } from '../cli/report.js';
 import type { SplitMode } from '../cli/split-mode.js';
-import { createBzip2Sink, createFileSink } from '../io/byte-sink.js';
+import { createBzip2Sink, createFileSink, tempNameFor, type ByteSink } from '../io/byte-sink.js';
+import type { StateFile } from '../cli/state-file.js';
 import type { RecordBatch } from '../stream/batch.js';
+import type { Position } from '../stream/sequence.js';
 import { StreamWriter } from '../stream/writer.js';
 import { baseDir, expandFields, expandTime, hasRecordFields, patternRegExp, unusedName } from './names.js';
 
@@ -24,12 +30,77 @@ export interface RotateOptions {
   onClose?: string;
   keepMs?: number;
   report: Reporter;
+  state?: StateFile;
 }
 
 interface OpenFile {
   path: string;
+  file: GrowingFile;
   writer: StreamWriter;
   periodEnd: number;
+}
+
+const COMMIT_MS = 100;
+
+/** A file being filled under its temporary name: its blocks wait in memory for the next commit. */
+class GrowingFile implements ByteSink {
+  readonly temp: string;
+  private readonly fd: number;
+  private held: Uint8Array[] = [];
+  heldBytes = 0;
+  /** Bytes on disk. */
+  size = 0;
+
+  constructor(readonly path: string) {
+    this.temp = tempNameFor(path);
+    this.fd = openSync(this.temp, 'w');
+  }
+
+  write(data: Uint8Array | string): void {
+    const b = typeof data === 'string' ? Buffer.from(data) : data;
+    this.held.push(b);
+    this.heldBytes += b.length;
+  }
+
+  async writeAndWait(data: Uint8Array | string): Promise<void> {
+    this.write(data);
+  }
+
+  async ready(): Promise<void> {}
+
+  backlog(): number {
+    return this.heldBytes;
+  }
+
+  /** The rotator lands and finishes the file; a writer closing it has nothing left to do. */
+  async close(): Promise<void> {}
+
+  /** Writes what waits. */
+  land(): void {
+    for (const b of this.held) for (let at = 0; at < b.length; ) at += writeSync(this.fd, b, at, b.length - at);
+    this.size += this.heldBytes;
+    this.held = [];
+    this.heldBytes = 0;
+  }
+
+  /** Closes it under its own name. */
+  finish(): void {
+    closeSync(this.fd);
+    renameSync(this.temp, this.path);
+  }
+}
+
+/** Cuts files a killed commit was writing back to their sizes before it (--state). */
+export function rollBack(intent: readonly [string, number][], report: Reporter): void {
+  for (const [temp, size] of intent) {
+    try {
+      if (size === 0) unlinkSync(temp);
+      else truncateSync(temp, size);
+      report.warn(`${temp}: cut back to ${size} bytes, where the last commit before the crash began`);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
 }
 
 const TEMP = /^\.(.+)\.(\d+)\.tmp$/;
@@ -55,7 +126,13 @@ export class Rotator {
   /** Records filed so far (for --metrics). */
   records = 0;
   private readonly open = new Map<string, OpenFile>();
+  /** Files full or past their period, closed after the batch that filled them is committed. */
+  private retiring: OpenFile[] = [];
   private readonly running = new Set<Promise<void>>();
+  /** How far the committed files cover each numbered source, and what waits for the next commit. */
+  readonly covered: Map<string, Position>;
+  private readonly waiting = new Map<string, Position>();
+  private readonly committer: NodeJS.Timeout;
   private watermark = -Infinity;
   private readonly hasFields: boolean;
   private readonly ours: RegExp;
@@ -65,10 +142,17 @@ export class Rotator {
     this.hasFields = hasRecordFields(o.pattern);
     this.ours = patternRegExp(o.pattern);
     this.base = baseDir(o.pattern);
+    this.covered = o.state?.covered() ?? new Map();
+    this.committer = setInterval(() => this.commit(), COMMIT_MS);
+    this.committer.unref();
   }
 
-  /** Finishes files a crashed run left behind (renamed, compressed, on-close run), then expires old ones. */
+  /**
+   * Cuts back what a killed commit half wrote, then finishes files a crashed run left behind
+   * (renamed, compressed, on-close run), then expires old ones.
+   */
   async recover(): Promise<void> {
+    rollBack(this.o.state?.previous?.intent ?? [], this.o.report);
     for (const temp of walk(this.base)) {
       const m = TEMP.exec(basename(temp));
       if (!m || alive(Number(m[2])) || !this.ours.test(join(dirname(temp), m[1]!))) continue;
@@ -80,13 +164,13 @@ export class Rotator {
     await this.expire();
   }
 
-  /** Files the given rows of a batch. */
   /** Changes what happens to finished files from now on (SIGHUP). */
   configure(change: Pick<RotateOptions, 'onClose' | 'keepMs'>): void {
     this.o = { ...this.o, ...change };
   }
 
-  async addRows(b: RecordBatch, rows: Uint32Array | null, count: number): Promise<void> {
+  /** Files the given rows of a batch (from `source`, whose numbering --state follows). */
+  async addRows(b: RecordBatch, rows: Uint32Array | null, count: number, source?: string): Promise<void> {
     this.records += count;
     const time = b.nums('time');
     const groups = new Map<string, number[]>();
@@ -128,12 +212,40 @@ export class Rotator {
         if (this.o.mode.kind === 'count') n = Math.min(n, this.o.mode.records - f.writer.records);
         f.writer.addRows(b, Uint32Array.from(idx.slice(done, done + n)), n);
         done += n;
-        if (this.full(f)) await this.close(key);
+        if (this.full(f)) this.retire(key);
       }
     }
+    this.expect(b, source);
     if (span) {
-      for (const [key, f] of this.open) if (f.periodEnd + this.o.lateMs <= this.watermark) await this.close(key);
+      for (const [key, f] of this.open) if (f.periodEnd + this.o.lateMs <= this.watermark) this.retire(key);
     }
+    await this.closeRetired();
+  }
+
+  /** A numbered batch none of whose rows were selected: covered at the next commit. */
+  pass(b: RecordBatch, source: string): void {
+    this.expect(b, source);
+  }
+
+  private expect(b: RecordBatch, source: string | undefined): void {
+    if (source !== undefined && b.position) this.waiting.set(source, b.position);
+  }
+
+  /**
+   * Lands every file's waiting blocks at once. --state first notes the files' sizes (cut back
+   * to them if the commit is killed), then, once landed, what they now cover.
+   */
+  commit(): void {
+    const files = [...this.open.values(), ...this.retiring];
+    for (const f of files) f.writer.flush();
+    const growing = files.filter((f) => f.file.heldBytes);
+    if (!growing.length && !this.waiting.size) return;
+    const state = this.o.state;
+    if (growing.length) state?.save({ covered: Object.fromEntries(this.covered), intent: growing.map((f) => [f.file.temp, f.file.size]), clean: false });
+    for (const f of growing) f.file.land();
+    for (const [source, at] of this.waiting) this.covered.set(source, at);
+    this.waiting.clear();
+    state?.save({ covered: Object.fromEntries(this.covered), clean: false });
   }
 
   private full(f: OpenFile): boolean {
@@ -150,19 +262,31 @@ export class Rotator {
     const m = this.o.mode;
     const start = m.kind === 'time' ? periodStart(t, m.ms) : t;
     const fields = key.split('\0')[0]!;
-    const taken = (p: string): boolean => existsSync(p) || existsSync(`${p}.bz2`) || [...this.open.values()].some((x) => x.path === p);
+    const taken = (p: string): boolean => existsSync(p) || existsSync(`${p}.bz2`) || [...this.open.values(), ...this.retiring].some((x) => x.path === p);
     const path = unusedName(expandTime(fields, start), taken);
     mkdirSync(dirname(path), { recursive: true });
-    f = { path, writer: new StreamWriter(createFileSink(path), { flushMs: 100 }), periodEnd: m.kind === 'time' ? start + m.ms : Infinity };
+    const file = new GrowingFile(path);
+    // No flush timer of its own: commits cut the blocks.
+    f = { path, file, writer: new StreamWriter(file), periodEnd: m.kind === 'time' ? start + m.ms : Infinity };
     this.open.set(key, f);
     return f;
   }
 
-  private async close(key: string): Promise<void> {
-    const f = this.open.get(key)!;
+  /** Takes a file out of use; it closes once what it holds is committed. */
+  private retire(key: string): void {
+    this.retiring.push(this.open.get(key)!);
     this.open.delete(key);
-    await f.writer.close();
-    await this.finished(f.path);
+  }
+
+  private async closeRetired(): Promise<void> {
+    if (!this.retiring.length) return;
+    this.commit();
+    const done = this.retiring;
+    this.retiring = [];
+    for (const f of done) {
+      f.file.finish();
+      await this.finished(f.path);
+    }
     await this.expire();
   }
 
@@ -209,8 +333,12 @@ export class Rotator {
 
   /** Closes every open file (a stop), runs their on-close commands, and waits for them. */
   async closeAll(): Promise<void> {
-    for (const key of [...this.open.keys()]) await this.close(key);
+    clearInterval(this.committer);
+    for (const key of [...this.open.keys()]) this.retire(key);
+    this.commit();
+    await this.closeRetired();
     await Promise.all(this.running);
+    this.o.state?.save({ covered: Object.fromEntries(this.covered), clean: true });
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { type FieldName, type NumberFieldName, type SmbRecord, type StringFieldName } from '../record/fields.js';
 import { COLUMNS, COLUMN_INDEX } from './columns.js';
+import type { Position } from './sequence.js';
 
 export type Column = Float64Array | Uint32Array;
 
@@ -17,6 +18,11 @@ export interface StringTable {
 export class RecordBatch {
   /** The encoded block this batch was decoded from, for unchanged pass-through. */
   raw: Buffer | undefined;
+  /** The writer's run and this block's first record number, when the block was numbered. */
+  run: string | undefined;
+  seq: number | undefined;
+  /** From a live source: where its run stands once this batch is passed on (what --state keeps). */
+  position: Position | undefined;
   /** Decodes a column's values at the given rows only (set by the block decoder). */
   gatherer: ((index: number, rows: Uint32Array, count: number) => Column | undefined) | undefined;
   private readonly cache: (Column | undefined)[] = new Array(COLUMNS.length);

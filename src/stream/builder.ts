@@ -7,7 +7,7 @@ import type { SmbRecord } from '../record/fields.js';
 import { RecordBatch, type Column, type StringTable } from './batch.js';
 import { ByteWriter } from './bytes.js';
 import { COLUMN_INDEX as COL, COLUMNS, END, TIME } from './columns.js';
-import { BlockKind, ColumnEncoding, frameBlock } from './format.js';
+import { BlockKind, ColumnEncoding, frameBlock, type BlockNumber } from './format.js';
 
 /** Records per block when nothing else decides: big enough to amortise the string table. */
 export const DEFAULT_BLOCK_RECORDS = 8192;
@@ -151,7 +151,7 @@ export class BatchBuilder {
   }
 
   /** Encodes the collected records as one block and empties the builder. */
-  encode(): Buffer {
+  encode(num?: BlockNumber): Buffer {
     const n = this.length;
     const [tmin, tmax] = this.timeRange();
     const w = new ByteWriter(64 + n * 24 + this.strings.length * 16);
@@ -185,7 +185,7 @@ export class BatchBuilder {
       w.uvarint(data.pos);
       w.bytes(data.result());
     }
-    const block = frameBlock(BlockKind.Records, w.result(), n, tmin, tmax);
+    const block = frameBlock(BlockKind.Records, w.result(), n, tmin, tmax, num);
     this.reset();
     return block;
   }

@@ -14,6 +14,11 @@ export interface SideBlock {
   /** The parsed JSON payload of a status, gap or info block. */
   body: Record<string, unknown>;
   raw: Buffer;
+  /** Numbered side blocks (a server's gap for a slow reader): the run and first lost record. */
+  run?: string;
+  seq?: number;
+  /** A gap this reader's own link caused, already reported where it was read: the records it lost. */
+  counted?: number;
 }
 
 /** What a receiver's status block says each file server speaks (`senders`), as [server, protocol]. */
@@ -159,12 +164,14 @@ export class StreamDecoder {
       if (h.kind === BlockKind.Records) {
         const batch = decodeRecordsPayload(payload, h.count, h.tmin, h.tmax);
         batch.raw = raw;
+        batch.run = h.run;
+        batch.seq = h.seq;
         this.stats.records += h.count;
         this.on.batch(batch);
       } else if (h.kind === BlockKind.Status || h.kind === BlockKind.Gap || h.kind === BlockKind.Info) {
         const body = JSON.parse(payload.toString('utf8')) as unknown;
         if (typeof body !== 'object' || body === null) throw new FormatError('not an object');
-        this.on.side?.({ kind: h.kind, body: body as Record<string, unknown>, raw });
+        this.on.side?.({ kind: h.kind, body: body as Record<string, unknown>, raw, run: h.run, seq: h.seq });
       } else {
         this.stats.unknownBlocks++;
       }

@@ -1,13 +1,16 @@
 /**
  * Constants of the smbta binary stream (docs/stream-format.md is the specification).
- * A stream is a sequence of self-contained blocks; each starts with a 40-byte header.
+ * A stream is a sequence of self-contained blocks; each starts with a 40-byte header, or a
+ * 56-byte one that also numbers the block (version 2).
  */
 import { crc32 } from 'node:zlib';
 
 /** `\x89STA`: the high byte keeps text from looking like a block start. */
 export const MAGIC = Buffer.from([0x89, 0x53, 0x54, 0x41]);
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 export const HEADER_LENGTH = 40;
+/** Version 2 adds the writer's run (8 bytes) and the block's sequence number (u64) before the header CRC. */
+export const NUMBERED_HEADER_LENGTH = 56;
 /** Headers of a newer version may be longer, never shorter; anything over this is damage. */
 export const MAX_HEADER_LENGTH = 1024;
 /** Largest payload a reader accepts; a larger stated length is damage, not a reason to buffer. */
@@ -57,22 +60,52 @@ export interface BlockHeader {
   tmin: number;
   tmax: number;
   payloadCrc: number;
+  /** The writer's run (16 hex digits) and the sequence number of the block's first record, when numbered. */
+  run?: string;
+  seq?: number;
 }
 
-/** Builds a whole block (header + payload). */
-export function frameBlock(kind: number, payload: Uint8Array, count: number, tmin: number, tmax: number): Buffer {
-  const block = Buffer.allocUnsafe(HEADER_LENGTH + payload.length);
+/** Where a numbered block stands in its writer's stream. */
+export interface BlockNumber {
+  /** 8 random bytes naming the writer's run; a writer that resumes from --state keeps its run. */
+  run: Buffer;
+  /** Records blocks: the first record's number; gap blocks: the first lost record's. */
+  seq: number;
+}
+
+/** Builds a whole block (header + payload), numbered when `num` is given. */
+export function frameBlock(kind: number, payload: Uint8Array, count: number, tmin: number, tmax: number, num?: BlockNumber): Buffer {
+  const headerLength = num ? NUMBERED_HEADER_LENGTH : HEADER_LENGTH;
+  const block = Buffer.allocUnsafe(headerLength + payload.length);
   MAGIC.copy(block, 0);
-  block[4] = FORMAT_VERSION;
+  block[4] = num ? 2 : 1;
   block[5] = kind;
-  block.writeUInt16LE(HEADER_LENGTH, 6);
+  block.writeUInt16LE(headerLength, 6);
   block.writeUInt32LE(payload.length, 8);
   block.writeUInt32LE(count, 12);
   block.writeBigInt64LE(BigInt(Math.trunc(tmin)), 16);
   block.writeBigInt64LE(BigInt(Math.trunc(tmax)), 24);
   block.writeUInt32LE(crc32(payload), 32);
-  block.writeUInt32LE(crc32(block.subarray(0, 36)), 36);
-  block.set(payload, HEADER_LENGTH);
+  if (num) {
+    num.run.copy(block, 36, 0, 8);
+    block.writeBigUInt64LE(BigInt(num.seq), 44);
+  }
+  block.writeUInt32LE(crc32(block.subarray(0, headerLength - 4)), headerLength - 4);
+  block.set(payload, headerLength);
+  return block;
+}
+
+/** A verified block numbered anew for this writer's stream; the payload and its checksum are kept. */
+export function renumberBlock(raw: Buffer, num: BlockNumber): Buffer {
+  const payload = raw.subarray(raw.readUInt16LE(6));
+  const block = Buffer.allocUnsafe(NUMBERED_HEADER_LENGTH + payload.length);
+  raw.copy(block, 0, 0, 36);
+  block[4] = 2;
+  block.writeUInt16LE(NUMBERED_HEADER_LENGTH, 6);
+  num.run.copy(block, 36, 0, 8);
+  block.writeBigUInt64LE(BigInt(num.seq), 44);
+  block.writeUInt32LE(crc32(block.subarray(0, 52)), 52);
+  block.set(payload, NUMBERED_HEADER_LENGTH);
   return block;
 }
 
@@ -89,8 +122,10 @@ export function readHeader(buf: Buffer, off: number, available: number): BlockHe
   if (crc32(buf.subarray(off, off + headerLength - 4)) !== stored) return 'bad header checksum';
   const payloadLength = buf.readUInt32LE(off + 8);
   if (payloadLength > MAX_PAYLOAD_LENGTH) return 'absurd block length';
+  const version = buf[off + 4]!;
+  const numbered = version >= 2 && headerLength >= NUMBERED_HEADER_LENGTH;
   return {
-    version: buf[off + 4]!,
+    version,
     kind: buf[off + 5]!,
     headerLength,
     payloadLength,
@@ -98,5 +133,7 @@ export function readHeader(buf: Buffer, off: number, available: number): BlockHe
     tmin: Number(buf.readBigInt64LE(off + 16)),
     tmax: Number(buf.readBigInt64LE(off + 24)),
     payloadCrc: buf.readUInt32LE(off + 32),
+    run: numbered ? buf.toString('hex', off + 36, off + 44) : undefined,
+    seq: numbered ? Number(buf.readBigUInt64LE(off + 44)) : undefined,
   };
 }

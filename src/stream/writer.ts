@@ -1,18 +1,30 @@
 /**
  * Writes records as blocks to a byte sink. A live writer flushes a block at most
  * `flushMs` after its first waiting record, so live views lag by no more than that.
+ * Every records block is numbered (run, first record's number), so a reader across a
+ * network can count what it missed; and the writer knows, for each numbered upstream, how
+ * far the blocks it has let go cover: what a program saving --state keeps.
  */
+import { randomBytes } from 'node:crypto';
 import type { SmbRecord } from '../record/fields.js';
 import type { ByteSink } from '../io/byte-sink.js';
 import { rowRange, type RecordBatch } from './batch.js';
 import { BatchBuilder, DEFAULT_BLOCK_RECORDS } from './builder.js';
-import { BlockKind, frameBlock } from './format.js';
+import { BlockKind, frameBlock, renumberBlock } from './format.js';
+import type { Position } from './sequence.js';
 
 export interface WriterOptions {
   /** Records per block at most. */
   blockRecords?: number;
   /** Flush waiting records after this many ms (live writers: 100); 0 waits for full blocks. */
   flushMs?: number;
+  /** Go on with a run saved in --state; a new run otherwise. */
+  resume?: { run: string; next: number };
+  /**
+   * Called when blocks are about to leave, after `next` and `covered` say where they end:
+   * the moment to save --state, before the block can be lost.
+   */
+  onCommit?: (w: StreamWriter) => void;
 }
 
 export class StreamWriter {
@@ -21,6 +33,13 @@ export class StreamWriter {
   private timer: NodeJS.Timeout | undefined;
   records = 0;
   bytes = 0;
+  readonly run: Buffer;
+  /** The number the next record will have. */
+  next: number;
+  /** For each numbered upstream (by source label): where the records let go so far end. */
+  readonly covered = new Map<string, Position>();
+  /** Upstream positions of records waiting in the builder, covered once their block leaves. */
+  private readonly waiting = new Map<string, Position>();
 
   constructor(
     private readonly sink: ByteSink,
@@ -28,6 +47,12 @@ export class StreamWriter {
   ) {
     this.blockRecords = opts.blockRecords ?? DEFAULT_BLOCK_RECORDS;
     this.builder = new BatchBuilder(Math.min(this.blockRecords, DEFAULT_BLOCK_RECORDS));
+    this.run = opts.resume ? Buffer.from(opts.resume.run, 'hex') : randomBytes(8);
+    this.next = opts.resume?.next ?? 0;
+  }
+
+  get runId(): string {
+    return this.run.toString('hex');
   }
 
   add(r: SmbRecord): void {
@@ -35,15 +60,31 @@ export class StreamWriter {
     this.added(1);
   }
 
-  /** Copies rows of a decoded batch (all `count` when `rows` is null), in blocks of at most blockRecords. */
-  addRows(batch: RecordBatch, rows: Uint32Array | null, count: number): void {
+  /**
+   * Copies rows of a decoded batch (all `count` when `rows` is null), in blocks of at most
+   * blockRecords. A batch that fits in a block is never split across two, so the block that
+   * holds its rows also covers its upstream position (`from`: the source it came from).
+   */
+  addRows(batch: RecordBatch, rows: Uint32Array | null, count: number, from?: string): void {
+    if (this.builder.length && this.builder.length + count > this.blockRecords) this.flush();
     for (let done = 0; done < count; ) {
       const n = Math.min(count - done, this.blockRecords - this.builder.length);
+      if (done + n === count) this.expect(batch, from);
       const part = rows ? rows.subarray(done, done + n) : done === 0 && n === count ? null : rowRange(done, n);
       this.builder.addRows(batch, part, n);
       done += n;
       this.added(n);
     }
+  }
+
+  /** A live source's batch none of whose rows are written (filtered out): covered with what waits, or now. */
+  pass(batch: RecordBatch, from: string): void {
+    this.expect(batch, from);
+    if (!this.builder.length) this.commit();
+  }
+
+  private expect(batch: RecordBatch, from: string | undefined): void {
+    if (from !== undefined && batch.position) this.waiting.set(from, batch.position);
   }
 
   private added(n: number): void {
@@ -55,11 +96,12 @@ export class StreamWriter {
     }
   }
 
-  /** Writes an already encoded block unchanged, after anything waiting. */
-  writeBlock(block: Buffer, records: number): void {
+  /** Writes an already encoded records block with this stream's numbering, after anything waiting. */
+  writeBlock(block: Buffer, batch: RecordBatch, from?: string): void {
     this.flush();
-    this.records += records;
-    this.out(block);
+    this.expect(batch, from);
+    this.records += batch.length;
+    this.out(renumberBlock(block, this.number(batch.length)));
   }
 
   /** Writes a status, gap or info block. */
@@ -69,12 +111,35 @@ export class StreamWriter {
     this.out(frameBlock(kind, Buffer.from(JSON.stringify(body)), 0, now, now));
   }
 
+  /** Passes an upstream status, gap or info block on unchanged. */
+  writeRaw(block: Buffer): void {
+    this.flush();
+    this.out(block);
+  }
+
   flush(): void {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.builder.length) this.out(this.builder.encode());
+    if (this.builder.length) {
+      const num = this.number(this.builder.length);
+      this.out(this.builder.encode(num));
+    }
+  }
+
+  /** Numbers a block of `n` records and commits what it covers. */
+  private number(n: number): { run: Buffer; seq: number } {
+    const seq = this.next;
+    this.next += n;
+    this.commit();
+    return { run: this.run, seq };
+  }
+
+  private commit(): void {
+    for (const [from, p] of this.waiting) this.covered.set(from, p);
+    this.waiting.clear();
+    this.opts.onCommit?.(this);
   }
 
   private out(block: Buffer): void {

@@ -11,6 +11,18 @@ export interface Ledger {
   bytes: number;
   ops: Record<string, Tally>;
   users: Record<string, Tally>;
+  /**
+   * With --reconnect: every connection made, by its local address, with the records written
+   * on it and whether the receiver broke it. What a receiver killed mid-stream had passed on
+   * from that address (its --state says) subtracted from `records` is what the kill lost.
+   */
+  connections?: ConnectionTally[];
+}
+
+export interface ConnectionTally {
+  local: string;
+  records: number;
+  broken: boolean;
 }
 
 export function createLedger(): Ledger {

@@ -8,7 +8,7 @@ import type { SmbRecord } from '../record/fields.js';
 import type { SourceSpec } from '../io/sources.js';
 import { createTraffic } from '../synth/traffic.js';
 import { encodeV1Message, encodeV2Message } from '../wire/encode.js';
-import { addToLedger, createLedger, type Ledger } from './ledger.js';
+import { addToLedger, createLedger, type ConnectionTally, type Ledger } from './ledger.js';
 import type { Recorder } from './recording.js';
 import { createLocalFormatter } from '../format/time.js';
 
@@ -28,6 +28,8 @@ export interface SenderOptions {
   deadline: number;
   /** Records per second for this connection; 0 as fast as possible. */
   rate: number;
+  /** Connect again when the receiver goes away. */
+  reconnect: boolean;
   recorder?: Recorder;
   signal: AbortSignal;
 }
@@ -68,48 +70,68 @@ interface Chunk {
   n: number;
 }
 
+interface Progress {
+  start: number;
+  sent: number;
+  connections: ConnectionTally[];
+}
+
 /**
  * The connection's send loop: `next(allowed)` gives the next chunk of at most `allowed`
  * messages; the loop keeps the rate and the deadline, and waits when the receiver pushes back.
- * Returns how long sending took; throws when the receiver went away before the end.
+ * Returns how long sending took; throws when the receiver went away before the end, unless
+ * it may reconnect (then it tries every 250 ms until the deadline).
  */
-async function sendLoop(o: SenderOptions, next: (allowed: number) => Chunk): Promise<number> {
-  const socket = await openConnection(o.dest);
+async function sendLoop(o: SenderOptions, next: (allowed: number) => Chunk): Promise<{ ms: number; connections: ConnectionTally[] }> {
+  const p: Progress = { start: Date.now(), sent: 0, connections: [] };
+  const more = (): boolean => p.sent < o.count && Date.now() < o.deadline && !o.signal.aborted;
+  for (;;) {
+    const socket = await openConnection(o.dest).catch((err: unknown) => {
+      if (!o.reconnect || !p.connections.length) throw err;
+    });
+    if (socket) await sendOn(socket, o, p, next);
+    if (!more()) break;
+    if (!o.reconnect) throw new Error(`the receiver closed connection ${o.index + 1} after ${p.sent} of ${o.count} records`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { ms: Date.now() - p.start, connections: p.connections };
+}
+
+/** Sends on one connection until done or the receiver goes away; tallies what was written on it. */
+async function sendOn(socket: Socket, o: SenderOptions, p: Progress, next: (allowed: number) => Chunk): Promise<void> {
+  const tally: ConnectionTally = { local: `${socket.localAddress ?? ''}:${socket.localPort ?? ''}`, records: 0, broken: false };
+  p.connections.push(tally);
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  socket.on('error', () => undefined);
-  const start = Date.now();
-  let sent = 0;
+  socket.on('error', () => void (tally.broken = true));
   try {
-    while (sent < o.count && Date.now() < o.deadline && !o.signal.aborted && !socket.destroyed) {
-      const allowed = o.rate > 0 ? Math.min(o.count, Math.floor(((Date.now() - start) / 1000) * o.rate)) - sent : o.count - sent;
+    while (p.sent < o.count && Date.now() < o.deadline && !o.signal.aborted && !socket.destroyed) {
+      const allowed = o.rate > 0 ? Math.min(o.count, Math.floor(((Date.now() - p.start) / 1000) * o.rate)) - p.sent : o.count - p.sent;
       if (allowed <= 0) {
         await new Promise((r) => setTimeout(r, 5));
         continue;
       }
       const { data, n } = next(Math.min(allowed, BATCH));
       o.recorder?.frame(o.index, data);
-      sent += n;
+      p.sent += n;
+      tally.records += n;
       if (!socket.write(data)) await Promise.race([new Promise((r) => socket.once('drain', r)), closed]);
     }
   } finally {
     socket.end();
     await closed;
   }
-  if (sent < o.count && Date.now() < o.deadline && !o.signal.aborted) {
-    throw new Error(`the receiver closed connection ${o.index + 1} after ${sent} of ${o.count} records`);
-  }
-  return Date.now() - start;
+  if (socket.destroyed && p.sent < o.count && Date.now() < o.deadline && !o.signal.aborted) tally.broken = true;
 }
 
-/** Sends; resolves with the ledger and how long the sending itself took (pool building excluded). */
-export async function runSender(o: SenderOptions): Promise<{ ledger: Ledger; ms: number }> {
+/** Sends; resolves with the ledger, how long the sending itself took (pool building excluded) and the connections made. */
+export async function runSender(o: SenderOptions): Promise<{ ledger: Ledger; ms: number; connections: ConnectionTally[] }> {
   const traffic = createTraffic({ seed: o.seed * 1000 + o.index, users: o.users, shares: o.shares, files: o.files, start: Date.now() });
   const stamp = createLocalFormatter();
   const ledger = createLedger();
   if (o.rate > 0) {
     // At a rate, records are made as they are sent and stamped with the time they are sent,
     // as a real server's would be.
-    const ms = await sendLoop(o, (allowed) => {
+    const { ms, connections } = await sendLoop(o, (allowed) => {
       const parts: Buffer[] = [];
       while (parts.length < allowed) {
         const r = fit(traffic.next(), o);
@@ -120,7 +142,7 @@ export async function runSender(o: SenderOptions): Promise<{ ledger: Ledger; ms:
       }
       return { data: Buffer.concat(parts), n: parts.length };
     });
-    return { ledger, ms };
+    return { ledger, ms, connections };
   }
   // At full speed a pool is built first, cut into chunks of BATCH messages, and sent round
   // and round; each chunk is written with one call and tallied once at the end.
@@ -139,7 +161,7 @@ export async function runSender(o: SenderOptions): Promise<{ ledger: Ledger; ms:
   }
   const timesSent = new Float64Array(records.length);
   let c = 0;
-  const ms = await sendLoop(o, (allowed) => {
+  const { ms, connections } = await sendLoop(o, (allowed) => {
     const chunk = chunks[c]!;
     const n = Math.min(chunk.n, allowed);
     for (let k = chunk.first; k < chunk.first + n; k++) timesSent[k]!++;
@@ -150,5 +172,5 @@ export async function runSender(o: SenderOptions): Promise<{ ledger: Ledger; ms:
     return { data: Buffer.concat(messages.slice(chunk.first, chunk.first + n)), n };
   });
   records.forEach((r, k) => timesSent[k] && addToLedger(ledger, r, timesSent[k]));
-  return { ledger, ms };
+  return { ledger, ms, connections };
 }

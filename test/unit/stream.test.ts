@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { crc32 } from 'node:zlib';
 import { emptyRecord, type SmbRecord } from '../../src/record/fields.js';
 import { ByteWriter } from '../../src/stream/bytes.js';
-import { MAGIC } from '../../src/stream/format.js';
+import { MAGIC, readHeader } from '../../src/stream/format.js';
 import type { RecordBatch } from '../../src/stream/batch.js';
 import { StreamDecoder } from '../../src/stream/decoder.js';
 import { createRandom, createTraffic } from '../../src/synth/traffic.js';
@@ -149,7 +149,7 @@ function handBlock(version: number, kind: number, payload: Buffer, count: number
   return Buffer.concat([h, payload]);
 }
 
-test('a newer version with unknown header bytes, columns and block kinds is read', () => {
+test('a newer version with unknown header bytes, columns and block kinds is read, and a numbered header is understood', () => {
   const w = new ByteWriter();
   w.uvarint(1); // one string besides ''
   w.string('bob');
@@ -162,13 +162,20 @@ test('a newer version with unknown header bytes, columns and block kinds is read
     w.uvarint(col.pos);
     w.bytes(col.result());
   }
-  const records = handBlock(2, 1, Buffer.from(w.result()), 2, 16);
-  const unknownKind = handBlock(2, 77, Buffer.from('future'), 0);
+  // Version 3: version 2's run and number at 36..52, then 16 bytes this reader does not know.
+  const records = handBlock(3, 1, Buffer.from(w.result()), 2, 32);
+  Buffer.from('0011223344556677', 'hex').copy(records, 36);
+  records.writeBigUInt64LE(4242n, 44);
+  records.writeUInt32LE(crc32(records.subarray(0, 68)), 68);
+  const unknownKind = handBlock(3, 77, Buffer.from('future'), 0);
   const d = decodeAll(Buffer.concat([unknownKind, records]));
   assert.equal(d.damage.length, 0);
   assert.deepEqual(d.records.map((r) => [r.time, r.user, r.count]), [[1000, 'bob', 1], [1500, 'bob', 1]]);
   assert.equal(d.stats.unknownBlocks, 1);
-  assert.match(d.notices[0]!, /version 2 is newer/);
+  assert.match(d.notices[0]!, /version 3 is newer/);
+  const h = readHeader(records, 0, records.length);
+  assert.ok(typeof h === 'object');
+  assert.deepEqual([h.run, h.seq], ['0011223344556677', 4242]);
 });
 
 test('a block whose checksum is right but whose contents are malformed is skipped, not thrown', () => {
