@@ -42,7 +42,7 @@ _smbta_complete() {
       esac
       ;;
     smbta-rotate)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file -M --mode -w --write --late -z --compress -f --on-close --keep --state --metrics --metrics-users -c --config -h --help -V --version"
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file -M --mode -w --write --late -z --compress -f --on-close --keep --state --metrics --metrics-users --insecure -c --config -h --help -V --version"
       case "$prev" in
         -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|-w|--write|--state|-c|--config) kind=file ;;
         -R|--recursive) kind=dir ;;
@@ -121,7 +121,7 @@ _smbta_complete() {
       esac
       ;;
     smbta-db)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file --db --older-than --expire-every --batch-records --metrics --metrics-users -c --config -h --help -V --version"
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file --db --older-than --expire-every --batch-records --metrics --metrics-users --insecure -c --config -h --help -V --version"
       case "$prev" in
         -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--db|-c|--config) kind=file ;;
         -R|--recursive) kind=dir ;;

@@ -86,7 +86,7 @@ export const OPTIONS = {
   'audit-unix': { name: 'audit-unix', type: 'string', value: 'PATH', complete: 'file', group: 'Listen', describe: "also read full_audit lines as syslog datagrams on a Unix socket at PATH, as /dev/log (a stale socket there is replaced)" },
   'audit-file': { name: 'audit-file', type: 'string', value: 'PATH', complete: 'file', group: 'Listen', describe: 'also follow full_audit lines in this log file as tail -F does (syslog or Samba log format; - is stdin)' },
   'audit-prefix': { name: 'audit-prefix', type: 'string', value: 'FIELDS', default: '%u|%I|%m|%S', complete: 'none', group: 'Decode', describe: "the full_audit:prefix Samba is configured with (fields smbta reads: %u %I %S %D %L %P)" },
-  metrics: { name: 'metrics', type: 'string', value: 'ADDR:PORT', complete: 'none', group: 'Report', describe: 'serve Prometheus metrics at http://ADDR:PORT/metrics (a bare PORT: loopback): records in and out, bytes per op and share, drops by reason, connections, lag' },
+  metrics: { name: 'metrics', type: 'string', value: 'ADDR:PORT', complete: 'none', group: 'Report', describe: 'serve Prometheus metrics at http://ADDR:PORT/metrics (a bare PORT: loopback): records in and out, bytes per op and share, drops by reason, connections, lag; beyond loopback only with --insecure, and with --token-file only for a bearer of the token' },
   'metrics-users': { name: 'metrics-users', type: 'boolean', complete: 'none', group: 'Report', describe: 'add bytes per user to --metrics (at most 1000 users; the rest count as (other))' },
   rrd: { name: 'rrd', type: 'string', value: 'FILE', complete: 'file', group: 'Output', describe: 'the rrdtool database to keep up to date (created on first use) or to draw' },
   step: { name: 'step', type: 'number', value: 'SECONDS', default: 60, complete: 'none', group: 'Output', describe: 'seconds of record time per database step (only when the database is created)' },
@@ -121,7 +121,7 @@ export const OPTIONS = {
   'tls-ca': { name: 'tls-ca', type: 'string', value: 'PEM', complete: 'file', group: 'Security', describe: 'CA that -S tls:// servers must have certificates from (default: the system CAs)' },
   'tls-client-ca': { name: 'tls-client-ca', type: 'string', value: 'PEM', complete: 'file', group: 'Security', describe: 'serve only readers with a certificate (--tls-cert on their side) this CA signed' },
   'token-file': { name: 'token-file', type: 'string', value: 'FILE', complete: 'file', group: 'Security', describe: 'shared token (first line of FILE): clients send it, a server serves only clients that do' },
-  insecure: { name: 'insecure', type: 'boolean', complete: 'none', group: 'Security', describe: 'serve the stream without TLS on an address beyond loopback (refused otherwise)' },
+  insecure: { name: 'insecure', type: 'boolean', complete: 'none', group: 'Security', describe: 'serve the stream without TLS, or --metrics in clear text, on an address beyond loopback (refused otherwise)' },
   state: { name: 'state', type: 'string', value: 'FILE', complete: 'file', group: 'Output', describe: "keep the stream's numbering and how far each source was passed on in FILE, so a restart after a crash counts what the crash lost" },
   'wait-readers': { name: 'wait-readers', type: 'number', value: 'N', default: 0, complete: 'none', group: 'Output', describe: 'start reading the sources only once N readers are connected (replaying archives)' },
 } as const satisfies Record<string, OptionSpec>;

@@ -10,6 +10,7 @@ import { UsageError, exitCodeFor, formatError } from './errors.js';
 import { configPathIn, readConfigFile } from './config-file.js';
 import { createReporter } from './report.js';
 import type { Program, RunContext } from './program.js';
+import type { SecurityArgs } from '../io/link-security.js';
 
 // yargs 17's single-file CommonJS build starts ~150 ms faster than yargs 18's ESM modules,
 // which matters for small programs run in pipelines.
@@ -35,7 +36,7 @@ export async function main(program: Program, argv: readonly string[] = process.a
   try {
     const args = await parseArgs(program, argv);
     const ctx: RunContext = { report, signal: controller.signal, abort: () => controller.abort() };
-    if (typeof args.metrics === 'string') await (await import('../metrics/server.js')).serveMetrics(args.metrics, program.name, args['metrics-users'] === true, ctx);
+    if (typeof args.metrics === 'string') await (await import('../metrics/server.js')).serveMetrics(args.metrics, program.name, args['metrics-users'] === true, ctx, args as SecurityArgs);
     const reload = typeof args.config === 'string' ? () => void reloadConfig(program, argv, args, ctx) : undefined;
     if (reload) process.on('SIGHUP', reload);
     try {

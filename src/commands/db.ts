@@ -25,7 +25,7 @@ export const db: Program = {
     'transactions of --batch-records, by COPY into PostgreSQL; a batch is kept until the database has committed it, so a database ' +
     'restart costs a retry, never a record; --expire-every with --older-than expires while loading. expire deletes records older than ' +
     '--older-than. Without --db the database is SQLite at $XDG_DATA_HOME/smbta/smbta.db (else ~/.local/share/smbta/smbta.db), created on first use.',
-  options: [...READER_OPTIONS, 'db', 'older-than', 'expire-every', 'batch-records', 'metrics', 'metrics-users', 'config'],
+  options: [...READER_OPTIONS, 'db', 'older-than', 'expire-every', 'batch-records', 'metrics', 'metrics-users', 'insecure', 'config'],
   positional: { name: 'action', describe: 'init, load or expire; after load, a filter expression may follow' },
   examples: [
     ['smbta-recv -P 3491 & smbta-db load -S localhost:3491', 'store everything received in the default SQLite database'],

@@ -30,7 +30,7 @@ export const rotate: Program = {
     'behind are finished and handed to -f. -z compresses each finished file with bzip2; --keep deletes finished files older than AGE. ' +
     'Blocks reach the files in commits every 100 ms; with --state a commit a crash cut short is cut back at the next start, and the ' +
     "sources' numbering counts what never reached the archive.",
-  options: [...READER_OPTIONS, 'mode', 'write', 'late', 'compress', 'on-close', 'keep', 'state', 'metrics', 'metrics-users', 'config'],
+  options: [...READER_OPTIONS, 'mode', 'write', 'late', 'compress', 'on-close', 'keep', 'state', 'metrics', 'metrics-users', 'insecure', 'config'],
   positional: FILTER_POSITIONAL,
   examples: [
     ["smbta-rotate -S localhost:3499 -M time 10m -w 'archive/%Y-%m-%d/smbta.%H%M.smbta'", 'ten-minute files, a directory a day'],

@@ -32,6 +32,8 @@ export interface SecurityArgs {
   insecure?: boolean;
 }
 
+const digest = (b: Buffer): Buffer => createHash('sha256').update(b).digest();
+
 /** The first line a client sends when a token is set; nothing else is ever sent by a reader. */
 const AUTH = 'SMBTA-AUTH ';
 /** Longest first line a server reads while waiting for a token. */
@@ -45,12 +47,21 @@ export function loadLinkSecurity(a: SecurityArgs): LinkSecurity {
   if (a['tls-key'] !== undefined) sec.key = readSecretFile(a['tls-key'], '--tls-key');
   if (a['tls-ca'] !== undefined) sec.ca = readSecretFile(a['tls-ca'], '--tls-ca');
   if (a['tls-client-ca'] !== undefined) sec.clientCa = readSecretFile(a['tls-client-ca'], '--tls-client-ca');
-  if (a['token-file'] !== undefined) {
-    const token = readSecretFile(a['token-file'], '--token-file').toString();
-    if (token.length < 16 || token.length > 512 || /\s/.test(token)) throw new UsageError(`--token-file ${a['token-file']}: expected one token of 16 to 512 characters without spaces (openssl rand -hex 32)`);
-    sec.token = Buffer.from(token);
-  }
+  sec.token = readToken(a);
   return sec;
+}
+
+/** The shared token of --token-file, checked for shape. */
+export function readToken(a: SecurityArgs): Buffer | undefined {
+  if (a['token-file'] === undefined) return undefined;
+  const token = readSecretFile(a['token-file'], '--token-file').toString();
+  if (token.length < 16 || token.length > 512 || /\s/.test(token)) throw new UsageError(`--token-file ${a['token-file']}: expected one token of 16 to 512 characters without spaces (openssl rand -hex 32)`);
+  return Buffer.from(token);
+}
+
+/** Whether a secret presented equals the one expected, compared in constant time. */
+export function sameSecret(presented: Buffer, expected: Buffer): boolean {
+  return timingSafeEqual(digest(presented), digest(expected));
 }
 
 export function isLoopback(host: string): boolean {
@@ -75,7 +86,6 @@ export function sendToken(socket: Socket, token: Buffer | undefined): void {
   if (token) socket.write(Buffer.concat([Buffer.from(AUTH), token, Buffer.from('\n')]));
 }
 
-const digest = (b: Buffer): Buffer => createHash('sha256').update(b).digest();
 
 /**
  * A server's wait for a client's token: resolves with why it is refused, or undefined when it
@@ -97,7 +107,7 @@ export function awaitToken(socket: Socket, token: Buffer, timeoutMs = AUTH_TIMEO
       if (nl < 0) return void (got.length > MAX_AUTH_LINE && done('no token line'));
       const line = got.subarray(0, nl);
       const sent = line.subarray(0, AUTH.length).toString('latin1') === AUTH ? line.subarray(AUTH.length) : Buffer.alloc(0);
-      done(timingSafeEqual(digest(sent), digest(token)) ? undefined : 'wrong token');
+      done(sameSecret(sent, token) ? undefined : 'wrong token');
     };
     const timer = setTimeout(() => done(`no token within ${timeoutMs / 1000}s`), timeoutMs);
     socket.on('data', onData);

@@ -1,21 +1,35 @@
-/** Serves a program's metrics over HTTP for Prometheus to scrape: GET /metrics, nothing else. */
-import { createServer } from 'node:http';
+/**
+ * Serves a program's metrics over HTTP for Prometheus to scrape: GET /metrics, nothing else.
+ * Like the stream, it stays on loopback unless told --insecure (it is plain HTTP: put a TLS
+ * proxy in front to scrape across a network); with --token-file a scraper must send the
+ * token as a bearer token.
+ */
+import { createServer, type IncomingMessage } from 'node:http';
 import type { RunContext } from '../cli/program.js';
 import { UsageError } from '../cli/errors.js';
+import { isLoopback, readToken, sameSecret, type SecurityArgs } from '../io/link-security.js';
 import { StreamMetrics } from './stream-metrics.js';
 
 /**
  * Starts the metrics endpoint at ADDR:PORT (a bare PORT listens on loopback) and puts the
  * metrics where the readers find them (ctx.metrics). Stops with the run.
  */
-export async function serveMetrics(spec: string, program: string, perUser: boolean, ctx: RunContext): Promise<StreamMetrics> {
+export async function serveMetrics(spec: string, program: string, perUser: boolean, ctx: RunContext, sec: SecurityArgs): Promise<StreamMetrics> {
   const m = /^(?:\[([^\]]+)\]:|([^:[\]]*):)?(\d{1,5})$/.exec(spec);
   if (!m || Number(m[3]) > 65535) throw new UsageError(`--metrics ${spec}: expected ADDR:PORT or PORT (loopback)`);
   const host = m[1] ?? (m[2] || '127.0.0.1');
   const target = { port: Number(m[3]) };
+  if (!isLoopback(host)) {
+    if (!sec.insecure) throw new UsageError(`--metrics ${spec} serves beyond this host in clear text: scrape it on loopback (or through a TLS proxy), or give --insecure`);
+    ctx.report.warn(`metrics on ${host} in clear text (--insecure)${sec['token-file'] ? '; the bearer token crosses the network unencrypted' : ''}`);
+  }
+  const token = readToken(sec);
   const metrics = new StreamMetrics(program, perUser);
   const server = createServer((req, res) => {
-    if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') {
+    if (token && !bearerIs(req, token)) {
+      res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer realm="smbta"' });
+      res.end('smbta: send the token of --token-file as a bearer token\n');
+    } else if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
       res.end(metrics.render());
     } else {
@@ -32,4 +46,9 @@ export async function serveMetrics(spec: string, program: string, perUser: boole
   ctx.report.warn(`metrics on http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics`);
   ctx.metrics = metrics;
   return metrics;
+}
+
+function bearerIs(req: IncomingMessage, token: Buffer): boolean {
+  const m = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '');
+  return !!m && sameSecret(Buffer.from(m[1]!), token);
 }

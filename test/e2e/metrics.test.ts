@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { StreamMetrics } from '../../src/metrics/stream-metrics.js';
 import type { Ledger } from '../../src/torture/ledger.js';
 import { startProc } from '../helpers/proc.js';
 import { runBin } from '../helpers/run-bin.js';
 import { batchOf, KNOWN } from '../helpers/top-input.js';
+import { withTmpDir } from '../helpers/tmp-dir.js';
 
 /** `name{labels} value` lines of a scrape, by name. */
 function samples(text: string, name: string): { labels: Record<string, string>; value: number }[] {
@@ -71,3 +74,26 @@ test('metrics labels stay bounded and escaped; files never become labels', () =>
   assert.doesNotMatch(text, /file\d/);
   assert.equal(total(text, 'smbta_bytes_total'), recs.reduce((a, r) => a + r.bytes, 0));
 });
+
+test('--metrics stays on loopback unless told --insecure, and with --token-file answers only a bearer of the token', () =>
+  withTmpDir(async (dir) => {
+    const refused = await runBin('smbta-recv', ['-i', '0', '--metrics', '0.0.0.0:0']);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /--metrics 0\.0\.0\.0:0 serves beyond this host in clear text: .* or give --insecure/);
+    const tokenFile = join(dir, 'token');
+    writeFileSync(tokenFile, 'a'.repeat(32));
+    // Listening on every interface (told --insecure) is scraped here on loopback only.
+    const recv = startProc('smbta-recv', ['-i', '0', '-w', join(dir, 'out.smbta'), '--metrics', '0.0.0.0:0', '--insecure', '--token-file', tokenFile]);
+    try {
+      const port = Number((await recv.waitFor(/metrics on http:\/\/0\.0\.0\.0:(\d+)\/metrics/))[1]);
+      assert.match(recv.stderr(), /in clear text \(--insecure\); the bearer token crosses the network unencrypted/);
+      const get = (authorization?: string) => fetch(`http://127.0.0.1:${port}/metrics`, { headers: authorization ? { authorization } : {} });
+      assert.equal((await get()).status, 401);
+      assert.equal((await get(`Bearer ${'b'.repeat(32)}`)).status, 401);
+      const ok = await get(`Bearer ${'a'.repeat(32)}`);
+      assert.equal(ok.status, 200);
+      assert.match(await ok.text(), /^smbta_records_in_total/m);
+    } finally {
+      assert.equal(await recv.stop(), 0);
+    }
+  }));
