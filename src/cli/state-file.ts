@@ -56,10 +56,10 @@ export class StateFile {
     this.written = fstatSync(this.fd).size;
   }
 
-  /** Where a resumed writer starts. */
-  resume(): { run: string; next: number } | undefined {
+  /** Where a resumed writer starts, and where its sources stood. */
+  resume(): { run: string; next: number; covered: Map<string, Position> } | undefined {
     const p = this.previous;
-    return p?.run !== undefined && p.next !== undefined ? { run: p.run, next: p.next } : undefined;
+    return p?.run !== undefined && p.next !== undefined ? { run: p.run, next: p.next, covered: this.covered() } : undefined;
   }
 
   covered(): Map<string, Position> {

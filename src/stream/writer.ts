@@ -18,8 +18,8 @@ export interface WriterOptions {
   blockRecords?: number;
   /** Flush waiting records after this many ms (live writers: 100); 0 waits for full blocks. */
   flushMs?: number;
-  /** Go on with a run saved in --state; a new run otherwise. */
-  resume?: { run: string; next: number };
+  /** Go on with a run saved in --state (and with its sources' positions); a new run otherwise. */
+  resume?: { run: string; next: number; covered?: ReadonlyMap<string, Position> };
   /**
    * Called when blocks are about to leave, after `next` and `covered` say where they end:
    * the moment to save --state, before the block can be lost.
@@ -49,6 +49,8 @@ export class StreamWriter {
     this.builder = new BatchBuilder(Math.min(this.blockRecords, DEFAULT_BLOCK_RECORDS));
     this.run = opts.resume ? Buffer.from(opts.resume.run, 'hex') : randomBytes(8);
     this.next = opts.resume?.next ?? 0;
+    // A source not heard from yet this run keeps its saved position in every state saved.
+    for (const [from, p] of opts.resume?.covered ?? []) this.covered.set(from, p);
   }
 
   get runId(): string {

@@ -107,7 +107,9 @@ test('the state file keeps the last save whole, shorter or longer, and refuses d
     s.close();
     const again = new StateFile(path, 'smbta-recv');
     assert.deepEqual([again.previous!.clean, again.previous!.senders, again.previous!.covered], [false, undefined, { hub: { run: '00', next: 5 } }]);
-    assert.deepEqual(again.resume(), { run: w.runId, next: 0 });
+    const resumed = new StreamWriter(keepingSink(), { resume: again.resume() });
+    assert.deepEqual([resumed.runId, resumed.next], [w.runId, 0], 'the run goes on');
+    assert.deepEqual(writerState(resumed, false).covered, { hub: { run: '00', next: 5 } }, 'a source not heard from yet keeps its position');
     again.close();
     assert.throws(() => new StateFile(path, 'smbta-mux'), (e: Error) => e instanceof UsageError && /belongs to smbta-recv/.test(e.message));
     writeFileSync(path, '{"program":"smbta-recv","run":"zz');
