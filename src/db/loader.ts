@@ -12,7 +12,7 @@ import { rowRange, type RecordBatch } from '../stream/batch.js';
 import { statusSenders } from '../stream/decoder.js';
 import { nameKey, RECORD_COLUMNS } from './schema.js';
 import { storedPositions, type PendingRows, type Store } from './store.js';
-import type { Position } from '../stream/sequence.js';
+import { positionThrough, type Position } from '../stream/sequence.js';
 
 export interface LoadOptions {
   batchRecords: number;
@@ -111,7 +111,9 @@ export async function loadStream(store: Store, input: PreparedInput, ctx: RunCon
           const m = Math.min(n - done, o.batchRecords - pending.n);
           append(pending, b, all.subarray(done, done + m), m);
           done += m;
-          if (done === n) expect(b, source);
+          // A batch split across transactions: each covers the part of it it stores.
+          const at = positionThrough(b, rows, done, n);
+          if (at) positions.set(source, at);
           if (pending.n >= o.batchRecords) await commitFull();
         }
       },

@@ -50,6 +50,17 @@ export class SequenceTracker {
   }
 }
 
+/**
+ * Where a live batch's upstream run stands once its first `done` of `count` selected rows
+ * (`rows`, or all when null) are passed on: the rows between are covered, filtered out.
+ */
+export function positionThrough(b: { position?: Position; length: number }, rows: Uint32Array | null, done: number, count: number): Position | undefined {
+  const p = b.position;
+  if (!p || done >= count) return p;
+  const last = rows ? rows[done - 1]! : done - 1;
+  return { run: p.run, next: p.next - b.length + last + 1 };
+}
+
 export function describeLoss(loss: Loss, why = 'sent while this reader was away or down, or in flight when a link broke'): string {
   const last = loss.first + loss.records - 1;
   return `lost ${loss.records} records in transit (numbers ${loss.first}${last > loss.first ? `-${last}` : ''} of run ${loss.run}): ${why}`;

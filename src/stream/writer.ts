@@ -11,7 +11,7 @@ import type { ByteSink } from '../io/byte-sink.js';
 import { rowRange, type RecordBatch } from './batch.js';
 import { BatchBuilder, DEFAULT_BLOCK_RECORDS } from './builder.js';
 import { BlockKind, frameBlock, renumberBlock } from './format.js';
-import type { Position } from './sequence.js';
+import { positionThrough, type Position } from './sequence.js';
 
 export interface WriterOptions {
   /** Records per block at most. */
@@ -71,22 +71,23 @@ export class StreamWriter {
     if (this.builder.length && this.builder.length + count > this.blockRecords) this.flush();
     for (let done = 0; done < count; ) {
       const n = Math.min(count - done, this.blockRecords - this.builder.length);
-      if (done + n === count) this.expect(batch, from);
       const part = rows ? rows.subarray(done, done + n) : done === 0 && n === count ? null : rowRange(done, n);
       this.builder.addRows(batch, part, n);
       done += n;
+      // Only a batch larger than a block is split: each block covers the part of it it holds.
+      this.expect(positionThrough(batch, rows, done, count), from);
       this.added(n);
     }
   }
 
   /** A live source's batch none of whose rows are written (filtered out): covered with what waits, or now. */
   pass(batch: RecordBatch, from: string): void {
-    this.expect(batch, from);
+    this.expect(batch.position, from);
     if (!this.builder.length) this.commit();
   }
 
-  private expect(batch: RecordBatch, from: string | undefined): void {
-    if (from !== undefined && batch.position) this.waiting.set(from, batch.position);
+  private expect(at: Position | undefined, from: string | undefined): void {
+    if (from !== undefined && at) this.waiting.set(from, at);
   }
 
   private added(n: number): void {
@@ -101,7 +102,7 @@ export class StreamWriter {
   /** Writes an already encoded records block with this stream's numbering, after anything waiting. */
   writeBlock(block: Buffer, batch: RecordBatch, from?: string): void {
     this.flush();
-    this.expect(batch, from);
+    this.expect(batch.position, from);
     this.records += batch.length;
     this.out(renumberBlock(block, this.number(batch.length)));
   }

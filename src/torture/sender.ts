@@ -83,12 +83,14 @@ interface Progress {
  * it may reconnect (then it tries every 250 ms until the deadline).
  */
 async function sendLoop(o: SenderOptions, next: (allowed: number) => Chunk): Promise<{ ms: number; connections: ConnectionTally[] }> {
-  const p: Progress = { start: Date.now(), sent: 0, connections: [] };
+  const p: Progress = { start: NaN, sent: 0, connections: [] };
   const more = (): boolean => p.sent < o.count && Date.now() < o.deadline && !o.signal.aborted;
   for (;;) {
     const socket = await openConnection(o.dest).catch((err: unknown) => {
       if (!o.reconnect || !p.connections.length) throw err;
     });
+    // The clock starts at the first connection, as the other senders' pools are built by then.
+    if (Number.isNaN(p.start)) p.start = Date.now();
     if (socket) await sendOn(socket, o, p, next);
     if (!more()) break;
     if (!o.reconnect) throw new Error(`the receiver closed connection ${o.index + 1} after ${p.sent} of ${o.count} records`);

@@ -80,6 +80,17 @@ test('a numbered batch that fits in a block is never split, so the block that ho
   w.flush();
   assert.deepEqual(w.covered.get('hub'), { run: up.runId, next: 180 }, 'a batch none of whose rows were kept is covered too');
   assert.deepEqual(sink.blocks.map((x) => x.readUInt32LE(12)), [60, 60]);
+  // A batch larger than a block is split, and each block covers the part of it it holds.
+  const small = new StreamWriter(keepingSink(), { blockRecords: 25 });
+  small.addRows(a!, null, 60, 'hub');
+  assert.deepEqual(small.covered.get('hub'), { run: up.runId, next: 50 }, 'two blocks of 25 left; 10 wait');
+  const picked = Uint32Array.from([3, 40, 41, 59]);
+  const sparse = new StreamWriter(keepingSink(), { blockRecords: 2 });
+  sparse.addRows(b!, picked, 4, 'hub');
+  assert.deepEqual(sparse.covered.get('hub'), { run: up.runId, next: 120 }, 'rows 60..119 upstream: up to and past the last one kept');
+  const half = new StreamWriter(keepingSink(), { blockRecords: 2 });
+  half.addRows(b!, picked.subarray(0, 3), 3, 'hub');
+  assert.deepEqual(half.covered.get('hub'), { run: up.runId, next: 101 }, 'through row 40, the last in a block that left');
 });
 
 test("a reader's tracker counts what it missed, tells a new run from a gap, and moves past a gap block", () => {
