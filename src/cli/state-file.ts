@@ -8,7 +8,8 @@
  */
 import { closeSync, constants, fstatSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { Position } from '../stream/sequence.js';
-import type { StreamWriter } from '../stream/writer.js';
+import type { StreamWriter, WriterOptions } from '../stream/writer.js';
+import type { Reporter } from './report.js';
 import { UsageError } from './errors.js';
 
 export interface SavedState {
@@ -74,14 +75,33 @@ export class StateFile {
     this.written = Math.max(this.written, bytes.length);
   }
 
+  /** For the writer of the stream served: it goes on with the saved run, and saves before each block leaves. */
+  writing(senders?: () => Record<string, number>): Pick<WriterOptions, 'resume' | 'onCommit'> {
+    return { resume: this.resume(), onCommit: (w) => this.save(writerState(w, false, senders?.())) };
+  }
+
+  /** A clean stop: the last state, saved as such. */
+  finish(change: StateChange): void {
+    this.save({ ...change, clean: true });
+    this.close();
+  }
+
   close(): void {
     closeSync(this.fd);
   }
 }
 
-/** Says what a killed last run could not: where it stopped, and for recv what each sender had passed on. */
-export function reportUncleanStop(state: StateFile | undefined, say: (m: string) => void): void {
-  const p = state?.previous;
+/** --state FILE of `program` (undefined without the option), after saying what a killed last run could not. */
+export function openState(path: string | undefined, program: string, report: Reporter): StateFile | undefined {
+  if (path === undefined) return undefined;
+  const state = new StateFile(path, program);
+  reportUncleanStop(state, (m) => report.warn(m));
+  return state;
+}
+
+/** Where a killed last run stopped, and for recv what each sender had passed on. */
+function reportUncleanStop(state: StateFile, say: (m: string) => void): void {
+  const p = state.previous;
   if (!p || p.clean) return;
   const numbering = p.run === undefined ? '' : `; going on with its run ${p.run} from record ${p.next}, so readers count the blocks they missed`;
   say(`${state.path}: the last run was stopped without shutting down (killed?) at ${new Date(p.saved).toISOString()}${numbering}`);

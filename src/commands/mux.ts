@@ -7,7 +7,7 @@ import { prepareInput, type ReaderArgs } from '../cli/reader.js';
 import { parseSize } from '../format/units.js';
 import { listenServing, servingFor } from '../cli/serve.js';
 import { FILTER_POSITIONAL } from './common.js';
-import { reportUncleanStop, StateFile, writerState } from '../cli/state-file.js';
+import { openState, writerState } from '../cli/state-file.js';
 
 interface MuxArgs extends ReaderArgs {
   serve?: number;
@@ -40,24 +40,23 @@ export const mux: Program = {
   async run(raw, ctx) {
     const a = raw as unknown as MuxArgs;
     if (a.serve === undefined) throw new UsageError('give -P PORT to serve the joined stream on');
-    const state = a.state === undefined ? undefined : new StateFile(a.state, 'smbta-mux');
-    reportUncleanStop(state, (m) => ctx.report.warn(m));
-    const input = { ...prepareInput(a), resume: state?.covered() };
+    const state = openState(a.state, 'smbta-mux', ctx.report);
+    const input = prepareInput(a);
     const serverOptions = { maxClientBuffer: clientBuffer(a) };
     const server = servingFor(a, ctx.report, serverOptions)!;
     // SIGHUP with -c: a new bound applies to every reader at its next block.
     ctx.onReload = (next) => void (serverOptions.maxClientBuffer = clientBuffer(next as unknown as MuxArgs));
     ctx.report.warn(`serving on ${a.bind}:${await listenServing(server, a)}`);
-    const writer = openBinaryOutput('smbta-mux', a.write, { flushMs: 100, resume: state?.resume(), onCommit: (w) => state?.save(writerState(w, false)) }, [server]);
+    const writer = openBinaryOutput('smbta-mux', a.write, { flushMs: 100, ...state?.writing() }, [server]);
     if (ctx.metrics) {
       ctx.metrics.recordsOut = () => writer.records;
       ctx.metrics.connections = () => server.clients;
       ctx.metrics.droppedBy = () => ({ 'reader too slow': server.lostRecords });
     }
     if (a['wait-readers'] > 0) await server.waitForClients(a['wait-readers']);
-    await forwardSelected(input, ctx, writer);
-    state?.save(writerState(writer, true));
-    state?.close();
+    // Each source's reader starts where the blocks let go before a crash ended.
+    await forwardSelected({ ...input, resume: writer.covered }, ctx, writer);
+    state?.finish(writerState(writer, true));
     if (server.lostRecords) ctx.report.warn(`slow readers lost ${server.lostRecords} records in all (each was told)`);
   },
 };

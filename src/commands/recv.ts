@@ -12,7 +12,7 @@ import { formatStats, Receiver, type ReceiverLimits } from '../recv/receiver.js'
 import { createLocalTimeConverter } from '../wire/local-time.js';
 import { readKeyFile, readSecretFile } from '../cli/key-file.js';
 import { parseServerNames } from './common.js';
-import { reportUncleanStop, StateFile, writerState } from '../cli/state-file.js';
+import { openState, writerState } from '../cli/state-file.js';
 
 export const DEFAULT_UNIX_SOCKET = '/var/tmp/stadsocket';
 export const DEFAULT_PORT = 3490;
@@ -84,10 +84,9 @@ export const recv: Program = {
 
     // Output: -w, and/or -P readers; stdout when neither is given.
     const server = servingFor(a, ctx.report);
-    const state = a.state === undefined ? undefined : new StateFile(a.state, 'smbta-recv');
-    reportUncleanStop(state, (m) => ctx.report.warn(m));
+    const state = openState(a.state, 'smbta-recv', ctx.report);
     let receiver: Receiver | undefined;
-    const writer = openBinaryOutput('smbta-recv', a.write, { flushMs: 100, resume: state?.resume(), onCommit: (w) => state?.save(writerState(w, false, receiver?.passedOnBySender())) }, server ? [server] : []);
+    const writer = openBinaryOutput('smbta-recv', a.write, { flushMs: 100, ...state?.writing(() => receiver!.passedOnBySender()) }, server ? [server] : []);
     const servePort = server && (await listenServing(server, a));
 
     receiver = new Receiver({
@@ -164,8 +163,7 @@ export const recv: Program = {
     receiver.writeStatus();
     printStats();
     await writer.close();
-    state?.save(writerState(writer, true));
-    state?.close();
+    state?.finish(writerState(writer, true));
   },
 };
 

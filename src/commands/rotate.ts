@@ -7,7 +7,7 @@ import { parseSplitMode } from '../cli/split-mode.js';
 import { checkPattern } from '../rotate/names.js';
 import { Rotator } from '../rotate/rotator.js';
 import { FILTER_POSITIONAL } from './common.js';
-import { reportUncleanStop, StateFile } from '../cli/state-file.js';
+import { openState } from '../cli/state-file.js';
 
 interface RotateArgs extends ReaderArgs {
   mode?: string[];
@@ -47,8 +47,7 @@ export const rotate: Program = {
     if (wrong) throw new UsageError(`-w ${a.write}: ${wrong}`);
     if (!(a.late >= 0)) throw new UsageError(`--late ${a.late}: expected seconds, 0 or more`);
     const input = prepareInput(a);
-    const state = a.state === undefined ? undefined : new StateFile(a.state, 'smbta-rotate');
-    reportUncleanStop(state, (m) => ctx.report.warn(m));
+    const state = openState(a.state, 'smbta-rotate', ctx.report);
     const rotator = new Rotator({
       pattern: a.write,
       mode: parseSplitMode(a.mode, { kind: 'time', ms: 600_000 }),
@@ -74,7 +73,6 @@ export const rotate: Program = {
       (b, source) => rotator.pass(b, source),
     );
     await rotator.closeAll();
-    state?.close();
   },
 };
 

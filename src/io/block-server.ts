@@ -8,7 +8,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { awaitToken, tlsReason, type LinkSecurity } from './link-security.js';
-import { BlockKind, frameBlock, NUMBERED_HEADER_LENGTH, type BlockNumber } from '../stream/format.js';
+import { BlockKind, frameBlock, readHeader, type BlockNumber } from '../stream/format.js';
 import type { ByteSink } from './byte-sink.js';
 
 /** Bytes handed to a client's socket at a time; the rest waits in its queue. */
@@ -43,7 +43,8 @@ function recordsIn(block: Buffer): number {
 
 /** A numbered block's run and first record number (the gap block that replaces it says them). */
 function numberOf(block: Buffer): BlockNumber | undefined {
-  return block[4]! >= 2 && block.readUInt16LE(6) >= NUMBERED_HEADER_LENGTH ? { run: block.subarray(36, 44), seq: Number(block.readBigUInt64LE(44)) } : undefined;
+  const h = readHeader(block, 0, block.length);
+  return typeof h === 'object' && h.run !== undefined ? { run: Buffer.from(h.run, 'hex'), seq: h.seq! } : undefined;
 }
 
 export function createBlockServer(opts: { maxClientBuffer: number; onClient?: (message: string) => void; security?: LinkSecurity }): BlockServer {

@@ -338,7 +338,7 @@ export class Rotator {
     this.commit();
     await this.closeRetired();
     await Promise.all(this.running);
-    this.o.state?.save({ covered: Object.fromEntries(this.covered), clean: true });
+    this.o.state?.finish({ covered: Object.fromEntries(this.covered), clean: true });
   }
 }
 

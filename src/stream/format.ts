@@ -75,24 +75,15 @@ export interface BlockNumber {
 
 /** Builds a whole block (header + payload), numbered when `num` is given. */
 export function frameBlock(kind: number, payload: Uint8Array, count: number, tmin: number, tmax: number, num?: BlockNumber): Buffer {
-  const headerLength = num ? NUMBERED_HEADER_LENGTH : HEADER_LENGTH;
-  const block = Buffer.allocUnsafe(headerLength + payload.length);
+  const block = Buffer.allocUnsafe((num ? NUMBERED_HEADER_LENGTH : HEADER_LENGTH) + payload.length);
   MAGIC.copy(block, 0);
-  block[4] = num ? 2 : 1;
   block[5] = kind;
-  block.writeUInt16LE(headerLength, 6);
   block.writeUInt32LE(payload.length, 8);
   block.writeUInt32LE(count, 12);
   block.writeBigInt64LE(BigInt(Math.trunc(tmin)), 16);
   block.writeBigInt64LE(BigInt(Math.trunc(tmax)), 24);
   block.writeUInt32LE(crc32(payload), 32);
-  if (num) {
-    num.run.copy(block, 36, 0, 8);
-    block.writeBigUInt64LE(BigInt(num.seq), 44);
-  }
-  block.writeUInt32LE(crc32(block.subarray(0, headerLength - 4)), headerLength - 4);
-  block.set(payload, headerLength);
-  return block;
+  return sealBlock(block, payload, num);
 }
 
 /** A verified block numbered anew for this writer's stream; the payload and its checksum are kept. */
@@ -100,12 +91,20 @@ export function renumberBlock(raw: Buffer, num: BlockNumber): Buffer {
   const payload = raw.subarray(raw.readUInt16LE(6));
   const block = Buffer.allocUnsafe(NUMBERED_HEADER_LENGTH + payload.length);
   raw.copy(block, 0, 0, 36);
-  block[4] = 2;
-  block.writeUInt16LE(NUMBERED_HEADER_LENGTH, 6);
-  num.run.copy(block, 36, 0, 8);
-  block.writeBigUInt64LE(BigInt(num.seq), 44);
-  block.writeUInt32LE(crc32(block.subarray(0, 52)), 52);
-  block.set(payload, NUMBERED_HEADER_LENGTH);
+  return sealBlock(block, payload, num);
+}
+
+/** Completes a header whose first 36 bytes are written: version, length, number, CRC; then the payload. */
+function sealBlock(block: Buffer, payload: Uint8Array, num: BlockNumber | undefined): Buffer {
+  const headerLength = num ? NUMBERED_HEADER_LENGTH : HEADER_LENGTH;
+  block[4] = num ? 2 : 1;
+  block.writeUInt16LE(headerLength, 6);
+  if (num) {
+    num.run.copy(block, 36, 0, 8);
+    block.writeBigUInt64LE(BigInt(num.seq), 44);
+  }
+  block.writeUInt32LE(crc32(block.subarray(0, headerLength - 4)), headerLength - 4);
+  block.set(payload, headerLength);
   return block;
 }
 

@@ -91,7 +91,7 @@ async function sendLoop(o: SenderOptions, next: (allowed: number) => Chunk): Pro
     });
     // The clock starts at the first connection, as the other senders' pools are built by then.
     if (Number.isNaN(p.start)) p.start = Date.now();
-    if (socket) await sendOn(socket, o, p, next);
+    if (socket) await sendOn(socket, o, p, next, more);
     if (!more()) break;
     if (!o.reconnect) throw new Error(`the receiver closed connection ${o.index + 1} after ${p.sent} of ${o.count} records`);
     await new Promise((r) => setTimeout(r, 250));
@@ -99,14 +99,14 @@ async function sendLoop(o: SenderOptions, next: (allowed: number) => Chunk): Pro
   return { ms: Date.now() - p.start, connections: p.connections };
 }
 
-/** Sends on one connection until done or the receiver goes away; tallies what was written on it. */
-async function sendOn(socket: Socket, o: SenderOptions, p: Progress, next: (allowed: number) => Chunk): Promise<void> {
+/** Sends on one connection while `more()` and the receiver stays; tallies what was written on it. */
+async function sendOn(socket: Socket, o: SenderOptions, p: Progress, next: (allowed: number) => Chunk, more: () => boolean): Promise<void> {
   const tally: ConnectionTally = { local: `${socket.localAddress ?? ''}:${socket.localPort ?? ''}`, records: 0, broken: false };
   p.connections.push(tally);
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  socket.on('error', () => void (tally.broken = true));
+  socket.on('error', () => undefined);
   try {
-    while (p.sent < o.count && Date.now() < o.deadline && !o.signal.aborted && !socket.destroyed) {
+    while (more() && !socket.destroyed) {
       const allowed = o.rate > 0 ? Math.min(o.count, Math.floor(((Date.now() - p.start) / 1000) * o.rate)) - p.sent : o.count - p.sent;
       if (allowed <= 0) {
         await new Promise((r) => setTimeout(r, 5));
@@ -122,7 +122,8 @@ async function sendOn(socket: Socket, o: SenderOptions, p: Progress, next: (allo
     socket.end();
     await closed;
   }
-  if (socket.destroyed && p.sent < o.count && Date.now() < o.deadline && !o.signal.aborted) tally.broken = true;
+  // Left with more to send: the receiver went away.
+  tally.broken = more();
 }
 
 /** Sends; resolves with the ledger, how long the sending itself took (pool building excluded) and the connections made. */
