@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generatedFiles } from '../src/cli/generate.js';
+import { generatedFiles } from './generate.js';
 import { PROGRAMS } from '../src/commands/index.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

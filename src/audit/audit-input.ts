@@ -10,7 +10,7 @@ import { closeSync, fstatSync, lstatSync, openSync, readSync, statSync, unlinkSy
 import { hostname } from 'node:os';
 import split2 from 'split2';
 import type { UnixDgramSocket } from 'unix-dgram';
-import { sayFirst, type FirstFew, type Reporter } from '../cli/report.js';
+import { sayFirst, type FirstFew, type Reporter } from '../io/report.js';
 import type { SmbRecord } from '../record/fields.js';
 import { isQuiet, parseAuditLine } from './full-audit.js';
 import { sambaHeaderTime, unframeSyslog } from './syslog.js';

@@ -13,8 +13,8 @@
  *     remote = 127.0.0.1:3491 10.0.0.2:3491   ; several values: separated by spaces
  */
 import { readFileSync } from 'node:fs';
-import { suggest } from '../filter/errors.js';
-import { UsageError } from './errors.js';
+import { suggest } from '../language/suggest.js';
+import { UsageError } from '../language/errors.js';
 import { OPTIONS, type OptionSpec } from './options.js';
 import type { Program } from './program.js';
 

@@ -1,7 +1,7 @@
 /** What a program declares about itself: everything help, docs and completions need. */
-import type { Reporter } from './report.js';
+import type { Reporter } from '../io/report.js';
 import type { OptionName } from './options.js';
-import type { StreamMetrics } from '../metrics/stream-metrics.js';
+import type { StreamMetrics } from '../runtime/metrics.js';
 
 export interface RunContext {
   report: Reporter;

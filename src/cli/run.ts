@@ -6,9 +6,10 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Argv } from 'yargs';
 import { OPTIONS, joinDashValues, toYargs } from './options.js';
-import { UsageError, exitCodeFor, formatError } from './errors.js';
+import { exitCodeFor, formatError } from '../runtime/errors.js';
+import { UsageError } from '../language/errors.js';
 import { configPathIn, readConfigFile } from './config-file.js';
-import { createReporter } from './report.js';
+import { createReporter } from '../io/report.js';
 import type { Program, RunContext } from './program.js';
 import type { SecurityArgs } from '../io/link-security.js';
 
@@ -36,7 +37,7 @@ export async function main(program: Program, argv: readonly string[] = process.a
   try {
     const args = await parseArgs(program, argv);
     const ctx: RunContext = { report, signal: controller.signal, abort: () => controller.abort() };
-    if (typeof args.metrics === 'string') await (await import('../metrics/server.js')).serveMetrics(args.metrics, program.name, args['metrics-users'] === true, ctx, args as SecurityArgs);
+    if (typeof args.metrics === 'string') await (await import('../runtime/metrics-server.js')).serveMetrics(args.metrics, program.name, args['metrics-users'] === true, ctx, args as SecurityArgs);
     const reload = typeof args.config === 'string' ? () => void reloadConfig(program, argv, args, ctx) : undefined;
     if (reload) process.on('SIGHUP', reload);
     try {

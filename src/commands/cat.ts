@@ -1,6 +1,6 @@
 import type { FieldName } from '../record/fields.js';
 import { READER_OPTIONS } from '../cli/options.js';
-import { runPrinter, type PrintArgs } from '../cli/print.js';
+import { runPrinter, type PrintArgs } from '../runtime/print.js';
 import type { Program } from '../cli/program.js';
 import { createTextFormatter } from '../format/text.js';
 import { FILTER_POSITIONAL, READER_EXIT_STATUS } from './common.js';

@@ -1,10 +1,10 @@
-import { UsageError } from '../cli/errors.js';
-import { forwardSelected } from '../cli/forward.js';
+import { UsageError } from '../language/errors.js';
+import { forwardSelected } from '../runtime/forward.js';
 import { READER_OPTIONS } from '../cli/options.js';
-import { parseSplitMode } from '../cli/split-mode.js';
-import { openBinaryOutput } from '../cli/output.js';
+import { parseSplitMode } from '../runtime/split-mode.js';
+import { openBinaryOutput } from '../runtime/output.js';
 import type { Program } from '../cli/program.js';
-import { prepareInput, readSelected, type ReaderArgs } from '../cli/reader.js';
+import { prepareInput, readSelected, type ReaderArgs } from '../runtime/input.js';
 import { Clusterer } from '../cluster/clusterer.js';
 import { parseFieldList } from '../format/field-list.js';
 import { FILTER_POSITIONAL, READER_EXIT_STATUS } from './common.js';

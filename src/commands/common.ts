@@ -1,4 +1,4 @@
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../language/errors.js';
 /** Words several commands share, kept once. */
 export const FILTER_POSITIONAL = {
   name: 'filter',

@@ -1,9 +1,9 @@
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../language/errors.js';
 import { READER_OPTIONS } from '../cli/options.js';
 import type { Program } from '../cli/program.js';
-import { prepareInput, type ReaderArgs } from '../cli/reader.js';
+import { prepareInput, type ReaderArgs } from '../runtime/input.js';
 import { loadStream, type Expiry } from '../db/loader.js';
-import { openStore, parseDbTarget } from '../db/store.js';
+import { openStore, parseDbTarget } from '../store/store.js';
 import { isLiveSource } from '../io/sources.js';
 import { parseDuration } from '../format/units.js';
 

@@ -1,8 +1,8 @@
 import { READER_OPTIONS } from '../cli/options.js';
-import { openBinaryOutput } from '../cli/output.js';
+import { openBinaryOutput } from '../runtime/output.js';
 import type { Program } from '../cli/program.js';
-import { forwardSelected } from '../cli/forward.js';
-import { prepareInput, splitReadArgs, type ReaderArgs } from '../cli/reader.js';
+import { forwardSelected } from '../runtime/forward.js';
+import { prepareInput, splitReadArgs, type ReaderArgs } from '../runtime/input.js';
 import { printExpr } from '../filter/ast.js';
 import { compileFilter } from '../filter/compile.js';
 import { parseFilter } from '../filter/parser.js';

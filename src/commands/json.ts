@@ -1,6 +1,6 @@
 import { FIELD_NAMES } from '../record/fields.js';
 import { READER_OPTIONS } from '../cli/options.js';
-import { runPrinter, type PrintArgs } from '../cli/print.js';
+import { runPrinter, type PrintArgs } from '../runtime/print.js';
 import type { Program } from '../cli/program.js';
 import { createJsonFormatter } from '../format/ndjson.js';
 import { FILTER_POSITIONAL, READER_EXIT_STATUS } from './common.js';

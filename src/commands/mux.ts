@@ -1,13 +1,13 @@
-import { UsageError } from '../cli/errors.js';
-import { forwardSelected } from '../cli/forward.js';
+import { UsageError } from '../language/errors.js';
+import { forwardSelected } from '../runtime/forward.js';
 import { READER_OPTIONS } from '../cli/options.js';
-import { openBinaryOutput } from '../cli/output.js';
+import { openBinaryOutput } from '../runtime/output.js';
 import type { Program } from '../cli/program.js';
-import { prepareInput, type ReaderArgs } from '../cli/reader.js';
+import { prepareInput, type ReaderArgs } from '../runtime/input.js';
 import { parseSize } from '../format/units.js';
-import { listenServing, servingFor } from '../cli/serve.js';
+import { listenServing, servingFor } from '../runtime/serve.js';
 import { FILTER_POSITIONAL } from './common.js';
-import { openState, writerState } from '../cli/state-file.js';
+import { openState, writerState } from '../runtime/state-file.js';
 
 interface MuxArgs extends ReaderArgs {
   serve?: number;

@@ -1,10 +1,10 @@
 import { hostname } from 'node:os';
-import { UsageError } from '../cli/errors.js';
-import { openBinaryOutput } from '../cli/output.js';
+import { UsageError } from '../language/errors.js';
+import { openBinaryOutput } from '../runtime/output.js';
 import { SERVING_SECURITY } from '../cli/options.js';
 import type { Program } from '../cli/program.js';
-import { sayFirst } from '../cli/report.js';
-import { listenServing, servingFor } from '../cli/serve.js';
+import { sayFirst } from '../io/report.js';
+import { listenServing, servingFor } from '../runtime/serve.js';
 import type { SecurityArgs } from '../io/link-security.js';
 import { parsePduLine } from '../probe/smb2-pdu.js';
 import { Smb2Tracker, type ProbeStats } from '../probe/smb2-tracker.js';

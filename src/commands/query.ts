@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../language/errors.js';
 import type { Program } from '../cli/program.js';
-import { prepareInput, stdinHasData, type ReaderArgs } from '../cli/reader.js';
-import { openStore, parseDbTarget } from '../db/store.js';
+import { prepareInput, stdinHasData, type ReaderArgs } from '../runtime/input.js';
+import { openStore, parseDbTarget } from '../store/store.js';
 import { parseTime } from '../filter/time-spec.js';
 import type { Answer } from '../query/answers.js';
 import { answerFromStream } from '../query/archive.js';

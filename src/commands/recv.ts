@@ -1,18 +1,18 @@
-import { UsageError } from '../cli/errors.js';
-import { openBinaryOutput } from '../cli/output.js';
+import { UsageError } from '../language/errors.js';
+import { openBinaryOutput } from '../runtime/output.js';
 import { SERVING_SECURITY } from '../cli/options.js';
 import type { Program } from '../cli/program.js';
 import { parseSize } from '../format/units.js';
-import { listenServing, servingFor } from '../cli/serve.js';
+import { listenServing, servingFor } from '../runtime/serve.js';
 import type { SecurityArgs } from '../io/link-security.js';
 import { ANONYMIZABLE, createAnonymizer, type AnonField } from '../recv/anonymize.js';
 import { AuditReader, followAuditFile, listenAuditUdp, listenAuditUnix } from '../audit/audit-input.js';
 import { parsePrefix, prefixError } from '../audit/full-audit.js';
 import { formatStats, Receiver, type ReceiverLimits } from '../recv/receiver.js';
 import { createLocalTimeConverter } from '../wire/local-time.js';
-import { readKeyFile, readSecretFile } from '../cli/key-file.js';
+import { readKeyFile, readSecretFile } from '../io/secrets.js';
 import { parseServerNames } from './common.js';
-import { openState, writerState } from '../cli/state-file.js';
+import { openState, writerState } from '../runtime/state-file.js';
 
 export const DEFAULT_UNIX_SOCKET = '/var/tmp/stadsocket';
 export const DEFAULT_PORT = 3490;

@@ -1,13 +1,13 @@
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../language/errors.js';
 import { READER_OPTIONS } from '../cli/options.js';
 import type { Program } from '../cli/program.js';
-import { prepareInput, readSelected, type ReaderArgs } from '../cli/reader.js';
+import { prepareInput, readSelected, type ReaderArgs } from '../runtime/input.js';
 import { parseDuration } from '../format/units.js';
-import { parseSplitMode } from '../cli/split-mode.js';
+import { parseSplitMode } from '../runtime/split-mode.js';
 import { checkPattern } from '../rotate/names.js';
 import { Rotator } from '../rotate/rotator.js';
 import { FILTER_POSITIONAL } from './common.js';
-import { openState } from '../cli/state-file.js';
+import { openState } from '../runtime/state-file.js';
 
 interface RotateArgs extends ReaderArgs {
   mode?: string[];

@@ -1,7 +1,7 @@
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../language/errors.js';
 import { READER_OPTIONS } from '../cli/options.js';
 import type { Program } from '../cli/program.js';
-import { prepareInput, readSelected, type ReaderArgs } from '../cli/reader.js';
+import { prepareInput, readSelected, type ReaderArgs } from '../runtime/input.js';
 import { parseTime } from '../filter/time-spec.js';
 import { graphArgs, RrdFeeder, rrdtool } from '../rrd/rrd-feeder.js';
 import { FILTER_POSITIONAL } from './common.js';

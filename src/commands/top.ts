@@ -1,7 +1,7 @@
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../language/errors.js';
 import { READER_OPTIONS } from '../cli/options.js';
 import type { Program } from '../cli/program.js';
-import { prepareInput, splitReadArgs, type ReaderArgs } from '../cli/reader.js';
+import { prepareInput, splitReadArgs, type ReaderArgs } from '../runtime/input.js';
 import { isLiveSource, sourceLabel } from '../io/sources.js';
 import { TopFeed } from '../tui/feed.js';
 import { initialUi } from '../tui/keys.js';

@@ -1,14 +1,14 @@
 import { writeFileSync } from 'node:fs';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../language/errors.js';
 import type { Program } from '../cli/program.js';
-import { parseRemote } from '../cli/reader.js';
+import { parseRemote } from '../runtime/input.js';
 import { parseDuration } from '../format/units.js';
 import { mergeLedgers, type Ledger } from '../torture/ledger.js';
 import { Recorder } from '../torture/recording.js';
 import { replay } from '../torture/replay.js';
 import { runSender } from '../torture/sender.js';
 import { runSmbTorture } from '../torture/smb-run.js';
-import { readKeyFile } from '../cli/key-file.js';
+import { readKeyFile } from '../io/secrets.js';
 import { parseSmbPorts } from './common.js';
 
 interface TortureArgs {

@@ -5,13 +5,13 @@
  * store's batch notes keep from being stored twice. Expiry runs between batches.
  */
 import { randomUUID } from 'node:crypto';
-import type { RunContext } from '../cli/program.js';
-import { readSelected, type PreparedInput } from '../cli/reader.js';
+import type { RunContext } from '../runtime/context.js';
+import { readSelected, type PreparedInput } from '../runtime/input.js';
 import { FIELD_NAMES } from '../record/fields.js';
 import { rowRange, type RecordBatch } from '../stream/batch.js';
 import { statusSenders } from '../stream/decoder.js';
-import { nameKey, RECORD_COLUMNS } from './schema.js';
-import { storedPositions, type PendingRows, type Store } from './store.js';
+import { nameKey, RECORD_COLUMNS } from '../store/schema.js';
+import { storedPositions, type PendingRows, type Store } from '../store/store.js';
 import { positionThrough, type Position } from '../stream/sequence.js';
 
 export interface LoadOptions {

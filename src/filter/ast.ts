@@ -1,6 +1,6 @@
 /** The filter language's syntax tree: readonly nodes with a kind and a location. */
 import type { FieldName } from '../record/fields.js';
-import type { Loc } from './errors.js';
+import type { Loc } from '../language/source.js';
 
 export type CompareOp = '=' | '!=' | '~' | '!~' | '<' | '<=' | '>' | '>=' | 'in' | 'not in';
 

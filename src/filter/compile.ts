@@ -8,7 +8,9 @@ import type { RecordBatch } from '../stream/batch.js';
 import { parseDuration, parseSize } from '../format/units.js';
 import type { CompareOp, Expr, ValueNode } from './ast.js';
 import { cidrContains, parseCidr, parseIp } from './cidr.js';
-import { FilterSyntaxError, suggest, type Loc } from './errors.js';
+import { LanguageError } from '../language/errors.js';
+import { suggest } from '../language/suggest.js';
+import { type Loc } from '../language/source.js';
 import { parseTime, type Interval } from './time-spec.js';
 
 export type RowTest = (i: number) => boolean;
@@ -19,7 +21,7 @@ const ALWAYS: RowTest = () => true;
 
 export function compileFilter(expr: Expr, source: string, now = Date.now()): BatchFilter {
   const fail = (message: string, loc: Loc, hint?: string): never => {
-    throw new FilterSyntaxError(message, source, loc, hint);
+    throw new LanguageError(message, source, loc, hint);
   };
 
   function compile(e: Expr): BatchFilter {

@@ -2,7 +2,8 @@
  * Splits a filter expression into tokens with positions. Keywords (and, or, not, in)
  * are plain words here; the parser gives them meaning in context.
  */
-import { FilterSyntaxError, type Loc } from './errors.js';
+import { LanguageError } from '../language/errors.js';
+import { type Loc } from '../language/source.js';
 
 export const enum T {
   Word = 'word',
@@ -43,7 +44,7 @@ export function tokenize(source: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   const push = (kind: T, start: number, end: number, value: string): void => {
-    if (tokens.length >= MAX_TOKENS) throw new FilterSyntaxError(`expression has more than ${MAX_TOKENS} tokens`, source, { start, end });
+    if (tokens.length >= MAX_TOKENS) throw new LanguageError(`expression has more than ${MAX_TOKENS} tokens`, source, { start, end });
     tokens.push({ kind, start, end, value });
   };
   while (i < source.length) {
@@ -70,7 +71,7 @@ export function tokenize(source: string): Token[] {
       continue;
     }
     if (c === '&' || c === '|') {
-      throw new FilterSyntaxError(`unexpected '${c}'`, source, { start: i, end: i + 1 }, `did you mean '${c}${c}'?`);
+      throw new LanguageError(`unexpected '${c}'`, source, { start: i, end: i + 1 }, `did you mean '${c}${c}'?`);
     }
     const start = i;
     while (i < source.length && !WORD_STOP.test(source[i]!)) i++;
@@ -95,7 +96,7 @@ function readString(source: string, start: number, push: (k: T, s: number, e: nu
     }
   }
   if (i >= source.length) {
-    throw new FilterSyntaxError('unterminated string', source, { start, end: source.length }, `close it with ${quote}`);
+    throw new LanguageError('unterminated string', source, { start, end: source.length }, `close it with ${quote}`);
   }
   push(T.String, start, i + 1, value);
   return i + 1;

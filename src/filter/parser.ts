@@ -4,7 +4,9 @@
  */
 import { FIELD_NAMES, OPS, fieldDef, type FieldName } from '../record/fields.js';
 import type { CompareOp, Expr, ValueNode } from './ast.js';
-import { FilterSyntaxError, suggest, type Loc } from './errors.js';
+import { LanguageError } from '../language/errors.js';
+import { suggest } from '../language/suggest.js';
+import { type Loc } from '../language/source.js';
 import { T, tokenize, type Token } from './lexer.js';
 import { wordTable } from '../format/word-table.js';
 
@@ -54,7 +56,7 @@ class Parser {
   }
 
   private fail(message: string, loc: Loc, hint?: string): never {
-    throw new FilterSyntaxError(message, this.source, loc, hint);
+    throw new LanguageError(message, this.source, loc, hint);
   }
 
   private unexpected(expected: string): never {

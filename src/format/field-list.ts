@@ -1,7 +1,7 @@
 /** The `-s` field list: a full list, `all`, or edits of the default (`+client`, `-sid`). */
 import { FIELD_NAMES, fieldDef, type FieldName } from '../record/fields.js';
-import { suggest } from '../filter/errors.js';
-import { UsageError } from '../cli/errors.js';
+import { suggest } from '../language/suggest.js';
+import { UsageError } from '../language/errors.js';
 
 export function parseFieldList(spec: string | undefined, defaults: readonly FieldName[]): FieldName[] {
   if (spec === undefined) return [...defaults];

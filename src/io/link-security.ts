@@ -8,8 +8,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Socket } from 'node:net';
-import { UsageError } from '../cli/errors.js';
-import { readSecretFile } from '../cli/key-file.js';
+import { UsageError } from '../language/errors.js';
+import { readSecretFile } from './secrets.js';
 
 export interface LinkSecurity {
   /** This end's certificate and key (PEM): a server's, or a client's for client authentication. */

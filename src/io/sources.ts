@@ -9,7 +9,7 @@ import { connect, isIP, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sayFirst, type Reporter } from '../cli/report.js';
+import { sayFirst, type Reporter } from './report.js';
 import type { RecordBatch } from '../stream/batch.js';
 import { StreamDecoder, type SideBlock } from '../stream/decoder.js';
 import { describeLoss, SequenceTracker, type Position } from '../stream/sequence.js';

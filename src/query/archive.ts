@@ -2,9 +2,9 @@
  * Answers questions from a record stream (archives, live sources, stdin) in one pass: each
  * question keeps only its aggregate, so memory does not grow with the records read.
  */
-import type { RunContext } from '../cli/program.js';
-import { readSelected, type PreparedInput } from '../cli/reader.js';
-import { UsageError } from '../cli/errors.js';
+import type { RunContext } from '../runtime/context.js';
+import { readSelected, type PreparedInput } from '../runtime/input.js';
+import { UsageError } from '../language/errors.js';
 import { sourceLabel } from '../io/sources.js';
 import { createLocalFormatter } from '../format/time.js';
 import type { StringFieldName } from '../record/fields.js';

@@ -1,6 +1,6 @@
 /** What the system commands and an ambiguous name say, the same from every store. */
-import { UsageError } from '../cli/errors.js';
-import { VERSION } from '../cli/run.js';
+import { UsageError } from '../language/errors.js';
+import { VERSION } from '../version.js';
 import { compareNames } from './answers.js';
 
 /** A user name found in several domains: the candidates, and how to pick one. */

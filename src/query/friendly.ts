@@ -4,7 +4,7 @@
  *   smbta-query top users --since yesterday --share projects -n 10 --mode rw
  * becomes `global since yesterday, share projects, top 10 users rw desc;`.
  */
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../language/errors.js';
 import { quoteWord } from './parser.js';
 import { wordTable } from '../format/word-table.js';
 

@@ -5,7 +5,8 @@
  * words, `#` starts a comment outside quotes, and `;` ends a statement. A statement that
  * starts with SELECT is raw SQL. Mistakes are syntax errors with the column.
  */
-import { FilterSyntaxError, suggest } from '../filter/errors.js';
+import { LanguageError } from '../language/errors.js';
+import { suggest } from '../language/suggest.js';
 import { parseTime } from '../filter/time-spec.js';
 import { everything, type Command, type Kind, type Mode, type Question, type Selection, type TimeUnit } from './ast.js';
 
@@ -58,7 +59,7 @@ function splitStatements(source: string): { text: string; at: number }[] {
     }
     text += c;
   }
-  if (quote) throw new FilterSyntaxError('unterminated quote', source, { start: source.lastIndexOf("'"), end: source.length });
+  if (quote) throw new LanguageError('unterminated quote', source, { start: source.lastIndexOf("'"), end: source.length });
   // The last statement may leave out its `;`.
   if (text.trim()) out.push({ text, at: start });
   return out;
@@ -221,18 +222,18 @@ class Cursor {
     return t.start;
   }
 
-  error(w: Word, message: string, hint?: string): FilterSyntaxError {
+  error(w: Word, message: string, hint?: string): LanguageError {
     return syntax(this.source, w.at, Math.max(1, w.text.length + (w.quoted ? 2 : 0)), message, hint);
   }
 
-  private missing(what: string): FilterSyntaxError {
+  private missing(what: string): LanguageError {
     const last = this.words[this.words.length - 1]!;
     return syntax(this.source, last.at + last.text.length + (last.quoted ? 2 : 0), 1, `expected ${what} after '${last.text}'`);
   }
 }
 
-function syntax(source: string, at: number, length: number, message: string, hint?: string): FilterSyntaxError {
-  return new FilterSyntaxError(message, source.replace(/\n/g, ' '), { start: at, end: at + length }, hint);
+function syntax(source: string, at: number, length: number, message: string, hint?: string): LanguageError {
+  return new LanguageError(message, source.replace(/\n/g, ' '), { start: at, end: at + length }, hint);
 }
 
 /** Items split at commas outside quotes. */

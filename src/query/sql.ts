@@ -4,8 +4,8 @@
  * and share indexes; the answers are then built by the same code as for archives.
  */
 import { createLocalFormatter } from '../format/time.js';
-import { nameKey } from '../db/schema.js';
-import type { Store } from '../db/store.js';
+import { nameKey } from '../store/schema.js';
+import type { Store } from '../store/store.js';
 import { KIND_FIELD, MODE_OPS, UNIT_MS, type Kind, type Mode, type Question, type Selection } from './ast.js';
 import {
   activityAnswer, dayUsageAnswer, keyValueAnswer, listAnswer, QUARTER_MS, searchAnswer, SEARCH_KINDS, throughputAnswer, topAnswer,

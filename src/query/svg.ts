@@ -1,6 +1,6 @@
 /** A usage series as a standalone SVG bar chart that any browser shows. */
 import { writeFileSync } from 'node:fs';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../language/errors.js';
 import { formatSize } from '../format/units.js';
 import type { Answer } from './answers.js';
 

@@ -7,7 +7,7 @@
 import { unlinkSync, existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import type { Reporter } from '../cli/report.js';
+import type { Reporter } from '../io/report.js';
 import type { SmbRecord } from '../record/fields.js';
 import { BlockKind } from '../stream/format.js';
 import type { StreamWriter } from '../stream/writer.js';

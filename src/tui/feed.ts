@@ -4,7 +4,7 @@
  * touches the screen, so aggregation costs the same whatever is drawn.
  */
 import { compileFilter, type BatchFilter } from '../filter/compile.js';
-import { FilterSyntaxError } from '../filter/errors.js';
+import { LanguageError } from '../language/errors.js';
 import { parseFilter } from '../filter/parser.js';
 import { rowRange, type RecordBatch } from '../stream/batch.js';
 import { TopModel } from './model.js';
@@ -55,7 +55,7 @@ export class TopFeed {
       const expr = parseFilter(text);
       this.filter = expr.kind === 'all' ? undefined : compileFilter(expr, text);
     } catch (err) {
-      if (err instanceof FilterSyntaxError) return { message: err.hint ? `${err.message}; ${err.hint}` : err.message, column: err.column };
+      if (err instanceof LanguageError) return { message: err.hint ? `${err.message}; ${err.hint}` : err.message, column: err.column };
       throw err;
     }
     this.model.clear();

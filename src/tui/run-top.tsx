@@ -5,8 +5,8 @@
 import { openSync } from 'node:fs';
 import { ReadStream } from 'node:tty';
 import { render, renderToString } from 'ink';
-import type { RunContext } from '../cli/program.js';
-import { readSelected, type PreparedInput } from '../cli/reader.js';
+import type { RunContext } from '../runtime/context.js';
+import { readSelected, type PreparedInput } from '../runtime/input.js';
 import { TopApp } from './app.js';
 import type { TopFeed } from './feed.js';
 import type { UiState } from './keys.js';

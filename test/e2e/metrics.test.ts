@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { StreamMetrics } from '../../src/metrics/stream-metrics.js';
+import { StreamMetrics } from '../../src/runtime/metrics.js';
 import type { Ledger } from '../../src/torture/ledger.js';
 import { startProc } from '../helpers/proc.js';
 import { runBin } from '../helpers/run-bin.js';

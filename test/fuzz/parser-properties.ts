@@ -12,9 +12,9 @@ import fc from 'fast-check';
 import { AuditReader } from '../../src/audit/audit-input.js';
 import { parseAuditLine, parsePrefix } from '../../src/audit/full-audit.js';
 import { sambaHeaderTime, unframeSyslog } from '../../src/audit/syslog.js';
-import { createReporter } from '../../src/cli/report.js';
+import { createReporter } from '../../src/io/report.js';
 import { compileFilter } from '../../src/filter/compile.js';
-import { FilterSyntaxError } from '../../src/filter/errors.js';
+import { LanguageError } from '../../src/language/errors.js';
 import { parseFilter } from '../../src/filter/parser.js';
 import { createLocalFormatter } from '../../src/format/time.js';
 import { parsePduLine } from '../../src/probe/smb2-pdu.js';
@@ -135,14 +135,14 @@ PROPS['full_audit and syslog: mutated and random lines never throw, and give at 
 
 const FILTER_WORDS = ['user', 'share', 'path', 'bytes', 'latency', 'time', 'op', 'client', '=', '!=', '~', '>', '<=', 'in', 'and', 'or', 'not', '(', ')', ',', "'", '"', 'bob', '1M', '20ms', '10.0.0.0/8', '::1', 'read', 'write', 'today', '-1h', '\\', ' '];
 
-PROPS['filter language: any text parses or is a FilterSyntaxError with a column inside it'] = (opts) => {
+PROPS['filter language: any text parses or is a LanguageError with a column inside it'] = (opts) => {
   const text = fc.oneof(fc.string({ maxLength: 60 }), fc.array(fc.constantFrom(...FILTER_WORDS), { maxLength: 14 }).map((w) => w.join(' ')));
   fc.assert(
     fc.property(text, (src) => {
       try {
         compileFilter(parseFilter(src), src, Date.UTC(2026, 10, 24));
       } catch (err) {
-        if (!(err instanceof FilterSyntaxError)) throw err;
+        if (!(err instanceof LanguageError)) throw err;
         assert.ok(err.column >= 1 && err.column <= src.length + 1, `column ${err.column} of ${JSON.stringify(src)}`);
       }
     }),
@@ -159,7 +159,7 @@ PROPS['query language: any text parses or is a syntax error with a column inside
       try {
         parseStatements(src, Date.UTC(2026, 10, 24));
       } catch (err) {
-        if (!(err instanceof FilterSyntaxError)) throw err;
+        if (!(err instanceof LanguageError)) throw err;
         assert.ok(err.column >= 1 && err.column <= src.length + 1, `column ${err.column} of ${JSON.stringify(src)}`);
       }
     }),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { printExpr } from '../../src/filter/ast.js';
 import { compileFilter } from '../../src/filter/compile.js';
-import { FilterSyntaxError, formatFilterError } from '../../src/filter/errors.js';
+import { LanguageError, formatLanguageError } from '../../src/language/errors.js';
 import { parseFilter } from '../../src/filter/parser.js';
 import { parseTimeRange } from '../../src/filter/time-spec.js';
 import { BatchBuilder } from '../../src/stream/builder.js';
@@ -114,8 +114,8 @@ test('bad expressions fail with the column, a caret and a suggestion', () => {
     assert.throws(
       () => compileFilter(parseFilter(expr), expr, NOW),
       (err: unknown) => {
-        assert.ok(err instanceof FilterSyntaxError, expr);
-        assert.equal(formatFilterError(err), want, expr);
+        assert.ok(err instanceof LanguageError, expr);
+        assert.equal(formatLanguageError(err), want, expr);
         return true;
       },
     );
@@ -123,7 +123,7 @@ test('bad expressions fail with the column, a caret and a suggestion', () => {
 });
 
 test('absurd nesting and token floods are refused, not overflowed', () => {
-  assert.throws(() => parseFilter('('.repeat(5000) + 'read' + ')'.repeat(5000)), FilterSyntaxError);
+  assert.throws(() => parseFilter('('.repeat(5000) + 'read' + ')'.repeat(5000)), LanguageError);
   assert.throws(() => parseFilter('not '.repeat(5000) + 'read'), /nested deeper/);
   assert.throws(() => parseFilter(Array(6000).fill('read').join(' or ')), /more than 10000 tokens/);
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { AuditReader } from '../../src/audit/audit-input.js';
-import { createReporter } from '../../src/cli/report.js';
+import { createReporter } from '../../src/io/report.js';
 import { opName, type SmbRecord } from '../../src/record/fields.js';
 import { ROOT } from '../helpers/run-bin.js';
 import { parseAuditLine, parsePrefix, prefixError } from '../../src/audit/full-audit.js';

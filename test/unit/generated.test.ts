@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { generatedFiles } from '../../src/cli/generate.js';
+import { generatedFiles } from '../../scripts/generate.js';
 import { OPTIONS } from '../../src/cli/options.js';
 import { PROGRAMS } from '../../src/commands/index.js';
 import { ROOT, runBin } from '../helpers/run-bin.js';

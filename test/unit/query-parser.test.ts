@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FilterSyntaxError } from '../../src/filter/errors.js';
+import { LanguageError } from '../../src/language/errors.js';
 import { parseStatements } from '../../src/query/parser.js';
 import { friendlyStatement } from '../../src/query/friendly.js';
 import { createRandom } from '../../src/synth/traffic.js';
@@ -45,8 +45,8 @@ test('garbage, truncation and absurd lengths give syntax errors with a column, n
     try {
       parseStatements(text, NOW);
     } catch (err) {
-      assert.ok(err instanceof FilterSyntaxError, `${JSON.stringify(text)}: ${String(err)}`);
-      assert.ok(err.loc.start >= 0 && err.loc.start <= err.source.length + 1, JSON.stringify(text));
+      assert.ok(err instanceof LanguageError, `${JSON.stringify(text)}: ${String(err)}`);
+      assert.ok(err.loc.start >= 0 && err.loc.start <= err.source.body.length + 1, JSON.stringify(text));
     }
   }
   const full = 'share projects since yesterday, top 10 users rw desc;';
@@ -54,7 +54,7 @@ test('garbage, truncation and absurd lengths give syntax errors with a column, n
     try {
       parseStatements(full.slice(0, n), NOW);
     } catch (err) {
-      assert.ok(err instanceof FilterSyntaxError);
+      assert.ok(err instanceof LanguageError);
     }
   }
   const huge = `share ${'x'.repeat(1_000_000)}, total rw;`;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { test } from 'node:test';
-import { createReporter } from '../../src/cli/report.js';
-import { listenServing, servingFor } from '../../src/cli/serve.js';
+import { createReporter } from '../../src/io/report.js';
+import { listenServing, servingFor } from '../../src/runtime/serve.js';
 import { createTraffic } from '../../src/synth/traffic.js';
 import { encodeRecords } from '../helpers/stream.js';
 

@@ -14,8 +14,8 @@ import { FormatError } from '../stream/bytes.js';
 import type { SideBlock } from '../stream/decoder.js';
 import type { Position } from '../stream/sequence.js';
 import { BlockKind } from '../stream/format.js';
-import { UsageError } from './errors.js';
-import type { RunContext } from './program.js';
+import { UsageError } from '../language/errors.js';
+import type { RunContext } from './context.js';
 
 export interface ReaderArgs extends SecurityArgs {
   read?: string[];
@@ -91,7 +91,7 @@ export interface Selection {
   limit: number;
 }
 
-/** Compiles the filter expression and -t once; throws FilterSyntaxError or UsageError. */
+/** Compiles the filter expression and -t once; throws LanguageError or UsageError. */
 export function buildSelection(expression: string, time: string | undefined, count: number | undefined, now = Date.now()): Selection {
   const expr = parseFilter(expression);
   const filter = expr.kind === 'all' ? undefined : compileFilter(expr, expression, now);

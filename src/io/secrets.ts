@@ -1,7 +1,7 @@
 /** Secrets the programs read from files: the legacy AES key, the anonymisation key. */
 import { readFileSync } from 'node:fs';
 import { parseKey } from '../wire/protocol.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../language/errors.js';
 
 /** Reads `-k KEYFILE` for the encrypted protocol; a missing or wrong file is a usage error. */
 export function readKeyFile(path: string, option = '-k'): Buffer {

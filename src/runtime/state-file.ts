@@ -9,8 +9,8 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { Position } from '../stream/sequence.js';
 import type { StreamWriter, WriterOptions } from '../stream/writer.js';
-import type { Reporter } from './report.js';
-import { UsageError } from './errors.js';
+import type { Reporter } from '../io/report.js';
+import { UsageError } from '../language/errors.js';
 
 export interface SavedState {
   program: string;

@@ -3,9 +3,9 @@
  * it is written by hand: bash, zsh and fish completions, and a man-style page per program.
  * `npm run gen` writes them; a test fails when the committed copies differ.
  */
-import { FIELD_NAMES, OPS } from '../record/fields.js';
-import { OPTIONS, type OptionSpec } from './options.js';
-import type { Program } from './program.js';
+import { FIELD_NAMES, OPS } from '../src/record/fields.js';
+import { OPTIONS, type OptionSpec } from '../src/cli/options.js';
+import type { Program } from '../src/cli/program.js';
 
 const specsOf = (p: Program): OptionSpec[] => p.options.map((n) => OPTIONS[n]);
 const COMMON = [

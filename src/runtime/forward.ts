@@ -4,8 +4,8 @@
  * the selected rows, and status, gap and info blocks are kept so loss stays visible.
  */
 import type { StreamWriter } from '../stream/writer.js';
-import { readSelected, type PreparedInput } from './reader.js';
-import type { RunContext } from './program.js';
+import { readSelected, type PreparedInput } from './input.js';
+import type { RunContext } from './context.js';
 
 export async function forwardSelected(input: PreparedInput, ctx: RunContext, writer: StreamWriter): Promise<void> {
   await readSelected(

@@ -5,10 +5,10 @@
  * token as a bearer token.
  */
 import { createServer, type IncomingMessage } from 'node:http';
-import type { RunContext } from '../cli/program.js';
-import { UsageError } from '../cli/errors.js';
+import type { RunContext } from './context.js';
+import { UsageError } from '../language/errors.js';
 import { isLoopback, readToken, sameSecret, type SecurityArgs } from '../io/link-security.js';
-import { StreamMetrics } from './stream-metrics.js';
+import { StreamMetrics } from './metrics.js';
 
 /**
  * Starts the metrics endpoint at ADDR:PORT (a bare PORT listens on loopback) and puts the

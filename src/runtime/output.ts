@@ -2,8 +2,8 @@
 import { openOutput, teeSinks, type ByteSink } from '../io/byte-sink.js';
 import { StreamWriter, type WriterOptions } from '../stream/writer.js';
 import { BlockKind } from '../stream/format.js';
-import { UsageError } from './errors.js';
-import { VERSION } from './run.js';
+import { UsageError } from '../language/errors.js';
+import { VERSION } from '../version.js';
 import { hostname } from 'node:os';
 
 /**

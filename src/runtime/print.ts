@@ -2,9 +2,9 @@
 import type { FieldName } from '../record/fields.js';
 import type { RecordBatch } from '../stream/batch.js';
 import { parseFieldList } from '../format/field-list.js';
-import { prepareInput, readSelected, type ReaderArgs } from './reader.js';
+import { prepareInput, readSelected, type ReaderArgs } from './input.js';
 import { createStdoutSink } from '../io/byte-sink.js';
-import type { RunContext } from './program.js';
+import type { RunContext } from './context.js';
 
 export interface Formatter {
   header(): string;

@@ -1,7 +1,7 @@
 /** The stream served to readers (-P): one policy for every program that serves it. */
 import { createBlockServer, type BlockServer } from '../io/block-server.js';
 import { checkServingBind, loadLinkSecurity, type SecurityArgs } from '../io/link-security.js';
-import type { Reporter } from './report.js';
+import type { Reporter } from '../io/report.js';
 
 export interface ServeArgs extends SecurityArgs {
   serve?: number;

@@ -1,6 +1,6 @@
 /** `-M KIND SIZE`: how smbta-rotate splits files and how smbta-cluster bins time. */
 import { parseDuration, parseSize } from '../format/units.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../language/errors.js';
 
 export type SplitMode = { kind: 'time'; ms: number } | { kind: 'size'; bytes: number } | { kind: 'count'; records: number };
 

@@ -5,7 +5,7 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../language/errors.js';
 import type { Dialect } from './schema.js';
 import type { Position } from '../stream/sequence.js';
 
@@ -72,6 +72,6 @@ export function parseDbTarget(text: string | undefined): DbTarget {
 }
 
 export async function openStore(target: DbTarget): Promise<Store> {
-  if (target.kind === 'sqlite') return (await import('./sqlite-store.js')).openSqlite(target.path);
-  return (await import('./postgres-store.js')).openPostgres(target.url);
+  if (target.kind === 'sqlite') return (await import('./sqlite.js')).openSqlite(target.path);
+  return (await import('./postgres.js')).openPostgres(target.url);
 }
