@@ -111,12 +111,12 @@ _smbta_complete() {
       esac
       ;;
     smbta-query)
-      opts="-r --read -R --recursive -S --remote --tls-ca --tls-cert --tls-key --token-file --db -q --query -f --query-file --share --user --path --domain --since --until -n --limit --mode --asc --now --csv --json --svg -h --help -V --version"
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file --db -q --query -f --query-file --share --user --path --domain --since --until -n --limit --mode --asc --now --csv --json --svg -h --help -V --version"
       case "$prev" in
         -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--db|-f|--query-file|--svg) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
-        -q|--query|--share|--user|--path|--domain|--since|--until|-n|--limit|--now) kind=none ;;
+        -t|--time|-N|--count|-q|--query|--share|--user|--path|--domain|--since|--until|-n|--limit|--now) kind=none ;;
         --mode) COMPREPLY=($(compgen -W "r w rw" -- "$cur")); return ;;
       esac
       ;;

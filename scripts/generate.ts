@@ -4,21 +4,30 @@
  * `npm run gen` writes them; a test fails when the committed copies differ.
  */
 import { FIELD_NAMES, OPS } from '../src/record/fields.js';
-import { OPTIONS, type OptionSpec } from '../src/cli/options.js';
+import { completionOf, type Completion, type OptionSpec } from '../src/cli/options.js';
 import type { Program } from '../src/cli/program.js';
+import { kindsLegend } from '../src/cli/values.js';
 
-const specsOf = (p: Program): OptionSpec[] => p.options.map((n) => OPTIONS[n]);
+/** An option as the generators see it: its spec, its long name and what its value completes to. */
+interface Named extends Omit<OptionSpec, 'complete'> {
+  readonly name: string;
+  readonly type: 'boolean' | 'array' | 'string';
+  readonly complete: Completion;
+}
+
+const specsOf = (p: Program): Named[] =>
+  Object.entries(p.options).map(([name, s]) => ({ ...s, name, type: s.kind === 'flag' ? 'boolean' : s.many ? 'array' : 'string', complete: completionOf(s) }));
 const COMMON = [
   { flags: ['-h', '--help'], describe: 'show help' },
   { flags: ['-V', '--version'], describe: 'show version number' },
 ];
 
-function flagsOf(s: OptionSpec): string[] {
+function flagsOf(s: Named): string[] {
   const long = s.type === 'boolean' && s.default === true ? [`--${s.name}`, `--no-${s.name}`] : [`--${s.name}`];
   return s.alias ? [`-${s.alias}`, ...long] : long;
 }
 
-function takesValue(s: OptionSpec): boolean {
+function takesValue(s: Named): boolean {
   return s.type !== 'boolean';
 }
 
@@ -131,8 +140,13 @@ export function renderFish(programs: readonly Program[]): string {
   return out.join('\n');
 }
 
+/** How the kinds of value the program takes are written, as --help's epilogue says it. */
+function valuesText(p: Program): string {
+  return kindsLegend(Object.values(p.options).map((s) => s.kind)).join(' ');
+}
+
 function reloadText(p: Program): string {
-  const names = (p.reloadable ?? []).map((n) => `--${OPTIONS[n].name}`).join(', ');
+  const names = (p.reloadable ?? []).map((n) => `--${n}`).join(', ');
   return `SIGHUP re-reads -c FILE and applies ${names} at once; other changed settings are named as needing a restart.`;
 }
 
@@ -159,7 +173,7 @@ export function renderPage(p: Program): string {
   ];
   if (p.positional) out.push(`\`${p.positional.name.toUpperCase()}\`: ${p.positional.describe}.`, '');
   out.push('## OPTIONS', '');
-  const groups = new Map<string, OptionSpec[]>();
+  const groups = new Map<string, Named[]>();
   for (const s of specsOf(p)) groups.set(s.group, [...(groups.get(s.group) ?? []), s]);
   for (const [group, specs] of groups) {
     out.push(`### ${group}`, '');
@@ -170,6 +184,8 @@ export function renderPage(p: Program): string {
     out.push('');
   }
   out.push('### Common', '', ...COMMON.map((c) => `- ${c.flags.map((f) => `\`${f}\``).join(', ')}: ${c.describe}.`), '');
+  const values = valuesText(p);
+  if (values) out.push(values, '');
   out.push('## EXAMPLES', '');
   for (const [cmd, meaning] of p.examples) out.push('```sh', cmd, '```', '', `${meaning[0]!.toUpperCase()}${meaning.slice(1)}.`, '');
   if (p.exitStatus) out.push('## EXIT STATUS', '', p.exitStatus, '');
@@ -198,7 +214,7 @@ export function renderMan(p: Program, programs: readonly string[]): string {
   ];
   if (p.positional) out.push('.PP', `\\fI${p.positional.name.toUpperCase()}\\fR: ${roff(p.positional.describe)}.`);
   out.push('.SH OPTIONS');
-  const groups = new Map<string, OptionSpec[]>();
+  const groups = new Map<string, Named[]>();
   for (const s of specsOf(p)) groups.set(s.group, [...(groups.get(s.group) ?? []), s]);
   for (const [group, specs] of groups) {
     out.push(`.SS ${group}`);
@@ -210,6 +226,7 @@ export function renderMan(p: Program, programs: readonly string[]): string {
   }
   out.push('.SS Common');
   for (const c of COMMON) out.push('.TP', c.flags.map((f) => `\\fB${roff(f)}\\fR`).join(', '), `${c.describe}.`);
+  if (valuesText(p)) out.push('.PP', roff(valuesText(p)));
   out.push('.SH EXAMPLES');
   for (const [cmd, meaning] of p.examples) out.push('.PP', `${roff(meaning[0]!.toUpperCase() + meaning.slice(1))}:`, '.IP', '.nf', roff(cmd), '.fi');
   if (p.exitStatus) out.push('.SH EXIT STATUS', roff(p.exitStatus));

@@ -1,8 +1,9 @@
 /**
  * Configuration files for the long-running programs (`-c FILE`): INI with a section per
  * program, keys named like the long options, values as on the command line. One file can
- * serve a whole site. Every section and key is checked, so a typo is an error with its
- * line number rather than a setting silently ignored; the command line wins over the file.
+ * serve a whole site. Every section, key and value is checked (by the same parser as the
+ * command line), so a typo is an error at its file:line:col rather than a setting silently
+ * ignored; the command line wins over the file.
  *
  *     [smbta-recv]
  *     port = 3490
@@ -13,12 +14,15 @@
  *     remote = 127.0.0.1:3491 10.0.0.2:3491   ; several values: separated by spaces
  */
 import { readFileSync } from 'node:fs';
+import { LanguageError, UsageError } from '../language/errors.js';
+import { Source } from '../language/source.js';
 import { suggest } from '../language/suggest.js';
-import { UsageError } from '../language/errors.js';
-import { OPTIONS, type OptionSpec } from './options.js';
+import type { OptionSpec } from './options.js';
 import type { Program } from './program.js';
+import { parseValue } from './values.js';
 
-export type ConfigValues = Record<string, string | number | boolean | string[]>;
+/** Values as the command line would give them: text, or a list of texts for repeatable options. */
+export type ConfigValues = Record<string, string | boolean | string[]>;
 
 const TRUE = ['true', 'yes', 'on', '1'];
 const FALSE = ['false', 'no', 'off', '0'];
@@ -31,73 +35,62 @@ export function readConfigFile(path: string, program: Program, programs: readonl
   } catch (err) {
     throw new UsageError(`-c ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
+  const source = new Source(text, path);
   const out: ConfigValues = {};
   let section: Program | undefined;
   const seen = new Set<string>();
-  text.split('\n').forEach((raw, k) => {
-    const at = `${path}:${k + 1}`;
-    const line = raw.replace(/(^|\s)[;#].*$/, '').trim();
-    if (!line) return;
-    const head = /^\[\s*([^\]]+?)\s*\]$/.exec(line);
+  let offset = 0;
+  for (const raw of text.split('\n')) {
+    const at = offset;
+    offset += raw.length + 1;
+    const fail = (message: string, start: number, length: number, hint?: string): never => {
+      throw new LanguageError(message, source, { start: at + start, end: at + start + Math.max(1, length) }, hint);
+    };
+    const line = raw.replace(/(^|\s)[;#].*$/, '').trimEnd();
+    const indent = line.length - line.trimStart().length;
+    if (!line.trim()) continue;
+    const head = /^\[\s*([^\]]+?)\s*\]$/.exec(line.trim());
     if (head) {
       section = programs.find((p) => p.name === head[1]);
-      if (!section) throw new UsageError(`${at}: unknown section [${head[1]}]; sections are program names, e.g. [${program.name}]`);
+      if (!section) fail(`unknown section [${head[1]}]`, indent, line.trim().length, `sections are program names, e.g. [${program.name}]`);
       seen.clear();
-      return;
+      continue;
     }
-    const kv = /^([A-Za-z][\w-]*)\s*=\s*(.*)$/.exec(line);
-    if (!kv) throw new UsageError(`${at}: expected 'key = value' or '[section]', found '${line}'`);
-    if (!section) throw new UsageError(`${at}: '${kv[1]}' is outside any [program] section`);
-    const spec = specFor(section, kv[1]!);
+    const kv = /^([A-Za-z][\w-]*)(\s*=\s*)(.*)$/.exec(line.trim());
+    if (!kv) return fail(`expected 'key = value' or '[section]'`, indent, line.trim().length);
+    const [, key = '', eq = '', rest = ''] = kv;
+    const valueAt = indent + key.length + eq.length;
+    if (!section) return fail(`'${key}' is outside any [program] section`, indent, key.length);
+    const spec = key === 'config' ? undefined : section.options[key];
     if (!spec) {
-      const names = section.options.map((n) => OPTIONS[n].name).filter((n) => n !== 'config');
-      const hint = suggest(kv[1]!, names);
-      throw new UsageError(`${at}: unknown key '${kv[1]}' for ${section.name}${hint ? `; ${hint}` : ''}`);
+      const names = Object.keys(section.options).filter((n) => n !== 'config');
+      return fail(`unknown key '${key}' for ${section.name}`, indent, key.length, suggest(key, names));
     }
-    if (seen.has(spec.name) && spec.type !== 'array') throw new UsageError(`${at}: '${spec.name}' is set twice in [${section.name}]`);
-    seen.add(spec.name);
-    const value = convert(spec, unquote(kv[2]!), at);
-    if (section !== program) return;
-    out[spec.name] = spec.type === 'array' ? [...((out[spec.name] as string[] | undefined) ?? []), ...(value as string[])] : value;
-  });
+    if (seen.has(key) && !spec.many) fail(`'${key}' is set twice in [${section.name}]`, indent, key.length);
+    seen.add(key);
+    const value = convert(spec, unquote(rest), (expected) => fail(`${key} = ${rest}: expected ${expected}`, valueAt, rest.length));
+    if (section !== program) continue;
+    out[key] = Array.isArray(value) ? [...((out[key] as string[] | undefined) ?? []), ...value] : value;
+  }
   return out;
-}
-
-function specFor(p: Program, key: string): OptionSpec | undefined {
-  const name = p.options.find((n) => OPTIONS[n].name === key && key !== 'config');
-  return name && OPTIONS[name];
 }
 
 function unquote(v: string): string {
   return /^(['"]).*\1$/.test(v) ? v.slice(1, -1) : v;
 }
 
-function convert(spec: OptionSpec, v: string, at: string): string | number | boolean | string[] {
-  switch (spec.type) {
-    case 'boolean':
-      if (TRUE.includes(v.toLowerCase())) return true;
-      if (FALSE.includes(v.toLowerCase())) return false;
-      throw new UsageError(`${at}: ${spec.name} = ${v}: expected true or false`);
-    case 'number': {
-      const n = Number(v);
-      if (v === '' || !Number.isFinite(n)) throw new UsageError(`${at}: ${spec.name} = ${v}: expected a number`);
-      return n;
-    }
-    case 'array':
-      return v.split(/\s+/).filter(Boolean);
-    default:
-      return v;
+/** Checks a value by its option's kind and gives it as the command line would. */
+function convert(spec: OptionSpec, v: string, refuse: (expected: string) => never): string | boolean | string[] {
+  if (spec.kind === 'flag') {
+    if (TRUE.includes(v.toLowerCase())) return true;
+    if (FALSE.includes(v.toLowerCase())) return false;
+    return refuse('true or false');
   }
-}
-
-/** The value of -c/--config in `argv`, if given. */
-export function configPathIn(argv: readonly string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--') return undefined;
-    if (a === '-c' || a === '--config') return argv[i + 1];
-    const m = /^(?:-c|--config)=(.*)$/.exec(a);
-    if (m) return m[1];
+  // Several values of a repeatable option are separated by spaces; -M's two words are one value.
+  const values = spec.many ? v.split(/\s+/).filter(Boolean) : [v];
+  for (const one of values) {
+    const r = parseValue(spec, one);
+    if (!r.ok) refuse(r.expected);
   }
-  return undefined;
+  return spec.many ? values : v;
 }

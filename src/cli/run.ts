@@ -1,23 +1,17 @@
 /**
- * The single entry point of every program: parse with yargs from the option table, run,
- * and map the outcome to an exit status (0 ok, 1 runtime failure, 2 usage error).
+ * The single entry point of every program: parse the command line by the program's option
+ * specs, run, and map the outcome to an exit status (0 ok, 1 runtime failure, 2 usage error).
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { Argv } from 'yargs';
-import { OPTIONS, joinDashValues, toYargs } from './options.js';
-import { exitCodeFor, formatError } from '../runtime/errors.js';
-import { UsageError } from '../language/errors.js';
-import { configPathIn, readConfigFile } from './config-file.js';
 import { createReporter } from '../io/report.js';
-import type { Program, RunContext } from './program.js';
-import type { SecurityArgs } from '../io/link-security.js';
+import { exitCodeFor, formatError } from '../runtime/errors.js';
+import type { Listen } from '../runtime/serve.js';
+import { parseArgs } from './parse.js';
+import type { Program, ProgramContext } from './program.js';
 
-// yargs 17's single-file CommonJS build starts ~150 ms faster than yargs 18's ESM modules,
-// which matters for small programs run in pipelines.
-const yargs = createRequire(import.meta.url)('yargs/yargs') as (args: readonly string[]) => Argv;
+type Args = Record<string, unknown>;
 
-export const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/** The registry, loaded only for -c (which checks every program's section). */
+const registry = async (): Promise<readonly Program[]> => (await import('../commands/index.js')).PROGRAMS;
 
 export async function main(program: Program, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   const report = createReporter(program.name);
@@ -35,9 +29,10 @@ export async function main(program: Program, argv: readonly string[] = process.a
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
-    const args = await parseArgs(program, argv);
-    const ctx: RunContext = { report, signal: controller.signal, abort: () => controller.abort() };
-    if (typeof args.metrics === 'string') await (await import('../runtime/metrics-server.js')).serveMetrics(args.metrics, program.name, args['metrics-users'] === true, ctx, args as SecurityArgs);
+    const args = await parseArgs(program, argv, registry);
+    const ctx: ProgramContext<Args> = { report, signal: controller.signal, abort: () => controller.abort() };
+    // Loaded only when asked for: node:http costs every program's start-up.
+    if (args.metrics !== undefined) await (await import('../runtime/metrics-server.js')).serveMetrics(args.metrics as Listen, program.name, args['metrics-users'] === true, ctx, args);
     const reload = typeof args.config === 'string' ? () => void reloadConfig(program, argv, args, ctx) : undefined;
     if (reload) process.on('SIGHUP', reload);
     try {
@@ -64,12 +59,12 @@ export async function main(program: Program, argv: readonly string[] = process.a
  * apply while running are applied; the others are named as needing a restart. A file
  * that no longer parses changes nothing.
  */
-async function reloadConfig(program: Program, argv: readonly string[], current: Record<string, unknown>, ctx: RunContext): Promise<void> {
+async function reloadConfig(program: Program, argv: readonly string[], current: Args, ctx: ProgramContext<Args>): Promise<void> {
   const file = String(current.config);
   try {
-    const next = await parseArgs(program, argv);
-    const changed = program.options.map((n) => OPTIONS[n].name).filter((k) => JSON.stringify(next[k]) !== JSON.stringify(current[k]));
-    const now = changed.filter((k) => program.reloadable?.some((n) => OPTIONS[n].name === k));
+    const next = await parseArgs(program, argv, registry);
+    const changed = Object.keys(program.options).filter((k) => JSON.stringify(next[k]) !== JSON.stringify(current[k]));
+    const now = changed.filter((k) => program.reloadable?.includes(k));
     const later = changed.filter((k) => !now.includes(k));
     if (now.length) ctx.onReload?.({ ...current, ...Object.fromEntries(now.map((k) => [k, next[k]])) });
     for (const k of now) current[k] = next[k];
@@ -78,46 +73,4 @@ async function reloadConfig(program: Program, argv: readonly string[], current: 
   } catch (err) {
     ctx.report.warn(`SIGHUP: ${file} not applied (${err instanceof Error ? err.message : String(err)}); the running settings stay`);
   }
-}
-
-export async function parseArgs(program: Program, argv: readonly string[]): Promise<Record<string, unknown>> {
-  const specs = program.options.map((n) => OPTIONS[n]);
-  const pos = program.positional;
-  let parsed: Record<string, unknown> | undefined;
-  const configPath = program.options.includes('config') ? configPathIn(argv) : undefined;
-  // The registry is loaded only for -c, which checks every program's section.
-  const fromFile = configPath === undefined ? {} : readConfigFile(configPath, program, (await import('../commands/index.js')).PROGRAMS);
-  await yargs(joinDashValues(argv, specs))
-    .config(fromFile)
-    .scriptName(program.name)
-    .version(VERSION)
-    .help()
-    .alias('h', 'help')
-    .alias('V', 'version')
-    .strict()
-    .parserConfiguration({ 'populate--': true })
-    .wrap(Math.min(100, process.stdout.columns || 80))
-    .fail((msg, err) => {
-      throw msg ? new UsageError(msg) : err;
-    })
-    .command(
-      pos ? `$0 [${pos.name}..]` : '$0',
-      false,
-      (y) => {
-        y.usage(`${program.name}: ${program.summary}\n\nUsage: ${program.name} [options]${pos ? ` [${pos.name}]` : ''}\n\n${program.description}`);
-        for (const s of specs) y.option(s.name, toYargs(s));
-        if (pos) y.positional(pos.name, { describe: pos.describe, type: 'string', array: true });
-        for (const [cmd, meaning] of program.examples) y.example(cmd, meaning);
-        if (program.exitStatus) y.epilogue(`Exit status: ${program.exitStatus}`);
-        return y;
-      },
-      (args) => {
-        parsed = args as Record<string, unknown>;
-      },
-    )
-    .parseAsync();
-  // --help and --version print and exit inside yargs; anything else parsed.
-  const args = parsed!;
-  const rest = [...((args[pos?.name ?? '_'] as unknown[]) ?? []), ...((args['--'] as unknown[]) ?? [])].map(String);
-  return { ...args, [pos?.name ?? '_']: rest };
 }

@@ -27,6 +27,8 @@ export type ClusterSink = (batch: RecordBatch, rows: Uint32Array, count: number)
 
 const STRING_COLUMNS = COLUMNS.filter((c) => c.isString).map((c) => c.index);
 const NUMBER_COLUMNS = COLUMNS.filter((c) => !c.isString).map((c) => c.index);
+/** What merging adds up. */
+const SUMMED = [COL.bytes, COL.count, COL.latency];
 
 /** Below this many open clusters per table slot, the key table grows (linear probing wants room). */
 const MAX_LOAD = 0.5;
@@ -169,9 +171,10 @@ export class Clusterer {
 
   private merge(s: number, src: Column[], i: number): void {
     const c = this.cols;
-    c[COL.bytes]![s] += src[COL.bytes]![i]!;
-    c[COL.count]![s] += src[COL.count]![i]!;
-    c[COL.latency]![s] += src[COL.latency]![i]!;
+    for (const k of SUMMED) {
+      const to = c[k];
+      if (to) to[s] = (to[s] ?? 0) + (src[k]?.[i] ?? 0);
+    }
     if (src[COL.latency_max]![i]! > c[COL.latency_max]![s]!) c[COL.latency_max]![s] = src[COL.latency_max]![i]!;
     if (src[COL.end]![i]! > c[COL.end]![s]!) c[COL.end]![s] = src[COL.end]![i]!;
     if (!this.opts.binMs && src[COL.time]![i]! < c[COL.time]![s]!) c[COL.time]![s] = src[COL.time]![i]!;

@@ -1,49 +1,45 @@
-import { UsageError } from '../language/errors.js';
-import { forwardSelected } from '../runtime/forward.js';
-import { READER_OPTIONS } from '../cli/options.js';
-import { parseSplitMode } from '../runtime/split-mode.js';
-import { openBinaryOutput } from '../runtime/output.js';
-import type { Program } from '../cli/program.js';
-import { prepareInput, readSelected, type ReaderArgs } from '../runtime/input.js';
+import { pick, READER, SHARED } from '../cli/options.js';
+import { defineProgram } from '../cli/program.js';
 import { Clusterer } from '../cluster/clusterer.js';
 import { parseFieldList } from '../format/field-list.js';
+import { forwardSelected } from '../runtime/forward.js';
+import { prepareInput, readSelected } from '../runtime/input.js';
+import { openBinaryOutput } from '../runtime/output.js';
 import { FILTER_POSITIONAL, READER_EXIT_STATUS } from './common.js';
 
-interface ClusterArgs extends ReaderArgs {
-  merge?: string;
-  precision: number;
-  mode?: string[];
-  write?: string;
-}
+const DEFAULT_KEYS = ['op', 'user', 'share', 'path'] as const;
 
-export const cluster: Program = {
+export const cluster = defineProgram({
   name: 'smbta-cluster',
   summary: 'merge records that share key fields over a time window; compact archives',
   description:
-    'Merges records whose key fields (-m, default op,user,share,path, exact match) are equal within a window of -p seconds from ' +
+    `Merges records whose key fields (-m, default ${DEFAULT_KEYS.join(',')}, exact match) are equal within a window of -p from ` +
     "the cluster's first record (0 keeps every record), or within aligned time bins (-M time 1h, for time series): bytes, count " +
     'and latency are summed, latency_max is the largest, time the earliest and end the latest; other fields are the first ' +
     "record's. It streams with bounded memory: a window is written once the input's time has passed it, in the order windows " +
     'opened. Its output is valid input: clustering twice gives the same totals.',
-  options: [...READER_OPTIONS, 'merge', 'precision', 'mode', 'write'],
+  options: {
+    ...READER,
+    merge: { kind: 'fields', alias: 'm', value: 'FIELDS', group: 'Output', describe: `key fields whose equal values are merged (default ${DEFAULT_KEYS.join(',')})` },
+    precision: { kind: 'duration', min: 0, alias: 'p', value: 'DURATION', default: '5s', group: 'Output', describe: "window from a cluster's first record (0 keeps every record)" },
+    mode: { ...SHARED.mode, splits: ['time'] },
+    ...pick('write'),
+  },
   positional: FILTER_POSITIONAL,
   examples: [
     ['smbta-cluster -R archive/2026-11-23 -w 2026-11-23.smbta.bz2', 'nightly compaction of a day into one file'],
     ['smbta-cluster -r day.smbta -m user -M time 1h | smbta-csv -s time,user,bytes,count', 'bytes per user per hour'],
-    ['smbta-recv | smbta-cluster -p 10 | smbta-db load', "smbtad's precision cache: one row per file and user every 10 s"],
+    ['smbta-recv | smbta-cluster -p 10s | smbta-db load', "smbtad's precision cache: one row per file and user every 10 s"],
   ],
   exitStatus: READER_EXIT_STATUS,
-  async run(raw, ctx) {
-    const a = raw as unknown as ClusterArgs;
-    const keys = parseFieldList(a.merge, ['op', 'user', 'share', 'path']);
-    if (!(a.precision >= 0)) throw new UsageError(`-p ${a.precision}: expected seconds, 0 or more`);
-    const bins = a.mode && parseSplitMode(a.mode, { kind: 'time', ms: 0 }, ['time']);
-    const binMs = bins && bins.kind === 'time' ? bins.ms : undefined;
-    const input = prepareInput(a);
-    const writer = openBinaryOutput('smbta-cluster', a.write, { flushMs: a.remote?.length ? 100 : 0 });
+  async run(a, ctx) {
+    const keys = parseFieldList(a.merge, DEFAULT_KEYS);
+    const binMs = a.mode?.kind === 'time' ? a.mode.ms : undefined;
+    const input = prepareInput(a, a._);
+    const writer = openBinaryOutput('smbta-cluster', a.write, { flushMs: a.remote.length ? 100 : 0 });
     // -p 0 keeps every record: the stream passes through as smbta-filter passes it.
     if (a.precision === 0 && !binMs) return forwardSelected(input, ctx, writer);
-    const c = new Clusterer({ keys, windowMs: a.precision * 1000, binMs }, (b, rows, n) => writer.addRows(b, rows, n));
+    const c = new Clusterer({ keys, windowMs: a.precision, binMs }, (b, rows, n) => writer.addRows(b, rows, n));
     await readSelected(
       input,
       ctx,
@@ -56,4 +52,4 @@ export const cluster: Program = {
     c.flush();
     await writer.close();
   },
-};
+});

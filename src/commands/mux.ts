@@ -1,24 +1,14 @@
+import { pick, READER, SERVING } from '../cli/options.js';
+import { defineProgram } from '../cli/program.js';
 import { UsageError } from '../language/errors.js';
 import { forwardSelected } from '../runtime/forward.js';
-import { READER_OPTIONS } from '../cli/options.js';
+import { prepareInput } from '../runtime/input.js';
 import { openBinaryOutput } from '../runtime/output.js';
-import type { Program } from '../cli/program.js';
-import { prepareInput, type ReaderArgs } from '../runtime/input.js';
-import { parseSize } from '../format/units.js';
 import { listenServing, servingFor } from '../runtime/serve.js';
-import { FILTER_POSITIONAL } from './common.js';
 import { openState, writerState } from '../runtime/state-file.js';
+import { FILTER_POSITIONAL } from './common.js';
 
-interface MuxArgs extends ReaderArgs {
-  serve?: number;
-  bind: string;
-  write?: string;
-  'client-buffer': string;
-  'wait-readers': number;
-  state?: string;
-}
-
-export const mux: Program = {
+export const mux = defineProgram({
   name: 'smbta-mux',
   summary: 'join many record sources into one stream and serve it to many readers',
   description:
@@ -26,10 +16,17 @@ export const mux: Program = {
     'the joined stream to any number of readers on -P. A slow reader never slows the sources or the other readers: past its ' +
     '--client-buffer it loses the oldest data and is told so in the stream (a gap block its reader reports). A trailing filter ' +
     'applies to everything served. Trees of smbta-mux scale fan-in, as radium does for Argus.',
-  options: [...READER_OPTIONS, 'serve', 'bind', 'tls-client-ca', 'insecure', 'write', 'client-buffer', 'wait-readers', 'state', 'metrics', 'metrics-users', 'config'],
+  options: {
+    ...READER,
+    ...SERVING,
+    ...pick('write'),
+    'client-buffer': { kind: 'size', min: 1, value: 'SIZE', default: '16M', group: 'Output', describe: 'most stream bytes queued for one reader; a slower reader loses the oldest, and is told in the stream' },
+    'wait-readers': { kind: 'count', value: 'N', default: '0', group: 'Output', describe: 'start reading the sources only once N readers are connected (replaying archives)' },
+    ...pick('state', 'metrics', 'metrics-users', 'config'),
+  },
   positional: FILTER_POSITIONAL,
   examples: [
-    ['smbta-mux -S srv1:3491 -S srv2:3491 -P 3499', 'two receivers joined, served on port 3499'],
+    ['smbta-mux -S srv1:3491 srv2:3491 -P 3499', 'two receivers joined, served on port 3499'],
     ["smbta-mux -S localhost:3491 -P 3492 'share=projects'", 'only one share, for the project team'],
     ['smbta-mux -S tls://hub1:3499 -S tls://hub2:3499 --tls-ca ca.pem --tls-cert me.pem --tls-key me.key -P 3499 -B 0.0.0.0', 'a second tier over TLS, served on every interface'],
     ['smbta-mux -R archive/2026-11-23 -P 3499 --wait-readers 2', 'replay a day to two readers once both are connected'],
@@ -37,16 +34,16 @@ export const mux: Program = {
   ],
   exitStatus: '0 after SIGTERM/SIGINT; 1 when it cannot serve; 2 for a bad option or filter.',
   reloadable: ['client-buffer'],
-  async run(raw, ctx) {
-    const a = raw as unknown as MuxArgs;
+  async run(a, ctx) {
     if (a.serve === undefined) throw new UsageError('give -P PORT to serve the joined stream on');
     const state = openState(a.state, 'smbta-mux', ctx.report);
-    const input = prepareInput(a);
-    const serverOptions = { maxClientBuffer: clientBuffer(a) };
-    const server = servingFor(a, ctx.report, serverOptions)!;
+    const input = prepareInput(a, a._);
+    const serverOptions = { maxClientBuffer: a['client-buffer'] };
+    const server = servingFor(a, ctx.report, serverOptions);
+    if (!server) return;
     // SIGHUP with -c: a new bound applies to every reader at its next block.
-    ctx.onReload = (next) => void (serverOptions.maxClientBuffer = clientBuffer(next as unknown as MuxArgs));
-    ctx.report.warn(`serving on ${a.bind}:${await listenServing(server, a)}`);
+    ctx.onReload = (next) => void (serverOptions.maxClientBuffer = next['client-buffer']);
+    ctx.report.warn(`serving on ${await listenServing(server, a)}`);
     const writer = openBinaryOutput('smbta-mux', a.write, { flushMs: 100, ...state?.writing() }, [server]);
     if (ctx.metrics) {
       ctx.metrics.recordsOut = () => writer.records;
@@ -59,10 +56,4 @@ export const mux: Program = {
     state?.finish(writerState(writer, true));
     if (server.lostRecords) ctx.report.warn(`slow readers lost ${server.lostRecords} records in all (each was told)`);
   },
-};
-
-function clientBuffer(a: MuxArgs): number {
-  const bound = parseSize(a['client-buffer']);
-  if (!bound || bound <= 0) throw new UsageError(`--client-buffer ${a['client-buffer']}: expected a size such as 16M`);
-  return bound;
-}
+});

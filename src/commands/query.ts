@@ -1,29 +1,21 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { UsageError } from '../language/errors.js';
-import type { Program } from '../cli/program.js';
-import { prepareInput, stdinHasData, type ReaderArgs } from '../runtime/input.js';
-import { openStore, parseDbTarget } from '../store/store.js';
+import { readFileSync } from 'node:fs';
+import { pick, READER } from '../cli/options.js';
+import { defineProgram } from '../cli/program.js';
 import { parseTime } from '../filter/time-spec.js';
+import { Source } from '../language/source.js';
+import { UsageError } from '../language/errors.js';
 import type { Answer } from '../query/answers.js';
+import type { Question } from '../query/ast.js';
 import { answerFromStream } from '../query/archive.js';
-import { friendlyStatement, FRIENDLY_USAGE, type FriendlyOptions } from '../query/friendly.js';
+import { friendlyStatement, FRIENDLY_USAGE, looksLikeQuestion, type FriendlyOptions } from '../query/friendly.js';
 import { parseStatements } from '../query/parser.js';
 import { formatAnswers } from '../query/print.js';
 import { answerFromStore } from '../query/sql.js';
 import { writeSvgCharts } from '../query/svg.js';
+import { prepareInput, stdinHasData } from '../runtime/input.js';
+import { openStore, parseDbTarget } from '../store/store.js';
 
-interface QueryArgs extends ReaderArgs, FriendlyOptions {
-  question?: string[];
-  query?: string[];
-  'query-file'?: string;
-  db?: string;
-  now?: string;
-  csv?: boolean;
-  json?: boolean;
-  svg?: string;
-}
-
-export const query: Program = {
+export const query = defineProgram({
   name: 'smbta-query',
   summary: 'answer the classic SMBTA questions over archives, live streams or a database',
   description:
@@ -33,8 +25,25 @@ export const query: Program = {
     `have a command-line form: ${FRIENDLY_USAGE}, with --share, --user, --path, --domain, --since, --until, -n and --mode. ` +
     'Answers print as aligned tables with binary units (usage and 24h_usage with a bar chart), or --csv and --json. ' +
     'A user name found in several domains is not guessed: the candidates are listed and the exit status is 2.',
-  options: ['read', 'recursive', 'remote', 'tls-ca', 'tls-cert', 'tls-key', 'token-file', 'db', 'query', 'query-file', 'share', 'user', 'path', 'domain', 'since', 'until', 'limit', 'rw-mode', 'asc', 'now', 'csv', 'json', 'svg'],
-  positional: { name: 'question', describe: `a question in the command-line form: ${FRIENDLY_USAGE}` },
+  options: {
+    ...READER,
+    ...pick('db'),
+    query: { kind: 'text', alias: 'q', many: true, value: 'STATEMENT', group: 'Query', describe: "smbtaquery statements, e.g. 'share projects, top 10 users rw;' (see docs/query.md); repeat for several" },
+    'query-file': { kind: 'path', alias: 'f', value: 'FILE', group: 'Query', describe: 'read statements from FILE (a line starting with # is a comment; - is stdin)' },
+    share: { kind: 'text', many: true, value: 'NAME', group: 'Query', describe: 'only this share; repeat for several' },
+    user: { kind: 'text', many: true, value: 'NAME', group: 'Query', describe: 'only this user (DOMAIN\\NAME when the name is in several domains); repeat for several' },
+    path: { kind: 'text', many: true, value: 'PATH', group: 'Query', describe: 'only this file, as its path is stored; repeat for several' },
+    domain: { kind: 'text', many: true, value: 'NAME', group: 'Query', describe: 'only this domain; repeat for several' },
+    ...pick('since', 'until'),
+    limit: { kind: 'count', min: 1, alias: 'n', value: 'N', default: '10', group: 'Query', describe: 'how many rows top and last-activity give' },
+    mode: { kind: 'choice', choices: ['r', 'w', 'rw'], value: 'MODE', default: 'rw', group: 'Query', describe: 'count bytes read (r), written (w) or both (rw)' },
+    asc: { kind: 'flag', group: 'Query', describe: 'top: the smallest first' },
+    now: { kind: 'time', value: 'TIME', group: 'Query', describe: 'answer as if it were TIME: today, yesterday, since and throughput count from it' },
+    csv: { kind: 'flag', group: 'Output', describe: 'print answers as CSV with raw numbers' },
+    json: { kind: 'flag', group: 'Output', describe: 'print each answer as one JSON object per line, with raw numbers' },
+    svg: { kind: 'path', value: 'FILE', group: 'Output', describe: 'also write the chart of usage or 24h_usage as an SVG image (FILE-2.svg... for more)' },
+  },
+  positional: { name: 'question', describe: `a question in the command-line form: ${FRIENDLY_USAGE}`, looksLike: looksLikeQuestion },
   examples: [
     ["smbta-query -R archive -q 'share projects since yesterday, top 10 users rw;'", 'the busiest users of a share since yesterday'],
     ['smbta-query top users --since yesterday --share projects -n 10 --mode rw', 'the same, in the command-line form, from the default database'],
@@ -42,27 +51,16 @@ export const query: Program = {
     ["smbta-query -r day.smbta.bz2 -q 'global, search %disk12%;' --json", 'every name containing disk12, for a script'],
   ],
   exitStatus: '0 when every statement was answered; 1 when the input or database failed; 2 for a bad statement or option, or an ambiguous user name.',
-  async run(raw, ctx) {
-    const a = raw as unknown as QueryArgs;
-    const now = a.now === undefined ? Date.now() : parseTime(a.now, Date.now())?.start;
-    if (now === undefined) throw new UsageError(`--now ${a.now}: not a time`);
-    // `-r FILE top users`, `-R DIR top users`: words after them that name nothing are the question.
-    const swallowed: string[] = [];
-    const paths = (list: string[] | undefined): string[] => {
-      const kept: string[] = [];
-      for (const f of list ?? []) (swallowed.length || (f !== '-' && !existsSync(f)) ? swallowed : kept).push(f);
-      return kept;
-    };
-    const files = paths(a.read);
-    const dirs = paths(a.recursive);
-    const text = statementsText(a, [...swallowed, ...(a.question ?? [])]);
-    const lines = () => readFileSync(0, 'utf8').split('\n').map((l) => (l.trim() && !l.trim().endsWith(';') ? `${l};` : l)).join('\n');
-    const questions = parseStatements(text ?? lines(), now);
+  async run(a, ctx) {
+    const now = a.now === undefined ? Date.now() : (parseTime(a.now, Date.now())?.start ?? Date.now());
+    const given = statementSources(a);
+    const stdinLines = (): Source => new Source(readFileSync(0, 'utf8').split('\n').map((l) => (l.trim() && !l.trim().endsWith(';') ? `${l};` : l)).join('\n'), 'stdin');
+    const questions: Question[] = (given ?? [stdinLines()]).flatMap((s) => parseStatements(s, now));
     if (questions.length === 0) throw new UsageError('no statement: give -q STATEMENT, -f FILE, a question such as "top users", or statements on stdin');
-    const streams = files.length > 0 || dirs.length > 0 || (a.remote?.length ?? 0) > 0;
+    const streams = a.read.length > 0 || a.recursive.length > 0 || a.remote.length > 0;
     // Without stream sources the records are in the database, unless they come on stdin
     // (a pipe or a file; a terminal or /dev/null, as under cron, brings none).
-    const fromDb = a.db !== undefined || (!streams && (text === undefined || !stdinHasData()));
+    const fromDb = a.db !== undefined || (!streams && (given === undefined || !stdinHasData()));
     let answers: Answer[];
     if (fromDb) {
       const store = await openStore(parseDbTarget(a.db));
@@ -72,18 +70,19 @@ export const query: Program = {
         await store.close();
       }
     } else {
-      answers = await answerFromStream(questions, prepareInput({ ...a, read: files, recursive: dirs }), ctx, now);
+      answers = await answerFromStream(questions, prepareInput(a, []), ctx, now);
     }
     const width = process.stdout.columns || Number(process.env.COLUMNS) || 80;
     process.stdout.write(formatAnswers(answers, a.json ? 'json' : a.csv ? 'csv' : 'table', width));
     if (a.svg) writeSvgCharts(a.svg, answers);
   },
-};
+});
 
-/** The statements given on the command line, or undefined when they come on stdin. */
-function statementsText(a: QueryArgs, words: string[]): string | undefined {
-  const parts: string[] = [...(a.query ?? [])];
-  if (a['query-file'] !== undefined) parts.push(readFileSync(a['query-file'] === '-' ? 0 : a['query-file'], 'utf8'));
-  if (words.length) parts.push(friendlyStatement(words, a));
-  return parts.length ? parts.map((p) => (p.trim().endsWith(';') ? p : `${p};`)).join('\n') : undefined;
+/** The statements given on the command line, each with where it came from; undefined when they come on stdin. */
+function statementSources(a: FriendlyOptions & { query: string[]; 'query-file'?: string; _: string[] }): Source[] | undefined {
+  const sources = a.query.map((q) => new Source(q));
+  const file = a['query-file'];
+  if (file !== undefined) sources.push(new Source(readFileSync(file === '-' ? 0 : file, 'utf8'), file === '-' ? 'stdin' : file));
+  if (a._.length) sources.push(new Source(friendlyStatement(a._, a)));
+  return sources.length ? sources : undefined;
 }

@@ -1,31 +1,29 @@
-import { UsageError } from '../language/errors.js';
-import { READER_OPTIONS } from '../cli/options.js';
-import type { Program } from '../cli/program.js';
-import { prepareInput, splitReadArgs, type ReaderArgs } from '../runtime/input.js';
+import { pick, READER } from '../cli/options.js';
+import { defineProgram } from '../cli/program.js';
 import { isLiveSource, sourceLabel } from '../io/sources.js';
+import { prepareInput } from '../runtime/input.js';
 import { TopFeed } from '../tui/feed.js';
 import { initialUi } from '../tui/keys.js';
 import { GROUPINGS, SORTS } from '../tui/model.js';
 import { FILTER_POSITIONAL } from './common.js';
 
-interface TopArgs extends ReaderArgs {
-  speed: number;
-  refresh: number;
-  once?: boolean;
-  group: string;
-  sort: string;
-}
-
-export const top: Program = {
+export const top = defineProgram({
   name: 'smbta-top',
   summary: 'live terminal view of who is moving data, on which share, to which files',
   description:
-    'Shows, redrawn every --refresh seconds, read and write throughput now with a sparkline of the last minutes, a table of ' +
+    'Shows, redrawn every --refresh, read and write throughput now with a sparkline of the last minutes, a table of ' +
     'the busiest users, shares, files, clients or servers (bytes/s read and written, operations/s and totals), and the ' +
     'latest operations. Keys: g grouping, s sort column, / a filter expression (a mistake is shown with its column and ' +
     'the old filter stays), p pause, c clear, h help, q quit. Archives (-r, -R) are replayed at --speed. Records lost ' +
     'upstream are counted in the title line. With --once, or when stdout is not a terminal, it prints one plain snapshot.',
-  options: [...READER_OPTIONS, 'speed', 'refresh', 'group', 'sort', 'once'],
+  options: {
+    ...READER,
+    ...pick('speed'),
+    refresh: { kind: 'duration', min: 10, value: 'DURATION', default: '1s', group: 'Output', describe: 'redraw, and measure rates, this often' },
+    group: { kind: 'choice', choices: GROUPINGS, alias: 'g', value: 'FIELD', default: 'user', group: 'Output', describe: 'group the table by user, share, path, client or server' },
+    sort: { kind: 'choice', choices: SORTS, value: 'COLUMN', default: 'read/s', group: 'Output', describe: 'sort the table by read/s, write/s, ops/s, total or name' },
+    once: { kind: 'flag', group: 'Output', describe: 'print one snapshot as plain text and exit: archives are read whole, live sources watched for one --refresh' },
+  },
   positional: FILTER_POSITIONAL,
   examples: [
     ['smbta-top -S localhost:3491', 'watch a receiver serving readers on port 3491'],
@@ -34,15 +32,8 @@ export const top: Program = {
     ['smbta-top -r day.smbta --once -g path --sort total', "the day's hottest files, as text"],
   ],
   exitStatus: '0 after q (or SIGINT/SIGTERM); 1 when input was missing or damaged; 2 for a bad option or filter.',
-  async run(raw, ctx) {
-    const a = raw as unknown as TopArgs;
-    const grouping = GROUPINGS.find((g) => g === a.group);
-    if (!grouping) throw new UsageError(`--group ${a.group}: expected one of ${GROUPINGS.join(', ')}`);
-    const sort = SORTS.find((s) => s === a.sort);
-    if (!sort) throw new UsageError(`--sort ${a.sort}: expected one of ${SORTS.join(', ')}`);
-    if (!(a.refresh > 0)) throw new UsageError(`--refresh ${a.refresh}: expected seconds above 0`);
-    if (!(a.speed >= 0)) throw new UsageError(`--speed ${a.speed}: expected 0 (as fast as possible) or more`);
-    const input = prepareInput(a);
+  async run(a, ctx) {
+    const input = prepareInput(a, a._);
     const live = input.specs.some(isLiveSource);
     const once = a.once || !process.stdout.isTTY;
     const feed = new TopFeed({ replaySpeed: live ? undefined : once ? 0 : a.speed, filter: input.sel.filter, signal: ctx.signal });
@@ -50,9 +41,9 @@ export const top: Program = {
       // The feed applies the filter, so that one typed live can replace it.
       input: { ...input, sel: { ...input.sel, filter: undefined } },
       feed,
-      ui: initialUi(splitReadArgs(a).filter, grouping, sort),
+      ui: initialUi(a._.join(' '), a.group, a.sort),
       source: input.specs.map(sourceLabel).join(' '),
-      refreshMs: a.refresh * 1000,
+      refreshMs: a.refresh,
       live,
     };
     // Ink draws only the final frame when it sees CI set (it reads that once, on load); a terminal
@@ -62,4 +53,4 @@ export const top: Program = {
     const { printOnce, runInteractive } = await import('../tui/run-top.js');
     await (once ? printOnce(run, ctx) : runInteractive(run, ctx));
   },
-};
+});

@@ -113,7 +113,10 @@ export const QUARTER_MS = 900_000;
 
 export function dayUsageAnswer(q: Question, quarters: Buckets): Answer {
   const hours = new Array<number>(24).fill(0);
-  for (const [k, bytes] of quarters) hours[new Date(k * QUARTER_MS).getHours()] += bytes;
+  for (const [k, bytes] of quarters) {
+    const h = new Date(k * QUARTER_MS).getHours();
+    hours[h] = (hours[h] ?? 0) + bytes;
+  }
   const total = hours.reduce((a, b) => a + b, 0);
   const labels = hours.map((_, h) => String(h).padStart(2, '0'));
   return {

@@ -26,9 +26,15 @@ const ALIASES = wordTable({ 'last-activity': 'last_activity', '24h-usage': '24h_
 export const FRIENDLY_USAGE =
   'top [N] users|shares|files|domains, total, list users|shares|files|domains, last-activity [N], usage, 24h-usage, search PATTERN, throughput N seconds|minutes|hours|days, report [full], self-check';
 
+const VERBS = ['top', 'total', 'list', 'last_activity', 'usage', '24h_usage', 'search', 'throughput', 'smbtad-report', 'self-check'];
+
+/** True for a word that starts a question in the command-line form (tells it from a file name). */
+export function looksLikeQuestion(word: string): boolean {
+  const w = word.toLowerCase();
+  return VERBS.includes(ALIASES[w] ?? w);
+}
+
 export function friendlyStatement(words: readonly string[], o: FriendlyOptions): string {
-  if (!['r', 'w', 'rw'].includes(o.mode)) throw new UsageError(`--mode ${o.mode}: expected r, w or rw`);
-  if (!(Number.isInteger(o.limit) && o.limit > 0)) throw new UsageError(`-n ${o.limit}: expected a count of 1 or more`);
   const [first = '', ...rest] = words;
   const verb = ALIASES[first.toLowerCase()] ?? first.toLowerCase();
   const count = (): number => (rest[0] && /^\d+$/.test(rest[0]) ? Number(rest.shift()) : o.limit);

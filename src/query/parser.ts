@@ -6,6 +6,7 @@
  * starts with SELECT is raw SQL. Mistakes are syntax errors with the column.
  */
 import { LanguageError } from '../language/errors.js';
+import { Source } from '../language/source.js';
 import { suggest } from '../language/suggest.js';
 import { parseTime } from '../filter/time-spec.js';
 import { everything, type Command, type Kind, type Mode, type Question, type Selection, type TimeUnit } from './ast.js';
@@ -25,8 +26,12 @@ const UNITS: Record<string, TimeUnit> = {
   second: 'seconds', seconds: 'seconds', minute: 'minutes', minutes: 'minutes', hour: 'hours', hours: 'hours', day: 'days', days: 'days',
 };
 
-/** Every question of every statement in `source`, in order. `now` fixes today, yesterday and now. */
-export function parseStatements(source: string, now: number): Question[] {
+/**
+ * Every question of every statement in `input`, in order. `now` fixes today, yesterday and
+ * now. A Source names the file statements came from, so errors say file:line:col.
+ */
+export function parseStatements(input: string | Source, now: number): Question[] {
+  const source = typeof input === 'string' ? new Source(input) : input;
   const out: Question[] = [];
   for (const { text, at } of splitStatements(source)) {
     if (/^\s*select\b/i.test(text)) {
@@ -38,19 +43,31 @@ export function parseStatements(source: string, now: number): Question[] {
   return out;
 }
 
-/** Statements split at `;` outside quotes, comments dropped; offsets kept for errors. */
-function splitStatements(source: string): { text: string; at: number }[] {
+/**
+ * Statements split at `;` outside quotes; a line whose first word starts with `#` is a
+ * comment (a `#` anywhere else is text: `search %#%` looks for a `#`). Offsets kept for errors.
+ */
+function splitStatements(input: Source): { text: string; at: number }[] {
+  const source = input.body;
   const out: { text: string; at: number }[] = [];
   let start = 0;
   let text = '';
   let quote = false;
+  let lineStart = true;
   for (let i = 0; i < source.length; i++) {
-    const c = source[i]!;
-    if (c === "'") quote = !quote;
-    if (!quote && c === '#') {
-      while (i + 1 < source.length && source[i + 1] !== '\n') i++;
+    const c = source[i] ?? '';
+    if (!quote && lineStart && c === '#') {
+      // Blank the comment: offsets of what follows stay where they are.
+      while (i < source.length && source[i] !== '\n') {
+        text += ' ';
+        i++;
+      }
+      text += '\n';
       continue;
     }
+    if (c === '\n') lineStart = true;
+    else if (!/\s/.test(c)) lineStart = false;
+    if (c === "'") quote = !quote;
     if (!quote && c === ';') {
       if (text.trim()) out.push({ text, at: start });
       text = '';
@@ -59,13 +76,13 @@ function splitStatements(source: string): { text: string; at: number }[] {
     }
     text += c;
   }
-  if (quote) throw new LanguageError('unterminated quote', source, { start: source.lastIndexOf("'"), end: source.length });
+  if (quote) throw new LanguageError('unterminated quote', input, { start: source.lastIndexOf("'"), end: source.length });
   // The last statement may leave out its `;`.
   if (text.trim()) out.push({ text, at: start });
   return out;
 }
 
-function parseStatement(source: string, text: string, at: number, now: number): Question[] {
+function parseStatement(source: Source, text: string, at: number, now: number): Question[] {
   const statement = text.replace(/\s+/g, ' ').trim() + ';';
   const questions: Question[] = [];
   let selection = everything();
@@ -165,7 +182,7 @@ class Cursor {
   private k = 0;
 
   constructor(
-    private readonly source: string,
+    private readonly source: Source,
     private readonly words: Word[],
   ) {}
 
@@ -232,8 +249,8 @@ class Cursor {
   }
 }
 
-function syntax(source: string, at: number, length: number, message: string, hint?: string): LanguageError {
-  return new LanguageError(message, source.replace(/\n/g, ' '), { start: at, end: at + length }, hint);
+function syntax(source: Source, at: number, length: number, message: string, hint?: string): LanguageError {
+  return new LanguageError(message, source, { start: at, end: at + length }, hint);
 }
 
 /** Items split at commas outside quotes. */

@@ -70,9 +70,9 @@ export class Receiver {
 
   constructor(private readonly opts: ReceiverOptions) {}
 
-  /** The limits in force; a SIGHUP may change them for every connection. */
-  get limits(): ReceiverLimits {
-    return this.opts.limits;
+  /** New limits for every connection from now on (SIGHUP). */
+  reconfigure(limits: ReceiverLimits): void {
+    Object.assign(this.opts.limits, limits);
   }
 
   async start(): Promise<void> {

@@ -3,9 +3,9 @@
  * -t into one compiled selection, and -N into a stop. A reader only says what to do
  * with the selected rows of each batch.
  */
-import { existsSync, fstatSync } from 'node:fs';
+import { fstatSync } from 'node:fs';
 import { compileFilter, type BatchFilter } from '../filter/compile.js';
-import { parseFilter, SHORTHANDS } from '../filter/parser.js';
+import { parseFilter } from '../filter/parser.js';
 import { parseTimeRange } from '../filter/time-spec.js';
 import { loadLinkSecurity, type LinkSecurity, type SecurityArgs } from '../io/link-security.js';
 import { readSources, type SourceSpec } from '../io/sources.js';
@@ -17,32 +17,17 @@ import { BlockKind } from '../stream/format.js';
 import { UsageError } from '../language/errors.js';
 import type { RunContext } from './context.js';
 
+/** What every reader was told: its sources and selection (the filter comes as its trailing words). */
 export interface ReaderArgs extends SecurityArgs {
-  read?: string[];
-  recursive?: string[];
-  remote?: string[];
+  read: string[];
+  recursive: string[];
+  remote: string[];
   time?: string;
   count?: number;
-  filter?: string[];
 }
 
 /** Rows of a batch chosen by the selection: `rows` null means all `count` rows in order. */
 export type RowsHandler = (batch: RecordBatch, rows: Uint32Array | null, count: number, source: string) => void | Promise<void>;
-
-/**
- * Words after `-r` that name no file but read as a filter expression belong to the filter,
- * and so does every word after them: `smbta-cat -r day.smbta user=bob and read` does what it says.
- */
-export function splitReadArgs(args: ReaderArgs): { files: string[]; filter: string } {
-  const files: string[] = [];
-  const extra: string[] = [];
-  for (const f of args.read ?? []) {
-    const filterLike = /[=<>~!()\s]/.test(f) || f.toLowerCase() in SHORTHANDS;
-    if (extra.length || (f !== '-' && filterLike && !existsSync(f))) extra.push(f);
-    else files.push(f);
-  }
-  return { files, filter: [...extra, ...(args.filter ?? [])].join(' ') };
-}
 
 export function parseRemote(text: string): SourceSpec {
   if (text.startsWith('tls://')) {
@@ -70,11 +55,11 @@ export function stdinHasData(): boolean {
   }
 }
 
-export function sourceSpecs(args: ReaderArgs, files: readonly string[]): SourceSpec[] {
+export function sourceSpecs(args: ReaderArgs): SourceSpec[] {
   const specs: SourceSpec[] = [
-    ...files.map((path): SourceSpec => ({ kind: 'file', path })),
-    ...(args.recursive ?? []).map((path): SourceSpec => ({ kind: 'dir', path })),
-    ...(args.remote ?? []).map(parseRemote),
+    ...args.read.map((path): SourceSpec => ({ kind: 'file', path })),
+    ...args.recursive.map((path): SourceSpec => ({ kind: 'dir', path })),
+    ...args.remote.map(parseRemote),
   ];
   if (specs.length === 0) {
     if (process.stdin.isTTY) throw new UsageError('no input: give -r FILE, -R DIR or -S HOST:PORT, or pipe a stream in');
@@ -102,7 +87,6 @@ export function buildSelection(expression: string, time: string | undefined, cou
     if (!range) throw new UsageError(`-t ${time}: not a time range (try 2026-11-23, 10:00-11:00, -1h or A..B)`);
     ({ start, end } = range);
   }
-  if (count !== undefined && !(Number.isInteger(count) && count >= 0)) throw new UsageError(`-N ${count}: expected a whole number of records`);
   return { filter, start, end, limit: count ?? Infinity };
 }
 
@@ -118,10 +102,9 @@ export interface PreparedInput {
  * Checks and compiles everything a reader was told (sources, filter, -t, -N) before any
  * output is opened, so a usage error never leaves half a stream behind.
  */
-export function prepareInput(args: ReaderArgs): PreparedInput {
-  const { files, filter: expression } = splitReadArgs(args);
-  const sel = buildSelection(expression, args.time, args.count);
-  return { specs: sourceSpecs(args, files), sel, security: loadLinkSecurity(args) };
+export function prepareInput(args: ReaderArgs, filter: readonly string[]): PreparedInput {
+  const sel = buildSelection(filter.join(' '), args.time, args.count);
+  return { specs: sourceSpecs(args), sel, security: loadLinkSecurity(args) };
 }
 
 /**

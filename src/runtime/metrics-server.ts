@@ -9,18 +9,17 @@ import type { RunContext } from './context.js';
 import { UsageError } from '../language/errors.js';
 import { isLoopback, readToken, sameSecret, type SecurityArgs } from '../io/link-security.js';
 import { StreamMetrics } from './metrics.js';
+import type { Listen } from './serve.js';
 
 /**
  * Starts the metrics endpoint at ADDR:PORT (a bare PORT listens on loopback) and puts the
  * metrics where the readers find them (ctx.metrics). Stops with the run.
  */
-export async function serveMetrics(spec: string, program: string, perUser: boolean, ctx: RunContext, sec: SecurityArgs): Promise<StreamMetrics> {
-  const m = /^(?:\[([^\]]+)\]:|([^:[\]]*):)?(\d{1,5})$/.exec(spec);
-  if (!m || Number(m[3]) > 65535) throw new UsageError(`--metrics ${spec}: expected ADDR:PORT or PORT (loopback)`);
-  const host = m[1] ?? (m[2] || '127.0.0.1');
-  const target = { port: Number(m[3]) };
+export async function serveMetrics(at: Listen, program: string, perUser: boolean, ctx: RunContext, sec: SecurityArgs): Promise<StreamMetrics> {
+  const host = at.host ?? '127.0.0.1';
+  const target = { port: at.port };
   if (!isLoopback(host)) {
-    if (!sec.insecure) throw new UsageError(`--metrics ${spec} serves beyond this host in clear text: scrape it on loopback (or through a TLS proxy), or give --insecure`);
+    if (!sec.insecure) throw new UsageError(`--metrics ${host}:${at.port} serves beyond this host in clear text: scrape it on loopback (or through a TLS proxy), or give --insecure`);
     ctx.report.warn(`metrics on ${host} in clear text (--insecure)${sec['token-file'] ? '; the bearer token crosses the network unencrypted' : ''}`);
   }
   const token = readToken(sec);

@@ -13,8 +13,10 @@ export interface Formatter {
 
 export interface PrintArgs extends ReaderArgs {
   fields?: string;
-  numeric?: boolean;
-  header?: boolean;
+  numeric: boolean;
+  header: boolean;
+  /** The trailing filter's words. */
+  _: string[];
 }
 
 export async function runPrinter(
@@ -24,8 +26,8 @@ export async function runPrinter(
   make: (fields: FieldName[], opts: { numeric: boolean; header: boolean }) => Formatter,
 ): Promise<void> {
   const fields = parseFieldList(args.fields, defaults);
-  const input = prepareInput(args);
-  const fmt = make(fields, { numeric: args.numeric ?? false, header: args.header ?? true });
+  const input = prepareInput(args, args._);
+  const fmt = make(fields, { numeric: args.numeric, header: args.header });
   const out = createStdoutSink();
   const head = fmt.header();
   if (head) out.write(head);

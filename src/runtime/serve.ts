@@ -3,9 +3,20 @@ import { createBlockServer, type BlockServer } from '../io/block-server.js';
 import { checkServingBind, loadLinkSecurity, type SecurityArgs } from '../io/link-security.js';
 import type { Reporter } from '../io/report.js';
 
+/** Where to listen: a port, at an address of its own or at the -B address. */
+export interface Listen {
+  host?: string;
+  port: number;
+}
+
 export interface ServeArgs extends SecurityArgs {
-  serve?: number;
+  serve?: Listen;
   bind: string;
+}
+
+/** The address -P serves on: its own, or -B's. */
+export function servingHost(a: ServeArgs): string {
+  return a.serve?.host ?? a.bind;
 }
 
 /**
@@ -15,14 +26,28 @@ export interface ServeArgs extends SecurityArgs {
 export function servingFor(a: ServeArgs, report: Reporter, opts: { maxClientBuffer: number } = { maxClientBuffer: 8 << 20 }): BlockServer | undefined {
   if (a.serve === undefined) return undefined;
   const security = loadLinkSecurity(a);
-  checkServingBind(a.bind, security, a.insecure, (m) => report.warn(m));
-  // The bound is read through `opts` at every block, so a SIGHUP that changes it takes effect.
-  return createBlockServer({ get maxClientBuffer() { return opts.maxClientBuffer; }, security, onClient: (m) => report.warn(m) });
+  checkServingBind(servingHost(a), security, a.insecure, (m) => report.warn(m));
+  return createBlockServer({
+    // Read through `opts` at every block, so a SIGHUP that changes the bound takes effect.
+    get maxClientBuffer() {
+      return opts.maxClientBuffer;
+    },
+    security,
+    onClient: (m) => report.warn(m),
+  });
 }
 
-/** Starts serving on -P at -B; the port it got (for -P 0), or an error naming the address. */
-export function listenServing(server: BlockServer, a: ServeArgs): Promise<number> {
-  return server.listen(a.serve!, a.bind).catch((err: Error) => {
-    throw new Error(`cannot serve readers on ${a.bind}:${a.serve}: ${err.message}`);
+/** Starts serving on -P; the address and port it got (for -P 0), or an error naming the address. */
+export async function listenServing(server: BlockServer, a: ServeArgs): Promise<string> {
+  const host = servingHost(a);
+  const port = a.serve?.port ?? 0;
+  const got = await server.listen(port, host).catch((err: Error) => {
+    throw new Error(`cannot serve readers on ${formatHostPort(host, port)}: ${err.message}`);
   });
+  return formatHostPort(host, got);
+}
+
+/** `host:port`, with an IPv6 address in brackets. */
+export function formatHostPort(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }

@@ -140,7 +140,7 @@ export class TopModel {
     const sec = Math.floor(t / 1000);
     if (sec > this.histSecond) this.slide(sec);
     const slot = HISTORY_SECONDS - 1 - (this.histSecond - sec);
-    if (slot >= 0) hist[slot] += bytes;
+    if (slot >= 0) hist[slot] = (hist[slot] ?? 0) + bytes;
   }
 
   private slide(to: number): void {

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { parseArgs } from '../../src/cli/run.js';
+import { parseArgs } from '../../src/cli/parse.js';
 import { DEFAULT_PREFIX, MAPPED_OPERATIONS } from '../../src/audit/full-audit.js';
 import { PROGRAMS } from '../../src/commands/index.js';
 import { ROOT } from '../helpers/run-bin.js';
@@ -47,7 +47,7 @@ async function accepts(command: string): Promise<void> {
   const name = path!.split('/').at(-1)!;
   const program = PROGRAMS.find((p) => p.name === name);
   assert.ok(program, `${name}: not an smbta program`);
-  await assert.doesNotReject(parseArgs(program, args), `${command}`);
+  await assert.doesNotReject(parseArgs(program, args, async () => PROGRAMS), `${command}`);
 }
 
 test('deploy.md: the systemd units parse and start real smbta commands with real options', async () => {

@@ -1,0 +1,87 @@
+/**
+ * smbta-probe's run: tshark's lines become PDUs, PDUs become records, records go to -w and
+ * -P readers; status blocks and stderr say what could not be attributed.
+ */
+import { hostname } from 'node:os';
+import { sayFirst } from '../io/report.js';
+import type { RunContext } from '../runtime/context.js';
+import { openBinaryOutput } from '../runtime/output.js';
+import { listenServing, servingFor, type ServeArgs } from '../runtime/serve.js';
+import { BlockKind } from '../stream/format.js';
+import { parsePduLine } from './smb2-pdu.js';
+import { Smb2Tracker, type ProbeStats } from './smb2-tracker.js';
+import { runTshark, type CaptureSource } from './tshark.js';
+
+export interface ProbeOptions {
+  capture: CaptureSource;
+  /** -w: where the stream goes (stdout when neither it nor -P is given). */
+  write?: string;
+  /** -P and how to secure it. */
+  serving: ServeArgs;
+  serverName: (addr: string) => string;
+  statsMs: number;
+  statusEveryMs: number;
+}
+
+const MAX_ERRORS_SAID = 10;
+/** Output waiting for a slow reader beyond which reading packets pauses. */
+const MAX_BACKLOG = 64 << 20;
+
+export async function runProbe(o: ProbeOptions, ctx: RunContext): Promise<void> {
+  const live = o.capture.iface !== undefined;
+  const server = servingFor(o.serving, ctx.report);
+  const writer = openBinaryOutput('smbta-probe', o.write, { flushMs: live ? 100 : 0 }, server ? [server] : []);
+  if (server) ctx.report.warn(`serving readers on ${await listenServing(server, o.serving)}`);
+  const tracker = new Smb2Tracker((r) => writer.add(r), o.serverName);
+  let paused = false;
+  const malformed = sayFirst(MAX_ERRORS_SAID, (m) => ctx.report.warn(m), 'further malformed lines are only counted');
+  const run = runTshark(
+    o.capture,
+    (line) => {
+      const pdu = parsePduLine(line);
+      if (!('error' in pdu)) tracker.pdu(pdu);
+      else malformed(pdu.error);
+      if (!paused && writer.backlog() > MAX_BACKLOG) {
+        paused = true;
+        run.pause();
+        void writer.ready().then(() => ((paused = false), run.resume()));
+      }
+    },
+    (m) => ctx.report.warn(`tshark: ${m}`),
+  );
+  ctx.signal.addEventListener('abort', () => run.stop(), { once: true });
+
+  const status = (): void =>
+    writer.writeSide(BlockKind.Status, { source: `smbta-probe@${hostname()}`, ...tracker.stats, malformed: malformed.count, dropped: droppedOf(tracker.stats, malformed.count) });
+  const say = (): void => ctx.report.warn(formatProbeStats(tracker.stats, malformed.count));
+  const timers = [setInterval(status, o.statusEveryMs)];
+  if (o.statsMs > 0) timers.push(setInterval(say, o.statsMs));
+  process.on('SIGUSR1', say);
+
+  const { code, startError } = await run.done;
+  timers.forEach(clearInterval);
+  process.off('SIGUSR1', say);
+  status();
+  say();
+  await writer.close();
+  if (startError) ctx.report.fail(startError);
+  else if (code !== 0 && !ctx.signal.aborted) ctx.report.fail(`tshark ended with exit code ${code}: the records before its message above are written`);
+}
+
+/** What status blocks count as lost: data the probe saw but could not attribute or read. */
+function droppedOf(s: ProbeStats, malformed: number): Record<string, number> {
+  const d: Record<string, number> = {};
+  if (s.encryptedMessages) d['encrypted (unattributed)'] = s.encryptedMessages;
+  if (s.unmatchedResponses) d['response without request'] = s.unmatchedResponses;
+  if (s.evicted) d['evicted state'] = s.evicted;
+  if (malformed) d['malformed'] = malformed;
+  return d;
+}
+
+function formatProbeStats(s: ProbeStats, malformed: number): string {
+  return (
+    `${s.pdus} SMB2 PDUs, ${s.records} records; unattributed: ${s.unattributedRecords} records (${s.unattributedBytes} bytes), ` +
+    `${s.encryptedMessages} encrypted messages (${s.encryptedBytes} bytes); responses without request: ${s.unmatchedResponses}; ` +
+    `evicted: ${s.evicted}; malformed lines: ${malformed}`
+  );
+}
