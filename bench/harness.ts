@@ -122,7 +122,7 @@ export async function measureFanOut(server: string, readers: number, reader: (po
           let out = '';
           const child = spawn('bash', ['-c', reader(port)], { stdio: ['ignore', 'pipe', 'inherit'], env });
           child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-          child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`reader failed (${code}): ${reader(port)}`))));
+          child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as { first: number; last: number }) : reject(new Error(`reader failed (${code}): ${reader(port)}`))));
         }),
     ),
   );

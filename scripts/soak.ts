@@ -48,7 +48,7 @@ function start(c: Component, log: (m: string) => void): ChildProcess {
   const [bin, ...sub] = c.name.split(' ');
   const child = spawn(process.execPath, [join(ROOT, 'bin', `${bin}.js`), ...sub, ...c.args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TZ: 'UTC' } });
   let rest = '';
-  child.stderr!.on('data', (d: Buffer) => {
+  child.stderr.on('data', (d: Buffer) => {
     const lines = (rest + d.toString()).split('\n');
     rest = lines.pop()!;
     for (const l of lines) {

@@ -22,6 +22,8 @@ export interface SplitArgv {
   options: string[];
   /** The trailing words, in order. */
   words: string[];
+  /** How each option was written (`-t` or `--time`), by long name, for messages. */
+  written: Map<string, string>;
 }
 
 /** How a program's trailing words look, to tell them from the values of -r, -R and -S. */
@@ -38,6 +40,7 @@ export function splitArgv(argv: readonly string[], options: Options, trailing: T
   const byFlag = flagTable(options);
   const out: string[] = [];
   const words: string[] = [];
+  const written = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     if (a === '--') {
@@ -56,6 +59,7 @@ export function splitArgv(argv: readonly string[], options: Options, trailing: T
       continue;
     }
     const name = `--${nameOf(spec, options)}`;
+    written.set(name.slice(2), flag);
     if (inline !== undefined) {
       out.push(`${name}=${inline}`);
       continue;
@@ -66,7 +70,7 @@ export function splitArgv(argv: readonly string[], options: Options, trailing: T
     else for (const v of taken) out.push(`${name}=${v}`);
     i += taken.length;
   }
-  return { options: out, words };
+  return { options: out, words, written };
 }
 
 /** The values an option takes from `argv[at]` on, by the rule above. */

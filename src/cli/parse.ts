@@ -19,7 +19,7 @@ const yargs = createRequire(import.meta.url)('yargs/yargs') as (args: readonly s
 
 /** Parses a program's command line; `programs` (the registry) checks every section of -c FILE. */
 export async function parseArgs(program: Program, argv: readonly string[], programs: () => Promise<readonly Program[]>): Promise<Record<string, unknown>> {
-  const { options, words } = splitArgv(argv, program.options, program.positional?.looksLike);
+  const { options, words, written } = splitArgv(argv, program.options, program.positional?.looksLike);
   const configPath = 'config' in program.options ? configPathIn(options) : undefined;
   const fromFile = configPath === undefined ? {} : readConfigFile(configPath, program, await programs());
   const raw = await yargs(options)
@@ -40,7 +40,7 @@ export async function parseArgs(program: Program, argv: readonly string[], progr
     .example(program.examples.map(([cmd, meaning]) => [cmd, meaning]))
     .epilogue(epilogueText(program))
     .parseAsync();
-  return { ...convertAll(program.options, raw), _: words };
+  return { ...convertAll(program.options, raw, written), _: words };
 }
 
 function usageText(p: Program): string {
@@ -65,19 +65,18 @@ function toYargs(s: OptionSpec): YargsOptions {
   o.type = 'string';
   if (s.many) o.array = true;
   if (!s.optionalValue) o.requiresArg = true;
-  if (s.choices) o.choices = s.choices;
   if (s.default !== undefined) o.defaultDescription = String(s.default);
   return o;
 }
 
 /** Every option's value by its kind, defaults filled in; a value that does not parse is a usage error. */
-export function convertAll(options: Options, raw: Record<string, unknown>): Record<string, unknown> {
+export function convertAll(options: Options, raw: Record<string, unknown>, written: ReadonlyMap<string, string> = new Map()): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [name, spec] of Object.entries(options)) out[name] = convertOne(name, spec, raw[name]);
+  for (const [name, spec] of Object.entries(options)) out[name] = convertOne(written.get(name) ?? `--${name}`, spec, raw[name]);
   return out;
 }
 
-function convertOne(name: string, spec: OptionSpec, given: unknown): unknown {
+function convertOne(flag: string, spec: OptionSpec, given: unknown): unknown {
   if (spec.kind === 'flag') return given === undefined ? (spec.default ?? false) : given === true || given === 'true';
   const value = given ?? spec.default;
   if (value === undefined) return spec.many ? [] : undefined;
@@ -85,7 +84,7 @@ function convertOne(name: string, spec: OptionSpec, given: unknown): unknown {
   if (spec.optionalValue && list.at(-1) === '') return '';
   const parsed = list.map((text) => {
     const r = parseValue(spec, text);
-    if (!r.ok) throw new UsageError(`--${name} ${text}: expected ${r.expected}`);
+    if (!r.ok) throw new UsageError(`${flag} ${text}: expected ${r.expected}`);
     return r.value;
   });
   // A single-valued option given twice: the last one wins, as in most Unix tools.

@@ -67,6 +67,6 @@ export interface Program extends Omit<ProgramSpec<Options>, 'run' | 'reloadable'
 export function defineProgram<const O extends Options>(spec: ProgramSpec<O>): Program {
   return {
     ...spec,
-    run: (args, ctx) => spec.run(args as ArgsOf<O>, ctx as ProgramContext<ArgsOf<O>>),
+    run: (args, ctx) => spec.run(args as ArgsOf<O>, ctx),
   };
 }

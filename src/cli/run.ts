@@ -3,6 +3,7 @@
  * specs, run, and map the outcome to an exit status (0 ok, 1 runtime failure, 2 usage error).
  */
 import { createReporter } from '../io/report.js';
+import { describeLanguageError, LanguageError } from '../language/errors.js';
 import { exitCodeFor, formatError } from '../runtime/errors.js';
 import type { Listen } from '../runtime/serve.js';
 import { parseArgs } from './parse.js';
@@ -71,6 +72,7 @@ async function reloadConfig(program: Program, argv: readonly string[], current: 
     const said = [now.length ? `applied ${now.join(', ')}` : '', later.length ? `${later.join(', ')} changed but need${later.length === 1 ? 's' : ''} a restart` : ''];
     ctx.report.warn(`SIGHUP: ${file} re-read; ${said.filter(Boolean).join('; ') || 'nothing changed'}`);
   } catch (err) {
-    ctx.report.warn(`SIGHUP: ${file} not applied (${err instanceof Error ? err.message : String(err)}); the running settings stay`);
+    const why = err instanceof LanguageError ? describeLanguageError(err) : err instanceof Error ? err.message : String(err);
+    ctx.report.warn(`SIGHUP: ${file} not applied (${why}); the running settings stay`);
   }
 }

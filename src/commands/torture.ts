@@ -100,7 +100,7 @@ export const torture = defineProgram({
       }
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      throw new Error(`${a.dest}: ${e.code === 'ECONNREFUSED' ? 'connection refused: is smbta-recv listening?' : e.message}`);
+      throw new Error(`${a.dest}: ${e.code === 'ECONNREFUSED' ? 'connection refused: is smbta-recv listening?' : e.message}`, { cause: err });
     }
     const seconds = (sendingMs || Date.now() - started) / 1000;
     ctx.report.warn(`sent ${ledger.records} records (${Math.round(ledger.records / seconds)}/s) over ${a.replay ? 'the recorded' : a.connections} connections in ${seconds.toFixed(2)}s`);

@@ -11,7 +11,7 @@ import { FIELD_NAMES } from '../record/fields.js';
 import { rowRange, type RecordBatch } from '../stream/batch.js';
 import { statusSenders } from '../stream/decoder.js';
 import { nameKey, RECORD_COLUMNS } from '../store/schema.js';
-import { storedPositions, type PendingRows, type Store } from '../store/store.js';
+import { storedPositions, type PendingRows, type Store } from '../store/types.js';
 import { positionThrough, type Position } from '../stream/sequence.js';
 
 export interface LoadOptions {
@@ -51,13 +51,13 @@ export async function loadStream(store: Store, input: PreparedInput, ctx: RunCon
   let queue: Promise<void> = Promise.resolve();
   let stored = 0;
   let batches = 0;
-  let failure: unknown;
+  let failure: Error | undefined;
   if (ctx.metrics) ctx.metrics.recordsOut = () => stored;
 
   /** Runs `work` after what is queued; a lasting failure stops the load. */
   const enqueue = (work: () => Promise<void>): Promise<void> =>
     (queue = queue.then(work).catch((err) => {
-      failure ??= err;
+      failure ??= err instanceof Error ? err : new Error(String(err));
     }));
 
   const commit = (): Promise<void> => {

@@ -23,7 +23,7 @@ export function parseIp(text: string): bigint | undefined {
   const [l, r] = head.split('::') as [string, string | undefined];
   const left = l ? l.split(':') : [];
   const right = r ? r.split(':') : [];
-  const groups = r === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+  const groups = r === undefined ? left : [...left, ...new Array<string>(8 - left.length - right.length).fill('0'), ...right];
   let n = 0n;
   for (const g of groups) n = (n << 16n) | BigInt(parseInt(g, 16));
   return tail4 >= 0n ? (n & ~0xffffffffn) | tail4 : n;

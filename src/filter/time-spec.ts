@@ -83,10 +83,10 @@ export function parseTimeRange(text: string, now: number): Interval | undefined 
     return relative ? { start: single.start, end: Infinity } : single;
   }
   const dots = text.indexOf('..');
-  const cuts = dots >= 0 ? [[dots, dots + 2]] : [...text.matchAll(/-/g)].map((m) => [m.index!, m.index! + 1]);
+  const cuts = dots >= 0 ? [[dots, dots + 2]] : [...text.matchAll(/-/g)].map((m) => [m.index, m.index + 1]);
   for (const [a, b] of cuts) {
-    const left = text.slice(0, a!);
-    const right = text.slice(b!);
+    const left = text.slice(0, a);
+    const right = text.slice(b);
     const from = left === '' ? { start: -Infinity, end: -Infinity } : parseTime(left, now);
     const to = right === '' ? { start: Infinity, end: Infinity } : parseTime(right, now);
     if (from && to && from.start <= to.start) return { start: from.start, end: to.start };

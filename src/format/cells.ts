@@ -10,12 +10,12 @@ import { COLUMN_INDEX } from '../stream/columns.js';
 export type Cell = (i: number) => string;
 
 export interface CellStyle {
-  text(s: string): string;
-  time(ms: number): string;
-  bytes(n: number): string;
-  latency(us: number): string;
-  number(n: number): string;
-  op(name: string): string;
+  text: (s: string) => string;
+  time: (ms: number) => string;
+  bytes: (n: number) => string;
+  latency: (us: number) => string;
+  number: (n: number) => string;
+  op: (name: string) => string;
 }
 
 export function bindCells(batch: RecordBatch, fields: readonly FieldName[], style: CellStyle): Cell[] {
@@ -23,14 +23,14 @@ export function bindCells(batch: RecordBatch, fields: readonly FieldName[], styl
     const col = batch.column(COLUMN_INDEX[field]);
     switch (fieldDef(field)!.kind) {
       case 'string': {
-        const memo: (string | undefined)[] = new Array(batch.strings.size);
+        const memo = new Array<string | undefined>(batch.strings.size);
         return (i) => {
           const r = col[i]!;
           return (memo[r] ??= style.text(batch.strings.get(r)));
         };
       }
       case 'op': {
-        const memo: string[] = new Array(256);
+        const memo = new Array<string | undefined>(256);
         return (i) => {
           const id = col[i]!;
           return (memo[id] ??= style.op(opName(id)));

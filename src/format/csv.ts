@@ -24,7 +24,7 @@ export function createCsvFormatter(fields: readonly FieldName[], opts: { numeric
     quote: '',
   });
   return {
-    header: (): string => (opts.header ? stringify([fields as string[]], { record_delimiter: 'windows' }) : ''),
+    header: (): string => (opts.header ? stringify([fields], { record_delimiter: 'windows' }) : ''),
     batch: (b: RecordBatch, sel: Uint32Array | null, count: number): Buffer => rows.encode(b, sel, count),
   };
 }

@@ -7,6 +7,7 @@
 import { fieldDef, opName, type FieldName } from '../record/fields.js';
 import type { RecordBatch } from '../stream/batch.js';
 import { COLUMN_INDEX } from '../stream/columns.js';
+import { utf8Write } from '../stream/bytes.js';
 
 export interface RowStyle {
   /** Escapes a text value (quoting included). */
@@ -87,7 +88,7 @@ export function createRowEncoder(fields: readonly FieldName[], style: RowStyle) 
       const offset = new Int32Array(b.strings.size).fill(-1);
       const length = new Int32Array(b.strings.size);
       // Long strings are copied with TypedArray#set from a view made once per string.
-      const views: (Uint8Array | undefined)[] = new Array(b.strings.size);
+      const views = new Array<Uint8Array | undefined>(b.strings.size);
       let used = 0;
       const F = fields.length;
       // Locals, not closure variables, so the hot loop keeps them in registers.
@@ -108,7 +109,7 @@ export function createRowEncoder(fields: readonly FieldName[], style: RowStyle) 
             if (same) {
               const len = runTo[f]! - runFrom[f]!;
               if (q + len + 4096 > o.length) o = grow(q, len + 4096);
-              o.copyWithin(q, runFrom[f]!, runTo[f]!);
+              o.copyWithin(q, runFrom[f]!, runTo[f]);
               runFrom[f] = q;
               q += len;
               runTo[f] = q;
@@ -133,7 +134,7 @@ export function createRowEncoder(fields: readonly FieldName[], style: RowStyle) 
                 dict = next;
               }
               off = offset[r] = used;
-              used += length[r] = Buffer.prototype.utf8Write.call(dict, text, used, text.length * 3) as number;
+              used += length[r] = utf8Write.call(dict, text, used, text.length * 3);
             }
             const len = length[r]!;
             if (q + len + 4096 > o.length) o = grow(q, len + 4096);

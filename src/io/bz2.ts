@@ -16,7 +16,7 @@ export function loadBzip2(): Promise<BZip2Api> {
   shared ??= (async () => {
     // Loaded on first use: most runs never meet a .bz2 file.
     const { default: BZip2 } = await import('bzip2-wasm');
-    const bz = new (BZip2 as unknown as new () => BZip2Api)();
+    const bz = new (BZip2 as new () => BZip2Api)();
     await bz.init();
     return bz;
   })();

@@ -11,7 +11,7 @@ import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sayFirst, type Reporter } from './report.js';
 import type { RecordBatch } from '../stream/batch.js';
-import { StreamDecoder, type SideBlock } from '../stream/decoder.js';
+import { bodyText, StreamDecoder, type SideBlock } from '../stream/decoder.js';
 import { describeLoss, SequenceTracker, type Position } from '../stream/sequence.js';
 import { BlockKind, MAGIC, readHeader } from '../stream/format.js';
 import { Bz2Splitter, decompressOne, isBzip2, loadBzip2 } from './bz2.js';
@@ -138,7 +138,7 @@ export async function consume(label: string, chunks: AsyncIterable<Buffer>, on: 
       const loss = tracker && s.kind === BlockKind.Gap && s.run !== undefined ? tracker.gap(s.run, s.seq!, Number(s.body.records) || 0) : undefined;
       if (loss) {
         // Said here with its numbers; readers further on hear of it from the block itself.
-        report.warn(`${label}: ${describeLoss(loss, `this reader was too slow, and the server dropped them (${String(s.body.reason ?? 'gap block')})`)}`);
+        report.warn(`${label}: ${describeLoss(loss, `this reader was too slow, and the server dropped them (${bodyText(s.body.reason, 'gap block')})`)}`);
         s.counted = loss.records;
       }
       queue.push(() => on.side?.(s, label));

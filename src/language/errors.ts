@@ -33,9 +33,14 @@ export class UsageError extends Error {}
  * Anything from a file or over several lines: `file:line:col: message[; hint]`, that line, a caret.
  */
 export function formatLanguageError(err: LanguageError): string {
+  return `${describeLanguageError(err)}\n${printLocation(err.source, err.loc)}`;
+}
+
+/** The first line of formatLanguageError: where and what, for messages that must stay on one line. */
+export function describeLanguageError(err: LanguageError): string {
   const hint = err.hint ? `; ${err.hint}` : '';
   const { source, loc } = err;
-  if (source.isOneLine) return `${err.message} at column ${err.column}${hint}\n${printLocation(source, loc)}`;
+  if (source.isOneLine) return `${err.message} at column ${err.column}${hint}`;
   const at = source.position(loc.start);
-  return `${source.name ?? 'line'}${source.name ? ':' : ' '}${at.line}:${at.column}: ${err.message}${hint}\n${printLocation(source, loc)}`;
+  return `${source.name ?? 'line'}${source.name ? ':' : ' '}${at.line}:${at.column}: ${err.message}${hint}`;
 }

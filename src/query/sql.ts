@@ -5,7 +5,7 @@
  */
 import { createLocalFormatter } from '../format/time.js';
 import { nameKey } from '../store/schema.js';
-import type { Store } from '../store/store.js';
+import type { Store } from '../store/types.js';
 import { KIND_FIELD, MODE_OPS, UNIT_MS, type Kind, type Mode, type Question, type Selection } from './ast.js';
 import {
   activityAnswer, dayUsageAnswer, keyValueAnswer, listAnswer, QUARTER_MS, searchAnswer, SEARCH_KINDS, throughputAnswer, topAnswer,
@@ -96,7 +96,7 @@ async function answer(q: Question, store: Store, now: number): Promise<Answer> {
       const w = where(sel, c.mode);
       const m = await one('SELECT MIN(time) AS lo, MAX(time) AS hi FROM smbta_records', w);
       const range = usageRange(sel.from, sel.to, m.lo === null || m.lo === undefined ? Infinity : num(m.lo), m.hi === null || m.hi === undefined ? -Infinity : num(m.hi));
-      return usageAnswer(q, range, range ? await buckets(store, w, usageStep(range[0], range[1])) : new Map());
+      return usageAnswer(q, range, range ? await buckets(store, w, usageStep(range[0], range[1])) : new Map<number, number>());
     }
     case 'search': {
       const found = new Map<string, Set<string>>();

@@ -90,7 +90,7 @@ export class RecvRun {
     try {
       await receiver.start();
     } catch (err) {
-      throw new Error(`cannot listen: ${(err as Error).message}`);
+      throw new Error(`cannot listen: ${(err as Error).message}`, { cause: err });
     }
     const audit = await this.startAudit(receiver);
     const listening = [...receiver.listening, ...audit.listening];

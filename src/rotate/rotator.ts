@@ -142,7 +142,7 @@ export class Rotator {
     this.hasFields = hasRecordFields(o.pattern);
     this.ours = patternRegExp(o.pattern);
     this.base = baseDir(o.pattern);
-    this.covered = o.state?.covered() ?? new Map();
+    this.covered = o.state?.covered() ?? new Map<string, Position>();
     this.committer = setInterval(() => this.commit(), COMMIT_MS);
     this.committer.unref();
   }

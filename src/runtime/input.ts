@@ -11,7 +11,7 @@ import { loadLinkSecurity, type LinkSecurity, type SecurityArgs } from '../io/li
 import { readSources, type SourceSpec } from '../io/sources.js';
 import { rowRange, type RecordBatch } from '../stream/batch.js';
 import { FormatError } from '../stream/bytes.js';
-import type { SideBlock } from '../stream/decoder.js';
+import { bodyText, type SideBlock } from '../stream/decoder.js';
 import type { Position } from '../stream/sequence.js';
 import { BlockKind } from '../stream/format.js';
 import { UsageError } from '../language/errors.js';
@@ -174,13 +174,13 @@ function reportSideBlock(s: SideBlock, source: string, ctx: RunContext, lastDrop
   if (s.kind === BlockKind.Gap) {
     if (s.counted !== undefined) return s.counted;
     const lost = Number(body.records ?? 0);
-    ctx.report.warn(`${source}: gap in the stream: ${lost} records lost upstream (${String(body.reason ?? 'unknown reason')})`);
+    ctx.report.warn(`${source}: gap in the stream: ${lost} records lost upstream (${bodyText(body.reason, 'unknown reason')})`);
     return lost;
   }
   if (s.kind !== BlockKind.Status) return 0;
   const dropped = (body.dropped ?? {}) as Record<string, number>;
   const total = Object.values(dropped).reduce((a, b) => a + Number(b), 0);
-  const from = String(body.source ?? source);
+  const from = bodyText(body.source, source);
   const before = lastDrops.get(from) ?? 0;
   lastDrops.set(from, total);
   if (total <= before) return 0;

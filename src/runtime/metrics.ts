@@ -77,7 +77,7 @@ export class StreamMetrics {
 
   private addBytes(op: string, share: string, bytes: number): void {
     let byShare = this.bytes.get(op);
-    if (!byShare) this.bytes.set(op, (byShare = new Map()));
+    if (!byShare) this.bytes.set(op, (byShare = new Map<string, number>()));
     if (!this.shares.has(share) && this.shares.size < MAX_SHARES) this.shares.add(share);
     const s = this.shares.has(share) ? share : OTHER;
     byShare.set(s, (byShare.get(s) ?? 0) + bytes);

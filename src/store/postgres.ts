@@ -8,14 +8,14 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { STORED_COLUMNS, schemaStatements } from './schema.js';
-import { POSITION_KEY, type PendingRows, type Store } from './store.js';
+import { POSITION_KEY, type PendingRows, type Store } from './types.js';
 
 const WIDTH = STORED_COLUMNS.length;
 
 /** 64-bit integers and sums as numbers (pg's default is strings). */
 const TYPES = {
   getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-    oid === 20 || oid === 1700 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
+    oid === 20 || oid === 1700 ? (v: string) => Number(v) : (pg.types.getTypeParser(oid, format) as (v: string) => unknown),
 };
 
 /** `?` placeholders as PostgreSQL's $1, $2... (our SQL has no other question marks). */
@@ -107,7 +107,7 @@ export async function openPostgres(url: string): Promise<Store> {
     },
     setMeta,
     async version() {
-      return String((await client.query('SHOW server_version')).rows[0].server_version).replace(/^/, 'PostgreSQL ');
+      return `PostgreSQL ${(await client.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? '?'}`;
     },
     async reconnect() {
       await client.end().catch(() => undefined);

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { RECORD_INDEXES, STORED_COLUMNS, schemaStatements } from './schema.js';
 import type { Position } from '../stream/sequence.js';
-import { POSITION_KEY, type PendingRows, type Store } from './store.js';
+import { POSITION_KEY, type PendingRows, type Store } from './types.js';
 
 const WIDTH = STORED_COLUMNS.length;
 /** Rows per INSERT statement: fewer statement runs, well under SQLite's parameter limit. */

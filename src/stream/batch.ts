@@ -25,7 +25,7 @@ export class RecordBatch {
   position: Position | undefined;
   /** Decodes a column's values at the given rows only (set by the block decoder). */
   gatherer: ((index: number, rows: Uint32Array, count: number) => Column | undefined) | undefined;
-  private readonly cache: (Column | undefined)[] = new Array(COLUMNS.length);
+  private readonly cache = new Array<Column | undefined>(COLUMNS.length);
 
   constructor(
     readonly length: number,

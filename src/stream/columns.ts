@@ -28,7 +28,7 @@ function codingOf(field: FieldName, kind: string): ValueCoding {
 export const COLUMNS: readonly ColumnSpec[] = FIELDS.map((f, index) => ({
   field: f.name,
   index,
-  wireId: f.name === 'end' ? COLUMN_IDS.duration : COLUMN_IDS[f.name as Exclude<FieldName, 'end'>],
+  wireId: f.name === 'end' ? COLUMN_IDS.duration : COLUMN_IDS[f.name],
   coding: codingOf(f.name, f.kind),
   isString: f.kind === 'string',
 }));

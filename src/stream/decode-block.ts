@@ -17,7 +17,7 @@ class BlockStrings implements StringTable {
     private readonly buf: Buffer,
     private readonly offsets: Uint32Array,
   ) {
-    this.cache = new Array(offsets.length / 2);
+    this.cache = new Array<string | undefined>(offsets.length / 2);
     this.cache[0] = '';
   }
   get size(): number {
@@ -62,7 +62,7 @@ export function decodeRecordsPayload(payload: Buffer, count: number, tmin: numbe
   }
   r.pos = p;
   const strings = new BlockStrings(payload, offsets);
-  const dir: (ColumnRef | undefined)[] = new Array(COLUMNS.length);
+  const dir = new Array<ColumnRef | undefined>(COLUMNS.length);
   const nCols = r.uvarint();
   for (let k = 0; k < nCols; k++) {
     const wireId = r.uvarint();

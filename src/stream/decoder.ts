@@ -21,6 +21,11 @@ export interface SideBlock {
   counted?: number;
 }
 
+/** A side block's text field (a reason, a source), or `fallback` when it holds no text. */
+export function bodyText(value: unknown, fallback: string): string {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : fallback;
+}
+
 /** What a receiver's status block says each file server speaks (`senders`), as [server, protocol]. */
 export function statusSenders(block: SideBlock): [string, string][] {
   if (block.kind !== BlockKind.Status) return [];

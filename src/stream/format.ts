@@ -16,12 +16,9 @@ export const MAX_HEADER_LENGTH = 1024;
 /** Largest payload a reader accepts; a larger stated length is damage, not a reason to buffer. */
 export const MAX_PAYLOAD_LENGTH = 64 * 1024 * 1024;
 
-export const enum BlockKind {
-  Records = 1,
-  Status = 2,
-  Gap = 3,
-  Info = 4,
-}
+/** Kinds of block; a reader skips kinds it does not know, so the header carries a plain number. */
+export const BlockKind = { Records: 1, Status: 2, Gap: 3, Info: 4 } as const;
+export type BlockKind = (typeof BlockKind)[keyof typeof BlockKind];
 
 /** Wire ids of the record columns. `end` travels as duration (end - time). */
 export const COLUMN_IDS = {
@@ -44,12 +41,9 @@ export const COLUMN_IDS = {
   latency_max: 17,
 } as const;
 
-export const enum ColumnEncoding {
-  /** One value per record. */
-  Each = 0,
-  /** One value standing for every record of the block. */
-  Constant = 1,
-}
+/** How a column's values are stored: one per record (Each), or one standing for every record (Constant). */
+export const ColumnEncoding = { Each: 0, Constant: 1 } as const;
+export type ColumnEncoding = (typeof ColumnEncoding)[keyof typeof ColumnEncoding];
 
 export interface BlockHeader {
   version: number;
@@ -108,11 +102,14 @@ function sealBlock(block: Buffer, payload: Uint8Array, num: BlockNumber | undefi
   return block;
 }
 
+/** Why a header could not be read: 'short' (more bytes needed to judge it) or what is damaged. */
+export type HeaderProblem = string;
+
 /**
  * Reads the header at `off`, which must start with MAGIC and have `available` bytes.
  * Returns 'short' when more bytes are needed to judge it, or a reason string when it is damaged.
  */
-export function readHeader(buf: Buffer, off: number, available: number): BlockHeader | 'short' | string {
+export function readHeader(buf: Buffer, off: number, available: number): BlockHeader | HeaderProblem {
   if (available < 8) return 'short';
   const headerLength = buf.readUInt16LE(off + 6);
   if (headerLength < HEADER_LENGTH || headerLength > MAX_HEADER_LENGTH) return 'bad header length';

@@ -51,7 +51,9 @@ export function TopApp({ feed, initial, source, refreshMs, keys }: TopAppProps) 
   useEffect(() => setSnap(snapshot()), [ui.grouping, ui.sort]);
 
   const press = (input: string, key: KeyInfo): void => {
-    let [next, action] = handleKey(uiRef.current, input, key);
+    const handled = handleKey(uiRef.current, input, key);
+    let next = handled[0];
+    const action = handled[1];
     if (action?.kind === 'quit') return exit();
     if (action?.kind === 'clear') feed.clear();
     if (action?.kind === 'filter') {

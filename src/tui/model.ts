@@ -116,7 +116,7 @@ export class TopModel {
     for (const g of GROUPINGS) {
       const table = this.tables.get(g)!;
       const refs = b.refs(g);
-      const entries: (Entry | undefined)[] = new Array(b.strings.size);
+      const entries = new Array<Entry | undefined>(b.strings.size);
       for (let k = 0; k < count; k++) {
         const ref = refs[rows ? rows[k]! : k]!;
         const e = entries[ref] ?? (entries[ref] = entry(table, b.strings.get(ref)));

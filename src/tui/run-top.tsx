@@ -46,7 +46,7 @@ export async function runInteractive(o: TopRun, ctx: RunContext): Promise<void> 
   const quiet: RunContext = {
     report: { program: ctx.report.program, warn: note, fail: (m) => (failures.push(m), note(m)), failed: false },
     signal: ctx.signal,
-    abort: ctx.abort,
+    abort: () => ctx.abort(),
   };
   const reading = read(o, quiet).then(
     () => o.feed.model.note(o.live ? 'all sources ended' : 'end of input: q quits'),
@@ -80,7 +80,7 @@ function read(o: TopRun, ctx: RunContext): Promise<void> {
 
 /** The keyboard: stdin when it is a terminal, else the controlling terminal (stdin carries the stream). */
 function openKeyboard(): ReadStream | undefined {
-  if (process.stdin.isTTY) return process.stdin as ReadStream;
+  if (process.stdin.isTTY) return process.stdin;
   try {
     return new ReadStream(openSync('/dev/tty', 'r'));
   } catch {

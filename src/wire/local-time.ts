@@ -13,7 +13,7 @@ function offsetIn(zone: string | undefined): (utcMs: number) => number {
   });
   return (utc) => {
     const p = Object.fromEntries(fmt.formatToParts(new Date(utc)).map((x) => [x.type, Number(x.value)]));
-    const asUtc = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
+    const asUtc = Date.UTC(p.year!, p.month! - 1, p.day, p.hour, p.minute, p.second);
     return asUtc - Math.floor(utc / 1000) * 1000;
   };
 }

@@ -23,7 +23,7 @@ function parseIni(text: string): Map<string, Map<string, string[]>> {
     const line = raw.replace(/\s[;#].*$/, '').trim();
     if (!line || line.startsWith('#') || line.startsWith(';')) return;
     const head = /^\[([^\]]+)\]$/.exec(line);
-    if (head) return void out.set(head[1]!, (section = new Map()));
+    if (head) return void out.set(head[1]!, (section = new Map<string, string[]>()));
     const kv = /^([^=]+?)\s*=\s*(.*)$/.exec(line);
     assert.ok(kv && section, `line ${k + 1}: not INI: ${raw}`);
     section.set(kv[1]!, [...(section.get(kv[1]!) ?? []), kv[2]!]);

@@ -41,7 +41,7 @@ test('a real SMB 3.1.1 session becomes the records of what smbclient did, with b
   assert.equal(got.find((x) => opName(x.op) === 'open' && x.path === 'd1/f1.bin')!.mode, 1, 'an open for writing says so');
   assert.match(r.stderr, /90 SMB2 PDUs, 28 records; unattributed: 0 records/);
   // The status block carries the same counts for readers downstream.
-  const status = decodeAll(r.stdout).side.map((s) => s.body as Record<string, unknown>).find((b) => b.source);
+  const status = decodeAll(r.stdout).side.map((s) => s.body).find((b) => b.source);
   assert.equal(status?.records, 28);
 });
 

@@ -30,7 +30,7 @@ test('smbta-json round-trips every field and every op exactly', async () => {
   assert.deepEqual(lines, everyOpRecords().map(printed));
   assert.deepEqual(Object.keys(lines[0]!), FIELD_NAMES);
   const n = await runBin('smbta-json', ['-n', '-r', EVERY_OP]);
-  assert.deepEqual(n.stdout.toString().trimEnd().split('\n').map((l) => JSON.parse(l)), everyOpRecords().map((x) => ({ ...x, op: opName(x.op) })));
+  assert.deepEqual(n.stdout.toString().trimEnd().split('\n').map((l) => JSON.parse(l) as unknown), everyOpRecords().map((x) => ({ ...x, op: opName(x.op) })));
 });
 
 test('smbta-filter | smbta-csv round-trips as valid RFC 4180, commas, quotes, newlines and non-ASCII included', async () => {

@@ -83,7 +83,7 @@ test('a PostgreSQL restart in the middle of a live load: the loader waits, recon
     assert.equal(await load.stop(), 0, load.stderr());
     assert.equal(await count(pg.url), ledger.records);
     const perUser = await runBin('smbta-query', ['--db', pg.url, '--json', '-q', `top 1000 users rw;`]);
-    const got = Object.fromEntries(JSON.parse(perUser.stdout.toString()).rows.map((r: { user: string; bytes: number }) => [r.user, r.bytes]));
+    const got = Object.fromEntries((JSON.parse(perUser.stdout.toString()) as { rows: { user: string; bytes: number }[] }).rows.map((r) => [r.user, r.bytes]));
     for (const [user, t] of Object.entries(ledger.users)) if (t.bytes > 0) assert.equal(got[user], t.bytes, user);
   } finally {
     await src.p.stop();

@@ -31,9 +31,9 @@ test('mux: 3 sources, 5 readers, one source restarted mid-run: every reader gets
   await mux.waitFor(/(reader .* connected[\s\S]*){5}/);
   const ledgers = await Promise.all(sources.map((s, k) => torture(s.port, 1500, k + 1)));
   // Restart the first source on the same port; wait until mux is back before sending to it.
-  await sources[0]!.p.stop();
-  const again = await servingReceiver(sources[0]!.serve);
-  await mux.waitFor(new RegExp(`127\\.0\\.0\\.1:${sources[0]!.serve}: connection closed; reconnecting`));
+  await sources[0].p.stop();
+  const again = await servingReceiver(sources[0].serve);
+  await mux.waitFor(new RegExp(`127\\.0\\.0\\.1:${sources[0].serve}: connection closed; reconnecting`));
   await again.p.waitFor(/reader .* connected/);
   ledgers.push(await torture(again.port, 1000, 9));
   const want = mergeLedgers(ledgers).users;
@@ -42,7 +42,7 @@ test('mux: 3 sources, 5 readers, one source restarted mid-run: every reader gets
     assert.deepEqual(byUser(jsonRecords(r.stdout)), want);
   }
   assert.equal(await mux.stop(), 0);
-  await Promise.all([again.p.stop(), sources[1]!.p.stop(), sources[2]!.p.stop()]);
+  await Promise.all([again.p.stop(), sources[1].p.stop(), sources[2].p.stop()]);
 });
 
 test('mux: a reader that reads nothing for a minute stays within its bound, loses the oldest data, and is told', async () => {

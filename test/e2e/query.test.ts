@@ -67,10 +67,16 @@ let pg: { url: string; close(): Promise<void> } | undefined;
 const recs = records();
 const stmtArgs = STATEMENTS.flatMap((s) => ['-q', s]);
 
-async function answers(source: string[]): Promise<{ statement: string; command: string; rows: Record<string, unknown>[] }[]> {
+interface JsonAnswer {
+  statement: string;
+  command: string;
+  rows: Record<string, unknown>[];
+}
+
+async function answers(source: string[]): Promise<JsonAnswer[]> {
   const r = await runBin('smbta-query', [...source, '--now', NOW, '--json', ...stmtArgs], { timeoutMs: 60000 });
   assert.equal(r.code, 0, r.stderr);
-  return r.stdout.toString().trim().split('\n').map((l) => JSON.parse(l));
+  return r.stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as JsonAnswer);
 }
 
 async function load(db: string): Promise<void> {
@@ -165,7 +171,8 @@ test('the command-line form asks the same as the statement; tables, charts and S
   const friendly = await runBin('smbta-query', ['top', 'users', '--since', '2026-11-24', '--share', 'projects', '-n', '10', '--mode', 'rw', '--db', `${dir}/day.db`, '--json']);
   const statement = await runBin('smbta-query', ['--db', `${dir}/day.db`, '--json', '-q', 'global since 2026-11-24, share projects, top 10 users rw desc;']);
   assert.equal(friendly.code, 0, friendly.stderr);
-  assert.deepEqual(JSON.parse(friendly.stdout.toString()).rows, JSON.parse(statement.stdout.toString()).rows);
+  const rowsOf = (r: { stdout: Buffer }): unknown => (JSON.parse(r.stdout.toString()) as { rows: unknown }).rows;
+  assert.deepEqual(rowsOf(friendly), rowsOf(statement));
   const table = await runBin('smbta-query', ['-r', `${dir}/day.smbta`, '24h-usage', '--mode', 'w', '--svg', `${dir}/w.svg`], { env: { COLUMNS: '80' } });
   assert.equal(table.code, 0, table.stderr);
   const out = table.stdout.toString();

@@ -98,7 +98,7 @@ test("smbta-torture --smb copies between two real shares, and its ledger agrees 
       assert.equal(t.code, 0, t.stderr);
       // 4 files put on each share, then 6 copies of a get and a put.
       assert.match(t.stderr, /moved 20 files \(\d+ bytes\) through 2 shares/);
-      ledger = JSON.parse(t.stdout.toString());
+      ledger = JSON.parse(t.stdout.toString()) as typeof ledger;
       await new Promise((r) => setTimeout(r, 1500));
     } finally {
       await probe.stop();

@@ -15,5 +15,5 @@ export const PROPS: FuzzProperties = {
     }), opts);
   },
   // Every run keeps 8 MB, as a parser that holds on to what it saw would.
-  grows: (opts) => fc.assert(fc.property(fc.nat(), () => void kept.push(new Array(1 << 20).fill(kept.length))), opts),
+  grows: (opts) => fc.assert(fc.property(fc.nat(), () => void kept.push(new Array<number>(1 << 20).fill(kept.length))), opts),
 };

@@ -7,7 +7,7 @@ import type { FuzzProperties } from './watchdog.js';
 if (!isMainThread) {
   const { module, name, numRuns, seed, progress } = workerData as { module: string; name: string; numRuns: number; seed: number; progress: Int32Array };
   fc.configureGlobal({ beforeEach: () => void Atomics.add(progress, 0, 1) });
-  const props = (await import(module)).PROPS as FuzzProperties;
+  const props = ((await import(module)) as { PROPS: FuzzProperties }).PROPS;
   try {
     props[name]!({ numRuns, seed });
     parentPort!.postMessage({});

@@ -17,11 +17,11 @@ export function startProc(program: string, args: readonly string[], env: Record<
   let err = '';
   const out: Buffer[] = [];
   const waiters: (() => void)[] = [];
-  proc.stderr!.on('data', (d: Buffer) => {
+  proc.stderr.on('data', (d: Buffer) => {
     err += d.toString();
     waiters.splice(0).forEach((w) => w());
   });
-  proc.stdout!.on('data', (d: Buffer) => out.push(d));
+  proc.stdout.on('data', (d: Buffer) => out.push(d));
   const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
   return {
     proc,

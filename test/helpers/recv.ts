@@ -19,7 +19,7 @@ export function startRecv(args: readonly string[], env: Record<string, string> =
     let err = '';
     const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
     const timer = setTimeout(() => reject(new Error(`smbta-recv did not start: ${err}`)), 10000);
-    proc.stderr!.on('data', (d: Buffer) => {
+    proc.stderr.on('data', (d: Buffer) => {
       err += d.toString();
       const m = /listening on 127\.0\.0\.1:(\d+)/.exec(err);
       if (m && timer) {

@@ -116,7 +116,7 @@ export async function startSamba(dir: string): Promise<Samba> {
     await waitListening(port, 20000);
   } catch (e) {
     process.kill(-smbd.pid!, 'SIGKILL');
-    throw new Error(`${(e as Error).message}\n${err}`);
+    throw new Error(`${(e as Error).message}\n${err}`, { cause: e });
   }
   return {
     port,

@@ -45,7 +45,7 @@ export function extraCommonBlock(): string {
  */
 export function encryptedRead(key: string): { message: Buffer; plainLength: number } {
   let path = 'f';
-  let body = '';
+  let body: string;
   for (;;) {
     body = '00017' + sub('0') + sub('carol') + sub('S-1-5-21-2') + sub('media') + sub('EXAMPLE') + sub('2026-11-23 10:00:03.250') + sub('10.1.2.3') + sub(path) + sub('65536');
     if (Buffer.byteLength(body) % 16 === 0) break;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { stripVTControlCharacters } from 'node:util';
 import { test } from 'node:test';
 import { render } from 'ink-testing-library';
 import { TopApp } from '../../src/tui/app.js';
@@ -8,7 +9,7 @@ import { TopModel } from '../../src/tui/model.js';
 import { TopView } from '../../src/tui/view.js';
 import { KNOWN, T0, batchOf } from '../helpers/top-input.js';
 
-const plain = (s: string | undefined): string => (s ?? '').replace(/\u001b\[[0-9;]*m/g, '');
+const plain = (s: string | undefined): string => stripVTControlCharacters(s ?? '');
 const lineOf = (frame: string, word: string): string => frame.split('\n').find((l) => l.includes(word)) ?? '';
 
 function knownModel(): TopModel {

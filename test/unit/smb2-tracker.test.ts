@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { opName, type SmbRecord } from '../../src/record/fields.js';
-import { parsePduLine, type Smb2Pdu } from '../../src/probe/smb2-pdu.js';
+import { parsePduLine } from '../../src/probe/smb2-pdu.js';
 import { Smb2Tracker } from '../../src/probe/smb2-tracker.js';
 import { createRandom } from '../../src/synth/traffic.js';
 
@@ -19,7 +19,7 @@ function feed(lines: string[], limits = {}): { records: SmbRecord[]; tracker: Sm
   for (const l of lines) {
     const p = parsePduLine(l);
     assert.ok(!('error' in p), l);
-    tracker.pdu(p as Smb2Pdu);
+    tracker.pdu(p);
   }
   return { records, tracker };
 }

@@ -156,7 +156,10 @@ test('a newer version with unknown header bytes, columns and block kinds is read
   w.uvarint(3); // columns: time, user, and one this reader does not know
   for (const [id, values] of [[1, [0, 500]], [4, [1, 1]], [99, [7, 7]]] as const) {
     const col = new ByteWriter();
-    for (const v of values) (id === 1 ? col.svarint(v) : col.uvarint(v)); // time is a signed delta
+    for (const v of values) {
+      if (id === 1) col.svarint(v); // time is a signed delta
+      else col.uvarint(v);
+    }
     w.uvarint(id);
     w.byte(0);
     w.uvarint(col.pos);
