@@ -39,7 +39,13 @@ export async function benchDatabases(dir: string, n: number): Promise<DbRow[]> {
   writeTraffic(stream, n);
   const db = join(dir, 'bench.db');
   const load = await measure(`${smbta('smbta-db', `load -r ${stream} --db ${db}`)} 2> /dev/null`, 1);
-  rows.push({ stage: `smbta-db load -> SQLite (${(n / 1e6).toFixed(0)}M records)`, rate: n / load.seconds, seconds: load.seconds, target: 200_000, peakRssMiB: load.peakRssMiB });
+  rows.push({
+    stage: `smbta-db load -> SQLite (${(n / 1e6).toFixed(0)}M records)`,
+    rate: n / load.seconds,
+    seconds: load.seconds,
+    target: 200_000,
+    peakRssMiB: load.peakRssMiB,
+  });
   const ask = 'top 10 users --mode rw';
   const archive = await measure(`${smbta('smbta-query', `-r ${stream} ${ask}`)} > /dev/null`, 1);
   rows.push({ stage: `smbta-query ${ask} (archive)`, rate: n / archive.seconds, seconds: archive.seconds, peakRssMiB: archive.peakRssMiB });
@@ -48,13 +54,24 @@ export async function benchDatabases(dir: string, n: number): Promise<DbRow[]> {
   if (onPath('sqlite3')) {
     const sql = 'SELECT user_name, SUM(bytes) AS b FROM smbta_records WHERE op IN (0,1,2,3) GROUP BY user_name ORDER BY b DESC LIMIT 10';
     const cli = await measure(`sqlite3 ${db} "${sql}" > /dev/null`, 3);
-    rows.push({ stage: 'sqlite3 CLI: the same GROUP BY', seconds: cli.seconds, peakRssMiB: 0, note: `smbta-query takes ${(sqlite.seconds / cli.seconds).toFixed(2)}x its time` });
+    rows.push({
+      stage: 'sqlite3 CLI: the same GROUP BY',
+      seconds: cli.seconds,
+      peakRssMiB: 0,
+      note: `smbta-query takes ${(sqlite.seconds / cli.seconds).toFixed(2)}x its time`,
+    });
   } else rows.push({ stage: 'sqlite3 CLI', seconds: 0, peakRssMiB: 0, note: 'not installed (apt-get install sqlite3)' });
   if (postgresBin()) {
     const pg = await startPostgres({ fsync: true });
     try {
       const m = await measure(`${smbta('smbta-db', `load -r ${stream} --db ${pg.url}`)} 2> /dev/null`, 1);
-      rows.push({ stage: `smbta-db load -> PostgreSQL (${(n / 1e6).toFixed(0)}M records)`, rate: n / m.seconds, seconds: m.seconds, target: 100_000, peakRssMiB: m.peakRssMiB });
+      rows.push({
+        stage: `smbta-db load -> PostgreSQL (${(n / 1e6).toFixed(0)}M records)`,
+        rate: n / m.seconds,
+        seconds: m.seconds,
+        target: 100_000,
+        peakRssMiB: m.peakRssMiB,
+      });
     } finally {
       pg.stop();
     }

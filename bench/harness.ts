@@ -29,7 +29,10 @@ export async function measure(pipeline: string, runs = 3): Promise<Measurement> 
     const rssFile = join(tmpdir(), `smbta-bench-rss-${process.pid}-${k}`);
     const start = process.hrtime.bigint();
     const code = await new Promise<number | null>((resolve) => {
-      const child = spawn('bash', ['-o', 'pipefail', '-c', pipeline], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, SMBTA_RSS_OUT: rssFile } });
+      const child = spawn('bash', ['-o', 'pipefail', '-c', pipeline], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: { ...process.env, SMBTA_RSS_OUT: rssFile },
+      });
       child.on('close', resolve);
     });
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
@@ -62,7 +65,10 @@ export async function measureReceiver(records: number, extra: { recv: string; to
   let peak = 0;
   for (let k = 0; k < runs; k++) {
     const rssFile = join(tmpdir(), `smbta-bench-recv-${process.pid}-${k}`);
-    const recv = spawn('bash', ['-c', `exec ${smbta('smbta-recv', `-i 0 ${extra.recv}`)} > /dev/null`], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SMBTA_RSS_OUT: rssFile } });
+    const recv = spawn('bash', ['-c', `exec ${smbta('smbta-recv', `-i 0 ${extra.recv}`)} > /dev/null`], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, SMBTA_RSS_OUT: rssFile },
+    });
     let err = '';
     const port = await new Promise<number>((resolve, reject) => {
       recv.stderr.on('data', (d: Buffer) => {
@@ -72,7 +78,9 @@ export async function measureReceiver(records: number, extra: { recv: string; to
       });
       recv.on('exit', () => reject(new Error(`smbta-recv exited: ${err}`)));
     });
-    const t = spawnSync('bash', ['-c', `${smbta('smbta-torture', `-d 127.0.0.1:${port} -c 16 -n ${records} ${extra.torture}`)} > /dev/null`], { encoding: 'utf8' });
+    const t = spawnSync('bash', ['-c', `${smbta('smbta-torture', `-d 127.0.0.1:${port} -c 16 -n ${records} ${extra.torture}`)} > /dev/null`], {
+      encoding: 'utf8',
+    });
     const m = /sent (\d+) records \((\d+)\/s\)/.exec(t.stderr);
     if (!m) throw new Error(`smbta-torture failed: ${t.stderr}`);
     best = Math.max(best, Number(m[2]));
@@ -122,7 +130,9 @@ export async function measureFanOut(server: string, readers: number, reader: (po
           let out = '';
           const child = spawn('bash', ['-c', reader(port)], { stdio: ['ignore', 'pipe', 'inherit'], env });
           child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-          child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as { first: number; last: number }) : reject(new Error(`reader failed (${code}): ${reader(port)}`))));
+          child.on('close', (code) =>
+            code === 0 ? resolve(JSON.parse(out) as { first: number; last: number }) : reject(new Error(`reader failed (${code}): ${reader(port)}`)),
+          );
         }),
     ),
   );

@@ -65,17 +65,20 @@ async function main(): Promise<void> {
   await run('smbta-cat', `${smbta('smbta-cat', '')} < ${stream} > /dev/null`);
   // smbta-top loads React and Ink (~0.3 s) before its first frame: its sustained rate is measured on the stream read three times.
   const topRun = await measure(`${smbta('smbta-top', `-r ${stream} -r ${stream} -r ${stream} --once`)} > /dev/null`);
-  rows.push({ stage: 'smbta-top --once (every grouping; 3x the records)', rate: (3 * RECORDS) / topRun.seconds, target: 1_000_000, peakRssMiB: topRun.peakRssMiB });
+  rows.push({
+    stage: 'smbta-top --once (every grouping; 3x the records)',
+    rate: (3 * RECORDS) / topRun.seconds,
+    target: 1_000_000,
+    peakRssMiB: topRun.peakRssMiB,
+  });
   const ours = await run("filter 'user=user7' | csv", `${smbta('smbta-filter', "'user=user7'")} < ${stream} | ${smbta('smbta-csv', '')} > /dev/null`);
 
   // Four sources of a quarter each, joined and passed to eight readers.
   const all = createTraffic({ seed: 42, users: 200, shares: 5, files: 5000 });
   const quarters = [0, 1, 2, 3].map((k) => join(dir, `q${k}.smbta`));
   quarters.forEach((q) => writeFileSync(q, encodeRecords(Array.from({ length: RECORDS / 4 }, () => all.next()))));
-  const fan = await measureFanOut(
-    smbta('smbta-mux', `${quarters.map((q) => `-r ${q}`).join(' ')} -P 0 --wait-readers 8`),
-    8,
-    (port) => blockReader(port, RECORDS),
+  const fan = await measureFanOut(smbta('smbta-mux', `${quarters.map((q) => `-r ${q}`).join(' ')} -P 0 --wait-readers 8`), 8, (port) =>
+    blockReader(port, RECORDS),
   );
   rows.push({
     stage: 'smbta-mux: 4 sources -> 8 readers',
@@ -84,22 +87,33 @@ async function main(): Promise<void> {
     peakRssMiB: fan.peakRssMiB,
     note: `each reader got every record and checked every block; ${(RECORDS / fan.seconds / 1000).toFixed(0)}k/s counting 9 process start-ups`,
   });
-  await run("smbta-rotate -M time 10m (uncompressed)", `${smbta('smbta-rotate', `-M time 10m -w '${dir}/rot/%Y-%m-%d/smbta.%H%M.smbta'`)} < ${stream}`, 1_000_000);
+  await run(
+    'smbta-rotate -M time 10m (uncompressed)',
+    `${smbta('smbta-rotate', `-M time 10m -w '${dir}/rot/%Y-%m-%d/smbta.%H%M.smbta'`)} < ${stream}`,
+    1_000_000,
+  );
 
   const keyed = join(dir, 'keyed.smbta');
   const keyedRecords = withDistinctKeys(records, 100_000);
   writeFileSync(keyed, encodeRecords(keyedRecords));
   const distinct = new Set(keyedRecords.map((r) => `${r.op}|${r.user}|${r.share}|${r.path}`)).size;
-  const clustered = await run(`smbta-cluster -p 5 (${distinct.toLocaleString('en')} keys)`, `${smbta('smbta-cluster', '-p 5')} < ${keyed} > /dev/null`, 1_000_000);
+  const clustered = await run(
+    `smbta-cluster -p 5 (${distinct.toLocaleString('en')} keys)`,
+    `${smbta('smbta-cluster', '-p 5')} < ${keyed} > /dev/null`,
+    1_000_000,
+  );
 
   if (onPath('mlr')) {
     const csv = join(dir, 'traffic.csv');
     await measure(`${smbta('smbta-csv', '')} < ${stream} > ${csv}`, 1);
     const keyedCsv = join(dir, 'keyed.csv');
     await measure(`${smbta('smbta-csv', '')} < ${keyed} > ${keyedCsv}`, 1);
-    const mlr = await run("mlr filter '$user == \"user7\"' (CSV in, CSV out)", `mlr --csv filter '$user == "user7"' ${csv} > /dev/null`);
+    const mlr = await run('mlr filter \'$user == "user7"\' (CSV in, CSV out)', `mlr --csv filter '$user == "user7"' ${csv} > /dev/null`);
     rows[rows.length - 1]!.note = `smbta is ${(mlr / ours).toFixed(1)}x faster`;
-    const stats = await run('mlr stats1 -a sum,count -g op,user,share,path', `mlr --csv stats1 -a sum,count -f bytes -g op,user,share,path ${keyedCsv} > /dev/null`);
+    const stats = await run(
+      'mlr stats1 -a sum,count -g op,user,share,path',
+      `mlr --csv stats1 -a sum,count -f bytes -g op,user,share,path ${keyedCsv} > /dev/null`,
+    );
     rows[rows.length - 1]!.note = `smbta-cluster is ${(stats / clustered).toFixed(1)}x ${stats >= clustered ? 'faster' : 'SLOWER'}`;
   } else {
     console.log('(Miller not installed: no peer comparison; apt-get install miller to add it)\n');
@@ -111,11 +125,23 @@ async function main(): Promise<void> {
     ['torture -c 16 -> smbta-recv (AES)', { recv: `-k ${join(dir, 'key')}`, torture: `-k ${join(dir, 'key')}` }, 300_000],
   ] as const) {
     const m = await measureReceiver(RECORDS, extra);
-    rows.push({ stage, rate: m.rate, target, peakRssMiB: m.peakRssMiB, note: m.peakRssMiB < 200 ? 'receiver memory under 200 MB' : 'receiver memory OVER 200 MB' });
+    rows.push({
+      stage,
+      rate: m.rate,
+      target,
+      peakRssMiB: m.peakRssMiB,
+      note: m.peakRssMiB < 200 ? 'receiver memory under 200 MB' : 'receiver memory OVER 200 MB',
+    });
   }
 
   for (const r of await benchDatabases(dir, DB_RECORDS)) {
-    rows.push({ stage: r.stage, rate: r.rate ?? 0, target: r.target, peakRssMiB: r.peakRssMiB, note: [r.seconds ? `${r.seconds.toFixed(2)} s` : '', r.note].filter(Boolean).join('; ') });
+    rows.push({
+      stage: r.stage,
+      rate: r.rate ?? 0,
+      target: r.target,
+      peakRssMiB: r.peakRssMiB,
+      note: [r.seconds ? `${r.seconds.toFixed(2)} s` : '', r.note].filter(Boolean).join('; '),
+    });
   }
 
   const w = Math.max(...rows.map((r) => r.stage.length));
@@ -123,7 +149,9 @@ async function main(): Promise<void> {
   for (const r of rows) {
     const verdict = r.target === undefined ? '' : r.rate >= r.target ? 'meets target' : `BELOW target (${((r.rate / r.target) * 100).toFixed(0)}%)`;
     const rss = r.peakRssMiB ? `${r.peakRssMiB.toFixed(0)} MiB` : '-';
-    console.log(`${r.stage.padEnd(w)}  ${(r.rate ? formatRate(r.rate) : '').padStart(9)}  ${(r.target ? formatRate(r.target) : '').padStart(7)}  ${rss.padStart(9)}  ${[verdict, r.note].filter(Boolean).join('; ')}`);
+    console.log(
+      `${r.stage.padEnd(w)}  ${(r.rate ? formatRate(r.rate) : '').padStart(9)}  ${(r.target ? formatRate(r.target) : '').padStart(7)}  ${rss.padStart(9)}  ${[verdict, r.note].filter(Boolean).join('; ')}`,
+    );
   }
 }
 

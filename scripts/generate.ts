@@ -100,7 +100,17 @@ export function renderZsh(programs: readonly Program[]): string {
   for (const p of programs) {
     out.push(`  ${p.name})`, '    _arguments -s \\');
     for (const s of specsOf(p)) {
-      const action = !takesValue(s) ? '' : Array.isArray(s.complete) ? `:${s.value ?? 'value'}:(${(s.complete as readonly string[]).join(' ')})` : s.complete === 'file' ? ':file:_files' : s.complete === 'dir' ? ':directory:_files -/' : s.complete === 'fields' ? ':fields:_sequence compadd - $fields' : `:${s.value ?? 'value'}: `;
+      const action = !takesValue(s)
+        ? ''
+        : Array.isArray(s.complete)
+          ? `:${s.value ?? 'value'}:(${(s.complete as readonly string[]).join(' ')})`
+          : s.complete === 'file'
+            ? ':file:_files'
+            : s.complete === 'dir'
+              ? ':directory:_files -/'
+              : s.complete === 'fields'
+                ? ':fields:_sequence compadd - $fields'
+                : `:${s.value ?? 'value'}: `;
       const excl = s.alias ? `(-${s.alias} --${s.name})` : '';
       const names = s.alias ? `{-${s.alias},--${s.name}}` : `--${s.name}`;
       const repeat = s.type === 'array' ? '*' : '';
@@ -178,7 +188,9 @@ export function renderPage(p: Program): string {
   for (const [group, specs] of groups) {
     out.push(`### ${group}`, '');
     for (const s of specs) {
-      const flags = flagsOf(s).map((f) => `\`${f}${takesValue(s) ? ` ${s.value ?? 'VALUE'}` : ''}\``).join(', ');
+      const flags = flagsOf(s)
+        .map((f) => `\`${f}${takesValue(s) ? ` ${s.value ?? 'VALUE'}` : ''}\``)
+        .join(', ');
       out.push(`- ${flags}: ${s.describe}${s.default !== undefined && s.type !== 'boolean' ? ` (default: ${String(s.default)})` : ''}.`);
     }
     out.push('');
@@ -196,7 +208,10 @@ export function renderPage(p: Program): string {
 
 /** Text for roff: backslashes and hyphens escaped, no line starting with a control character. */
 function roff(text: string): string {
-  return text.replace(/\\/g, '\\e').replace(/-/g, '\\-').replace(/^([.'])/gm, '\\&$1');
+  return text
+    .replace(/\\/g, '\\e')
+    .replace(/-/g, '\\-')
+    .replace(/^([.'])/gm, '\\&$1');
 }
 
 /** The same page as a man page (section 1), installed with the package; SEE ALSO names `programs`. */
@@ -219,7 +234,9 @@ export function renderMan(p: Program, programs: readonly string[]): string {
   for (const [group, specs] of groups) {
     out.push(`.SS ${group}`);
     for (const s of specs) {
-      const flags = flagsOf(s).map((f) => `\\fB${roff(f)}\\fR`).join(', ');
+      const flags = flagsOf(s)
+        .map((f) => `\\fB${roff(f)}\\fR`)
+        .join(', ');
       out.push('.TP', `${flags}${takesValue(s) ? ` \\fI${roff(s.value ?? 'VALUE')}\\fR` : ''}`);
       out.push(`${roff(s.describe)}${s.default !== undefined && s.type !== 'boolean' ? ` (default: ${roff(String(s.default))})` : ''}.`);
     }
@@ -231,7 +248,13 @@ export function renderMan(p: Program, programs: readonly string[]): string {
   for (const [cmd, meaning] of p.examples) out.push('.PP', `${roff(meaning[0]!.toUpperCase() + meaning.slice(1))}:`, '.IP', '.nf', roff(cmd), '.fi');
   if (p.exitStatus) out.push('.SH EXIT STATUS', roff(p.exitStatus));
   if (p.reloadable) out.push('.SH SIGNALS', roff(reloadText(p)));
-  out.push('.SH SEE ALSO', programs.filter((n) => n !== p.name).map((n) => `\\fB${roff(n)}\\fR(1)`).join(', '));
+  out.push(
+    '.SH SEE ALSO',
+    programs
+      .filter((n) => n !== p.name)
+      .map((n) => `\\fB${roff(n)}\\fR(1)`)
+      .join(', '),
+  );
   return out.join('\n') + '\n';
 }
 
@@ -244,7 +267,13 @@ export function generatedFiles(programs: readonly Program[]): Map<string, string
   ]);
   for (const p of programs) {
     files.set(`docs/programs/${p.name}.md`, renderPage(p));
-    files.set(`man/man1/${p.name}.1`, renderMan(p, programs.map((q) => q.name)));
+    files.set(
+      `man/man1/${p.name}.1`,
+      renderMan(
+        p,
+        programs.map((q) => q.name),
+      ),
+    );
   }
   return files;
 }

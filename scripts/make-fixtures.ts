@@ -12,4 +12,10 @@ const dir = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
 
 writeFileSync(dir + 'every-op.smbta', encodeRecords(everyOpRecords(), 5));
 const t = createTraffic({ seed: 7, users: 20, files: 200 });
-writeFileSync(dir + 'traffic-2000.smbta', encodeRecords(Array.from({ length: 2000 }, () => t.next()), 500));
+writeFileSync(
+  dir + 'traffic-2000.smbta',
+  encodeRecords(
+    Array.from({ length: 2000 }, () => t.next()),
+    500,
+  ),
+);

@@ -46,7 +46,10 @@ interface Component {
 
 function start(c: Component, log: (m: string) => void): ChildProcess {
   const [bin, ...sub] = c.name.split(' ');
-  const child = spawn(process.execPath, [join(ROOT, 'bin', `${bin}.js`), ...sub, ...c.args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TZ: 'UTC' } });
+  const child = spawn(process.execPath, [join(ROOT, 'bin', `${bin}.js`), ...sub, ...c.args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, TZ: 'UTC' },
+  });
   let rest = '';
   child.stderr.on('data', (d: Buffer) => {
     const lines = (rest + d.toString()).split('\n');
@@ -70,7 +73,8 @@ const stopped = (c: Component, signal: NodeJS.Signals): Promise<void> =>
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 /** What identifies a record end to end (the receiver adds `server`). */
-const keyOf = (r: Pick<SmbRecord, 'time' | 'op' | 'user' | 'share' | 'path' | 'path2' | 'bytes'>): string => `${r.time}|${r.op}|${r.user}|${r.share}|${r.path}|${r.path2}|${r.bytes}`;
+const keyOf = (r: Pick<SmbRecord, 'time' | 'op' | 'user' | 'share' | 'path' | 'path2' | 'bytes'>): string =>
+  `${r.time}|${r.op}|${r.user}|${r.share}|${r.path}|${r.path2}|${r.bytes}`;
 
 function add(into: Map<string, number>, key: string): void {
   into.set(key, (into.get(key) ?? 0) + 1);
@@ -83,7 +87,15 @@ function sentRecords(recording: string): Map<string, number> {
   const decoders = new Map<number, WireConnection>();
   for (const f of readRecording(recording)) {
     let d = decoders.get(f.conn);
-    if (!d) decoders.set(f.conn, (d = new WireConnection({ maxBody: 1 << 20, maxLine: 1 << 20 }, toUtc, { record: (r) => add(sent, keyOf(r)), reject: () => undefined, notice: () => undefined })));
+    if (!d)
+      decoders.set(
+        f.conn,
+        (d = new WireConnection({ maxBody: 1 << 20, maxLine: 1 << 20 }, toUtc, {
+          record: (r) => add(sent, keyOf(r)),
+          reject: () => undefined,
+          notice: () => undefined,
+        })),
+      );
     d.push(f.data);
   }
   return sent;
@@ -100,12 +112,37 @@ async function main(): Promise<number> {
   const component = (name: string, args: string[]): Component => ({ name, args, said: [] });
   const recv = component('smbta-recv', ['-i', String(samba), '-P', String(readers), '--status-every', '2', '--state', join(dir, 'recv.state')]);
   const mux = component('smbta-mux', ['-S', `127.0.0.1:${readers}`, '-P', String(hub), '--state', join(dir, 'mux.state')]);
-  const rotate = component('smbta-rotate', ['-S', `127.0.0.1:${hub}`, '-M', 'count', '20000', '-w', join(dir, 'archive', 'soak.smbta'), '--state', join(dir, 'rotate.state')]);
+  const rotate = component('smbta-rotate', [
+    '-S',
+    `127.0.0.1:${hub}`,
+    '-M',
+    'count',
+    '20000',
+    '-w',
+    join(dir, 'archive', 'soak.smbta'),
+    '--state',
+    join(dir, 'rotate.state'),
+  ]);
   const db = component('smbta-db load', ['-S', `127.0.0.1:${hub}`, '--db', join(dir, 'soak.db'), '--batch-records', '2000']);
   const all = [recv, mux, rotate, db];
   const torture = component('smbta-torture', [
-    '-d', `127.0.0.1:${samba}`, '-c', '2', '--rate', String(RATE), '--duration', `${SECONDS}s`, '--reconnect',
-    '--users', '20', '--files', '200', '--record', join(dir, 'sent.rec'), '--ledger', join(dir, 'ledger.json'),
+    '-d',
+    `127.0.0.1:${samba}`,
+    '-c',
+    '2',
+    '--rate',
+    String(RATE),
+    '--duration',
+    `${SECONDS}s`,
+    '--reconnect',
+    '--users',
+    '20',
+    '--files',
+    '200',
+    '--record',
+    join(dir, 'sent.rec'),
+    '--ledger',
+    join(dir, 'ledger.json'),
   ]);
   try {
     for (const c of all) start(c, log);
@@ -145,15 +182,20 @@ async function main(): Promise<number> {
     const lostAt = { recv: lostAtRecv, mux: total(mux.said, inTransit), rotate: total(rotate.said, inTransit), db: total(db.said, inTransit) };
 
     const archive = new Map<string, number>();
-    for (const f of readdirSync(join(dir, 'archive'))) if (!f.startsWith('.')) for (const r of decodeAll(readFileSync(join(dir, 'archive', f))).records) add(archive, keyOf(r));
+    for (const f of readdirSync(join(dir, 'archive')))
+      if (!f.startsWith('.')) for (const r of decodeAll(readFileSync(join(dir, 'archive', f))).records) add(archive, keyOf(r));
     const stored = new Map<string, number>();
     const sql = new Database(join(dir, 'soak.db'), { readonly: true });
     const rows = sql.prepare('SELECT time, op, user_name AS user, share, path, path2, bytes FROM smbta_records').all() as SmbRecord[];
     sql.close();
     for (const r of rows) add(stored, keyOf(r));
 
-    log(`\nsoak: torture sent ${sentTotal} records in ${SECONDS}s at ${RATE}/s over ${ledger.connections?.length ?? 0} connections (${broken.length} broken by the kill); each component killed once (SIGKILL, ${DOWN_MS} ms down)`);
-    log(`soak: counted lost: at smbta-recv ${lostAt.recv} (torture's writes on its broken connections less what recv's --state says it had passed on), by smbta-mux ${lostAt.mux}, by smbta-rotate ${lostAt.rotate}, by smbta-db ${lostAt.db}`);
+    log(
+      `\nsoak: torture sent ${sentTotal} records in ${SECONDS}s at ${RATE}/s over ${ledger.connections?.length ?? 0} connections (${broken.length} broken by the kill); each component killed once (SIGKILL, ${DOWN_MS} ms down)`,
+    );
+    log(
+      `soak: counted lost: at smbta-recv ${lostAt.recv} (torture's writes on its broken connections less what recv's --state says it had passed on), by smbta-mux ${lostAt.mux}, by smbta-rotate ${lostAt.rotate}, by smbta-db ${lostAt.db}`,
+    );
     let failed = false;
     for (const [what, got, counted] of [
       ['archive (smbta-rotate)', archive, lostAt.recv + lostAt.mux + lostAt.rotate],
@@ -171,7 +213,9 @@ async function main(): Promise<number> {
       const present = [...got.values()].reduce((a, b) => a + b, 0);
       const ok = missing === counted && !twice && !unsent;
       failed ||= !ok;
-      log(`${what}: ${present} present, ${missing} missing, ${counted} counted lost, ${twice} present twice, ${unsent} never sent: ${ok ? 'balanced' : 'FAIL'}`);
+      log(
+        `${what}: ${present} present, ${missing} missing, ${counted} counted lost, ${twice} present twice, ${unsent} never sent: ${ok ? 'balanced' : 'FAIL'}`,
+      );
     }
     log(failed ? 'soak: the account does not balance' : 'soak: every record sent is stored exactly once or was counted lost by a component that said so');
     return failed ? 1 : 0;

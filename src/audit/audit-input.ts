@@ -102,7 +102,12 @@ export async function listenAuditUdp(port: number, bind: string, reader: AuditRe
  * forwards to it (omuxsock). A stale socket left by a crash is replaced; any other file
  * there is refused. The socket is removed when `signal` aborts.
  */
-export async function listenAuditUnix(path: string, reader: AuditReader, serverNames: ReadonlyMap<string, string>, signal: AbortSignal): Promise<UnixDgramSocket> {
+export async function listenAuditUnix(
+  path: string,
+  reader: AuditReader,
+  serverNames: ReadonlyMap<string, string>,
+  signal: AbortSignal,
+): Promise<UnixDgramSocket> {
   try {
     if (!lstatSync(path).isSocket()) throw new Error(`${path} exists and is not a socket`);
     unlinkSync(path);
@@ -119,14 +124,18 @@ export async function listenAuditUnix(path: string, reader: AuditReader, serverN
       socket.off('error', reject);
       // The library emits errors of later sends and receives; a datagram socket has no others.
       socket.on('error', (err: Error) => reader.target.report.warn(`${path}: ${err.message}`));
-      signal.addEventListener('abort', () => {
-        socket.close();
-        try {
-          unlinkSync(path);
-        } catch {
-          // already gone
-        }
-      }, { once: true });
+      signal.addEventListener(
+        'abort',
+        () => {
+          socket.close();
+          try {
+            unlinkSync(path);
+          } catch {
+            // already gone
+          }
+        },
+        { once: true },
+      );
       resolve(socket);
     });
     socket.bind(path);

@@ -14,7 +14,14 @@ import { wordTable } from '../format/word-table.js';
 
 /** Prefix variables smbta understands; others are allowed and skipped. */
 const PREFIX_FIELDS = wordTable<'user' | 'client' | 'share' | 'domain' | 'machine' | 'server' | 'root'>({
-  '%u': 'user', '%U': 'user', '%I': 'client', '%S': 'share', '%D': 'domain', '%m': 'machine', '%L': 'server', '%h': 'server',
+  '%u': 'user',
+  '%U': 'user',
+  '%I': 'client',
+  '%S': 'share',
+  '%D': 'domain',
+  '%m': 'machine',
+  '%L': 'server',
+  '%h': 'server',
   '%P': 'root',
 });
 
@@ -22,13 +29,23 @@ export const DEFAULT_PREFIX = '%u|%I|%m|%S';
 
 /** full_audit operation names (Samba 4.x, and the older ones) to record op ids. */
 const OP_IDS = wordTable<number>({
-  pread_send: 1, pread: 1, read: 0,
-  pwrite_send: 3, pwrite: 3, write: 2,
-  mkdirat: 4, mkdir: 4,
-  unlinkat: 5, rmdir: 5, unlink: 5,
-  renameat: 6, rename: 6,
+  pread_send: 1,
+  pread: 1,
+  read: 0,
+  pwrite_send: 3,
+  pwrite: 3,
+  write: 2,
+  mkdirat: 4,
+  mkdir: 4,
+  unlinkat: 5,
+  rmdir: 5,
+  unlink: 5,
+  renameat: 6,
+  rename: 6,
   chdir: 7,
-  openat: 8, open: 8, create_file: 8,
+  openat: 8,
+  open: 8,
+  create_file: 8,
   close: 9,
 });
 
@@ -36,7 +53,8 @@ const OP_IDS = wordTable<number>({
 export const MAPPED_OPERATIONS: readonly string[] = Object.keys(OP_IDS);
 
 /** Operations that say nothing a traffic analyzer counts (their completions, lookups): skipped quietly. */
-const QUIET = /^(pread_recv|pwrite_recv|fstat|stat|lstat|fstatat|realpath|connectpath|get_nt_acl.*|fget_nt_acl|fgetxattr|getxattrat.*|readdir_attr|file_id_create|fs_file_id|fcntl.*|brl_.*|strict_lock.*|get_dos_attributes.*|fget_dos_attributes|fntimes|sys_acl.*|durable_.*|offload_.*|parent_pathname|readlinkat|freaddir_attr|openat_?how|linux_setlease|kernel_flock|fs_capabilities|statvfs|disk_free|get_quota|get_shadow_copy_data|snap_.*|connect|disconnect|streaminfo|fstreaminfo|fdopendir|readdir|rewind_dir|closedir|opendir|translate_name|fsctl|get_compression|audit_file|lseek|fsync.*|sendfile|recvfile|ftruncate|fallocate|fchmod|fchown|lchown|fset_nt_acl|fsetxattr|fremovexattr|flistxattr|getwd|chflags|fset_dos_attributes)$/;
+const QUIET =
+  /^(pread_recv|pwrite_recv|fstat|stat|lstat|fstatat|realpath|connectpath|get_nt_acl.*|fget_nt_acl|fgetxattr|getxattrat.*|readdir_attr|file_id_create|fs_file_id|fcntl.*|brl_.*|strict_lock.*|get_dos_attributes.*|fget_dos_attributes|fntimes|sys_acl.*|durable_.*|offload_.*|parent_pathname|readlinkat|freaddir_attr|openat_?how|linux_setlease|kernel_flock|fs_capabilities|statvfs|disk_free|get_quota|get_shadow_copy_data|snap_.*|connect|disconnect|streaminfo|fstreaminfo|fdopendir|readdir|rewind_dir|closedir|opendir|translate_name|fsctl|get_compression|audit_file|lseek|fsync.*|sendfile|recvfile|ftruncate|fallocate|fchmod|fchown|lchown|fset_nt_acl|fsetxattr|fremovexattr|flistxattr|getwd|chflags|fset_dos_attributes)$/;
 
 export function parsePrefix(spec: string): string[] {
   return spec.split('|').map((f) => f.trim());
@@ -45,7 +63,9 @@ export function parsePrefix(spec: string): string[] {
 export function prefixError(spec: string): string | undefined {
   const fields = parsePrefix(spec);
   if (!fields.includes('%u') && !fields.includes('%U')) return `--audit-prefix ${spec}: must contain %u (the user)`;
-  return fields.find((f) => !/^%[A-Za-z$()]+$/.test(f) && f !== '') ? `--audit-prefix ${spec}: fields are Samba variables such as %u, %I, %m, %S, %D, separated by |` : undefined;
+  return fields.find((f) => !/^%[A-Za-z$()]+$/.test(f) && f !== '')
+    ? `--audit-prefix ${spec}: fields are Samba variables such as %u, %I, %m, %S, %D, separated by |`
+    : undefined;
 }
 
 /** What a line gave: a record, a line to skip quietly, or why it is not a full_audit line. */
@@ -59,8 +79,23 @@ export function parseAuditLine(msg: string, prefix: readonly string[], time: num
   const parts = msg.replace(/\r?\n$/, '').split('|');
   if (parts.length < prefix.length + 2) return { error: `expected ${prefix.length} prefix fields, an operation and a status: '${clip(msg)}'` };
   const r: SmbRecord = {
-    time, end: time, op: 0, user: '', sid: '', domain: '', share: '', path: '', path2: '', client: '', server,
-    bytes: 0, count: 1, mode: 0, result: 0, latency: 0, latency_max: 0,
+    time,
+    end: time,
+    op: 0,
+    user: '',
+    sid: '',
+    domain: '',
+    share: '',
+    path: '',
+    path2: '',
+    client: '',
+    server,
+    bytes: 0,
+    count: 1,
+    mode: 0,
+    result: 0,
+    latency: 0,
+    latency_max: 0,
   };
   let root = '';
   prefix.forEach((field, k) => {

@@ -33,7 +33,8 @@ export async function main(program: Program, argv: readonly string[] = process.a
     const args = await parseArgs(program, argv, registry);
     const ctx: ProgramContext<Args> = { report, signal: controller.signal, abort: () => controller.abort() };
     // Loaded only when asked for: node:http costs every program's start-up.
-    if (args.metrics !== undefined) await (await import('../runtime/metrics-server.js')).serveMetrics(args.metrics as Listen, program.name, args['metrics-users'] === true, ctx, args);
+    if (args.metrics !== undefined)
+      await (await import('../runtime/metrics-server.js')).serveMetrics(args.metrics as Listen, program.name, args['metrics-users'] === true, ctx, args);
     const reload = typeof args.config === 'string' ? () => void reloadConfig(program, argv, args, ctx) : undefined;
     if (reload) process.on('SIGHUP', reload);
     try {
@@ -69,7 +70,10 @@ async function reloadConfig(program: Program, argv: readonly string[], current: 
     const later = changed.filter((k) => !now.includes(k));
     if (now.length) ctx.onReload?.({ ...current, ...Object.fromEntries(now.map((k) => [k, next[k]])) });
     for (const k of now) current[k] = next[k];
-    const said = [now.length ? `applied ${now.join(', ')}` : '', later.length ? `${later.join(', ')} changed but need${later.length === 1 ? 's' : ''} a restart` : ''];
+    const said = [
+      now.length ? `applied ${now.join(', ')}` : '',
+      later.length ? `${later.join(', ')} changed but need${later.length === 1 ? 's' : ''} a restart` : '',
+    ];
     ctx.report.warn(`SIGHUP: ${file} re-read; ${said.filter(Boolean).join('; ') || 'nothing changed'}`);
   } catch (err) {
     const why = err instanceof LanguageError ? describeLanguageError(err) : err instanceof Error ? err.message : String(err);

@@ -58,7 +58,13 @@ const SPLIT_EXAMPLES: Record<SplitKind, string> = { time: 'time 10m', size: 'siz
 /** How each kind is described in errors and in --help. */
 export function expectation(r: ValueRules): string {
   const bound = (unit: (n: number) => string): string =>
-    r.min === 1 && (r.kind === 'duration' || r.kind === 'size') ? ' above 0' : r.min !== undefined && r.min > 0 ? ` of at least ${unit(r.min)}` : r.min === 0 ? ' (0 or more)' : '';
+    r.min === 1 && (r.kind === 'duration' || r.kind === 'size')
+      ? ' above 0'
+      : r.min !== undefined && r.min > 0
+        ? ` of at least ${unit(r.min)}`
+        : r.min === 0
+          ? ' (0 or more)'
+          : '';
   switch (r.kind) {
     case 'size':
       return `a size${bound((n) => `${n} bytes`)} such as 64K, 1M or 4096 (powers of 1024)`;

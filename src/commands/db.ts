@@ -27,7 +27,13 @@ export const db = defineProgram({
     ...READER,
     ...pick('db'),
     'older-than': { kind: 'duration', min: 1, value: 'AGE', group: 'Store', describe: 'expire: delete records older than AGE (5d, 12h)' },
-    'expire-every': { kind: 'duration', min: 1, value: 'DURATION', group: 'Store', describe: 'load: expire records older than --older-than this often while loading (1h)' },
+    'expire-every': {
+      kind: 'duration',
+      min: 1,
+      value: 'DURATION',
+      group: 'Store',
+      describe: 'load: expire records older than --older-than this often while loading (1h)',
+    },
     'batch-records': { kind: 'count', min: 1, value: 'N', default: '20000', group: 'Store', describe: 'load: records per transaction' },
     ...METRICS,
     ...pick('config'),
@@ -40,7 +46,8 @@ export const db = defineProgram({
     ['smbta-db expire --older-than 30d', 'what the old maintenance timer did, without its bugs'],
   ],
   reloadable: ['expire-every', 'older-than'],
-  exitStatus: '0 when done (load: when the input ended, or after SIGTERM once what was read is stored); 1 when the input or database failed; 2 for a bad option.',
+  exitStatus:
+    '0 when done (load: when the input ended, or after SIGTERM once what was read is stored); 1 when the input or database failed; 2 for a bad option.',
   async run(a, ctx) {
     const [action = '', ...filter] = a._;
     if (!ACTIONS.includes(action)) throw new UsageError(`${action ? `'${action}' is not an action` : 'no action'}: give ${ACTIONS.join(', ')}`);

@@ -14,11 +14,24 @@ export const probe = defineProgram({
     'messages, and sessions that began before the capture, cannot be attributed: they are counted in status blocks and on stderr ' +
     '(docs/probe.md). SIGTERM and SIGINT stop the capture and write out everything seen.',
   options: {
-    interface: { kind: 'text', alias: 'i', value: 'IFACE', group: 'Input', describe: 'capture SMB2/3 traffic live on this network interface (needs capture rights: root or the wireshark group)' },
+    interface: {
+      kind: 'text',
+      alias: 'i',
+      value: 'IFACE',
+      group: 'Input',
+      describe: 'capture SMB2/3 traffic live on this network interface (needs capture rights: root or the wireshark group)',
+    },
     read: { kind: 'path', alias: 'r', value: 'PCAP', group: 'Input', describe: 'read packets from a pcap or pcapng capture file instead' },
     filter: { kind: 'text', alias: 'f', value: 'BPF', group: 'Input', describe: "capture filter for -i (default 'tcp port 445', or the --smb-port ports)" },
     ...pick('smb-port'),
-    'reset-every': { kind: 'count', min: 1000, value: 'PACKETS', default: '1000000', group: 'Limits', describe: "live: tshark forgets its dissection state every this many packets (its memory bound); sessions and trees stay attributed" },
+    'reset-every': {
+      kind: 'count',
+      min: 1000,
+      value: 'PACKETS',
+      default: '1000000',
+      group: 'Limits',
+      describe: 'live: tshark forgets its dissection state every this many packets (its memory bound); sessions and trees stay attributed',
+    },
     ...pick('write'),
     ...SERVING,
     ...pick('server-name', 'stats', 'status-every', 'config'),
@@ -29,7 +42,8 @@ export const probe = defineProgram({
     ['smbta-probe -r monday.pcapng | smbta-query top users', 'who moved the most in a capture'],
     ['smbta-probe -r lab.pcap --smb-port 44500 | smbta-csv -s time,op,user,path,bytes,latency', 'SMB on a test port'],
   ],
-  exitStatus: '0 when the capture ended or was stopped; 1 when tshark is missing, cannot capture, or the capture file is damaged (what was read is still written); 2 for a bad option.',
+  exitStatus:
+    '0 when the capture ended or was stopped; 1 when tshark is missing, cannot capture, or the capture file is damaged (what was read is still written); 2 for a bad option.',
   async run(a, ctx) {
     if ((a.interface === undefined) === (a.read === undefined)) throw new UsageError('give either -i IFACE (a live capture) or -r FILE (a capture file)');
     const ports = a['smb-port'];

@@ -28,15 +28,41 @@ export const query = defineProgram({
   options: {
     ...READER,
     ...pick('db'),
-    query: { kind: 'text', alias: 'q', many: true, value: 'STATEMENT', group: 'Query', describe: "smbtaquery statements, e.g. 'share projects, top 10 users rw;' (see docs/query.md); repeat for several" },
-    'query-file': { kind: 'path', alias: 'f', value: 'FILE', group: 'Query', describe: 'read statements from FILE (a line starting with # is a comment; - is stdin)' },
+    query: {
+      kind: 'text',
+      alias: 'q',
+      many: true,
+      value: 'STATEMENT',
+      group: 'Query',
+      describe: "smbtaquery statements, e.g. 'share projects, top 10 users rw;' (see docs/query.md); repeat for several",
+    },
+    'query-file': {
+      kind: 'path',
+      alias: 'f',
+      value: 'FILE',
+      group: 'Query',
+      describe: 'read statements from FILE (a line starting with # is a comment; - is stdin)',
+    },
     share: { kind: 'text', many: true, value: 'NAME', group: 'Query', describe: 'only this share; repeat for several' },
-    user: { kind: 'text', many: true, value: 'NAME', group: 'Query', describe: 'only this user (DOMAIN\\NAME when the name is in several domains); repeat for several' },
+    user: {
+      kind: 'text',
+      many: true,
+      value: 'NAME',
+      group: 'Query',
+      describe: 'only this user (DOMAIN\\NAME when the name is in several domains); repeat for several',
+    },
     path: { kind: 'text', many: true, value: 'PATH', group: 'Query', describe: 'only this file, as its path is stored; repeat for several' },
     domain: { kind: 'text', many: true, value: 'NAME', group: 'Query', describe: 'only this domain; repeat for several' },
     ...pick('since', 'until'),
     limit: { kind: 'count', min: 1, alias: 'n', value: 'N', default: '10', group: 'Query', describe: 'how many rows top and last-activity give' },
-    mode: { kind: 'choice', choices: ['r', 'w', 'rw'], value: 'MODE', default: 'rw', group: 'Query', describe: 'count bytes read (r), written (w) or both (rw)' },
+    mode: {
+      kind: 'choice',
+      choices: ['r', 'w', 'rw'],
+      value: 'MODE',
+      default: 'rw',
+      group: 'Query',
+      describe: 'count bytes read (r), written (w) or both (rw)',
+    },
     asc: { kind: 'flag', group: 'Query', describe: 'top: the smallest first' },
     now: { kind: 'time', value: 'TIME', group: 'Query', describe: 'answer as if it were TIME: today, yesterday, since and throughput count from it' },
     csv: { kind: 'flag', group: 'Output', describe: 'print answers as CSV with raw numbers' },
@@ -54,7 +80,14 @@ export const query = defineProgram({
   async run(a, ctx) {
     const now = a.now === undefined ? Date.now() : (parseTime(a.now, Date.now())?.start ?? Date.now());
     const given = statementSources(a);
-    const stdinLines = (): Source => new Source(readFileSync(0, 'utf8').split('\n').map((l) => (l.trim() && !l.trim().endsWith(';') ? `${l};` : l)).join('\n'), 'stdin');
+    const stdinLines = (): Source =>
+      new Source(
+        readFileSync(0, 'utf8')
+          .split('\n')
+          .map((l) => (l.trim() && !l.trim().endsWith(';') ? `${l};` : l))
+          .join('\n'),
+        'stdin',
+      );
     const questions: Question[] = (given ?? [stdinLines()]).flatMap((s) => parseStatements(s, now));
     if (questions.length === 0) throw new UsageError('no statement: give -q STATEMENT, -f FILE, a question such as "top users", or statements on stdin');
     const streams = a.read.length > 0 || a.recursive.length > 0 || a.remote.length > 0;

@@ -31,7 +31,10 @@ export const rotate = defineProgram({
     ["smbta-rotate -S localhost:3499 -M time 10m -w 'archive/%Y-%m-%d/smbta.%H%M.smbta'", 'ten-minute files, a directory a day'],
     ["smbta-recv | smbta-rotate -M time 1h -w 'by-share/$share/%Y%m%d-%H.smbta' -z", 'hourly compressed files per share'],
     ["smbta-rotate -S hub:3499 -w 'a/%Y/%m/%d/%H%M.smbta' -f 'logger -t smbta closed' --keep 30d", 'announce finished files, keep 30 days'],
-    ["smbta-rotate -S hub:3499 -w 'a/%Y%m%d-%H.smbta' --state rotate.state", 'after a crash, cut a half-written commit back and count what never reached the archive'],
+    [
+      "smbta-rotate -S hub:3499 -w 'a/%Y%m%d-%H.smbta' --state rotate.state",
+      'after a crash, cut a half-written commit back and count what never reached the archive',
+    ],
   ],
   reloadable: ['on-close', 'keep'],
   exitStatus: '0 after the input ends or SIGTERM/SIGINT, once every file is closed; 1 for damaged input or a failed write; 2 for a bad option.',

@@ -17,9 +17,21 @@ export const rrd = defineProgram({
   options: {
     ...READER,
     rrd: { kind: 'path', value: 'FILE', group: 'Output', describe: 'the rrdtool database to keep up to date (created on first use) or to draw' },
-    step: { kind: 'duration', min: 1000, value: 'DURATION', default: '60s', group: 'Output', describe: 'record time per database step, in whole seconds (only when the database is created)' },
+    step: {
+      kind: 'duration',
+      min: 1000,
+      value: 'DURATION',
+      default: '60s',
+      group: 'Output',
+      describe: 'record time per database step, in whole seconds (only when the database is created)',
+    },
     ...pick('late'),
-    graph: { kind: 'path', value: 'PNG', group: 'Output', describe: 'draw read and write throughput from --rrd into PNG and exit (--since, --until; default: the last day)' },
+    graph: {
+      kind: 'path',
+      value: 'PNG',
+      group: 'Output',
+      describe: 'draw read and write throughput from --rrd into PNG and exit (--since, --until; default: the last day)',
+    },
     ...pick('since', 'until'),
   },
   positional: FILTER_POSITIONAL,

@@ -27,20 +27,44 @@ export const torture = defineProgram({
     records: { kind: 'count', alias: 'n', value: 'COUNT', group: 'Load', describe: 'operations to send in all (default 10000, or unlimited with --duration)' },
     duration: { kind: 'duration', min: 1, value: 'DURATION', group: 'Load', describe: 'stop after this long: 30s, 10m, 1h' },
     rate: { kind: 'number', min: 0, value: 'N', default: '0', group: 'Load', describe: 'operations per second in all (0: as fast as the receiver takes them)' },
-    reconnect: { kind: 'flag', group: 'Load', describe: "when the receiver goes away, connect again and go on (as Samba's module does not); the ledger lists every connection with what was written on it" },
+    reconnect: {
+      kind: 'flag',
+      group: 'Load',
+      describe:
+        "when the receiver goes away, connect again and go on (as Samba's module does not); the ledger lists every connection with what was written on it",
+    },
     v1: { kind: 'flag', group: 'Load', describe: 'speak protocol V1 (reads and writes only, each line sent twice as the module does)' },
     'old-modules': { kind: 'flag', group: 'Load', describe: 'send 6 common blocks (no client address), as modules before the client field did' },
     ...pick('key'),
     seed: { kind: 'count', value: 'N', default: '1', group: 'Load', describe: 'seed of the traffic mix: the same seed sends the same operations' },
     users: { kind: 'count', min: 1, value: 'N', default: '200', group: 'Load', describe: 'users per emulated server (a few heavy, many light)' },
     shares: { kind: 'count', min: 1, value: 'N', default: '5', group: 'Load', describe: 'shares per emulated server' },
-    files: { kind: 'count', min: 1, value: 'N', group: 'Load', describe: 'files per emulated server (default 5000); with --smb, files in the set created on each share (default 8)' },
+    files: {
+      kind: 'count',
+      min: 1,
+      value: 'N',
+      group: 'Load',
+      describe: 'files per emulated server (default 5000); with --smb, files in the set created on each share (default 8)',
+    },
     record: { kind: 'path', value: 'FILE', group: 'Load', describe: 'save the exact bytes sent, with timing, for --replay' },
     replay: { kind: 'path', value: 'FILE', group: 'Load', describe: 'send a --record file again instead of new traffic' },
     ...pick('speed'),
     ledger: { kind: 'path', value: 'FILE', group: 'Load', describe: 'write the ledger of what was sent (JSON) to FILE instead of stdout' },
-    smb: { kind: 'text', many: true, value: '//HOST/SHARE', group: 'Load', describe: 'drive a real SMB server instead: create a file set on these shares (give two, each with its own --smb) and copy files between them with smbclient; -n copies (default 20)' },
-    'smb-user': { kind: 'text', alias: 'U', value: 'USER%PASS', group: 'Load', describe: "--smb: the account, as smbclient's -U (the password is passed in its environment, not its arguments)" },
+    smb: {
+      kind: 'text',
+      many: true,
+      value: '//HOST/SHARE',
+      group: 'Load',
+      describe:
+        'drive a real SMB server instead: create a file set on these shares (give two, each with its own --smb) and copy files between them with smbclient; -n copies (default 20)',
+    },
+    'smb-user': {
+      kind: 'text',
+      alias: 'U',
+      value: 'USER%PASS',
+      group: 'Load',
+      describe: "--smb: the account, as smbclient's -U (the password is passed in its environment, not its arguments)",
+    },
     ...pick('smb-port'),
     pause: { kind: 'duration', min: 0, value: 'DURATION', default: '1s', group: 'Load', describe: '--smb: pause between copies' },
   },
@@ -49,13 +73,17 @@ export const torture = defineProgram({
     ['smbta-torture -d unix:/var/tmp/stadsocket --rate 500 --duration 10m', 'a steady 500 operations/s for ten minutes over the Unix socket'],
     ['smbta-torture -c 4 -n 10000 -k key --record load.rec', 'encrypted, and saved for replay'],
     ['smbta-torture --replay load.rec --speed 2', 'the same bytes again, twice as fast'],
-    ['smbta-torture --rate 2000 --duration 10m --reconnect --ledger sent.json', 'go on through receiver restarts; the ledger lists what was written on each connection'],
+    [
+      'smbta-torture --rate 2000 --duration 10m --reconnect --ledger sent.json',
+      'go on through receiver restarts; the ledger lists what was written on each connection',
+    ],
     ['smbta-torture --smb //fs1/projects --smb //fs1/scratch -U bob%secret -n 50 --pause 2s', 'copy files between two real shares'],
   ],
   exitStatus: '0 when everything was sent; 1 when the receiver could not be reached or went away; 2 for a bad option.',
   async run(a, ctx) {
     if (a.smb.length) {
-      if (a.record || a.replay) throw new UsageError('--record and --replay are for the emulated protocol; a --smb run is repeated exactly by giving its --seed again');
+      if (a.record || a.replay)
+        throw new UsageError('--record and --replay are for the emulated protocol; a --smb run is repeated exactly by giving its --seed again');
       const started = Date.now();
       const moved = await smbRun({ ...a, copies: a.records ?? 20, files: a.files ?? 8 }, ctx.signal);
       ctx.report.warn(`moved ${moved.records} files (${moved.bytes} bytes) through ${a.smb.length} shares in ${((Date.now() - started) / 1000).toFixed(2)}s`);
@@ -103,7 +131,9 @@ export const torture = defineProgram({
       throw new Error(`${a.dest}: ${e.code === 'ECONNREFUSED' ? 'connection refused: is smbta-recv listening?' : e.message}`, { cause: err });
     }
     const seconds = (sendingMs || Date.now() - started) / 1000;
-    ctx.report.warn(`sent ${ledger.records} records (${Math.round(ledger.records / seconds)}/s) over ${a.replay ? 'the recorded' : a.connections} connections in ${seconds.toFixed(2)}s`);
+    ctx.report.warn(
+      `sent ${ledger.records} records (${Math.round(ledger.records / seconds)}/s) over ${a.replay ? 'the recorded' : a.connections} connections in ${seconds.toFixed(2)}s`,
+    );
     writeLedger(ledger, a.ledger);
   },
 });

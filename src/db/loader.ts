@@ -107,7 +107,7 @@ export async function loadStream(store: Store, input: PreparedInput, ctx: RunCon
       async (b, rows, n, source) => {
         if (failure) throw failure;
         const all = rows ?? rowRange(0, n);
-        for (let done = 0; done < n; ) {
+        for (let done = 0; done < n;) {
           const m = Math.min(n - done, o.batchRecords - pending.n);
           append(pending, b, all.subarray(done, done + m), m);
           done += m;

@@ -99,7 +99,8 @@ export function compileFilter(expr: Expr, source: string, now = Date.now()): Bat
   function numberValue(field: string, v: ValueNode): number {
     const n = field === 'bytes' ? parseSize(v.text) : field.startsWith('latency') ? latencyValue(v.text) : integer(v.text);
     if (n === undefined) {
-      const expect = field === 'bytes' ? 'a size such as 4096, 64K or 1.5M' : field.startsWith('latency') ? 'a latency such as 500 (µs), 20ms or 1s' : 'an integer';
+      const expect =
+        field === 'bytes' ? 'a size such as 4096, 64K or 1.5M' : field.startsWith('latency') ? 'a latency such as 500 (µs), 20ms or 1s' : 'an integer';
       return fail(`'${v.text}' is not a valid ${field}`, v.loc, `expected ${expect}`);
     }
     return n;
@@ -107,7 +108,10 @@ export function compileFilter(expr: Expr, source: string, now = Date.now()): Bat
 
   function numberTest(e: Extract<Expr, { kind: 'compare' }>): (x: number) => boolean {
     const nums = e.values.map((v) => numberValue(e.field, v));
-    return ordered(e, nums.map((n) => ({ start: n, end: n + 1 })));
+    return ordered(
+      e,
+      nums.map((n) => ({ start: n, end: n + 1 })),
+    );
   }
 
   function timeTest(e: Extract<Expr, { kind: 'compare' }>): (x: number) => boolean {
@@ -207,7 +211,10 @@ export function globToRegExp(glob: string): RegExp {
       const close = glob.indexOf(']', i + 2);
       if (close < 0) re += '\\[';
       else {
-        const body = glob.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\');
+        const body = glob
+          .slice(i + 1, close)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\');
         re += `[${body}]`;
         i = close;
       }

@@ -36,7 +36,14 @@ export const MAX_TOKENS = 10_000;
 
 const PUNCT2: Record<string, T> = { '==': T.Eq, '!=': T.Ne, '!~': T.NotMatch, '<=': T.Le, '>=': T.Ge, '&&': T.And, '||': T.Or };
 const PUNCT1: Record<string, T> = {
-  '=': T.Eq, '~': T.Match, '<': T.Lt, '>': T.Gt, '(': T.LParen, ')': T.RParen, ',': T.Comma, '!': T.Not,
+  '=': T.Eq,
+  '~': T.Match,
+  '<': T.Lt,
+  '>': T.Gt,
+  '(': T.LParen,
+  ')': T.RParen,
+  ',': T.Comma,
+  '!': T.Not,
 };
 const WORD_STOP = /[\s()=!<>~&|,'"]/;
 

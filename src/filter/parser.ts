@@ -21,7 +21,14 @@ export const SHORTHANDS = wordTable<readonly string[]>({
 });
 
 const COMPARE: Partial<Record<T, CompareOp>> = {
-  [T.Eq]: '=', [T.Ne]: '!=', [T.Match]: '~', [T.NotMatch]: '!~', [T.Lt]: '<', [T.Le]: '<=', [T.Gt]: '>', [T.Ge]: '>=',
+  [T.Eq]: '=',
+  [T.Ne]: '!=',
+  [T.Match]: '~',
+  [T.NotMatch]: '!~',
+  [T.Lt]: '<',
+  [T.Le]: '<=',
+  [T.Gt]: '>',
+  [T.Ge]: '>=',
 };
 
 export function parseFilter(source: string): Expr {
@@ -133,7 +140,10 @@ class Parser {
       return e;
     }
     if (t.kind !== T.Word) this.unexpected('a field name');
-    const opFollows = COMPARE[this.tokens[this.i + 1]!.kind] !== undefined || this.isWord('in', this.i + 1) || (this.isWord('not', this.i + 1) && this.isWord('in', this.i + 2));
+    const opFollows =
+      COMPARE[this.tokens[this.i + 1]!.kind] !== undefined ||
+      this.isWord('in', this.i + 1) ||
+      (this.isWord('not', this.i + 1) && this.isWord('in', this.i + 2));
     if (!opFollows) return this.parseShorthand();
     return this.parseComparison();
   }

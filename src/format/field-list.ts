@@ -5,7 +5,10 @@ import { UsageError } from '../language/errors.js';
 
 export function parseFieldList(spec: string | undefined, defaults: readonly FieldName[]): FieldName[] {
   if (spec === undefined) return [...defaults];
-  const items = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (items.length === 0) throw new UsageError(`-s '${spec}': no fields given`);
   const editing = items.every((s) => s.startsWith('+') || s.startsWith('-'));
   let out: FieldName[] = editing ? [...defaults] : [];

@@ -47,7 +47,11 @@ export function parseDuration(text: string): number | undefined {
 export function formatCount(n: number): string {
   const v = Math.round(n);
   if (Math.abs(v) < 1000) return String(v);
-  for (const [unit, size] of [['G', 1e9], ['M', 1e6], ['k', 1e3]] as const) {
+  for (const [unit, size] of [
+    ['G', 1e9],
+    ['M', 1e6],
+    ['k', 1e3],
+  ] as const) {
     if (Math.abs(v) >= size * 0.9995) return `${(v / size).toFixed(1)}${unit}`;
   }
   return String(v);

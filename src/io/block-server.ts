@@ -104,10 +104,17 @@ export function createBlockServer(opts: { maxClientBuffer: number; onClient?: (m
   };
 
   const server: Server = sec.cert
-    ? createTlsServer({ cert: sec.cert, key: sec.key, ca: sec.clientCa, requestCert: !!sec.clientCa, rejectUnauthorized: !!sec.clientCa, handshakeTimeout: HANDSHAKE_TIMEOUT_MS }, admit).on(
-        'tlsClientError',
-        (err, socket) => opts.onClient?.(`${who(socket)} refused: TLS: ${tlsReason(err)}`),
-      )
+    ? createTlsServer(
+        {
+          cert: sec.cert,
+          key: sec.key,
+          ca: sec.clientCa,
+          requestCert: !!sec.clientCa,
+          rejectUnauthorized: !!sec.clientCa,
+          handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+        },
+        admit,
+      ).on('tlsClientError', (err, socket) => opts.onClient?.(`${who(socket)} refused: TLS: ${tlsReason(err)}`))
     : createServer(admit);
 
   const send = (block: Buffer): void => {

@@ -91,7 +91,12 @@ export class Bz2Splitter {
     } catch (err) {
       const msg = (err as Error).message;
       const truncated = last && /UNEXPECTED_EOF/.test(msg);
-      this.damage(truncated ? `compressed data ends early (${segment.length} bytes of the last bzip2 stream ignored)` : `bzip2 stream of ${segment.length} bytes unreadable (${msg})`, truncated);
+      this.damage(
+        truncated
+          ? `compressed data ends early (${segment.length} bytes of the last bzip2 stream ignored)`
+          : `bzip2 stream of ${segment.length} bytes unreadable (${msg})`,
+        truncated,
+      );
     }
   }
 }

@@ -55,7 +55,8 @@ export function loadLinkSecurity(a: SecurityArgs): LinkSecurity {
 export function readToken(a: SecurityArgs): Buffer | undefined {
   if (a['token-file'] === undefined) return undefined;
   const token = readSecretFile(a['token-file'], '--token-file').toString();
-  if (token.length < 16 || token.length > 512 || /\s/.test(token)) throw new UsageError(`--token-file ${a['token-file']}: expected one token of 16 to 512 characters without spaces (openssl rand -hex 32)`);
+  if (token.length < 16 || token.length > 512 || /\s/.test(token))
+    throw new UsageError(`--token-file ${a['token-file']}: expected one token of 16 to 512 characters without spaces (openssl rand -hex 32)`);
   return Buffer.from(token);
 }
 
@@ -77,7 +78,10 @@ export function isLoopback(host: string): boolean {
  */
 export function checkServingBind(bind: string, sec: LinkSecurity, insecure: boolean | undefined, warn: (m: string) => void): void {
   if (isLoopback(bind) || sec.cert) return;
-  if (!insecure) throw new UsageError(`-B ${bind} serves the stream beyond this host: give --tls-cert and --tls-key (docs/security.md), or --insecure to serve it in the clear`);
+  if (!insecure)
+    throw new UsageError(
+      `-B ${bind} serves the stream beyond this host: give --tls-cert and --tls-key (docs/security.md), or --insecure to serve it in the clear`,
+    );
   warn(`serving on ${bind} without TLS (--insecure): anyone who can reach it reads every record`);
 }
 
@@ -85,7 +89,6 @@ export function checkServingBind(bind: string, sec: LinkSecurity, insecure: bool
 export function sendToken(socket: Socket, token: Buffer | undefined): void {
   if (token) socket.write(Buffer.concat([Buffer.from(AUTH), token, Buffer.from('\n')]));
 }
-
 
 /**
  * A server's wait for a client's token: resolves with why it is refused, or undefined when it

@@ -18,10 +18,7 @@ import { Bz2Splitter, decompressOne, isBzip2, loadBzip2 } from './bz2.js';
 import { sendToken, type LinkSecurity } from './link-security.js';
 
 export type SourceSpec =
-  | { kind: 'file'; path: string }
-  | { kind: 'dir'; path: string }
-  | { kind: 'tcp'; host: string; port: number; tls?: boolean }
-  | { kind: 'unix'; path: string };
+  { kind: 'file'; path: string } | { kind: 'dir'; path: string } | { kind: 'tcp'; host: string; port: number; tls?: boolean } | { kind: 'unix'; path: string };
 
 export interface RecordHandlers {
   batch(batch: RecordBatch, source: string): void | Promise<void>;
@@ -174,7 +171,12 @@ export async function consume(label: string, chunks: AsyncIterable<Buffer>, on: 
   else if (damaged.count > MAX_DAMAGE_MESSAGES) report.fail(`${label}: ${s.skippedBytes} bytes skipped in ${s.damagedRegions} damaged regions`);
 }
 
-async function bz2Target(decoder: StreamDecoder, report: Reporter, label: string, damage: (m: string) => void): Promise<{ push(b: Buffer): void; end(): void }> {
+async function bz2Target(
+  decoder: StreamDecoder,
+  report: Reporter,
+  label: string,
+  damage: (m: string) => void,
+): Promise<{ push(b: Buffer): void; end(): void }> {
   const splitter = new Bz2Splitter(
     await loadBzip2(),
     (plain) => decoder.push(plain),
@@ -269,7 +271,7 @@ export async function firstBlockTime(path: string): Promise<number> {
       }
     }
     // Side blocks carry the writer's clock, not record time: look for the first records block.
-    for (let at = data.indexOf(MAGIC); at >= 0; ) {
+    for (let at = data.indexOf(MAGIC); at >= 0;) {
       const h = readHeader(data, at, data.length - at);
       if (typeof h !== 'object') return Infinity;
       if (h.kind === BlockKind.Records) return h.tmin;

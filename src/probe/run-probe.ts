@@ -52,7 +52,12 @@ export async function runProbe(o: ProbeOptions, ctx: RunContext): Promise<void> 
   ctx.signal.addEventListener('abort', () => run.stop(), { once: true });
 
   const status = (): void =>
-    writer.writeSide(BlockKind.Status, { source: `smbta-probe@${hostname()}`, ...tracker.stats, malformed: malformed.count, dropped: droppedOf(tracker.stats, malformed.count) });
+    writer.writeSide(BlockKind.Status, {
+      source: `smbta-probe@${hostname()}`,
+      ...tracker.stats,
+      malformed: malformed.count,
+      dropped: droppedOf(tracker.stats, malformed.count),
+    });
   const say = (): void => ctx.report.warn(formatProbeStats(tracker.stats, malformed.count));
   const timers = [setInterval(status, o.statusEveryMs)];
   if (o.statsMs > 0) timers.push(setInterval(say, o.statsMs));

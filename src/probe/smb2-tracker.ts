@@ -54,7 +54,16 @@ const INFO_DISPOSITION_EX = 0x40;
 const OP = { read: 0, write: 2, mkdir: 4, rmdir: 5, rename: 6, chdir: 7, open: 8, close: 9 } as const;
 
 export class Smb2Tracker {
-  readonly stats: ProbeStats = { pdus: 0, records: 0, encryptedMessages: 0, encryptedBytes: 0, unattributedRecords: 0, unattributedBytes: 0, unmatchedResponses: 0, evicted: 0 };
+  readonly stats: ProbeStats = {
+    pdus: 0,
+    records: 0,
+    encryptedMessages: 0,
+    encryptedBytes: 0,
+    unattributedRecords: 0,
+    unattributedBytes: 0,
+    unmatchedResponses: 0,
+    evicted: 0,
+  };
   private readonly connections = new Map<string, Connection>();
   private readonly sessions = new Map<string, { user: string; domain: string }>();
   private readonly trees = new Map<string, string>();
@@ -106,9 +115,23 @@ export class Smb2Tracker {
       const who = this.sessions.get(req.sesid);
       const time = Math.floor(req.time);
       return {
-        time, end: time, op, user: who?.user ?? '', sid: '', domain: who?.domain ?? '', share, path, path2: '',
-        client: req.response ? res.dst : req.src, server: this.serverName(req.response ? res.src : req.dst),
-        bytes: 0, count: 1, mode: 0, result: ok ? 0 : -1, latency: res.latency, latency_max: res.latency,
+        time,
+        end: time,
+        op,
+        user: who?.user ?? '',
+        sid: '',
+        domain: who?.domain ?? '',
+        share,
+        path,
+        path2: '',
+        client: req.response ? res.dst : req.src,
+        server: this.serverName(req.response ? res.src : req.dst),
+        bytes: 0,
+        count: 1,
+        mode: 0,
+        result: ok ? 0 : -1,
+        latency: res.latency,
+        latency_max: res.latency,
       };
     };
     switch (req.cmd) {
@@ -117,7 +140,8 @@ export class Smb2Tracker {
       case Cmd.Create: {
         const path = smbPath(req.filename);
         const isDir = (res.attributes & FILE_ATTRIBUTE_DIRECTORY) !== 0;
-        if (ok && res.fid) this.remember(conn.files, res.fid, { path, isDir, deleteOnClose: (req.createOptions & FILE_DELETE_ON_CLOSE) !== 0 }, this.limits.filesPerConnection);
+        if (ok && res.fid)
+          this.remember(conn.files, res.fid, { path, isDir, deleteOnClose: (req.createOptions & FILE_DELETE_ON_CLOSE) !== 0 }, this.limits.filesPerConnection);
         const r = base(ok && isDir && res.createAction === FILE_CREATED ? OP.mkdir : OP.open, path);
         r.mode = writeMode(req.accessMask);
         return this.out(r);

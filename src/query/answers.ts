@@ -80,7 +80,14 @@ export function listAnswer(q: Question, what: Kind, names: Iterable<string>): An
 export function topAnswer(q: Question, c: Extract<Command, { kind: 'top' }>, groups: Map<string, number>): Answer {
   const sign = c.order === 'desc' ? -1 : 1;
   const rows = [...groups].sort((a, b) => sign * (a[1] - b[1]) || compareNames(a[0], b[0])).slice(0, c.n);
-  return { ...base(q), columns: [{ name: singular(c.what), kind: 'text' }, { name: 'bytes', kind: 'bytes' }], rows: rows.map(([n, b]) => [n, b]) };
+  return {
+    ...base(q),
+    columns: [
+      { name: singular(c.what), kind: 'text' },
+      { name: 'bytes', kind: 'bytes' },
+    ],
+    rows: rows.map(([n, b]) => [n, b]),
+  };
 }
 
 const VERBS: Record<string, (a: Activity) => string> = {
@@ -121,7 +128,11 @@ export function dayUsageAnswer(q: Question, quarters: Buckets): Answer {
   const labels = hours.map((_, h) => String(h).padStart(2, '0'));
   return {
     ...base(q),
-    columns: [{ name: 'hour', kind: 'text' }, { name: 'bytes', kind: 'bytes' }, { name: 'share', kind: 'percent' }],
+    columns: [
+      { name: 'hour', kind: 'text' },
+      { name: 'bytes', kind: 'bytes' },
+      { name: 'share', kind: 'percent' },
+    ],
     rows: hours.map((b, h) => [labels[h]!, b, total ? (100 * b) / total : 0]),
     chart: { labels, values: hours },
   };
@@ -157,7 +168,10 @@ export function usageAnswer(q: Question, range: [number, number] | undefined, bu
   }
   return {
     ...base(q),
-    columns: [{ name: 'from', kind: 'time' }, { name: 'bytes', kind: 'bytes' }],
+    columns: [
+      { name: 'from', kind: 'time' },
+      { name: 'bytes', kind: 'bytes' },
+    ],
     rows,
     chart: { labels: rows.map((r) => String(r[0])), values: rows.map((r) => Number(r[1])) },
   };
@@ -174,7 +188,14 @@ export const SEARCH_KINDS = [
 export function searchAnswer(q: Question, found: Map<string, Set<string>>): Answer {
   const rows: string[][] = [];
   for (const [kind] of SEARCH_KINDS) for (const n of [...(found.get(kind) ?? [])].sort(compareNames)) rows.push([kind, n]);
-  return { ...base(q), columns: [{ name: 'kind', kind: 'text' }, { name: 'name', kind: 'text' }], rows };
+  return {
+    ...base(q),
+    columns: [
+      { name: 'kind', kind: 'text' },
+      { name: 'name', kind: 'text' },
+    ],
+    rows,
+  };
 }
 
 /** `%` any run, `_` one character, everything else itself; whole names only, case-sensitive. */
@@ -186,11 +207,22 @@ export function likeToRegExp(pattern: string): RegExp {
 export function throughputAnswer(q: Question, bytes: number, seconds: number): Answer {
   return {
     ...base(q),
-    columns: [{ name: 'bytes', kind: 'bytes' }, { name: 'seconds', kind: 'seconds' }, { name: 'per second', kind: 'rate' }],
+    columns: [
+      { name: 'bytes', kind: 'bytes' },
+      { name: 'seconds', kind: 'seconds' },
+      { name: 'per second', kind: 'rate' },
+    ],
     rows: [[bytes, seconds, seconds > 0 ? bytes / seconds : 0]],
   };
 }
 
 export function keyValueAnswer(q: Question, pairs: [string, string | number][]): Answer {
-  return { ...base(q), columns: [{ name: 'item', kind: 'text' }, { name: 'value', kind: 'text' }], rows: pairs.map(([k, v]) => [k, String(v)]) };
+  return {
+    ...base(q),
+    columns: [
+      { name: 'item', kind: 'text' },
+      { name: 'value', kind: 'text' },
+    ],
+    rows: pairs.map(([k, v]) => [k, String(v)]),
+  };
 }

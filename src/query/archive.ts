@@ -13,8 +13,23 @@ import { statusSenders } from '../stream/decoder.js';
 import { BlockKind } from '../stream/format.js';
 import { KIND_FIELD, MODE_OPS, UNIT_MS, type Mode, type Question, type Selection } from './ast.js';
 import {
-  activityAnswer, dayUsageAnswer, keyValueAnswer, likeToRegExp, listAnswer, QUARTER_MS, searchAnswer, SEARCH_KINDS, throughputAnswer,
-  topAnswer, totalAnswer, usageAnswer, usageRange, usageStep, type Activity, type Answer, type Buckets,
+  activityAnswer,
+  dayUsageAnswer,
+  keyValueAnswer,
+  likeToRegExp,
+  listAnswer,
+  QUARTER_MS,
+  searchAnswer,
+  SEARCH_KINDS,
+  throughputAnswer,
+  topAnswer,
+  totalAnswer,
+  usageAnswer,
+  usageRange,
+  usageStep,
+  type Activity,
+  type Answer,
+  type Buckets,
 } from './answers.js';
 import { ambiguityError, systemFacts } from './facts.js';
 
@@ -114,7 +129,10 @@ function accumulator(q: Question, now: number): Accumulator {
     }
     case 'top': {
       const groups = new Map<string, number>();
-      return { add: (v, rows, n) => sumByName(v.b, select(v, rows, n, sel, MODE_OPS[c.mode]), KIND_FIELD[c.what], groups), answer: () => topAnswer(q, c, groups) };
+      return {
+        add: (v, rows, n) => sumByName(v.b, select(v, rows, n, sel, MODE_OPS[c.mode]), KIND_FIELD[c.what], groups),
+        answer: () => topAnswer(q, c, groups),
+      };
     }
     case 'last_activity':
       return latest(q, c.n);
@@ -140,7 +158,10 @@ function accumulator(q: Question, now: number): Accumulator {
       let bytes = 0;
       const from = Math.max(sel.from, now - ms);
       const to = Math.min(sel.to, now + 1);
-      return { add: (v, rows, n) => void (bytes += sumBytes(v.b, select(v, rows, n, sel, MODE_OPS[c.mode], from, to))), answer: () => throughputAnswer(q, bytes, ms / 1000) };
+      return {
+        add: (v, rows, n) => void (bytes += sumBytes(v.b, select(v, rows, n, sel, MODE_OPS[c.mode], from, to))),
+        answer: () => throughputAnswer(q, bytes, ms / 1000),
+      };
     }
     case 'sql':
       throw new UsageError(`raw SQL needs a database (--db): ${c.text}`);
@@ -175,8 +196,16 @@ function latest(q: Question, n: number): Accumulator {
         const i = mine[k]!;
         if (floor && newer(floor, { time: time[i]!, seq: seq + i }) <= 0) continue;
         kept.push({
-          time: time[i]!, seq: seq + i, op: b.nums('op')[i]!, user: s('user', i), domain: s('domain', i), share: s('share', i), path: s('path', i),
-          path2: s('path2', i), bytes: b.nums('bytes')[i]!, result: b.nums('result')[i]!,
+          time: time[i]!,
+          seq: seq + i,
+          op: b.nums('op')[i]!,
+          user: s('user', i),
+          domain: s('domain', i),
+          share: s('share', i),
+          path: s('path', i),
+          path2: s('path2', i),
+          bytes: b.nums('bytes')[i]!,
+          result: b.nums('result')[i]!,
         });
       }
       kept = kept.sort(newer).slice(0, n);
@@ -227,7 +256,9 @@ export async function answerFromStream(questions: Question[], input: PreparedInp
   const system = questions.filter((q) => q.command.kind === 'smbtad-report' || q.command.kind === 'self-check');
   const accs = new Map(questions.filter((q) => !system.includes(q)).map((q) => [q, accumulator(q, now)]));
   // A user named without a domain must be one user: the domains it appears in are collected.
-  const userDomains = new Map<string, Set<string>>(questions.flatMap((q) => q.selection.users.filter((u) => u.domain === undefined).map((u) => [u.name, new Set<string>()])));
+  const userDomains = new Map<string, Set<string>>(
+    questions.flatMap((q) => q.selection.users.filter((u) => u.domain === undefined).map((u) => [u.name, new Set<string>()])),
+  );
   const facts = { records: 0, first: Infinity, last: -Infinity, statusBlocks: 0, lost: 0, senders: new Map<string, string>() };
   let seq = 0;
   await readSelected(

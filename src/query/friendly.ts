@@ -81,7 +81,13 @@ export function friendlyStatement(words: readonly string[], o: FriendlyOptions):
     if (o.since !== undefined || o.until !== undefined) {
       items.push(o.until === undefined ? `global since ${quoteWord(o.since!)}` : `global from ${quoteWord(o.since ?? '1970-01-01')} to ${quoteWord(o.until)}`);
     }
-    for (const [object, names] of [['share', o.share], ['user', o.user], ['file', o.path], ['domain', o.domain]] as const) for (const n of names ?? []) items.push(`${object} ${quoteWord(n)}`);
+    for (const [object, names] of [
+      ['share', o.share],
+      ['user', o.user],
+      ['file', o.path],
+      ['domain', o.domain],
+    ] as const)
+      for (const n of names ?? []) items.push(`${object} ${quoteWord(n)}`);
   }
   return `${[...items, command].join(', ')};`;
 }

@@ -23,7 +23,14 @@ const COMMANDS = ['total', 'list', 'top', 'last_activity', '24h_usage', 'usage',
 const KINDS: readonly Kind[] = ['users', 'shares', 'files', 'domains'];
 const MODES: readonly Mode[] = ['r', 'w', 'rw'];
 const UNITS: Record<string, TimeUnit> = {
-  second: 'seconds', seconds: 'seconds', minute: 'minutes', minutes: 'minutes', hour: 'hours', hours: 'hours', day: 'days', days: 'days',
+  second: 'seconds',
+  seconds: 'seconds',
+  minute: 'minutes',
+  minutes: 'minutes',
+  hour: 'hours',
+  hours: 'hours',
+  day: 'days',
+  days: 'days',
 };
 
 /**

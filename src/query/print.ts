@@ -30,7 +30,10 @@ export function formatTable(a: Answer, width: number): string {
   const cells = a.rows.map((r) => r.map((v, k) => cellText(a.columns[k]!.kind, v)));
   const widths = header.map((h, k) => Math.max([...h].length, ...cells.map((r) => [...r[k]!].length)));
   const line = (r: string[]): string =>
-    r.map((v, k) => (RIGHT.has(a.columns[k]!.kind) ? v.padStart(widths[k]!) : k === r.length - 1 ? v : v.padEnd(widths[k]!))).join('  ').trimEnd();
+    r
+      .map((v, k) => (RIGHT.has(a.columns[k]!.kind) ? v.padStart(widths[k]!) : k === r.length - 1 ? v : v.padEnd(widths[k]!)))
+      .join('  ')
+      .trimEnd();
   let out = `# ${a.question.statement}${a.question.statement.includes(a.title) ? '' : ` (${a.title})`}\n`;
   if (a.rows.length === 0) return `${out}(nothing selected)\n`;
   if (!(a.columns.length === 1 && a.columns[0]!.name === 'activity')) out += line(header) + '\n';
@@ -44,19 +47,30 @@ export function formatBars(labels: string[], values: number[], width: number): s
   const labelWidth = Math.max(...labels.map((l) => l.length));
   const room = Math.max(10, width - labelWidth - 14);
   const max = Math.max(0, ...values);
-  return labels
-    .map((l, k) => {
-      const eighths = max > 0 ? Math.round((values[k]! / max) * room * 8) : 0;
-      const bar = '█'.repeat(Math.floor(eighths / 8)) + (eighths % 8 ? ' ▏▎▍▌▋▊▉'[eighths % 8] : '');
-      return `${l.padEnd(labelWidth)} │${bar.padEnd(room)} ${formatSize(values[k]!)}`.trimEnd();
-    })
-    .join('\n') + '\n';
+  return (
+    labels
+      .map((l, k) => {
+        const eighths = max > 0 ? Math.round((values[k]! / max) * room * 8) : 0;
+        const bar = '█'.repeat(Math.floor(eighths / 8)) + (eighths % 8 ? ' ▏▎▍▌▋▊▉'[eighths % 8] : '');
+        return `${l.padEnd(labelWidth)} │${bar.padEnd(room)} ${formatSize(values[k]!)}`.trimEnd();
+      })
+      .join('\n') + '\n'
+  );
 }
 
 export function formatAnswers(answers: Answer[], format: AnswerFormat, width: number): string {
   switch (format) {
     case 'json':
-      return answers.map((a) => JSON.stringify({ statement: a.question.statement, command: a.title, rows: a.rows.map((r) => Object.fromEntries(r.map((v, k) => [a.columns[k]!.name, v]))) }) + '\n').join('');
+      return answers
+        .map(
+          (a) =>
+            JSON.stringify({
+              statement: a.question.statement,
+              command: a.title,
+              rows: a.rows.map((r) => Object.fromEntries(r.map((v, k) => [a.columns[k]!.name, v]))),
+            }) + '\n',
+        )
+        .join('');
     case 'csv':
       return answers.map((a) => stringify([a.columns.map((c) => c.name), ...a.rows])).join('\n');
     default:

@@ -8,8 +8,22 @@ import { nameKey } from '../store/schema.js';
 import type { Store } from '../store/types.js';
 import { KIND_FIELD, MODE_OPS, UNIT_MS, type Kind, type Mode, type Question, type Selection } from './ast.js';
 import {
-  activityAnswer, dayUsageAnswer, keyValueAnswer, listAnswer, QUARTER_MS, searchAnswer, SEARCH_KINDS, throughputAnswer, topAnswer,
-  totalAnswer, usageAnswer, usageRange, usageStep, type Activity, type Answer, type Buckets,
+  activityAnswer,
+  dayUsageAnswer,
+  keyValueAnswer,
+  listAnswer,
+  QUARTER_MS,
+  searchAnswer,
+  SEARCH_KINDS,
+  throughputAnswer,
+  topAnswer,
+  totalAnswer,
+  usageAnswer,
+  usageRange,
+  usageStep,
+  type Activity,
+  type Answer,
+  type Buckets,
 } from './answers.js';
 import { ambiguityError, systemFacts } from './facts.js';
 
@@ -57,7 +71,11 @@ export async function answerFromStore(questions: Question[], store: Store, now: 
   // A user named without a domain must be one user.
   for (const name of new Set(questions.flatMap((q) => q.selection.users.filter((u) => u.domain === undefined).map((u) => u.name)))) {
     const rows = await store.all('SELECT DISTINCT domain FROM smbta_records WHERE user_key = ? AND user_name = ?', [nameKey(name), name]);
-    if (rows.length > 1) throw ambiguityError(name, rows.map((r) => String(r.domain)));
+    if (rows.length > 1)
+      throw ambiguityError(
+        name,
+        rows.map((r) => String(r.domain)),
+      );
   }
   const out: Answer[] = [];
   for (const q of questions) out.push(await answer(q, store, now));
@@ -74,7 +92,11 @@ async function answer(q: Question, store: Store, now: number): Promise<Answer> {
     case 'list': {
       const col = COLUMN[KIND_FIELD[c.what]]!;
       const w = where(sel);
-      return listAnswer(q, c.what, (await store.all(`SELECT DISTINCT ${col} AS name FROM smbta_records ${w.sql}`, w.params)).map((r) => String(r.name)));
+      return listAnswer(
+        q,
+        c.what,
+        (await store.all(`SELECT DISTINCT ${col} AS name FROM smbta_records ${w.sql}`, w.params)).map((r) => String(r.name)),
+      );
     }
     case 'top':
       return topAnswer(q, c, await groupSums(store, sel, c.what, c.mode));
@@ -85,8 +107,15 @@ async function answer(q: Question, store: Store, now: number): Promise<Answer> {
         [...w.params, c.n],
       );
       const acts: Activity[] = rows.map((r) => ({
-        time: num(r.time), op: num(r.op), user: String(r.user_name), domain: String(r.domain), share: String(r.share), path: String(r.path),
-        path2: String(r.path2), bytes: num(r.bytes), result: num(r.result),
+        time: num(r.time),
+        op: num(r.op),
+        user: String(r.user_name),
+        domain: String(r.domain),
+        share: String(r.share),
+        path: String(r.path),
+        path2: String(r.path2),
+        bytes: num(r.bytes),
+        result: num(r.result),
       }));
       return activityAnswer(q, acts);
     }
@@ -95,7 +124,12 @@ async function answer(q: Question, store: Store, now: number): Promise<Answer> {
     case 'usage': {
       const w = where(sel, c.mode);
       const m = await one('SELECT MIN(time) AS lo, MAX(time) AS hi FROM smbta_records', w);
-      const range = usageRange(sel.from, sel.to, m.lo === null || m.lo === undefined ? Infinity : num(m.lo), m.hi === null || m.hi === undefined ? -Infinity : num(m.hi));
+      const range = usageRange(
+        sel.from,
+        sel.to,
+        m.lo === null || m.lo === undefined ? Infinity : num(m.lo),
+        m.hi === null || m.hi === undefined ? -Infinity : num(m.hi),
+      );
       return usageAnswer(q, range, range ? await buckets(store, w, usageStep(range[0], range[1])) : new Map<number, number>());
     }
     case 'search': {
@@ -117,7 +151,12 @@ async function answer(q: Question, store: Store, now: number): Promise<Answer> {
     }
     case 'sql': {
       const r = await store.readOnly(c.text);
-      return { question: q, title: c.text, columns: r.columns.map((name) => ({ name, kind: 'text' as const })), rows: r.rows.map((row) => row.map((v) => (typeof v === 'number' ? v : String(v)))) };
+      return {
+        question: q,
+        title: c.text,
+        columns: r.columns.map((name) => ({ name, kind: 'text' as const })),
+        rows: r.rows.map((row) => row.map((v) => (typeof v === 'number' ? v : String(v)))),
+      };
     }
     case 'self-check': {
       const senders = await store.all('SELECT server, protocol FROM smbta_senders');

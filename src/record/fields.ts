@@ -100,7 +100,22 @@ export function fieldDef(name: string): FieldDef | undefined {
 /** A record with every field at its neutral value: what a missing column decodes to. */
 export function emptyRecord(): SmbRecord {
   return {
-    time: 0, end: 0, op: 0, user: '', sid: '', domain: '', share: '', path: '', path2: '',
-    client: '', server: '', bytes: 0, count: 1, mode: 0, result: 0, latency: 0, latency_max: 0,
+    time: 0,
+    end: 0,
+    op: 0,
+    user: '',
+    sid: '',
+    domain: '',
+    share: '',
+    path: '',
+    path2: '',
+    client: '',
+    server: '',
+    bytes: 0,
+    count: 1,
+    mode: 0,
+    result: 0,
+    latency: 0,
+    latency_max: 0,
   };
 }

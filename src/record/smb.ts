@@ -2,7 +2,12 @@
 
 /** `\\server\share` or `//host/share` (a trailing separator allowed) to `share`. */
 export function shareOf(unc: string): string {
-  return unc.split(/[\\/]+/).filter(Boolean).pop() ?? '';
+  return (
+    unc
+      .split(/[\\/]+/)
+      .filter(Boolean)
+      .pop() ?? ''
+  );
 }
 
 /** Access rights that change a file: write or append data, delete, generic write or all. */

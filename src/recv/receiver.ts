@@ -56,7 +56,15 @@ export interface ReceiverStats {
 
 export class Receiver {
   readonly stats: ReceiverStats = {
-    connectionsOpen: 0, connectionsTotal: 0, records: 0, bytesReceived: 0, duplicates: 0, rejected: {}, dropped: {}, disconnected: {}, senders: {},
+    connectionsOpen: 0,
+    connectionsTotal: 0,
+    records: 0,
+    bytesReceived: 0,
+    duplicates: 0,
+    rejected: {},
+    dropped: {},
+    disconnected: {},
+    senders: {},
   };
   private readonly servers: Server[] = [];
   private readonly sockets = new Set<Socket>();
@@ -128,15 +136,20 @@ export class Receiver {
     const rejectedHere = new Set<string>();
     const passed = { n: 0, closed: false };
     this.passedOn.set(label, passed);
-    const conn = new WireConnection({ maxBody: limits.maxBody, maxLine: Math.min(limits.maxBody, limits.maxBuffer) }, this.opts.toUtc, {
-      record: (r) => void (this.record(r, server) && passed.n++),
-      reject: (reason, detail) => {
-        this.count(this.stats.rejected, reason);
-        if (!rejectedHere.has(reason)) report.warn(`${label}: record rejected: ${detail} (further ones from this connection are only counted)`);
-        rejectedHere.add(reason);
+    const conn = new WireConnection(
+      { maxBody: limits.maxBody, maxLine: Math.min(limits.maxBody, limits.maxBuffer) },
+      this.opts.toUtc,
+      {
+        record: (r) => void (this.record(r, server) && passed.n++),
+        reject: (reason, detail) => {
+          this.count(this.stats.rejected, reason);
+          if (!rejectedHere.has(reason)) report.warn(`${label}: record rejected: ${detail} (further ones from this connection are only counted)`);
+          rejectedHere.add(reason);
+        },
+        notice: (message) => report.warn(`${label}: ${message}`),
       },
-      notice: (message) => report.warn(`${label}: ${message}`),
-    }, this.opts.key);
+      this.opts.key,
+    );
 
     let lastData = Date.now();
     const close = (reason: string, counter: string): void => {
@@ -145,11 +158,14 @@ export class Receiver {
       report.warn(`${label}: disconnected: ${reason}`);
       socket.destroy();
     };
-    const timer = setInterval(() => {
-      const quiet = Date.now() - lastData;
-      if (conn.midMessage && quiet > limits.stallMs) close(`stalled ${Math.round(quiet / 1000)}s in the middle of a message (--stall-timeout)`, 'stalled');
-      else if (limits.idleMs > 0 && quiet > limits.idleMs) close(`idle for ${Math.round(quiet / 1000)}s (--idle-timeout)`, 'idle');
-    }, Math.max(50, Math.min(limits.stallMs, limits.idleMs || Infinity) / 4));
+    const timer = setInterval(
+      () => {
+        const quiet = Date.now() - lastData;
+        if (conn.midMessage && quiet > limits.stallMs) close(`stalled ${Math.round(quiet / 1000)}s in the middle of a message (--stall-timeout)`, 'stalled');
+        else if (limits.idleMs > 0 && quiet > limits.idleMs) close(`idle for ${Math.round(quiet / 1000)}s (--idle-timeout)`, 'idle');
+      },
+      Math.max(50, Math.min(limits.stallMs, limits.idleMs || Infinity) / 4),
+    );
     timer.unref();
 
     socket.on('data', (chunk: Buffer) => {
@@ -247,7 +263,10 @@ async function removeStaleSocket(path: string): Promise<void> {
 
 /** One line for stderr: what the receiver has seen, and what went wrong. */
 export function formatStats(s: ReceiverStats, perSecond: number): string {
-  const list = (t: Record<string, number>): string => Object.entries(t).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  const list = (t: Record<string, number>): string =>
+    Object.entries(t)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') || 'none';
   return (
     `${s.connectionsOpen} connections open (${s.connectionsTotal} total), ${s.records} records (${Math.round(perSecond)}/s), ` +
     `${(s.bytesReceived / 1048576).toFixed(1)} MiB received, ${s.duplicates} V1 duplicates; ` +

@@ -35,7 +35,13 @@ export function expandFields(pattern: string, r: SmbRecord): string {
 export function expandTime(pattern: string, ms: number): string {
   const d = new Date(ms);
   const map: Record<string, string> = {
-    Y: String(d.getFullYear()), m: pad(d.getMonth() + 1), d: pad(d.getDate()), H: pad(d.getHours()), M: pad(d.getMinutes()), S: pad(d.getSeconds()), '%': '%',
+    Y: String(d.getFullYear()),
+    m: pad(d.getMonth() + 1),
+    d: pad(d.getDate()),
+    H: pad(d.getHours()),
+    M: pad(d.getMinutes()),
+    S: pad(d.getSeconds()),
+    '%': '%',
   };
   return pattern.replace(/%([YmdHMS%])/g, (_, c: string) => map[c]!);
 }

@@ -21,7 +21,6 @@ import type { Position } from '../stream/sequence.js';
 import { StreamWriter } from '../stream/writer.js';
 import { baseDir, expandFields, expandTime, hasRecordFields, patternRegExp, unusedName } from './names.js';
 
-
 export interface RotateOptions {
   pattern: string;
   mode: SplitMode;
@@ -77,7 +76,7 @@ class GrowingFile implements ByteSink {
 
   /** Writes what waits. */
   land(): void {
-    for (const b of this.held) for (let at = 0; at < b.length; ) at += writeSync(this.fd, b, at, b.length - at);
+    for (const b of this.held) for (let at = 0; at < b.length;) at += writeSync(this.fd, b, at, b.length - at);
     this.size += this.heldBytes;
     this.held = [];
     this.heldBytes = 0;

@@ -41,9 +41,19 @@ export function createArgs(file: string, stepSeconds: number, startSeconds: numb
   const perDay = Math.max(1, Math.round(86400 / stepSeconds));
   const beat = 2 * stepSeconds;
   return [
-    'create', file, '--step', String(stepSeconds), '--start', String(startSeconds),
-    `DS:read:ABSOLUTE:${beat}:0:U`, `DS:write:ABSOLUTE:${beat}:0:U`, `DS:ops:ABSOLUTE:${beat}:0:U`,
-    `RRA:AVERAGE:0.5:1:${perDay}`, `RRA:AVERAGE:0.5:${perHour}:${24 * 31}`, `RRA:MAX:0.5:${perHour}:${24 * 31}`, `RRA:AVERAGE:0.5:${perDay}:366`,
+    'create',
+    file,
+    '--step',
+    String(stepSeconds),
+    '--start',
+    String(startSeconds),
+    `DS:read:ABSOLUTE:${beat}:0:U`,
+    `DS:write:ABSOLUTE:${beat}:0:U`,
+    `DS:ops:ABSOLUTE:${beat}:0:U`,
+    `RRA:AVERAGE:0.5:1:${perDay}`,
+    `RRA:AVERAGE:0.5:${perHour}:${24 * 31}`,
+    `RRA:MAX:0.5:${perHour}:${24 * 31}`,
+    `RRA:AVERAGE:0.5:${perDay}:366`,
   ];
 }
 
@@ -109,8 +119,25 @@ export class RrdFeeder {
 /** Draws read and write throughput from the database as a PNG. */
 export function graphArgs(file: string, png: string, startSeconds: number, endSeconds: number): string[] {
   return [
-    'graph', png, '--start', String(startSeconds), '--end', String(endSeconds), '--title', 'smbta: bytes per second', '--vertical-label', 'bytes/s',
-    '--base', '1024', '--width', '800', '--height', '250',
-    `DEF:r=${file}:read:AVERAGE`, `DEF:w=${file}:write:AVERAGE`, 'AREA:r#3b7dd8:read', 'LINE2:w#d8633b:write',
+    'graph',
+    png,
+    '--start',
+    String(startSeconds),
+    '--end',
+    String(endSeconds),
+    '--title',
+    'smbta: bytes per second',
+    '--vertical-label',
+    'bytes/s',
+    '--base',
+    '1024',
+    '--width',
+    '800',
+    '--height',
+    '250',
+    `DEF:r=${file}:read:AVERAGE`,
+    `DEF:w=${file}:write:AVERAGE`,
+    'AREA:r#3b7dd8:read',
+    'LINE2:w#d8633b:write',
   ];
 }

@@ -184,7 +184,10 @@ function reportSideBlock(s: SideBlock, source: string, ctx: RunContext, lastDrop
   const before = lastDrops.get(from) ?? 0;
   lastDrops.set(from, total);
   if (total <= before) return 0;
-  const why = Object.entries(dropped).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ');
+  const why = Object.entries(dropped)
+    .filter(([, v]) => v > 0)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   ctx.report.warn(`${source}: ${from} reports ${total} records dropped (${why})`);
   return total - before;
 }

@@ -19,7 +19,10 @@ export async function serveMetrics(at: Listen, program: string, perUser: boolean
   const host = at.host ?? '127.0.0.1';
   const target = { port: at.port };
   if (!isLoopback(host)) {
-    if (!sec.insecure) throw new UsageError(`--metrics ${host}:${at.port} serves beyond this host in clear text: scrape it on loopback (or through a TLS proxy), or give --insecure`);
+    if (!sec.insecure)
+      throw new UsageError(
+        `--metrics ${host}:${at.port} serves beyond this host in clear text: scrape it on loopback (or through a TLS proxy), or give --insecure`,
+      );
     ctx.report.warn(`metrics on ${host} in clear text (--insecure)${sec['token-file'] ? '; the bearer token crosses the network unencrypted' : ''}`);
   }
   const token = readToken(sec);

@@ -103,10 +103,21 @@ export class StreamMetrics {
     const bytes: [Record<string, string>, number][] = [];
     for (const [op, byShare] of this.bytes) for (const [share, b] of byShare) bytes.push([{ op, share }, b]);
     metric('smbta_bytes_total', 'counter', 'Bytes read and written, by operation and share.', bytes);
-    if (this.users) metric('smbta_user_bytes_total', 'counter', 'Bytes moved, by user (--metrics-users).', [...this.users].map(([user, b]) => [{ user }, b]));
+    if (this.users)
+      metric(
+        'smbta_user_bytes_total',
+        'counter',
+        'Bytes moved, by user (--metrics-users).',
+        [...this.users].map(([user, b]) => [{ user }, b]),
+      );
     const dropped = { ...this.droppedBy() };
     if (this.upstreamLost) dropped['lost upstream'] = (dropped['lost upstream'] ?? 0) + this.upstreamLost;
-    metric('smbta_dropped_records_total', 'counter', 'Records dropped or lost, by reason.', Object.entries(dropped).map(([reason, n]) => [{ reason }, n]));
+    metric(
+      'smbta_dropped_records_total',
+      'counter',
+      'Records dropped or lost, by reason.',
+      Object.entries(dropped).map(([reason, n]) => [{ reason }, n]),
+    );
     metric('smbta_connections', 'gauge', 'Open connections: senders for smbta-recv, readers for smbta-mux and smbta-recv -P.', [[{}, this.connections()]]);
     const lag = Number.isFinite(this.latest) ? Math.max(0, (now - this.latest) / 1000) : 0;
     metric('smbta_lag_seconds', 'gauge', 'How long ago the newest record seen happened.', [[{}, lag]]);
@@ -116,5 +127,7 @@ export class StreamMetrics {
 
 function formatLabels(labels: Record<string, string>): string {
   const esc = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-  return `{${Object.entries(labels).map(([k, v]) => `${k}="${esc(v)}"`).join(',')}}`;
+  return `{${Object.entries(labels)
+    .map(([k, v]) => `${k}="${esc(v)}"`)
+    .join(',')}}`;
 }

@@ -47,7 +47,8 @@ function* copyChunks(rows: PendingRows): Generator<string> {
 export async function openPostgres(url: string): Promise<Store> {
   let client = await connect(url);
   const location = url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
-  const query = async (sql: string, params: readonly unknown[] = []) => (await client.query(numbered(sql), params as unknown[])).rows as Record<string, unknown>[];
+  const query = async (sql: string, params: readonly unknown[] = []) =>
+    (await client.query(numbered(sql), params as unknown[])).rows as Record<string, unknown>[];
   const setMeta = async (key: string, value: string): Promise<void> =>
     void (await client.query('INSERT INTO smbta_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value', [key, value]));
   const inTransaction = async <T>(work: () => Promise<T>, mode = ''): Promise<T> => {

@@ -12,9 +12,23 @@ export const SCHEMA_VERSION = '1';
 
 /** Record fields and their columns, in load order (`user` and `end` are reserved words in SQL). */
 export const RECORD_COLUMNS = [
-  ['time', 'time'], ['end', 'end_time'], ['op', 'op'], ['user', 'user_name'], ['sid', 'sid'], ['domain', 'domain'], ['share', 'share'],
-  ['path', 'path'], ['path2', 'path2'], ['client', 'client'], ['server', 'server'], ['bytes', 'bytes'], ['count', 'count'], ['mode', 'mode'],
-  ['result', 'result'], ['latency', 'latency'], ['latency_max', 'latency_max'],
+  ['time', 'time'],
+  ['end', 'end_time'],
+  ['op', 'op'],
+  ['user', 'user_name'],
+  ['sid', 'sid'],
+  ['domain', 'domain'],
+  ['share', 'share'],
+  ['path', 'path'],
+  ['path2', 'path2'],
+  ['client', 'client'],
+  ['server', 'server'],
+  ['bytes', 'bytes'],
+  ['count', 'count'],
+  ['mode', 'mode'],
+  ['result', 'result'],
+  ['latency', 'latency'],
+  ['latency_max', 'latency_max'],
 ] as const;
 
 /** Every stored column, in the order loaders hand values over: the record's, then the keys. */
@@ -32,7 +46,9 @@ export const RECORD_INDEXES = ['smbta_records_time', 'smbta_records_user', 'smbt
 export function schemaStatements(d: Dialect): string[] {
   const int = d === 'sqlite' ? 'INTEGER' : 'BIGINT';
   const id = d === 'sqlite' ? 'id INTEGER PRIMARY KEY' : 'id BIGSERIAL PRIMARY KEY';
-  const cols = RECORD_COLUMNS.map(([field, col]) => `${col} ${['user', 'sid', 'domain', 'share', 'path', 'path2', 'client', 'server'].includes(field) ? 'TEXT' : int} NOT NULL`);
+  const cols = RECORD_COLUMNS.map(
+    ([field, col]) => `${col} ${['user', 'sid', 'domain', 'share', 'path', 'path2', 'client', 'server'].includes(field) ? 'TEXT' : int} NOT NULL`,
+  );
   return [
     `CREATE TABLE IF NOT EXISTS smbta_records (${id}, ${cols.join(', ')}, user_key INTEGER NOT NULL, share_key INTEGER NOT NULL)`,
     'CREATE INDEX IF NOT EXISTS smbta_records_time ON smbta_records (time)',

@@ -18,14 +18,25 @@ export function openSqlite(path: string): Store {
   db.pragma('busy_timeout = 10000');
   const insertSql = (rows: number): string =>
     `INSERT INTO smbta_records (${STORED_COLUMNS.join(', ')}) VALUES ${Array.from({ length: rows }, () => `(${new Array(WIDTH).fill('?').join(', ')})`).join(', ')}`;
-  let statements: { many: Database.Statement; one: Database.Statement; seen: Database.Statement; load: Database.Statement; sender: Database.Statement; meta: Database.Statement } | undefined;
+  let statements:
+    | {
+        many: Database.Statement;
+        one: Database.Statement;
+        seen: Database.Statement;
+        load: Database.Statement;
+        sender: Database.Statement;
+        meta: Database.Statement;
+      }
+    | undefined;
   const prepared = () =>
     (statements ??= {
       many: db.prepare(insertSql(ROWS_PER_INSERT)),
       one: db.prepare(insertSql(1)),
       seen: db.prepare('SELECT 1 FROM smbta_loads WHERE batch = ?'),
       load: db.prepare('INSERT INTO smbta_loads (batch, records, loaded_at) VALUES (?, ?, ?)'),
-      sender: db.prepare('INSERT INTO smbta_senders (server, protocol, last_seen) VALUES (?, ?, ?) ON CONFLICT (server) DO UPDATE SET protocol = excluded.protocol, last_seen = excluded.last_seen'),
+      sender: db.prepare(
+        'INSERT INTO smbta_senders (server, protocol, last_seen) VALUES (?, ?, ?) ON CONFLICT (server) DO UPDATE SET protocol = excluded.protocol, last_seen = excluded.last_seen',
+      ),
       meta: db.prepare('INSERT INTO smbta_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     });
   const insert = db.transaction((id: string, rows: PendingRows, senders: ReadonlyMap<string, string>, positions: ReadonlyMap<string, Position>) => {

@@ -51,4 +51,3 @@ export interface Store {
   reconnect(): Promise<void>;
   close(): Promise<void>;
 }
-

@@ -87,9 +87,23 @@ export class RecordBatch {
     const n = (f: NumberFieldName): number => this.nums(f)[i]!;
     const t = (f: StringFieldName): string => s.get(this.refs(f)[i]!);
     return {
-      time: n('time'), end: n('end'), op: n('op'), user: t('user'), sid: t('sid'), domain: t('domain'), share: t('share'),
-      path: t('path'), path2: t('path2'), client: t('client'), server: t('server'), bytes: n('bytes'), count: n('count'),
-      mode: n('mode'), result: n('result'), latency: n('latency'), latency_max: n('latency_max'),
+      time: n('time'),
+      end: n('end'),
+      op: n('op'),
+      user: t('user'),
+      sid: t('sid'),
+      domain: t('domain'),
+      share: t('share'),
+      path: t('path'),
+      path2: t('path2'),
+      client: t('client'),
+      server: t('server'),
+      bytes: n('bytes'),
+      count: n('count'),
+      mode: n('mode'),
+      result: n('result'),
+      latency: n('latency'),
+      latency_max: n('latency_max'),
     };
   }
 }

@@ -69,7 +69,7 @@ export class StreamWriter {
    */
   addRows(batch: RecordBatch, rows: Uint32Array | null, count: number, from?: string): void {
     if (this.builder.length && this.builder.length + count > this.blockRecords) this.flush();
-    for (let done = 0; done < count; ) {
+    for (let done = 0; done < count;) {
       const n = Math.min(count - done, this.blockRecords - this.builder.length);
       const part = rows ? rows.subarray(done, done + n) : done === 0 && n === count ? null : rowRange(done, n);
       this.builder.addRows(batch, part, n);

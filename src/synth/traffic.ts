@@ -61,8 +61,23 @@ export function createTraffic(opts: TrafficOptions = {}): { next(): SmbRecord } 
   const base = (u: (typeof users)[number], share: string, server: string): SmbRecord => {
     time += Math.floor(rnd() * gap * 2);
     return {
-      time, end: time, op: 0, user: u.user, sid: u.sid, domain: 'EXAMPLE', share, path: '', path2: '',
-      client: u.client, server, bytes: 0, count: 1, mode: 0, result: 0, latency: 0, latency_max: 0,
+      time,
+      end: time,
+      op: 0,
+      user: u.user,
+      sid: u.sid,
+      domain: 'EXAMPLE',
+      share,
+      path: '',
+      path2: '',
+      client: u.client,
+      server,
+      bytes: 0,
+      count: 1,
+      mode: 0,
+      result: 0,
+      latency: 0,
+      latency_max: 0,
     };
   };
 

@@ -37,7 +37,7 @@ export function readRecording(path: string): Frame[] {
   const buf = readFileSync(path);
   if (buf.toString('latin1', 0, MAGIC.length) !== MAGIC) throw new Error(`${path}: not an smbta-torture recording`);
   const frames: Frame[] = [];
-  for (let p = MAGIC.length; p < buf.length; ) {
+  for (let p = MAGIC.length; p < buf.length;) {
     if (p + 10 > buf.length) throw new Error(`${path}: recording cut short at byte ${p}`);
     const len = buf.readUInt32LE(p + 6);
     if (p + 10 + len > buf.length) throw new Error(`${path}: recording cut short at byte ${p}`);

@@ -10,11 +10,16 @@ import { openConnection } from './sender.js';
 export async function replay(path: string, dest: SourceSpec, speed: number, key: Buffer | undefined, signal: AbortSignal): Promise<Ledger> {
   const frames = readRecording(path);
   const ledger = createLedger();
-  const decoder = new WireConnection({ maxBody: 1 << 30, maxLine: 1 << 30 }, createLocalTimeConverter(), {
-    record: (r) => addToLedger(ledger, r),
-    reject: () => undefined,
-    notice: () => undefined,
-  }, key);
+  const decoder = new WireConnection(
+    { maxBody: 1 << 30, maxLine: 1 << 30 },
+    createLocalTimeConverter(),
+    {
+      record: (r) => addToLedger(ledger, r),
+      reject: () => undefined,
+      notice: () => undefined,
+    },
+    key,
+  );
   const conns = Math.max(0, ...frames.map((f) => f.conn + 1));
   const sockets = await Promise.all(Array.from({ length: conns }, () => openConnection(dest)));
   const start = Date.now();

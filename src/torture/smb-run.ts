@@ -81,7 +81,7 @@ function smbclient(share: string, o: SmbRunOptions, commands: string[], cwd: str
     child.stdout.on('data', (d: Buffer) => (said += d.toString()));
     child.stderr.on('data', (d: Buffer) => (said += d.toString()));
     child.on('error', (err: NodeJS.ErrnoException) =>
-      reject(new Error(err.code === 'ENOENT' ? 'smbclient not found: --smb needs Samba\'s smbclient (apt-get install smbclient)' : `smbclient: ${err.message}`)),
+      reject(new Error(err.code === 'ENOENT' ? "smbclient not found: --smb needs Samba's smbclient (apt-get install smbclient)" : `smbclient: ${err.message}`)),
     );
     child.on('close', (code) => {
       // smbclient -c goes on after a failed command; NT_STATUS_ in its output says one failed.

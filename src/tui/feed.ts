@@ -71,7 +71,7 @@ export class TopFeed {
     if (Number.isNaN(this.t0)) this.startReplay(at(0));
     const speed = this.opts.replaySpeed;
     if (!speed) return this.take(b, rows, 0, count);
-    for (let k = 0; k < count && !this.opts.signal.aborted; ) {
+    for (let k = 0; k < count && !this.opts.signal.aborted;) {
       const now = this.clock();
       let j = k;
       while (j < count && at(j) <= now) j++;

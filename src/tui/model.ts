@@ -249,5 +249,13 @@ function forgetIdle(table: Map<string, Entry>): void {
 
 function logLine(b: RecordBatch, i: number): LogLine {
   const s = (f: 'user' | 'share' | 'path'): string => b.strings.get(b.refs(f)[i]!);
-  return { time: b.nums('time')[i]!, op: opName(b.nums('op')[i]!), user: s('user'), share: s('share'), path: s('path'), bytes: b.nums('bytes')[i]!, result: b.nums('result')[i]! };
+  return {
+    time: b.nums('time')[i]!,
+    op: opName(b.nums('op')[i]!),
+    user: s('user'),
+    share: s('share'),
+    path: s('path'),
+    bytes: b.nums('bytes')[i]!,
+    result: b.nums('result')[i]!,
+  };
 }

@@ -36,7 +36,9 @@ export async function printOnce(o: TopRun, ctx: RunContext): Promise<void> {
   const width = process.stdout.columns || Number(process.env.COLUMNS) || 100;
   const height = process.stdout.rows || Number(process.env.LINES) || 40;
   const snap = o.feed.model.snapshot(o.ui.grouping, o.ui.sort, height);
-  process.stdout.write(renderToString(<TopView snap={snap} ui={o.ui} width={width} height={height} source={o.source} interactive={false} />, { columns: width }) + '\n');
+  process.stdout.write(
+    renderToString(<TopView snap={snap} ui={o.ui} width={width} height={height} source={o.source} interactive={false} />, { columns: width }) + '\n',
+  );
 }
 
 export async function runInteractive(o: TopRun, ctx: RunContext): Promise<void> {

@@ -50,7 +50,7 @@ export function TopView({ snap, ui, width, height, source, interactive = true }:
       )}
       {interactive && (
         <Text color={THEME.dim} wrap="truncate">
-          g group  s sort  / filter  p pause  c clear  h help  q quit
+          g group s sort / filter p pause c clear h help q quit
         </Text>
       )}
     </Box>
@@ -117,7 +117,7 @@ function FilterLine({ ui, width }: { ui: UiState; width: number }) {
   }
   return (
     <Text wrap="truncate" color={THEME.dim}>
-      filter: {visible(ui.filter) || '(none)'}   by {ui.grouping}, sorted by {ui.sort}
+      filter: {visible(ui.filter) || '(none)'} by {ui.grouping}, sorted by {ui.sort}
     </Text>
   );
 }
@@ -180,7 +180,10 @@ function GroupTable({ rows, grouping, groups, sort, width }: { rows: GroupRow[];
   );
 }
 
-const clockText = ((f) => (ms: number) => f(ms).slice(11, 19))(createLocalFormatter());
+const clockText = (
+  (f) => (ms: number) =>
+    f(ms).slice(11, 19)
+)(createLocalFormatter());
 
 function Log({ lines, width }: { lines: LogLine[]; width: number }) {
   const wide = width >= 70;

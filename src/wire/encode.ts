@@ -26,10 +26,14 @@ export function encodeV2Body(r: SmbRecord, stamp: (ms: number) => string, common
   const parts = [sub(String(common)), sub(String(r.op)), sub(r.user), sub(r.sid), sub(r.share), sub(r.domain), sub(stamp(r.time))];
   if (common === 7) parts.push(sub(r.client));
   switch (r.op) {
-    case 0: case 1: case 2: case 3:
+    case 0:
+    case 1:
+    case 2:
+    case 3:
       parts.push(sub(r.path), sub(unsigned(wireLength(r))));
       break;
-    case 4: case 8:
+    case 4:
+    case 8:
       parts.push(sub(r.path), sub(unsigned(r.mode)), sub(unsigned(r.result)));
       break;
     case 6:

@@ -9,7 +9,14 @@ export type LocalTimeConverter = (y: number, mo: number, d: number, h: number, m
 function offsetIn(zone: string | undefined): (utcMs: number) => number {
   if (!zone) return (utc) => -new Date(utc).getTimezoneOffset() * 60_000;
   const fmt = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
   });
   return (utc) => {
     const p = Object.fromEntries(fmt.formatToParts(new Date(utc)).map((x) => [x.type, Number(x.value)]));

@@ -116,7 +116,10 @@ test('-R reads a directory tree in time order and skips temporary and hidden fil
     const r = await runBin('smbta-json', ['-n', '-R', dir, '-s', 'time']);
     assert.equal(r.code, 0, r.stderr);
     const times = lines(r.stdout).map((l) => (JSON.parse(l) as { time: number }).time);
-    assert.deepEqual(times, chunks.flat().map((x) => x.time));
+    assert.deepEqual(
+      times,
+      chunks.flat().map((x) => x.time),
+    );
   }));
 
 test('binary output to a terminal is refused; text output to a closed pipe exits quietly', async () => {

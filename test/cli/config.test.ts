@@ -74,6 +74,8 @@ test('SIGHUP re-reads -c FILE: safe settings apply at once, others are named as 
     sockets.forEach((s) => s.on('error', () => undefined).destroy());
     writeFileSync(file, '[smbta-recv]\nmax-conections = 9\n');
     recv.proc.kill('SIGHUP');
-    await recv.waitFor(/SIGHUP: .*smbta\.ini not applied \(.*smbta\.ini:2:1: unknown key 'max-conections' for smbta-recv; did you mean 'max-connections'\?\); the running settings stay/);
+    await recv.waitFor(
+      /SIGHUP: .*smbta\.ini not applied \(.*smbta\.ini:2:1: unknown key 'max-conections' for smbta-recv; did you mean 'max-connections'\?\); the running settings stay/,
+    );
     assert.equal(await recv.stop(), 0, recv.stderr());
   }));

@@ -39,7 +39,9 @@ function words(command: string): string[] {
 /** The documented config files, written out, so commands with -c read what the page shows. */
 const configDir = mkdtempSync(join(tmpdir(), 'smbta-deploy-'));
 after(() => rmSync(configDir, { recursive: true, force: true }));
-const configs = new Map(blocks.filter((b) => b.file.endsWith('.ini') && b.file.startsWith('/etc/smbta/')).map((b) => [b.file, join(configDir, b.file.split('/').at(-1)!)]));
+const configs = new Map(
+  blocks.filter((b) => b.file.endsWith('.ini') && b.file.startsWith('/etc/smbta/')).map((b) => [b.file, join(configDir, b.file.split('/').at(-1)!)]),
+);
 for (const b of blocks) if (configs.has(b.file)) writeFileSync(configs.get(b.file)!, b.body);
 
 async function accepts(command: string): Promise<void> {
@@ -47,7 +49,10 @@ async function accepts(command: string): Promise<void> {
   const name = path!.split('/').at(-1)!;
   const program = PROGRAMS.find((p) => p.name === name);
   assert.ok(program, `${name}: not an smbta program`);
-  await assert.doesNotReject(parseArgs(program, args, async () => PROGRAMS), `${command}`);
+  await assert.doesNotReject(
+    parseArgs(program, args, async () => PROGRAMS),
+    `${command}`,
+  );
 }
 
 test('deploy.md: the systemd units parse and start real smbta commands with real options', async () => {
@@ -75,8 +80,16 @@ test('deploy.md: the cron lines have five time fields and real smbta commands', 
     fields.slice(0, 5).forEach((f) => assert.match(f, /^(\*|\d+(-\d+)?(,\d+)*)(\/\d+)?$/, line));
     // cron turns % into newlines unless escaped: every % must be \%.
     assert.doesNotMatch(line, /(^|[^\\])%/, `unescaped % in: ${line}`);
-    const command = fields.slice(5).join(' ').replace(/\\%/g, '%').replace(/\$\(date[^)]*\)/g, '2026-11-23');
-    for (const part of command.split('&&').map((p) => p.trim()).filter((p) => p.startsWith('smbta-'))) await accepts(part);
+    const command = fields
+      .slice(5)
+      .join(' ')
+      .replace(/\\%/g, '%')
+      .replace(/\$\(date[^)]*\)/g, '2026-11-23');
+    for (const part of command
+      .split('&&')
+      .map((p) => p.trim())
+      .filter((p) => p.startsWith('smbta-')))
+      await accepts(part);
   }
 });
 

@@ -37,8 +37,12 @@ test('npm pack, then npm install -g into a prefix: every program answers --help 
     // smbta-probe's dissector script travels with the package, where the installed probe looks for it.
     const fixture = join(ROOT, 'test', 'fixtures', 'smb2-session.pcapng');
     if (!toolMissing('tshark')) {
-      const probe = spawnSync('smbta-probe', ['-r', fixture, '--smb-port', '44500', '-w', join(dir, 'wire.smbta')], { encoding: 'utf8', env: { ...process.env, PATH } });
+      const probe = spawnSync('smbta-probe', ['-r', fixture, '--smb-port', '44500', '-w', join(dir, 'wire.smbta')], {
+        encoding: 'utf8',
+        env: { ...process.env, PATH },
+      });
       assert.equal(probe.status, 0, probe.stderr);
       assert.match(probe.stderr, /90 SMB2 PDUs, 28 records/);
     } else assert.ok(existsSync(join(dir, 'prefix', 'lib', 'node_modules', 'smbta', 'src', 'probe', 'smb2-pdus.lua')));
-  }));
+  }),
+);

@@ -24,15 +24,34 @@ test('a real SMB 3.1.1 session becomes the records of what smbclient did, with b
   const got = decodeAll(r.stdout).records;
   const rows = got.map((x) => [opName(x.op), x.share, x.path, x.path2, x.bytes, x.result].join(' ').trim());
   assert.deepEqual(rows, [
-    'chdir pool1 .  0 0', 'mkdir pool1 d1  0 0', 'close pool1 d1  0 0',
-    'open pool1 d1/f1.bin  0 0', 'write pool1 d1/f1.bin  20000 0', 'close pool1 d1/f1.bin  0 0',
-    'open pool1 d1/f1.bin  0 0', 'read pool1 d1/f1.bin  20000 0', 'close pool1 d1/f1.bin  0 0',
-    'open pool1 d1/f1.bin  0 0', 'rename pool1 d1/f1.bin d1/f2.bin 0 0', 'close pool1 d1/f2.bin  0 0',
+    'chdir pool1 .  0 0',
+    'mkdir pool1 d1  0 0',
+    'close pool1 d1  0 0',
+    'open pool1 d1/f1.bin  0 0',
+    'write pool1 d1/f1.bin  20000 0',
+    'close pool1 d1/f1.bin  0 0',
+    'open pool1 d1/f1.bin  0 0',
+    'read pool1 d1/f1.bin  20000 0',
+    'close pool1 d1/f1.bin  0 0',
+    'open pool1 d1/f1.bin  0 0',
+    'rename pool1 d1/f1.bin d1/f2.bin 0 0',
+    'close pool1 d1/f2.bin  0 0',
     'open pool1 nope.bin  0 -1',
-    'open pool1 d1  0 0', 'open pool1 d1/f2.bin  0 0', 'close pool1 d1/f2.bin  0 0', 'rmdir pool1 d1/f2.bin  0 0', 'close pool1 d1  0 0',
-    'open pool1 d1  0 0', 'close pool1 d1  0 0', 'rmdir pool1 d1  0 0',
-    'chdir pool2 .  0 0', 'open pool2 naïve file.bin  0 0', 'write pool2 naïve file.bin  20000 0', 'close pool2 naïve file.bin  0 0',
-    'open pool2 naïve file.bin  0 0', 'read pool2 naïve file.bin  20000 0', 'close pool2 naïve file.bin  0 0',
+    'open pool1 d1  0 0',
+    'open pool1 d1/f2.bin  0 0',
+    'close pool1 d1/f2.bin  0 0',
+    'rmdir pool1 d1/f2.bin  0 0',
+    'close pool1 d1  0 0',
+    'open pool1 d1  0 0',
+    'close pool1 d1  0 0',
+    'rmdir pool1 d1  0 0',
+    'chdir pool2 .  0 0',
+    'open pool2 naïve file.bin  0 0',
+    'write pool2 naïve file.bin  20000 0',
+    'close pool2 naïve file.bin  0 0',
+    'open pool2 naïve file.bin  0 0',
+    'read pool2 naïve file.bin  20000 0',
+    'close pool2 naïve file.bin  0 0',
   ]);
   for (const x of got) {
     assert.deepEqual([x.user, x.domain, x.client, x.server], ['smbtatest', 'WORKGROUP', '127.0.0.1', '127.0.0.1']);
@@ -41,7 +60,9 @@ test('a real SMB 3.1.1 session becomes the records of what smbclient did, with b
   assert.equal(got.find((x) => opName(x.op) === 'open' && x.path === 'd1/f1.bin')!.mode, 1, 'an open for writing says so');
   assert.match(r.stderr, /90 SMB2 PDUs, 28 records; unattributed: 0 records/);
   // The status block carries the same counts for readers downstream.
-  const status = decodeAll(r.stdout).side.map((s) => s.body).find((b) => b.source);
+  const status = decodeAll(r.stdout)
+    .side.map((s) => s.body)
+    .find((b) => b.source);
   assert.equal(status?.records, 28);
 });
 
@@ -54,11 +75,18 @@ test('a capture that began after the session setup: its bytes are counted, unatt
     const got = decodeAll(r.stdout).records;
     const unknown = got.filter((x) => x.user === '');
     assert.ok(unknown.length > 0, 'some records have no user');
-    assert.ok(unknown.some((x) => x.bytes === 20000), 'their bytes are still counted');
+    assert.ok(
+      unknown.some((x) => x.bytes === 20000),
+      'their bytes are still counted',
+    );
     const m = /unattributed: (\d+) records \((\d+) bytes\)/.exec(r.stderr)!;
     assert.equal(Number(m[1]), unknown.length);
-    assert.equal(Number(m[2]), unknown.reduce((n, x) => n + x.bytes, 0));
-  }));
+    assert.equal(
+      Number(m[2]),
+      unknown.reduce((n, x) => n + x.bytes, 0),
+    );
+  }),
+);
 
 test('a cut capture keeps what came before the cut and says so; garbage and a missing tshark are clear errors', { skip }, () =>
   withTmpDir(async (dir) => {
@@ -85,4 +113,5 @@ test('a cut capture keeps what came before the cut and says so; garbage and a mi
     const usage = await runBin('smbta-probe', []);
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /give either -i IFACE \(a live capture\) or -r FILE/);
-  }));
+  }),
+);

@@ -20,17 +20,35 @@ test('the fixtures are what scripts/make-fixtures.ts makes, byte for byte', () =
   assert.deepEqual(decodeAll(readFileSync(EVERY_OP)).records, everyOpRecords());
   assert.ok(readFileSync(EVERY_OP).equals(encodeRecords(everyOpRecords(), 5)));
   const t = createTraffic({ seed: 7, users: 20, files: 200 });
-  assert.ok(readFileSync(TRAFFIC).equals(encodeRecords(Array.from({ length: 2000 }, () => t.next()), 500)));
+  assert.ok(
+    readFileSync(TRAFFIC).equals(
+      encodeRecords(
+        Array.from({ length: 2000 }, () => t.next()),
+        500,
+      ),
+    ),
+  );
 });
 
 test('smbta-json round-trips every field and every op exactly', async () => {
   const r = await runBin('smbta-json', ['-r', EVERY_OP]);
   assert.equal(r.code, 0, r.stderr);
-  const lines = r.stdout.toString().trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = r.stdout
+    .toString()
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.deepEqual(lines, everyOpRecords().map(printed));
   assert.deepEqual(Object.keys(lines[0]!), FIELD_NAMES);
   const n = await runBin('smbta-json', ['-n', '-r', EVERY_OP]);
-  assert.deepEqual(n.stdout.toString().trimEnd().split('\n').map((l) => JSON.parse(l) as unknown), everyOpRecords().map((x) => ({ ...x, op: opName(x.op) })));
+  assert.deepEqual(
+    n.stdout
+      .toString()
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as unknown),
+    everyOpRecords().map((x) => ({ ...x, op: opName(x.op) })),
+  );
 });
 
 test('smbta-filter | smbta-csv round-trips as valid RFC 4180, commas, quotes, newlines and non-ASCII included', async () => {
@@ -72,13 +90,28 @@ test('smbta-cat prints aligned columns with local times and human sizes; -n prin
     ].join('\n'),
   );
   const n = await runBin('smbta-cat', ['-r', EVERY_OP, '-n', '--no-header', '-s', 'time,bytes,path', 'rename or pwrite']);
-  assert.equal(n.stdout.toString(), ['1795428002623  9007199254740991  docs/file3.txt', '1795428007123                 0  docs/file6.txt -> docs/renamed, ü.txt', ''].join('\n'));
+  assert.equal(
+    n.stdout.toString(),
+    ['1795428002623  9007199254740991  docs/file3.txt', '1795428007123                 0  docs/file6.txt -> docs/renamed, ü.txt', ''].join('\n'),
+  );
 });
 
 test('-s edits the default field list; -t and -N select', async () => {
-  const r = await runBin('smbta-csv', ['-r', EVERY_OP, '-s', '-time,-end,-sid,-domain,-path2,-client,-server,-count,-mode,-result,-latency,-latency_max,+sid', '-t', '2026-11-23T10:00-2026-11-23T10:00:06', '-N', '2']);
+  const r = await runBin('smbta-csv', [
+    '-r',
+    EVERY_OP,
+    '-s',
+    '-time,-end,-sid,-domain,-path2,-client,-server,-count,-mode,-result,-latency,-latency_max,+sid',
+    '-t',
+    '2026-11-23T10:00-2026-11-23T10:00:06',
+    '-N',
+    '2',
+  ]);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout.toString(), 'op,user,share,path,bytes,sid\r\nwrite,"o\'brien, pat",projects,docs/file2.txt,1,S-1-5-21-1-2-3-1002\r\npwrite,"zoë ""zed""",projects,docs/file3.txt,9007199254740991,S-1-5-21-1-2-3-1003\r\n');
+  assert.equal(
+    r.stdout.toString(),
+    'op,user,share,path,bytes,sid\r\nwrite,"o\'brien, pat",projects,docs/file2.txt,1,S-1-5-21-1-2-3-1002\r\npwrite,"zoë ""zed""",projects,docs/file3.txt,9007199254740991,S-1-5-21-1-2-3-1003\r\n',
+  );
   const bad = await runBin('smbta-csv', ['-r', EVERY_OP, '-s', 'time,usr']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /unknown field 'usr' in -s; did you mean 'user'\?/);

@@ -25,7 +25,13 @@ test('--once over an archive prints the totals of each share, busiest first, com
     const t = createTraffic({ seed: 21, users: 30, shares: 6 });
     const recs = Array.from({ length: 30000 }, () => t.next());
     // A gap block in the middle, as smbta-mux sends a slow reader: top counts what was lost.
-    const gap = frameBlock(BlockKind.Gap, Buffer.from(JSON.stringify({ records: 1234, blocks: 2, reason: 'client too slow' })), 0, recs[0]!.time, recs[0]!.time);
+    const gap = frameBlock(
+      BlockKind.Gap,
+      Buffer.from(JSON.stringify({ records: 1234, blocks: 2, reason: 'client too slow' })),
+      0,
+      recs[0]!.time,
+      recs[0]!.time,
+    );
     writeFileSync(`${dir}/day.smbta`, Buffer.concat([encodeRecords(recs.slice(0, 15000)), gap, encodeRecords(recs.slice(15000))]));
     const r = await runBin('smbta-top', ['-r', `${dir}/day.smbta`, '--once', '-g', 'share', '--sort', 'total'], { env: { COLUMNS: '110', LINES: '40' } });
     assert.equal(r.code, 0, r.stderr);
@@ -41,7 +47,9 @@ test('--once over an archive prints the totals of each share, busiest first, com
       assert.deepEqual([cells[4], cells[5]], [formatBytes(read), formatBytes(written)], line);
     });
     // stdout not a terminal: the same snapshot without --once.
-    const piped = await runBin('smbta-top', ['-r', `${dir}/day.smbta`, '-g', 'share', '--sort', 'total', 'share=home'], { env: { COLUMNS: '110', LINES: '40' } });
+    const piped = await runBin('smbta-top', ['-r', `${dir}/day.smbta`, '-g', 'share', '--sort', 'total', 'share=home'], {
+      env: { COLUMNS: '110', LINES: '40' },
+    });
     assert.equal(piped.code, 0, piped.stderr);
     assert.match(piped.stdout.toString(), /filter: share=home/);
     assert.match(piped.stdout.toString(), /SHARE \(1\)/);

@@ -23,14 +23,29 @@ async function torture(args: string[]): Promise<Ledger> {
 
 const settle = (ms = 400): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-for (const [name, extra] of [['v2', []], ['v1', ['--v1']], ['encrypted', ['-k', 'KEY']], ['old modules', ['--old-modules']]] as const) {
+for (const [name, extra] of [
+  ['v2', []],
+  ['v1', ['--v1']],
+  ['encrypted', ['-k', 'KEY']],
+  ['old modules', ['--old-modules']],
+] as const) {
   test(`conservation, ${name}: 1, 10 and 100 senders, every record and byte per user and per op`, () =>
     withTmpDir(async (dir) => {
       writeFileSync(`${dir}/key`, 'abcdefghijklmnop');
       const keyArgs = (a: readonly string[]): string[] => a.map((x) => (x === 'KEY' ? `${dir}/key` : x));
       for (const senders of [1, 10, 100]) {
         const recv = await startRecv(['-w', `${dir}/out.smbta`, ...(name === 'encrypted' ? ['-k', `${dir}/key`] : [])]);
-        const ledger = await torture(['-d', `127.0.0.1:${recv.port}`, '-c', String(senders), '-n', String(senders * 150 + 7), '--seed', String(senders), ...keyArgs(extra)]);
+        const ledger = await torture([
+          '-d',
+          `127.0.0.1:${recv.port}`,
+          '-c',
+          String(senders),
+          '-n',
+          String(senders * 150 + 7),
+          '--seed',
+          String(senders),
+          ...keyArgs(extra),
+        ]);
         await settle();
         const { code, stderr } = await recv.stop();
         assert.equal(code, 0, stderr);
@@ -55,7 +70,10 @@ test('record and replay send the same bytes again', () =>
     await settle();
     await b.stop();
     assert.deepEqual(replayed.users, sent.users);
-    const strip = (f: string): unknown[] => decodeAll(readFileSync(f)).records.map((r) => ({ ...r, server: '' })).sort((x, y) => x.time - y.time || x.path.localeCompare(y.path) || x.op - y.op);
+    const strip = (f: string): unknown[] =>
+      decodeAll(readFileSync(f))
+        .records.map((r) => ({ ...r, server: '' }))
+        .sort((x, y) => x.time - y.time || x.path.localeCompare(y.path) || x.op - y.op);
     assert.deepEqual(strip(`${dir}/b.smbta`), strip(`${dir}/a.smbta`));
   }));
 

@@ -56,7 +56,19 @@ test('load --expire-every expires while a live load goes on, and keeps every new
     writeFileSync(`${dir}/old.smbta`, encodeRecords(trafficAt(Date.now() - 3 * DAY, 1000, 3)));
     const src = await servingReceiver();
     const db = `${dir}/live.db`;
-    const load = startProc('smbta-db', ['load', '-r', `${dir}/old.smbta`, '-S', `127.0.0.1:${src.serve}`, '--db', db, '--expire-every', '300ms', '--older-than', '1d']);
+    const load = startProc('smbta-db', [
+      'load',
+      '-r',
+      `${dir}/old.smbta`,
+      '-S',
+      `127.0.0.1:${src.serve}`,
+      '--db',
+      db,
+      '--expire-every',
+      '300ms',
+      '--older-than',
+      '1d',
+    ]);
     await src.p.waitFor(/reader .* connected/);
     const ledger = await torture(src.port, ['-n', '3000', '--rate', '3000']);
     await load.waitFor(/expired 1000 records/, 20000);
@@ -66,30 +78,34 @@ test('load --expire-every expires while a live load goes on, and keeps every new
     assert.equal(await count(db), ledger.records);
   }));
 
-test('a PostgreSQL restart in the middle of a live load: the loader waits, reconnects, and loses and doubles nothing', { skip: NO_POSTGRES || (!postgresBin() && 'needs PostgreSQL binaries to restart a server of its own') }, async () => {
-  const pg = await startPostgres();
-  const src = await servingReceiver();
-  try {
-    const load = startProc('smbta-db', ['load', '-S', `127.0.0.1:${src.serve}`, '--db', pg.url, '--batch-records', '500']);
-    await src.p.waitFor(/reader .* connected/);
-    const sending = torture(src.port, ['--rate', '2000', '--duration', '6s']);
-    await new Promise((r) => setTimeout(r, 2000));
-    pg.restart();
-    const ledger = await sending;
-    await load.waitFor(/database unavailable .*; keeping the batch, retrying/, 20000);
-    // Everything sent is stored once the loader has caught up.
-    const until = Date.now() + 30000;
-    while (Date.now() < until && (await count(pg.url)) < ledger.records) await new Promise((r) => setTimeout(r, 500));
-    assert.equal(await load.stop(), 0, load.stderr());
-    assert.equal(await count(pg.url), ledger.records);
-    const perUser = await runBin('smbta-query', ['--db', pg.url, '--json', '-q', `top 1000 users rw;`]);
-    const got = Object.fromEntries((JSON.parse(perUser.stdout.toString()) as { rows: { user: string; bytes: number }[] }).rows.map((r) => [r.user, r.bytes]));
-    for (const [user, t] of Object.entries(ledger.users)) if (t.bytes > 0) assert.equal(got[user], t.bytes, user);
-  } finally {
-    await src.p.stop();
-    pg.stop();
-  }
-});
+test(
+  'a PostgreSQL restart in the middle of a live load: the loader waits, reconnects, and loses and doubles nothing',
+  { skip: NO_POSTGRES || (!postgresBin() && 'needs PostgreSQL binaries to restart a server of its own') },
+  async () => {
+    const pg = await startPostgres();
+    const src = await servingReceiver();
+    try {
+      const load = startProc('smbta-db', ['load', '-S', `127.0.0.1:${src.serve}`, '--db', pg.url, '--batch-records', '500']);
+      await src.p.waitFor(/reader .* connected/);
+      const sending = torture(src.port, ['--rate', '2000', '--duration', '6s']);
+      await new Promise((r) => setTimeout(r, 2000));
+      pg.restart();
+      const ledger = await sending;
+      await load.waitFor(/database unavailable .*; keeping the batch, retrying/, 20000);
+      // Everything sent is stored once the loader has caught up.
+      const until = Date.now() + 30000;
+      while (Date.now() < until && (await count(pg.url)) < ledger.records) await new Promise((r) => setTimeout(r, 500));
+      assert.equal(await load.stop(), 0, load.stderr());
+      assert.equal(await count(pg.url), ledger.records);
+      const perUser = await runBin('smbta-query', ['--db', pg.url, '--json', '-q', `top 1000 users rw;`]);
+      const got = Object.fromEntries((JSON.parse(perUser.stdout.toString()) as { rows: { user: string; bytes: number }[] }).rows.map((r) => [r.user, r.bytes]));
+      for (const [user, t] of Object.entries(ledger.users)) if (t.bytes > 0) assert.equal(got[user], t.bytes, user);
+    } finally {
+      await src.p.stop();
+      pg.stop();
+    }
+  },
+);
 
 test('SIGHUP with -c: a new --older-than applies to a running load at once', () =>
   withTmpDir(async (dir) => {
@@ -99,7 +115,7 @@ test('SIGHUP with -c: a new --older-than applies to a running load at once', () 
     const src = await servingReceiver();
     const load = startProc('smbta-db', ['load', '-c', `${dir}/smbta.ini`, '-r', `${dir}/old.smbta`, '-S', `127.0.0.1:${src.serve}`]);
     await src.p.waitFor(/reader .* connected/);
-    for (const end = Date.now() + 20000; Date.now() < end && (await count(db)) < 1000; ) await new Promise((r) => setTimeout(r, 200));
+    for (const end = Date.now() + 20000; Date.now() < end && (await count(db)) < 1000;) await new Promise((r) => setTimeout(r, 200));
     assert.equal(await count(db), 1000, 'loaded, and none expired at 30 days');
     writeFileSync(`${dir}/smbta.ini`, `[smbta-db]\ndb = ${db}\nexpire-every = 1h\nolder-than = 1d\n`);
     load.proc.kill('SIGHUP');

@@ -72,7 +72,10 @@ test('metrics labels stay bounded and escaped; files never become labels', () =>
   assert.ok(shares.has('(other)'));
   assert.ok(shares.has('share \\"0\\"\\n'));
   assert.doesNotMatch(text, /file\d/);
-  assert.equal(total(text, 'smbta_bytes_total'), recs.reduce((a, r) => a + r.bytes, 0));
+  assert.equal(
+    total(text, 'smbta_bytes_total'),
+    recs.reduce((a, r) => a + r.bytes, 0),
+  );
 });
 
 test('--metrics stays on loopback unless told --insecure, and with --token-file answers only a bearer of the token', () =>

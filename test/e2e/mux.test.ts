@@ -18,7 +18,11 @@ async function torture(port: number, n: number, seed: number, extra: string[] = 
 }
 
 function jsonRecords(out: Buffer): SmbRecord[] {
-  return out.toString().split('\n').filter(Boolean).map((l) => JSON.parse(l) as SmbRecord);
+  return out
+    .toString()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as SmbRecord);
 }
 
 test('mux: 3 sources, 5 readers, one source restarted mid-run: every reader gets every record', async () => {
@@ -27,7 +31,9 @@ test('mux: 3 sources, 5 readers, one source restarted mid-run: every reader gets
   const muxPort = Number((await mux.waitFor(/serving on 127\.0\.0\.1:(\d+)/))[1]);
   await Promise.all(sources.map((s) => s.p.waitFor(/reader .* connected/)));
   const total = 3 * 1500 + 1000;
-  const readers = Array.from({ length: 5 }, () => runBin('smbta-json', ['-n', '-S', `127.0.0.1:${muxPort}`, '-N', String(total), '-s', 'user,bytes'], { timeoutMs: 60000 }));
+  const readers = Array.from({ length: 5 }, () =>
+    runBin('smbta-json', ['-n', '-S', `127.0.0.1:${muxPort}`, '-N', String(total), '-s', 'user,bytes'], { timeoutMs: 60000 }),
+  );
   await mux.waitFor(/(reader .* connected[\s\S]*){5}/);
   const ledgers = await Promise.all(sources.map((s, k) => torture(s.port, 1500, k + 1)));
   // Restart the first source on the same port; wait until mux is back before sending to it.
@@ -63,13 +69,18 @@ test('mux: a reader that reads nothing for a minute stays within its bound, lose
   // The woken reader drains what mux kept for it: wait for the account to close (a loaded
   // machine takes longer than an idle one), then stop the live readers, which would reconnect.
   // Each gap is said once, with its numbers: what the server dropped for this reader.
-  const lostOf = (): number => [...slow.stderr().matchAll(/lost (\d+) records in transit \(numbers [\d-]+ of run \w+\): this reader was too slow, and the server dropped them \(client too slow\)/g)].reduce((n, m) => n + Number(m[1]), 0);
+  const lostOf = (): number =>
+    [
+      ...slow
+        .stderr()
+        .matchAll(/lost (\d+) records in transit \(numbers [\d-]+ of run \w+\): this reader was too slow, and the server dropped them \(client too slow\)/g),
+    ].reduce((n, m) => n + Number(m[1]), 0);
   const lines = (b: Buffer): number => {
     let n = 0;
     for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) n++;
     return n;
   };
-  for (const until = Date.now() + 60_000; Date.now() < until && !(lines(slow.stdout()) + lostOf() >= ledger.records); ) {
+  for (const until = Date.now() + 60_000; Date.now() < until && !(lines(slow.stdout()) + lostOf() >= ledger.records);) {
     await new Promise((r) => setTimeout(r, 500));
   }
   assert.deepEqual(await Promise.all([slow.stop(), fast.stop()]), [0, 0]);

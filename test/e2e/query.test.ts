@@ -76,7 +76,11 @@ interface JsonAnswer {
 async function answers(source: string[]): Promise<JsonAnswer[]> {
   const r = await runBin('smbta-query', [...source, '--now', NOW, '--json', ...stmtArgs], { timeoutMs: 60000 });
   assert.equal(r.code, 0, r.stderr);
-  return r.stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as JsonAnswer);
+  return r.stdout
+    .toString()
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as JsonAnswer);
 }
 
 async function load(db: string): Promise<void> {
@@ -113,14 +117,23 @@ test('an archive and SQLite give identical answers, equal to totals computed her
   assert.deepEqual(byTitle('global, total rw;'), [{ bytes: sum(recs.filter(rw)) }]);
   assert.deepEqual(byTitle('total r;'), [{ bytes: sum(recs.filter((r) => r.op <= 1)) }]);
   assert.deepEqual(byTitle('share projects, total rw;'), [{ bytes: sum(recs.filter((r) => rw(r) && r.share === 'projects')) }]);
-  assert.deepEqual(byTitle('list shares;').map((r) => r.share), [...new Set(recs.map((r) => r.share))].sort(utf8));
+  assert.deepEqual(
+    byTitle('list shares;').map((r) => r.share),
+    [...new Set(recs.map((r) => r.share))].sort(utf8),
+  );
   const perUser = new Map<string, number>();
   for (const r of recs.filter(rw)) perUser.set(r.user, (perUser.get(r.user) ?? 0) + r.bytes);
-  const top = [...perUser].sort((a, b) => b[1] - a[1] || utf8(a[0], b[0])).slice(0, 10).map(([user, bytes]) => ({ user, bytes }));
+  const top = [...perUser]
+    .sort((a, b) => b[1] - a[1] || utf8(a[0], b[0]))
+    .slice(0, 10)
+    .map(([user, bytes]) => ({ user, bytes }));
   assert.deepEqual(byTitle('top 10 users rw;'), top);
   const hours = new Array(24).fill(0);
   for (const r of recs.filter(rw)) hours[new Date(r.time).getUTCHours()] += r.bytes;
-  assert.deepEqual(byTitle('global, 24h_usage rw;').map((r) => r.bytes), hours);
+  assert.deepEqual(
+    byTitle('global, 24h_usage rw;').map((r) => r.bytes),
+    hours,
+  );
   const window = recs.filter((r) => rw(r) && r.time >= NOW_MS - 6 * 3_600_000 && r.time <= NOW_MS);
   assert.deepEqual(byTitle('global, throughput 6 hours rw;'), [{ bytes: sum(window), seconds: 21600, 'per second': sum(window) / 21600 }]);
   assert.deepEqual(byTitle(`user '${EVIL_USER.replace(/'/g, "''")}'`), [{ bytes: sum(recs.filter((r) => rw(r) && r.user === EVIL_USER)) }]);
@@ -132,7 +145,10 @@ test('an archive and SQLite give identical answers, equal to totals computed her
   assert.match(String(latest[0]!.activity), /^2026-11-2\d \d\d:\d\d:\d\d \S+ (read|wrote|opened|closed|created|removed|renamed|changed)/);
   const usage = byTitle('global from 2026-11-23 to 2026-11-24, usage rw;');
   assert.equal(usage.length, 48);
-  assert.equal(usage.reduce((a, r) => a + Number(r.bytes), 0), sum(recs.filter((r) => rw(r) && r.time < Date.UTC(2026, 10, 24))));
+  assert.equal(
+    usage.reduce((a, r) => a + Number(r.bytes), 0),
+    sum(recs.filter((r) => rw(r) && r.time < Date.UTC(2026, 10, 24))),
+  );
   // The names that look like SQL harmed nothing.
   const count = await runBin('smbta-query', ['--db', `${dir}/day.db`, '--csv', '-q', 'SELECT COUNT(*) AS n FROM smbta_records']);
   assert.equal(count.stdout.toString(), `n\n${recs.length}\n`);
@@ -168,7 +184,21 @@ test('mistakes: a caret under the wrong word, raw SQL only on a database and onl
 });
 
 test('the command-line form asks the same as the statement; tables, charts and SVG for people', async () => {
-  const friendly = await runBin('smbta-query', ['top', 'users', '--since', '2026-11-24', '--share', 'projects', '-n', '10', '--mode', 'rw', '--db', `${dir}/day.db`, '--json']);
+  const friendly = await runBin('smbta-query', [
+    'top',
+    'users',
+    '--since',
+    '2026-11-24',
+    '--share',
+    'projects',
+    '-n',
+    '10',
+    '--mode',
+    'rw',
+    '--db',
+    `${dir}/day.db`,
+    '--json',
+  ]);
   const statement = await runBin('smbta-query', ['--db', `${dir}/day.db`, '--json', '-q', 'global since 2026-11-24, share projects, top 10 users rw desc;']);
   assert.equal(friendly.code, 0, friendly.stderr);
   const rowsOf = (r: { stdout: Buffer }): unknown => (JSON.parse(r.stdout.toString()) as { rows: unknown }).rows;
@@ -201,7 +231,11 @@ test('with no sources and stdin from /dev/null (cron), the default database answ
     const env = { ...process.env, XDG_DATA_HOME: home, TZ: 'UTC' };
     const load = spawnSync(process.execPath, [join(ROOT, 'bin/smbta-db.js'), 'load', '-r', `${dir}/day.smbta`], { env, encoding: 'utf8' });
     assert.equal(load.status, 0, load.stderr);
-    const r = spawnSync(process.execPath, [join(ROOT, 'bin/smbta-query.js'), '--csv', '-q', 'total rw;'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin/smbta-query.js'), '--csv', '-q', 'total rw;'], {
+      env,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, `bytes\n${sum(recs.filter(rw))}\n`);
   } finally {

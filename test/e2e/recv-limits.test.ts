@@ -28,7 +28,10 @@ test('TCP and a Unix socket at once, senders on both', () =>
     assert.equal(code, 0, stderr);
     const recs = decodeAll(readFileSync(`${dir}/out.smbta`)).records;
     assert.equal(recs.length, a!.records + b!.records);
-    assert.equal(recs.reduce((s, r) => s + r.bytes, 0), a!.bytes + b!.bytes);
+    assert.equal(
+      recs.reduce((s, r) => s + r.bytes, 0),
+      a!.bytes + b!.bytes,
+    );
     // Unix-socket senders are named after this host, TCP ones after their address.
     assert.ok(recs.some((r) => r.server === '127.0.0.1') && recs.some((r) => r.server !== '127.0.0.1'));
   }));

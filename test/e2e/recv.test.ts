@@ -41,9 +41,23 @@ test('golden messages from the reference decode to the right records', () =>
     const byOp = new Map(recs.map((r) => [opName(r.op) + r.user, r]));
     assert.equal(recs.length, 6, stderr);
     assert.deepEqual(byOp.get('writeholger'), {
-      time: Date.UTC(2012, 6, 31, 13, 6, 34, 123), end: Date.UTC(2012, 6, 31, 13, 6, 34, 123), op: 2, user: 'holger', sid: 'S-1-5-21-1-2-3-1000',
-      domain: 'WORKGROUP', share: 'pool', path: 'docs/a.txt', path2: '', client: '192.168.1.10', server: 'fs-main', bytes: 4096, count: 1,
-      mode: 0, result: 0, latency: 0, latency_max: 0,
+      time: Date.UTC(2012, 6, 31, 13, 6, 34, 123),
+      end: Date.UTC(2012, 6, 31, 13, 6, 34, 123),
+      op: 2,
+      user: 'holger',
+      sid: 'S-1-5-21-1-2-3-1000',
+      domain: 'WORKGROUP',
+      share: 'pool',
+      path: 'docs/a.txt',
+      path2: '',
+      client: '192.168.1.10',
+      server: 'fs-main',
+      bytes: 4096,
+      count: 1,
+      mode: 0,
+      result: 0,
+      latency: 0,
+      latency_max: 0,
     });
     const mk = byOp.get('mkdiralice')!;
     assert.deepEqual([mk.client, mk.path, mk.mode, mk.result, mk.time], ['', 'new dir', 493, 0, Date.UTC(2026, 10, 23, 10, 0, 0, 500)]);
@@ -59,11 +73,13 @@ test('golden messages from the reference decode to the right records', () =>
     assert.match(stderr, /1 common blocks this receiver does not know; skipped/);
     assert.match(stderr, /6 records .*1 V1 duplicates; rejected: none/);
     // Status blocks say what each file server speaks (the last message here was V1).
-    const status = decodeAll(readFileSync(`${dir}/out.smbta`)).side.filter((b) => b.kind === 2).at(-1)!;
+    const status = decodeAll(readFileSync(`${dir}/out.smbta`))
+      .side.filter((b) => b.kind === 2)
+      .at(-1)!;
     assert.deepEqual(status.body.senders, { 'fs-main': 'V1' });
   }));
 
-test('--tz converts the senders\' local time; without it the receiver\'s zone is used', () =>
+test("--tz converts the senders' local time; without it the receiver's zone is used", () =>
   withTmpDir(async (dir) => {
     const a = await startRecv(['-w', `${dir}/a.smbta`, '--tz', 'America/New_York']);
     await send(a.port, WORKED_EXAMPLE);
@@ -129,18 +145,25 @@ test('anonymisation: keyed pseudonyms are stable across restarts; total replaces
   }));
 
 test('-P serves the stream to readers; SIGUSR1 prints statistics', async () => {
-    const served = await startRecv(['-P', '0']);
-    await settle(100);
-    const port = Number(/serving readers on 127\.0\.0\.1:(\d+)/.exec(served.stderr())![1]);
-    assert.ok(port > 0);
-    const reader = runBin('smbta-json', ['-S', `127.0.0.1:${port}`, '-N', '2'], { timeoutMs: 15000 });
-    await settle(700);
-    await send(served.port, WORKED_EXAMPLE + sixBlockMkdir());
-    const r = await reader;
-    assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(r.stdout.toString().trim().split('\n').map((l) => (JSON.parse(l) as { user: string }).user), ['holger', 'alice']);
-    served.proc.kill('SIGUSR1');
-    await settle();
-    assert.match(served.stderr(), /connections open \(1 total\), 2 records/);
-    await served.stop();
+  const served = await startRecv(['-P', '0']);
+  await settle(100);
+  const port = Number(/serving readers on 127\.0\.0\.1:(\d+)/.exec(served.stderr())![1]);
+  assert.ok(port > 0);
+  const reader = runBin('smbta-json', ['-S', `127.0.0.1:${port}`, '-N', '2'], { timeoutMs: 15000 });
+  await settle(700);
+  await send(served.port, WORKED_EXAMPLE + sixBlockMkdir());
+  const r = await reader;
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(
+    r.stdout
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { user: string }).user),
+    ['holger', 'alice'],
+  );
+  served.proc.kill('SIGUSR1');
+  await settle();
+  assert.match(served.stderr(), /connections open \(1 total\), 2 records/);
+  await served.stop();
 });

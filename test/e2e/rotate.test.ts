@@ -12,13 +12,15 @@ import { decodeAll, encodeRecords } from '../helpers/stream.js';
 import { withTmpDir } from '../helpers/tmp-dir.js';
 
 function files(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath ?? e.path, e.name)).sort();
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath ?? e.path, e.name))
+    .sort();
 }
 
 function readAll(paths: string[]): SmbRecord[] {
   return paths.flatMap((p) => decodeAll(readFileSync(p)).records);
 }
-
 
 const streamFiles = (dir: string): string[] => files(dir).filter((f) => /\.smbta(\.bz2)?$/.test(f) && !f.includes('/.'));
 
@@ -41,7 +43,10 @@ test('time files by record time and $share; late records land in their period; n
       }
     }
     assert.deepEqual(byUser(readAll(out)), byUser(recs));
-    assert.deepEqual(files(dir).filter((f) => f.endsWith('.tmp')), []);
+    assert.deepEqual(
+      files(dir).filter((f) => f.endsWith('.tmp')),
+      [],
+    );
   }));
 
 test('a restart in the middle never overwrites: the same period gets a -1 file, and totals hold', () =>
@@ -54,7 +59,10 @@ test('a restart in the middle never overwrites: the same period gets a -1 file, 
       assert.equal(r.code, 0, r.stderr);
     }
     const out = streamFiles(dir);
-    assert.ok(out.some((f) => /\.\d{4}-1\.smbta$/.test(f)), out.join('\n'));
+    assert.ok(
+      out.some((f) => /\.\d{4}-1\.smbta$/.test(f)),
+      out.join('\n'),
+    );
     assert.deepEqual(byUser(readAll(out)), byUser(recs));
   }));
 
@@ -65,7 +73,9 @@ test('kill -9 in the middle: the next start finishes what was left, hands it to 
     const [port, serve] = [m[1]!, m[2]!];
     const args = ['-S', `127.0.0.1:${serve}`, '-M', 'time', '1h', '-w', `${dir}/%Y/%m%d-%H.smbta`, '-f', `echo >> ${dir}/closed.log`];
     const send = async (seed: number): Promise<Ledger> => {
-      const r = await runBin('smbta-torture', ['-d', `127.0.0.1:${port}`, '-c', '2', '-n', '3000', '--rate', '3000', '--seed', String(seed)], { timeoutMs: 30000 });
+      const r = await runBin('smbta-torture', ['-d', `127.0.0.1:${port}`, '-c', '2', '-n', '3000', '--rate', '3000', '--seed', String(seed)], {
+        timeoutMs: 30000,
+      });
       assert.equal(r.code, 0, r.stderr);
       return JSON.parse(r.stdout.toString()) as Ledger;
     };
@@ -74,7 +84,10 @@ test('kill -9 in the middle: the next start finishes what was left, hands it to 
     const a = await send(1);
     await new Promise((r) => setTimeout(r, 600));
     await first.stop('SIGKILL');
-    assert.ok(files(dir).some((f) => f.endsWith('.tmp')), 'a temporary file was left behind');
+    assert.ok(
+      files(dir).some((f) => f.endsWith('.tmp')),
+      'a temporary file was left behind',
+    );
     const second = startProc('smbta-rotate', args);
     await second.waitFor(/recovered .*, left unfinished by process \d+/);
     await recv.waitFor(/(reader .* connected[\s\S]*){2}/);
@@ -83,13 +96,16 @@ test('kill -9 in the middle: the next start finishes what was left, hands it to 
     assert.equal(await second.stop(), 0);
     await recv.stop();
     const out = streamFiles(dir);
-    assert.deepEqual(files(dir).filter((f) => f.endsWith('.tmp')), []);
+    assert.deepEqual(
+      files(dir).filter((f) => f.endsWith('.tmp')),
+      [],
+    );
     assert.deepEqual(byUser(readAll(out)), mergeLedgers([a, b]).users);
     const closed = readFileSync(`${dir}/closed.log`, 'utf8').trim().split('\n');
     assert.deepEqual(closed.sort(), out.sort());
   }));
 
-test('-z compresses finished files, -f runs on each, --keep deletes only this pattern\'s old files', () =>
+test("-z compresses finished files, -f runs on each, --keep deletes only this pattern's old files", () =>
   withTmpDir(async (dir) => {
     mkdirSync(`${dir}/arch/2026-01-01`, { recursive: true });
     const old = `${dir}/arch/2026-01-01/smbta.0000.smbta.bz2`;
@@ -101,7 +117,9 @@ test('-z compresses finished files, -f runs on each, --keep deletes only this pa
     utimesSync(stranger, longAgo, longAgo);
     const t = createTraffic({ seed: 4, users: 5, files: 20, gapMs: 100 });
     const recs = Array.from({ length: 5000 }, () => t.next());
-    const r = await runBin('smbta-rotate', ['-w', `${dir}/arch/%Y-%m-%d/smbta.%H%M.smbta`, '-z', '-f', `echo >> ${dir}/log`, '--keep', '30d'], { input: encodeRecords(recs) });
+    const r = await runBin('smbta-rotate', ['-w', `${dir}/arch/%Y-%m-%d/smbta.%H%M.smbta`, '-z', '-f', `echo >> ${dir}/log`, '--keep', '30d'], {
+      input: encodeRecords(recs),
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.ok(!existsSync(old) && existsSync(stranger));
     assert.match(r.stderr, /expired .*smbta\.0000\.smbta\.bz2 \(--keep\)/);
@@ -109,7 +127,16 @@ test('-z compresses finished files, -f runs on each, --keep deletes only this pa
     assert.ok(out.length >= 1 && out.every((f) => f.endsWith('.smbta.bz2')));
     const read = await runBin('smbta-json', ['-n', '-s', 'user,bytes', '-r', ...out]);
     assert.equal(read.code, 0, read.stderr);
-    assert.deepEqual(byUser(read.stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as SmbRecord)), byUser(recs));
+    assert.deepEqual(
+      byUser(
+        read.stdout
+          .toString()
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as SmbRecord),
+      ),
+      byUser(recs),
+    );
     assert.deepEqual(readFileSync(`${dir}/log`, 'utf8').trim().split('\n').sort(), out.sort());
   }));
 

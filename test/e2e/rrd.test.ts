@@ -32,7 +32,9 @@ test('smbta-rrd: per-step rates in rrdtool equal the bytes per step computed her
       perStep.set(s, v);
     }
     const start = START / 1000;
-    const out = spawnSync('rrdtool', ['fetch', `${dir}/site.rrd`, 'AVERAGE', '-r', '60', '--start', String(start), '--end', String(start + 20 * 60)], { encoding: 'utf8' }).stdout;
+    const out = spawnSync('rrdtool', ['fetch', `${dir}/site.rrd`, 'AVERAGE', '-r', '60', '--start', String(start), '--end', String(start + 20 * 60)], {
+      encoding: 'utf8',
+    }).stdout;
     let checked = 0;
     for (const line of out.split('\n')) {
       const m = /^(\d+): (\S+) (\S+) (\S+)$/.exec(line.trim());
@@ -46,7 +48,17 @@ test('smbta-rrd: per-step rates in rrdtool equal the bytes per step computed her
     assert.ok(checked >= 19, `${checked} steps checked`);
     const late = await runBin('smbta-rrd', ['-r', `${dir}/a.smbta`, '--rrd', `${dir}/site.rrd`]);
     assert.match(late.stderr, new RegExp(`${half} records came after their step was written`));
-    const g = await runBin('smbta-rrd', ['--rrd', `${dir}/site.rrd`, '--graph', `${dir}/day.png`, '--since', '2026-11-23 09:55:00', '--until', '2026-11-23 10:25:00']);
+    const g = await runBin('smbta-rrd', [
+      '--rrd',
+      `${dir}/site.rrd`,
+      '--graph',
+      `${dir}/day.png`,
+      '--since',
+      '2026-11-23 09:55:00',
+      '--until',
+      '2026-11-23 10:25:00',
+    ]);
     assert.equal(g.code, 0, g.stderr);
     assert.ok(readFileSync(`${dir}/day.png`).subarray(1, 4).equals(Buffer.from('PNG')));
-  }));
+  }),
+);

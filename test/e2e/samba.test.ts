@@ -22,69 +22,86 @@ const B_SIZE = 4096;
 const ops = (rs: SmbRecord[], op: string, path: RegExp): SmbRecord[] => rs.filter((r) => opName(r.op) === op && path.test(r.path));
 const sum = (rs: SmbRecord[]): number => rs.reduce((n, r) => n + r.bytes, 0);
 
-test('smbclient against a real smbd: full_audit (smbta-recv) and the wire (smbta-probe) name the same users, shares, files and ops', { skip, timeout: 120000 }, () =>
-  withTmpDir(async (dir) => {
-    const samba = await startSamba(dir);
-    const recv = startProc('smbta-recv', ['-i', '0', '--audit-file', samba.log, '-w', `${dir}/audit.smbta`]);
-    const probe = startProc('smbta-probe', ['-i', 'lo', '--smb-port', String(samba.port), '-w', `${dir}/wire.smbta`]);
-    try {
-      await recv.waitFor(/listening on/);
-      await probe.waitFor(/Capturing on/);
-      writeFileSync(`${dir}/a.bin`, randomBytes(A_SIZE));
-      writeFileSync(`${dir}/b.bin`, randomBytes(B_SIZE));
-      const one = samba.client('pool1', 'mkdir d1; put a.bin d1/a.bin; get d1/a.bin a-back.bin; rename d1/a.bin d1/c.bin; get nope.bin x.bin; put b.bin b.bin; del b.bin; del d1/c.bin; rmdir d1');
-      assert.match(one.stdout + one.stderr, /NT_STATUS_OBJECT_NAME_NOT_FOUND/, 'the failed open happened');
-      const two = samba.client('pool2', 'put b.bin b2.bin; get b2.bin b2-back.bin');
-      assert.equal(two.code, 0, two.stderr);
-      assert.deepEqual(readFileSync(`${dir}/a-back.bin`), readFileSync(`${dir}/a.bin`));
-      // The probe writes within 100 ms, the log is polled every 200 ms: wait for both to settle.
-      await new Promise((r) => setTimeout(r, 1500));
-    } finally {
-      await probe.stop();
-      await recv.stop();
-      await samba.stop();
-    }
-    assert.equal(await probe.exited, 0, probe.stderr());
+test(
+  'smbclient against a real smbd: full_audit (smbta-recv) and the wire (smbta-probe) name the same users, shares, files and ops',
+  { skip, timeout: 120000 },
+  () =>
+    withTmpDir(async (dir) => {
+      const samba = await startSamba(dir);
+      const recv = startProc('smbta-recv', ['-i', '0', '--audit-file', samba.log, '-w', `${dir}/audit.smbta`]);
+      const probe = startProc('smbta-probe', ['-i', 'lo', '--smb-port', String(samba.port), '-w', `${dir}/wire.smbta`]);
+      try {
+        await recv.waitFor(/listening on/);
+        await probe.waitFor(/Capturing on/);
+        writeFileSync(`${dir}/a.bin`, randomBytes(A_SIZE));
+        writeFileSync(`${dir}/b.bin`, randomBytes(B_SIZE));
+        const one = samba.client(
+          'pool1',
+          'mkdir d1; put a.bin d1/a.bin; get d1/a.bin a-back.bin; rename d1/a.bin d1/c.bin; get nope.bin x.bin; put b.bin b.bin; del b.bin; del d1/c.bin; rmdir d1',
+        );
+        assert.match(one.stdout + one.stderr, /NT_STATUS_OBJECT_NAME_NOT_FOUND/, 'the failed open happened');
+        const two = samba.client('pool2', 'put b.bin b2.bin; get b2.bin b2-back.bin');
+        assert.equal(two.code, 0, two.stderr);
+        assert.deepEqual(readFileSync(`${dir}/a-back.bin`), readFileSync(`${dir}/a.bin`));
+        // The probe writes within 100 ms, the log is polled every 200 ms: wait for both to settle.
+        await new Promise((r) => setTimeout(r, 1500));
+      } finally {
+        await probe.stop();
+        await recv.stop();
+        await samba.stop();
+      }
+      assert.equal(await probe.exited, 0, probe.stderr());
 
-    const audit = decodeAll(readFileSync(`${dir}/audit.smbta`)).records;
-    assert.ok(audit.length > 0, recv.stderr());
-    for (const r of audit) assert.deepEqual([r.user, r.share, r.client, r.bytes], [SMB_USER, 'pool1', '127.0.0.1', 0], JSON.stringify(r));
-    assert.equal(ops(audit, 'mkdir', /\/pool1\/d1$/).length, 1);
-    assert.ok(ops(audit, 'pwrite', /\/d1\/a\.bin$/).length >= 1);
-    assert.ok(ops(audit, 'pread', /\/d1\/a\.bin$/).length >= 1);
-    const moved = ops(audit, 'rename', /\/d1\/a\.bin$/);
-    assert.equal(moved.length, 1);
-    assert.match(moved[0]!.path2, /\/d1\/c\.bin$/);
-    assert.ok(ops(audit, 'open', /\/nope\.bin$/).some((r) => r.result === -1), 'the failed open is kept with its result');
-    for (const gone of [/\/pool1\/b\.bin$/, /\/d1\/c\.bin$/, /\/pool1\/d1$/]) assert.equal(ops(audit, 'rmdir', gone).length, 1, `${gone}`);
+      const audit = decodeAll(readFileSync(`${dir}/audit.smbta`)).records;
+      assert.ok(audit.length > 0, recv.stderr());
+      for (const r of audit) assert.deepEqual([r.user, r.share, r.client, r.bytes], [SMB_USER, 'pool1', '127.0.0.1', 0], JSON.stringify(r));
+      assert.equal(ops(audit, 'mkdir', /\/pool1\/d1$/).length, 1);
+      assert.ok(ops(audit, 'pwrite', /\/d1\/a\.bin$/).length >= 1);
+      assert.ok(ops(audit, 'pread', /\/d1\/a\.bin$/).length >= 1);
+      const moved = ops(audit, 'rename', /\/d1\/a\.bin$/);
+      assert.equal(moved.length, 1);
+      assert.match(moved[0]!.path2, /\/d1\/c\.bin$/);
+      assert.ok(
+        ops(audit, 'open', /\/nope\.bin$/).some((r) => r.result === -1),
+        'the failed open is kept with its result',
+      );
+      for (const gone of [/\/pool1\/b\.bin$/, /\/d1\/c\.bin$/, /\/pool1\/d1$/]) assert.equal(ops(audit, 'rmdir', gone).length, 1, `${gone}`);
 
-    const wire = decodeAll(readFileSync(`${dir}/wire.smbta`)).records;
-    assert.ok(wire.length > 0, probe.stderr());
-    for (const r of wire) {
-      assert.deepEqual([r.user, r.domain, r.client, r.server], [SMB_USER, 'WORKGROUP', '127.0.0.1', '127.0.0.1'], JSON.stringify(r));
-      assert.ok(r.latency > 0 && r.latency === r.latency_max, `a latency for ${JSON.stringify(r)}`);
-    }
-    const pool1 = wire.filter((r) => r.share === 'pool1');
-    const pool2 = wire.filter((r) => r.share === 'pool2');
-    assert.equal(sum(ops(pool1, 'write', /^d1\/a\.bin$/)), A_SIZE);
-    assert.equal(sum(ops(pool1, 'read', /^d1\/a\.bin$/)), A_SIZE);
-    assert.equal(sum(ops(pool1, 'write', /^b\.bin$/)), B_SIZE);
-    assert.equal(sum(ops(pool2, 'write', /^b2\.bin$/)), B_SIZE);
-    assert.equal(sum(ops(pool2, 'read', /^b2\.bin$/)), B_SIZE);
-    assert.equal(sum(wire.filter((r) => r.op === 0 || r.op === 2)), 2 * A_SIZE + 3 * B_SIZE, 'no other bytes moved');
-    assert.equal(ops(pool1, 'mkdir', /^d1$/).length, 1);
-    const renamed = ops(pool1, 'rename', /^d1\/a\.bin$/);
-    assert.deepEqual(renamed.map((r) => r.path2), ['d1/c.bin']);
-    assert.ok(ops(pool1, 'open', /^nope\.bin$/).some((r) => r.result === -1));
-    for (const gone of [/^b\.bin$/, /^d1\/c\.bin$/, /^d1$/]) assert.equal(ops(pool1, 'rmdir', gone).length, 1, `${gone}`);
-    assert.equal(ops(pool2, 'chdir', /^\.$/).length, 1, 'the share connect');
+      const wire = decodeAll(readFileSync(`${dir}/wire.smbta`)).records;
+      assert.ok(wire.length > 0, probe.stderr());
+      for (const r of wire) {
+        assert.deepEqual([r.user, r.domain, r.client, r.server], [SMB_USER, 'WORKGROUP', '127.0.0.1', '127.0.0.1'], JSON.stringify(r));
+        assert.ok(r.latency > 0 && r.latency === r.latency_max, `a latency for ${JSON.stringify(r)}`);
+      }
+      const pool1 = wire.filter((r) => r.share === 'pool1');
+      const pool2 = wire.filter((r) => r.share === 'pool2');
+      assert.equal(sum(ops(pool1, 'write', /^d1\/a\.bin$/)), A_SIZE);
+      assert.equal(sum(ops(pool1, 'read', /^d1\/a\.bin$/)), A_SIZE);
+      assert.equal(sum(ops(pool1, 'write', /^b\.bin$/)), B_SIZE);
+      assert.equal(sum(ops(pool2, 'write', /^b2\.bin$/)), B_SIZE);
+      assert.equal(sum(ops(pool2, 'read', /^b2\.bin$/)), B_SIZE);
+      assert.equal(sum(wire.filter((r) => r.op === 0 || r.op === 2)), 2 * A_SIZE + 3 * B_SIZE, 'no other bytes moved');
+      assert.equal(ops(pool1, 'mkdir', /^d1$/).length, 1);
+      const renamed = ops(pool1, 'rename', /^d1\/a\.bin$/);
+      assert.deepEqual(
+        renamed.map((r) => r.path2),
+        ['d1/c.bin'],
+      );
+      assert.ok(ops(pool1, 'open', /^nope\.bin$/).some((r) => r.result === -1));
+      for (const gone of [/^b\.bin$/, /^d1\/c\.bin$/, /^d1$/]) assert.equal(ops(pool1, 'rmdir', gone).length, 1, `${gone}`);
+      assert.equal(ops(pool2, 'chdir', /^\.$/).length, 1, 'the share connect');
 
-    // The two views agree on the files that pool1's operations touched.
-    const wireFiles = new Set(pool1.filter((r) => r.op !== 7 && r.path !== '.').map((r) => r.path));
-    for (const f of wireFiles) assert.ok(audit.some((r) => r.path.endsWith(`/pool1/${f}`)), `full_audit saw ${f}`);
-  }));
+      // The two views agree on the files that pool1's operations touched.
+      const wireFiles = new Set(pool1.filter((r) => r.op !== 7 && r.path !== '.').map((r) => r.path));
+      for (const f of wireFiles)
+        assert.ok(
+          audit.some((r) => r.path.endsWith(`/pool1/${f}`)),
+          `full_audit saw ${f}`,
+        );
+    }),
+);
 
-test("smbta-torture --smb copies between two real shares, and its ledger agrees with the wire and with full_audit", { skip, timeout: 180000 }, () =>
+test('smbta-torture --smb copies between two real shares, and its ledger agrees with the wire and with full_audit', { skip, timeout: 180000 }, () =>
   withTmpDir(async (dir) => {
     const samba = await startSamba(dir);
     const recv = startProc('smbta-recv', ['-i', '0', '--audit-file', samba.log, '-w', `${dir}/audit.smbta`]);
@@ -94,7 +111,11 @@ test("smbta-torture --smb copies between two real shares, and its ledger agrees 
       await recv.waitFor(/listening on/);
       await probe.waitFor(/Capturing on/);
       const shares = ['pool1', 'pool2'].flatMap((s) => ['--smb', `//127.0.0.1/${s}`]);
-      const t = await runBin('smbta-torture', [...shares, '-U', `${SMB_USER}%${SMB_PASSWORD}`, '--smb-port', String(samba.port), '--files', '4', '-n', '6', '--pause', '0.1', '--seed', '3'], { timeoutMs: 120000 });
+      const t = await runBin(
+        'smbta-torture',
+        [...shares, '-U', `${SMB_USER}%${SMB_PASSWORD}`, '--smb-port', String(samba.port), '--files', '4', '-n', '6', '--pause', '0.1', '--seed', '3'],
+        { timeoutMs: 120000 },
+      );
       assert.equal(t.code, 0, t.stderr);
       // 4 files put on each share, then 6 copies of a get and a put.
       assert.match(t.stderr, /moved 20 files \(\d+ bytes\) through 2 shares/);
@@ -118,9 +139,13 @@ test("smbta-torture --smb copies between two real shares, and its ledger agrees 
     assert.ok(pool1.length >= 4);
     for (const f of pool1) {
       const path = f.slice('pool1/'.length);
-      assert.ok(audit.some((r) => (r.op === 1 || r.op === 3) && r.path.endsWith(`/pool1/${path}`)), `full_audit saw ${f} moved`);
+      assert.ok(
+        audit.some((r) => (r.op === 1 || r.op === 3) && r.path.endsWith(`/pool1/${path}`)),
+        `full_audit saw ${f} moved`,
+      );
     }
-  }));
+  }),
+);
 
 test('smbta-torture --smb: a bad share, one share, no account and a missing smbclient are clear errors', async () => {
   const run = (args: string[], env: Record<string, string> = {}) => runBin('smbta-torture', args, { env });
@@ -129,7 +154,10 @@ test('smbta-torture --smb: a bad share, one share, no account and a missing smbc
   assert.match(bad.stderr, /^smbta-torture: --smb fs1\/projects: expected \/\/HOST\/SHARE\n/);
   assert.match((await run(['--smb', '//fs1/a', '-U', 'bob%x'])).stderr, /give two shares to copy between/);
   assert.match((await run(['--smb', '//fs1/a', '--smb', '//fs1/b'])).stderr, /--smb needs -U USER%PASS/);
-  assert.match((await run(['--smb', '//fs1/a', '--smb', '//fs1/b', '-U', 'bob%x', '--record', 'x.rec'])).stderr, /a --smb run is repeated exactly by giving its --seed again/);
+  assert.match(
+    (await run(['--smb', '//fs1/a', '--smb', '//fs1/b', '-U', 'bob%x', '--record', 'x.rec'])).stderr,
+    /a --smb run is repeated exactly by giving its --seed again/,
+  );
   const none = await run(['--smb', '//127.0.0.1/a', '--smb', '//127.0.0.1/b', '-U', 'bob%x', '--pause', '0'], { PATH: '/nonexistent' });
   assert.deepEqual([none.code, none.stderr.trim()], [1, "smbta-torture: smbclient not found: --smb needs Samba's smbclient (apt-get install smbclient)"]);
 });

@@ -30,12 +30,17 @@ async function readsAll(recv: { p: Proc; port: number }, readerArgs: string[]): 
   const sent = await runBin('smbta-torture', ['-d', `127.0.0.1:${recv.port}`, '-n', String(N)], { timeoutMs: 30000 });
   assert.equal(sent.code, 0);
   assert.equal(await reader.exited, 0, reader.stderr());
-  return reader.stdout().toString().trim().split('\n').filter((l) => l.startsWith('{')).length;
+  return reader
+    .stdout()
+    .toString()
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{')).length;
 }
 
 /** Waits until `p` says something matching `re` after the first `from` characters of its stderr. */
 async function said(p: Proc, from: number, re: RegExp): Promise<void> {
-  for (const until = Date.now() + 15000; !re.test(p.stderr().slice(from)); ) {
+  for (const until = Date.now() + 15000; !re.test(p.stderr().slice(from));) {
     if (Date.now() > until) throw new Error(`no ${re} on stderr within 15 s:\n${p.stderr().slice(from)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -65,7 +70,11 @@ test('TLS: a reader that trusts the CA reads; a plain reader and one trusting an
       // A plain reader says nothing, so the server's handshake times out (10 s); one with a token
       // speaks first, in the clear, and is refused at once.
       writeFileSync(`${dir}/token`, 'c0ffee0123456789abcdef0123456789\n');
-      await refused(recv, ['-S', `127.0.0.1:${recv.serve}`, '--token-file', `${dir}/token`], /refused: TLS: .*(wrong version|http request|unknown protocol|packet length)/i);
+      await refused(
+        recv,
+        ['-S', `127.0.0.1:${recv.serve}`, '--token-file', `${dir}/token`],
+        /refused: TLS: .*(wrong version|http request|unknown protocol|packet length)/i,
+      );
       // The reader refuses the server: it says why, and the server sees it hang up.
       const doubter = await refused(recv, ['-S', `tls://127.0.0.1:${recv.serve}`, '--tls-ca', `${dir}/rogue-ca.pem`], /refused: TLS/);
       assert.match(doubter.stderr(), /tls:\/\/127\.0\.0\.1:\d+: (self-signed certificate|unable to verify the first certificate); reconnecting/i);
@@ -80,7 +89,8 @@ test('TLS: a reader that trusts the CA reads; a plain reader and one trusting an
     } finally {
       await impostor.p.stop();
     }
-  }));
+  }),
+);
 
 test('client certificates: a server with --tls-client-ca serves only readers with a certificate its CA signed', { skip }, () =>
   withTmpDir(async (dir) => {
@@ -94,7 +104,8 @@ test('client certificates: a server with --tls-client-ca serves only readers wit
     } finally {
       await recv.p.stop();
     }
-  }));
+  }),
+);
 
 test('tokens: through a TLS mux, only readers with the token read; wrong and missing tokens are refused', { skip, timeout: 60000 }, () =>
   withTmpDir(async (dir) => {
@@ -120,19 +131,27 @@ test('tokens: through a TLS mux, only readers with the token read; wrong and mis
       await mux.stop();
       await recv.p.stop();
     }
-  }));
+  }),
+);
 
 test('serving beyond loopback needs TLS or --insecure', async () => {
   for (const h of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1']) assert.ok(isLoopback(h), h);
   for (const h of ['0.0.0.0', '::', '10.0.0.5', 'fs1.example.org', '::ffff:10.0.0.5']) assert.ok(!isLoopback(h), h);
   const said: string[] = [];
-  assert.throws(() => checkServingBind('0.0.0.0', {}, false, (m) => said.push(m)), /-B 0\.0\.0\.0 serves the stream beyond this host: give --tls-cert and --tls-key/);
+  assert.throws(
+    () => checkServingBind('0.0.0.0', {}, false, (m) => said.push(m)),
+    /-B 0\.0\.0\.0 serves the stream beyond this host: give --tls-cert and --tls-key/,
+  );
   checkServingBind('0.0.0.0', {}, true, (m) => said.push(m));
   assert.match(said[0]!, /without TLS \(--insecure\): anyone who can reach it reads every record/);
   checkServingBind('0.0.0.0', { cert: Buffer.from('x'), key: Buffer.from('y') }, false, (m) => said.push(m));
   assert.equal(said.length, 1);
   // Refused before anything listens, by every serving program.
-  for (const [program, args] of [['smbta-recv', ['-i', '0']], ['smbta-mux', ['-S', '127.0.0.1:1']], ['smbta-probe', ['-r', '/dev/null']]] as const) {
+  for (const [program, args] of [
+    ['smbta-recv', ['-i', '0']],
+    ['smbta-mux', ['-S', '127.0.0.1:1']],
+    ['smbta-probe', ['-r', '/dev/null']],
+  ] as const) {
     const r = await runBin(program, [...args, '-P', '0', '-B', '0.0.0.0']);
     assert.equal(r.code, 2, `${program}: ${r.stderr}`);
     assert.match(r.stderr, /-B 0\.0\.0\.0 serves the stream beyond this host/);

@@ -5,15 +5,30 @@ import type { FuzzProperties } from './watchdog.js';
 const kept: number[][] = [];
 
 export const PROPS: FuzzProperties = {
-  holds: (opts) => fc.assert(fc.property(fc.nat(), (n) => n >= 0), opts),
-  fails: (opts) => fc.assert(fc.property(fc.nat(), (n) => n < 1000), opts),
+  holds: (opts) =>
+    fc.assert(
+      fc.property(fc.nat(), (n) => n >= 0),
+      opts,
+    ),
+  fails: (opts) =>
+    fc.assert(
+      fc.property(fc.nat(), (n) => n < 1000),
+      opts,
+    ),
   // The fifth run never returns, as a parser stuck in a loop would.
   hangs: (opts) => {
     let runs = 0;
-    fc.assert(fc.property(fc.nat(), () => {
-      if (++runs === 5) for (;;);
-    }), opts);
+    fc.assert(
+      fc.property(fc.nat(), () => {
+        if (++runs === 5) for (;;);
+      }),
+      opts,
+    );
   },
   // Every run keeps 8 MB, as a parser that holds on to what it saw would.
-  grows: (opts) => fc.assert(fc.property(fc.nat(), () => void kept.push(new Array<number>(1 << 20).fill(kept.length))), opts),
+  grows: (opts) =>
+    fc.assert(
+      fc.property(fc.nat(), () => void kept.push(new Array<number>(1 << 20).fill(kept.length))),
+      opts,
+    ),
 };

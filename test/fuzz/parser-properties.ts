@@ -36,7 +36,9 @@ const PROTO_WORDS = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', '
 const KEY = Buffer.from('0123456789abcdef');
 
 /** Byte edits: overwrite, insert or delete at positions given as fractions of the length. */
-const edits = fc.array(fc.tuple(fc.constantFrom('set', 'insert', 'delete'), fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 255 })), { maxLength: 12 });
+const edits = fc.array(fc.tuple(fc.constantFrom('set', 'insert', 'delete'), fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 255 })), {
+  maxLength: 12,
+});
 
 function mutate(data: Buffer, ops: [string, number, number][]): Buffer {
   let b = Buffer.from(data);
@@ -79,14 +81,27 @@ const wireMessages = samples.map((r, k) =>
 PROPS['wire protocol (V1, V2, AES): mutated and random senders never throw, and never yield more records than messages'] = (opts) => {
   const toUtc = createLocalTimeConverter('UTC');
   fc.assert(
-    fc.property(fc.oneof(fc.uint8Array({ maxLength: 2000 }).map((a) => Buffer.from(a)), fc.tuple(fc.subarray(wireMessages, { minLength: 1 }), edits).map(([ms, e]) => mutate(Buffer.concat(ms), e))), chunkSizes, fc.boolean(), (data, sizes, keyed) => {
-      let records = 0;
-      const conn = new WireConnection({ maxBody: 65536, maxLine: 65536 }, toUtc, { record: (r) => (wellFormed(r), records++), reject: () => undefined, notice: () => undefined }, keyed ? KEY : undefined);
-      for (const c of chunked(data, sizes)) if (!conn.push(c)) break;
-      assert.ok(conn.buffered <= 65536 + 26, 'nothing held beyond one message');
-      // A V1 line is at least ~30 bytes, a V2 message at least its 26-byte header.
-      assert.ok(records <= data.length / 26 + 1);
-    }),
+    fc.property(
+      fc.oneof(
+        fc.uint8Array({ maxLength: 2000 }).map((a) => Buffer.from(a)),
+        fc.tuple(fc.subarray(wireMessages, { minLength: 1 }), edits).map(([ms, e]) => mutate(Buffer.concat(ms), e)),
+      ),
+      chunkSizes,
+      fc.boolean(),
+      (data, sizes, keyed) => {
+        let records = 0;
+        const conn = new WireConnection(
+          { maxBody: 65536, maxLine: 65536 },
+          toUtc,
+          { record: (r) => (wellFormed(r), records++), reject: () => undefined, notice: () => undefined },
+          keyed ? KEY : undefined,
+        );
+        for (const c of chunked(data, sizes)) if (!conn.push(c)) break;
+        assert.ok(conn.buffered <= 65536 + 26, 'nothing held beyond one message');
+        // A V1 line is at least ~30 bytes, a V2 message at least its 26-byte header.
+        assert.ok(records <= data.length / 26 + 1);
+      },
+    ),
     opts,
   );
 };
@@ -95,11 +110,18 @@ const streamSample = encodeRecords(everyOpRecords(), 3);
 
 PROPS['stream format: mutated and random streams never throw; every record that survives is whole and well formed'] = (opts) => {
   fc.assert(
-    fc.property(fc.oneof(fc.uint8Array({ maxLength: 3000 }).map((a) => Buffer.from(a)), edits.map((e) => mutate(streamSample, e))), chunkSizes, (data, sizes) => {
-      const d = decodeAll(data, sizes[0]);
-      for (const r of d.records) wellFormed(r);
-      assert.ok(d.records.length <= everyOpRecords().length || data.length > streamSample.length);
-    }),
+    fc.property(
+      fc.oneof(
+        fc.uint8Array({ maxLength: 3000 }).map((a) => Buffer.from(a)),
+        edits.map((e) => mutate(streamSample, e)),
+      ),
+      chunkSizes,
+      (data, sizes) => {
+        const d = decodeAll(data, sizes[0]);
+        for (const r of d.records) wellFormed(r);
+        assert.ok(d.records.length <= everyOpRecords().length || data.length > streamSample.length);
+      },
+    ),
     opts,
   );
 };
@@ -115,11 +137,18 @@ const AUDIT = [
 
 PROPS['full_audit and syslog: mutated and random lines never throw, and give at most one record each'] = (opts) => {
   const prefix = parsePrefix('%u|%I|%m|%S');
-  const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.tuple(fc.constantFrom(...AUDIT), edits).map(([l, e]) => mutate(Buffer.from(l), e).toString('utf8')));
+  const text = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 300 }),
+    fc.tuple(fc.constantFrom(...AUDIT), edits).map(([l, e]) => mutate(Buffer.from(l), e).toString('utf8')),
+  );
   fc.assert(
     fc.property(fc.array(text, { maxLength: 20 }), (lines) => {
       let records = 0;
-      const reader = new AuditReader(prefix, { record: (r) => (wellFormed(r), records++), reject: () => undefined, report: createReporter('fuzz', () => undefined) }, 'fuzz');
+      const reader = new AuditReader(
+        prefix,
+        { record: (r) => (wellFormed(r), records++), reject: () => undefined, report: createReporter('fuzz', () => undefined) },
+        'fuzz',
+      );
       for (const l of lines) {
         reader.line(l, 'fs1');
         reader.message(l, 0, 'fs1');
@@ -133,10 +162,47 @@ PROPS['full_audit and syslog: mutated and random lines never throw, and give at 
   );
 };
 
-const FILTER_WORDS = ['user', 'share', 'path', 'bytes', 'latency', 'time', 'op', 'client', '=', '!=', '~', '>', '<=', 'in', 'and', 'or', 'not', '(', ')', ',', "'", '"', 'bob', '1M', '20ms', '10.0.0.0/8', '::1', 'read', 'write', 'today', '-1h', '\\', ' '];
+const FILTER_WORDS = [
+  'user',
+  'share',
+  'path',
+  'bytes',
+  'latency',
+  'time',
+  'op',
+  'client',
+  '=',
+  '!=',
+  '~',
+  '>',
+  '<=',
+  'in',
+  'and',
+  'or',
+  'not',
+  '(',
+  ')',
+  ',',
+  "'",
+  '"',
+  'bob',
+  '1M',
+  '20ms',
+  '10.0.0.0/8',
+  '::1',
+  'read',
+  'write',
+  'today',
+  '-1h',
+  '\\',
+  ' ',
+];
 
 PROPS['filter language: any text parses or is a LanguageError with a column inside it'] = (opts) => {
-  const text = fc.oneof(fc.string({ maxLength: 60 }), fc.array(fc.constantFrom(...FILTER_WORDS), { maxLength: 14 }).map((w) => w.join(' ')));
+  const text = fc.oneof(
+    fc.string({ maxLength: 60 }),
+    fc.array(fc.constantFrom(...FILTER_WORDS), { maxLength: 14 }).map((w) => w.join(' ')),
+  );
   fc.assert(
     fc.property(text, (src) => {
       try {
@@ -150,10 +216,50 @@ PROPS['filter language: any text parses or is a LanguageError with a column insi
   );
 };
 
-const QUERY_WORDS = ['top', '10', 'users', 'shares', 'files', 'user', 'share', 'file', 'domain', 'bob', 'rw', 'r', 'w', 'total', 'usage', '24h_usage', 'last_activity', 'throughput', 'since', 'until', 'today', 'yesterday', 'per', 'second', 'minutes', 'system', 'list', 'search', ',', ';', "'", '"', 'asc', 'desc', '2026-11-23', '10:00:00'];
+const QUERY_WORDS = [
+  'top',
+  '10',
+  'users',
+  'shares',
+  'files',
+  'user',
+  'share',
+  'file',
+  'domain',
+  'bob',
+  'rw',
+  'r',
+  'w',
+  'total',
+  'usage',
+  '24h_usage',
+  'last_activity',
+  'throughput',
+  'since',
+  'until',
+  'today',
+  'yesterday',
+  'per',
+  'second',
+  'minutes',
+  'system',
+  'list',
+  'search',
+  ',',
+  ';',
+  "'",
+  '"',
+  'asc',
+  'desc',
+  '2026-11-23',
+  '10:00:00',
+];
 
 PROPS['query language: any text parses or is a syntax error with a column inside it'] = (opts) => {
-  const text = fc.oneof(fc.string({ maxLength: 60 }), fc.array(fc.constantFrom(...QUERY_WORDS), { maxLength: 14 }).map((w) => w.join(' ')));
+  const text = fc.oneof(
+    fc.string({ maxLength: 60 }),
+    fc.array(fc.constantFrom(...QUERY_WORDS), { maxLength: 14 }).map((w) => w.join(' ')),
+  );
   fc.assert(
     fc.property(text, (src) => {
       try {
@@ -167,9 +273,12 @@ PROPS['query language: any text parses or is a syntax error with a column inside
   );
 };
 
-PROPS["probe PDU lines: any text is a PDU or an error, never a throw"] = (opts) => {
+PROPS['probe PDU lines: any text is a PDU or an error, never a throw'] = (opts) => {
   const good = '1795587418.6\t127.0.0.1\t44500\t127.0.0.1\t58530\tP\t8\t1\t15\t1\t0\t0.000488\tbob\tLAB\t\\\\\\\\fs\\\\p\t\t\t\t\t\t100\t\t\t\t\t\t\t7';
-  const text = fc.oneof(fc.string({ maxLength: 200 }), edits.map((e) => mutate(Buffer.from(good), e).toString('utf8')));
+  const text = fc.oneof(
+    fc.string({ maxLength: 200 }),
+    edits.map((e) => mutate(Buffer.from(good), e).toString('utf8')),
+  );
   fc.assert(
     fc.property(text, (l) => {
       const p = parsePduLine(l);

@@ -41,7 +41,10 @@ export function runWatched(module: URL, name: string, w: WatchOptions): Promise<
     }, w.stallMs);
     worker.on('message', (m: { failure?: string }) => (answer = m.failure && `${m.failure}\n(${replay})`));
     worker.on('error', (err: NodeJS.ErrnoException) => {
-      answer = err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `memory: the heap passed ${w.heapMb} MiB at run ${Atomics.load(progress, 0)} (${replay})` : `${err.stack ?? String(err)}\n(${replay})`;
+      answer =
+        err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? `memory: the heap passed ${w.heapMb} MiB at run ${Atomics.load(progress, 0)} (${replay})`
+          : `${err.stack ?? String(err)}\n(${replay})`;
     });
     worker.on('exit', () => {
       clearInterval(watch);

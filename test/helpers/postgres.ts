@@ -24,13 +24,17 @@ export function postgresBin(): string | undefined {
 
 function listVersions(): string[] {
   try {
-    return readdirSync('/usr/lib/postgresql').sort().reverse().map((v) => `/usr/lib/postgresql/${v}/bin`);
+    return readdirSync('/usr/lib/postgresql')
+      .sort()
+      .reverse()
+      .map((v) => `/usr/lib/postgresql/${v}/bin`);
   } catch {
     return [];
   }
 }
 
-export const NO_POSTGRES = postgresBin() || process.env.SMBTA_TEST_PG ? false : 'PostgreSQL is not installed (apt-get install postgresql) and SMBTA_TEST_PG is not set';
+export const NO_POSTGRES =
+  postgresBin() || process.env.SMBTA_TEST_PG ? false : 'PostgreSQL is not installed (apt-get install postgresql) and SMBTA_TEST_PG is not set';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {

@@ -13,7 +13,10 @@ export interface Proc {
 }
 
 export function startProc(program: string, args: readonly string[], env: Record<string, string> = {}): Proc {
-  const proc = spawn(process.execPath, [`${ROOT}bin/${program}.js`, ...args], { env: { ...process.env, TZ: 'UTC', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [`${ROOT}bin/${program}.js`, ...args], {
+    env: { ...process.env, TZ: 'UTC', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let err = '';
   const out: Buffer[] = [];
   const waiters: (() => void)[] = [];

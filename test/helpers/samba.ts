@@ -44,9 +44,11 @@ export interface Samba {
 /** The full_audit:success and :failure lines of docs/deploy.md, so the tests prove the docs. */
 function deployAuditLines(): string[] {
   const doc = readFileSync(`${ROOT}docs/deploy.md`, 'utf8');
-  return doc.split('\n').filter((l) => /^\s*full_audit:(success|failure|prefix)\s*=/.test(l)).map((l) => l.trim());
+  return doc
+    .split('\n')
+    .filter((l) => /^\s*full_audit:(success|failure|prefix)\s*=/.test(l))
+    .map((l) => l.trim());
 }
-
 
 async function waitListening(port: number, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -124,7 +126,11 @@ export async function startSamba(dir: string): Promise<Samba> {
     log,
     sharePath: (share) => `${dir}/${share}`,
     client(share, commands, cwd = dir) {
-      const r = spawnSync('smbclient', [`//127.0.0.1/${share}`, '-p', String(port), '-U', `${SMB_USER}%${SMB_PASSWORD}`, '-c', commands], { cwd, encoding: 'utf8', timeout: 60000 });
+      const r = spawnSync('smbclient', [`//127.0.0.1/${share}`, '-p', String(port), '-U', `${SMB_USER}%${SMB_PASSWORD}`, '-c', commands], {
+        cwd,
+        encoding: 'utf8',
+        timeout: 60000,
+      });
       return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
     },
     async stop() {

@@ -7,8 +7,24 @@ export const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
 
 function rec(over: Partial<SmbRecord>): SmbRecord {
   return {
-    time: T0, end: T0, op: 0, user: 'bob', sid: '', domain: 'EX', share: 'projects', path: 'a.txt', path2: '',
-    client: '10.0.0.1', server: 'fs1', bytes: 0, count: 1, mode: 0, result: 0, latency: 0, latency_max: 0, ...over,
+    time: T0,
+    end: T0,
+    op: 0,
+    user: 'bob',
+    sid: '',
+    domain: 'EX',
+    share: 'projects',
+    path: 'a.txt',
+    path2: '',
+    client: '10.0.0.1',
+    server: 'fs1',
+    bytes: 0,
+    count: 1,
+    mode: 0,
+    result: 0,
+    latency: 0,
+    latency_max: 0,
+    ...over,
   };
 }
 
@@ -20,7 +36,6 @@ export const KNOWN: SmbRecord[] = [
   rec({ op: 2, bytes: 4 << 20, time: T0 + 1500, user: 'eve', client: '10.0.0.2', share: 'home', path: 'big.bin' }),
   rec({ op: 6, time: T0 + 1900, user: 'eve', path: 'x', path2: 'y', result: -1 }),
 ];
-
 
 export function batchOf(recs: readonly SmbRecord[]): RecordBatch {
   const b = new BatchBuilder();

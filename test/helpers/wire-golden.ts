@@ -17,25 +17,65 @@ function header(bodyLength: number, encrypted: boolean): string {
 /** The reference's worked example, exactly as printed there (129-byte body). */
 export const WORKED_EXAMPLE =
   'V2.00000000000000000000129' +
-  '00017' + '00012' + '0006holger' + '0019S-1-5-21-1-2-3-1000' + '0004pool' + '0009WORKGROUP' +
-  '00232012-07-31 13:06:34.123' + '0012192.168.1.10' + '0010docs/a.txt' + '00044096';
+  '00017' +
+  '00012' +
+  '0006holger' +
+  '0019S-1-5-21-1-2-3-1000' +
+  '0004pool' +
+  '0009WORKGROUP' +
+  '00232012-07-31 13:06:34.123' +
+  '0012192.168.1.10' +
+  '0010docs/a.txt' +
+  '00044096';
 
 /** An old module: common count 6, so no client address. A mkdir with mode 493 (0755). */
 export function sixBlockMkdir(): string {
-  const body = '00016' + sub('4') + sub('alice') + sub('S-1-5-21-9-8-7-1001') + sub('projects') + sub('EXAMPLE') + sub('2026-11-23 10:00:00.500') + sub('new dir') + sub('493') + sub('0');
+  const body =
+    '00016' +
+    sub('4') +
+    sub('alice') +
+    sub('S-1-5-21-9-8-7-1001') +
+    sub('projects') +
+    sub('EXAMPLE') +
+    sub('2026-11-23 10:00:00.500') +
+    sub('new dir') +
+    sub('493') +
+    sub('0');
   return header(Buffer.byteLength(body), false) + body;
 }
 
 /** A rename whose result is -1 (sent as 4294967295), with a 1,500-byte path. */
 export function longPathRename(): string {
   const long = 'd/'.repeat(749) + 'xy'; // 1,500 bytes
-  const body = '00017' + sub('6') + sub('bob') + sub('S-1-5-21-1') + sub('home') + sub('EXAMPLE') + sub('2026-11-23 10:00:01.000') + sub('::1') + sub(long) + sub('b.txt') + sub('4294967295');
+  const body =
+    '00017' +
+    sub('6') +
+    sub('bob') +
+    sub('S-1-5-21-1') +
+    sub('home') +
+    sub('EXAMPLE') +
+    sub('2026-11-23 10:00:01.000') +
+    sub('::1') +
+    sub(long) +
+    sub('b.txt') +
+    sub('4294967295');
   return header(Buffer.byteLength(body), false) + body;
 }
 
 /** An extra common block beyond the seven the receiver knows, and a sub-release of 3. */
 export function extraCommonBlock(): string {
-  const body = '00018' + sub('9') + sub('eve') + sub('S-1') + sub('scans') + sub('EXAMPLE') + sub('2026-11-23 10:00:02.000') + sub('10.0.0.9') + sub('future field') + sub('scan.pdf') + sub('0');
+  const body =
+    '00018' +
+    sub('9') +
+    sub('eve') +
+    sub('S-1') +
+    sub('scans') +
+    sub('EXAMPLE') +
+    sub('2026-11-23 10:00:02.000') +
+    sub('10.0.0.9') +
+    sub('future field') +
+    sub('scan.pdf') +
+    sub('0');
   return `V2.30${'0'}000${String(body.length).padStart(17, '0')}` + body;
 }
 
@@ -47,7 +87,17 @@ export function encryptedRead(key: string): { message: Buffer; plainLength: numb
   let path = 'f';
   let body: string;
   for (;;) {
-    body = '00017' + sub('0') + sub('carol') + sub('S-1-5-21-2') + sub('media') + sub('EXAMPLE') + sub('2026-11-23 10:00:03.250') + sub('10.1.2.3') + sub(path) + sub('65536');
+    body =
+      '00017' +
+      sub('0') +
+      sub('carol') +
+      sub('S-1-5-21-2') +
+      sub('media') +
+      sub('EXAMPLE') +
+      sub('2026-11-23 10:00:03.250') +
+      sub('10.1.2.3') +
+      sub(path) +
+      sub('65536');
     if (Buffer.byteLength(body) % 16 === 0) break;
     path += 'f';
   }

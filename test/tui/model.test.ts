@@ -19,15 +19,36 @@ test('model: totals, rates, history and log of a known input', () => {
     { name: 'bob', readRate: (3 << 20) / 2, writeRate: (1 << 20) / 2, opsRate: 1.5, read: 3 << 20, written: 1 << 20, ops: 3 },
     { name: 'eve', readRate: 0, writeRate: (4 << 20) / 2, opsRate: 1, read: 0, written: 4 << 20, ops: 2 },
   ]);
-  assert.deepEqual(m.snapshot('user', 'write/s', 10).rows.map((r) => r.name), ['eve', 'bob']);
-  assert.deepEqual(m.snapshot('share', 'total', 10).rows.map((r) => [r.name, r.read + r.written]), [['home', 5 << 20], ['projects', 3 << 20]]);
-  assert.deepEqual(m.snapshot('path', 'name', 2).rows.map((r) => r.name), ['a.txt', 'b.iso']);
+  assert.deepEqual(
+    m.snapshot('user', 'write/s', 10).rows.map((r) => r.name),
+    ['eve', 'bob'],
+  );
+  assert.deepEqual(
+    m.snapshot('share', 'total', 10).rows.map((r) => [r.name, r.read + r.written]),
+    [
+      ['home', 5 << 20],
+      ['projects', 3 << 20],
+    ],
+  );
+  assert.deepEqual(
+    m.snapshot('path', 'name', 2).rows.map((r) => r.name),
+    ['a.txt', 'b.iso'],
+  );
   assert.equal(m.snapshot('path', 'name', 2).groups, 4);
   // Per second of record time: the second starting at T0 read 3 MiB and wrote 1 MiB, the next wrote 4 MiB.
   const h = users.history;
   assert.deepEqual(h.read.slice(-3), [3 << 20, 0, 0]);
   assert.deepEqual(h.write.slice(-3), [1 << 20, 4 << 20, 0]);
-  assert.deepEqual(users.log.map((l) => [l.op, l.user, l.result]), [['read', 'bob', 0], ['pread', 'bob', 0], ['pwrite', 'bob', 0], ['write', 'eve', 0], ['rename', 'eve', -1]]);
+  assert.deepEqual(
+    users.log.map((l) => [l.op, l.user, l.result]),
+    [
+      ['read', 'bob', 0],
+      ['pread', 'bob', 0],
+      ['pwrite', 'bob', 0],
+      ['write', 'eve', 0],
+      ['rename', 'eve', -1],
+    ],
+  );
   // The next interval had nothing: rates fall to 0, totals stay.
   m.tick(T0 + 3000);
   const later = m.snapshot('user', 'read/s', 10);
@@ -45,7 +66,10 @@ test('model: only the selected rows count', () => {
   m.tick(T0);
   m.add(batchOf(KNOWN), Uint32Array.of(3), 1);
   m.tick(T0 + 1000);
-  assert.deepEqual(m.snapshot('user', 'read/s', 10).rows.map((r) => [r.name, r.written]), [['eve', 4 << 20]]);
+  assert.deepEqual(
+    m.snapshot('user', 'read/s', 10).rows.map((r) => [r.name, r.written]),
+    [['eve', 4 << 20]],
+  );
 });
 
 test('keys: grouping, sort, pause, help and a filter typed, cancelled and applied', () => {

@@ -68,14 +68,18 @@ test('the clusterer agrees with a plain reference, with late records, few keys a
     return { ...r, time, end: time + (r.end - r.time), latency: Math.floor(rnd() * 100), latency_max: Math.floor(rnd() * 100) };
   });
   const batches: SmbRecord[][] = [];
-  for (let k = 0; k < recs.length; ) {
+  for (let k = 0; k < recs.length;) {
     const n = 1 + Math.floor(rnd() * 700);
     batches.push(recs.slice(k, k + n));
     k += n;
   }
   const keysets: FieldName[][] = [['op', 'user', 'share', 'path'], ['user'], ['bytes', 'user', 'op']];
   for (const keys of keysets) {
-    for (const o of [{ keys, windowMs: 5000 }, { keys, windowMs: 1000 }, { keys, windowMs: 0, binMs: 60_000 }]) {
+    for (const o of [
+      { keys, windowMs: 5000 },
+      { keys, windowMs: 1000 },
+      { keys, windowMs: 0, binMs: 60_000 },
+    ]) {
       const ours = run(batches, o);
       assert.deepEqual(ours, reference(batches, o), `keys ${keys.join(',')}, window ${o.windowMs}, bin ${o.binMs ?? '-'}`);
       assert.ok(ours.length < recs.length);

@@ -24,7 +24,14 @@ import { withTmpDir } from '../helpers/tmp-dir.js';
 /** A sink that keeps every block, and what had arrived each time the writer committed. */
 function keepingSink(): ByteSink & { blocks: Buffer[] } {
   const blocks: Buffer[] = [];
-  return { blocks, write: (d) => void blocks.push(Buffer.from(d)), writeAndWait: async (d) => void blocks.push(Buffer.from(d)), ready: async () => undefined, backlog: () => 0, close: async () => undefined };
+  return {
+    blocks,
+    write: (d) => void blocks.push(Buffer.from(d)),
+    writeAndWait: async (d) => void blocks.push(Buffer.from(d)),
+    ready: async () => undefined,
+    backlog: () => 0,
+    close: async () => undefined,
+  };
 }
 
 /** Batches as a live reader gets them from an upstream writer's numbered blocks, with their positions. */
@@ -56,7 +63,15 @@ test('a writer numbers its blocks one after another, also blocks it passes throu
   w.writeBlock(upstream!.raw!, upstream!);
   w.flush();
   const headers = sink.blocks.map((b) => readHeader(b, 0, b.length)).filter((h) => typeof h === 'object');
-  assert.deepEqual(headers.map((h) => [h.seq, h.count]), [[0, 100], [100, 100], [200, 50], [250, 30]]);
+  assert.deepEqual(
+    headers.map((h) => [h.seq, h.count]),
+    [
+      [0, 100],
+      [100, 100],
+      [200, 50],
+      [250, 30],
+    ],
+  );
   assert.ok(headers.every((h) => h.run === w.runId));
   assert.deepEqual(atCommit, [0, 1, 2, 3], 'each commit comes before its block is written');
   assert.equal(w.next, 280);
@@ -79,7 +94,10 @@ test('a numbered batch that fits in a block is never split, so the block that ho
   w.pass(c!, 'hub');
   w.flush();
   assert.deepEqual(w.covered.get('hub'), { run: up.runId, next: 180 }, 'a batch none of whose rows were kept is covered too');
-  assert.deepEqual(sink.blocks.map((x) => x.readUInt32LE(12)), [60, 60]);
+  assert.deepEqual(
+    sink.blocks.map((x) => x.readUInt32LE(12)),
+    [60, 60],
+  );
   // A batch larger than a block is split, and each block covers the part of it it holds.
   const small = new StreamWriter(keepingSink(), { blockRecords: 25 });
   small.addRows(a!, null, 60, 'hub');
@@ -122,7 +140,10 @@ test('the state file keeps the last save whole, shorter or longer, and refuses d
     assert.deepEqual([resumed.runId, resumed.next], [w.runId, 0], 'the run goes on');
     assert.deepEqual(writerState(resumed, false).covered, { hub: { run: '00', next: 5 } }, 'a source not heard from yet keeps its position');
     again.close();
-    assert.throws(() => new StateFile(path, 'smbta-mux'), (e: Error) => e instanceof UsageError && /belongs to smbta-recv/.test(e.message));
+    assert.throws(
+      () => new StateFile(path, 'smbta-mux'),
+      (e: Error) => e instanceof UsageError && /belongs to smbta-recv/.test(e.message),
+    );
     writeFileSync(path, '{"program":"smbta-recv","run":"zz');
     assert.throws(() => new StateFile(path, 'smbta-recv'), /not a state file/);
     writeFileSync(path, '{"program":"smbta-recv","run":"zz","next":-1,"covered":{}}');

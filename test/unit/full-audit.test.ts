@@ -17,9 +17,12 @@ const rec = (line: string) => {
   return r.record;
 };
 
-test('the issue\'s full_audit lines (Samba 4.17) become records', () => {
+test("the issue's full_audit lines (Samba 4.17) become records", () => {
   const open = rec('bob|127.0.0.1|vm|pool1|VM|openat|ok|w|/srv/pool1/f3.bin');
-  assert.deepEqual([open.op, open.user, open.client, open.share, open.domain, open.path, open.mode, open.result, open.bytes, open.server], [8, 'bob', '127.0.0.1', 'pool1', 'VM', '/srv/pool1/f3.bin', 1, 0, 0, 'fs1']);
+  assert.deepEqual(
+    [open.op, open.user, open.client, open.share, open.domain, open.path, open.mode, open.result, open.bytes, open.server],
+    [8, 'bob', '127.0.0.1', 'pool1', 'VM', '/srv/pool1/f3.bin', 1, 0, 0, 'fs1'],
+  );
   assert.equal(rec('bob|127.0.0.1|vm|pool1|VM|pwrite_send|ok|/srv/pool1/f3.bin').op, 3);
   const mv = rec('bob|127.0.0.1|vm|pool1|VM|renameat|ok|/srv/pool1/f3.bin|/srv/pool1/d2/f4.bin');
   assert.deepEqual([mv.op, mv.path, mv.path2], [6, '/srv/pool1/f3.bin', '/srv/pool1/d2/f4.bin']);
@@ -62,7 +65,10 @@ test('syslog framing (RFC 5424 and 3164, truncated) and Samba log headers give t
   assert.equal(new Date(unframeSyslog('<13>Dec 31 23:59:59 fs1 smbd_audit: m', Date.UTC(2027, 0, 1, 12))!.time).getFullYear(), 2026);
   assert.equal(unframeSyslog('<173>Nov 23 23:4', now), undefined, 'a truncated packet is not syslog');
   assert.equal(unframeSyslog('plain text', now), undefined);
-  assert.equal(sambaHeaderTime('[2026/11/23 23:42:41.812974,  1] ../../source3/modules/vfs_full_audit.c:643(do_log)'), new Date(2026, 10, 23, 23, 42, 41, 812).getTime());
+  assert.equal(
+    sambaHeaderTime('[2026/11/23 23:42:41.812974,  1] ../../source3/modules/vfs_full_audit.c:643(do_log)'),
+    new Date(2026, 10, 23, 23, 42, 41, 812).getTime(),
+  );
   assert.equal(sambaHeaderTime('  bob|127.0.0.1|vm|pool1|openat|ok|w|/x'), undefined);
 });
 
@@ -88,7 +94,11 @@ test("Samba 4.17's own log of a session (full_audit:success = all) reads without
   const records: SmbRecord[] = [];
   const said: string[] = [];
   const rejected: string[] = [];
-  const reader = new AuditReader(parsePrefix('%u|%I|%m|%S'), { record: (r) => records.push(r), reject: (w) => rejected.push(w), report: createReporter('t', (m) => said.push(m)) }, 'log');
+  const reader = new AuditReader(
+    parsePrefix('%u|%I|%m|%S'),
+    { record: (r) => records.push(r), reject: (w) => rejected.push(w), report: createReporter('t', (m) => said.push(m)) },
+    'log',
+  );
   for (const l of readFileSync(`${ROOT}test/fixtures/samba-4.17-full-audit.log`, 'utf8').split('\n')) reader.line(l, 'fs1');
   // Only smbd's start-up banner is not full_audit.
   assert.equal(rejected.length, 3, said.join(''));

@@ -17,11 +17,22 @@ interface Violation {
 }
 
 function cruise(cwd: string): Violation[] {
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'), 'src', '--config', join(ROOT, '.dependency-cruiser.cjs'), '--output-type', 'json'], {
-    cwd,
-    encoding: 'utf8',
-    maxBuffer: 256 << 20,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [
+      join(ROOT, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'),
+      'src',
+      '--config',
+      join(ROOT, '.dependency-cruiser.cjs'),
+      '--output-type',
+      'json',
+    ],
+    {
+      cwd,
+      encoding: 'utf8',
+      maxBuffer: 256 << 20,
+    },
+  );
   assert.ok(r.stdout, r.stderr);
   return (JSON.parse(r.stdout) as { summary: { violations: Violation[] } }).summary.violations;
 }
@@ -49,5 +60,12 @@ test('each layer rule catches the import it forbids', () =>
     }
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext' }, include: ['src'] }));
     const rules = new Set(cruise(dir).map((v) => v.rule.name));
-    assert.deepEqual([...rules].sort(), ['cli-is-for-commands', 'commands-are-the-top', 'core-below-runtime', 'engines-stand-alone', 'no-cycles', 'runtime-below-engines']);
+    assert.deepEqual([...rules].sort(), [
+      'cli-is-for-commands',
+      'commands-are-the-top',
+      'core-below-runtime',
+      'engines-stand-alone',
+      'no-cycles',
+      'runtime-below-engines',
+    ]);
   }));

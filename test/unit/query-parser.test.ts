@@ -9,13 +9,16 @@ const NOW = new Date(2026, 10, 24, 12, 0, 0).getTime();
 
 test('every object, time form and command parses to what it says', () => {
   const q = parseStatements(
-    "global, user holger since yesterday, total rw; share projects, top 10 files r; file README, share pool, total r; " +
-      "global, search %disk12%; share projects, throughput 50 days r; " +
+    'global, user holger since yesterday, total rw; share projects, top 10 files r; file README, share pool, total r; ' +
+      'global, search %disk12%; share projects, throughput 50 days r; ' +
       "global, user U, share S from '2026-11-01 00:00:00' to '2026-11-02 00:00:00', top 10 files rw desc; " +
-      "domain EX from 09:30 to 10:00:30, list users; system, smbtad-report full; system, self-check; last_activity 5, 24h_usage w, usage rw;",
+      'domain EX from 09:30 to 10:00:30, list users; system, smbtad-report full; system, self-check; last_activity 5, 24h_usage w, usage rw;',
     NOW,
   );
-  assert.deepEqual(q.map((x) => x.command.kind), ['total', 'top', 'total', 'search', 'throughput', 'top', 'list', 'smbtad-report', 'self-check', 'last_activity', '24h_usage', 'usage']);
+  assert.deepEqual(
+    q.map((x) => x.command.kind),
+    ['total', 'top', 'total', 'search', 'throughput', 'top', 'list', 'smbtad-report', 'self-check', 'last_activity', '24h_usage', 'usage'],
+  );
   assert.deepEqual(q[0]!.selection.users, [{ name: 'holger' }]);
   assert.equal(q[0]!.selection.from, new Date(2026, 10, 23).getTime());
   assert.deepEqual(q[2]!.selection.files, ['README']);
@@ -30,8 +33,14 @@ test('every object, time form and command parses to what it says', () => {
 });
 
 test('the command-line form is the statement it means, names quoted', () => {
-  assert.equal(friendlyStatement(['top', 'users'], { since: 'yesterday', share: ['projects'], limit: 10, mode: 'rw' }), 'global since yesterday, share projects, top 10 users rw desc;');
-  assert.equal(friendlyStatement(['top', '3', 'file'], { user: ["x' OR '1'='1"], limit: 10, mode: 'w', asc: true }), "user 'x'' OR ''1''=''1', top 3 files w asc;");
+  assert.equal(
+    friendlyStatement(['top', 'users'], { since: 'yesterday', share: ['projects'], limit: 10, mode: 'rw' }),
+    'global since yesterday, share projects, top 10 users rw desc;',
+  );
+  assert.equal(
+    friendlyStatement(['top', '3', 'file'], { user: ["x' OR '1'='1"], limit: 10, mode: 'w', asc: true }),
+    "user 'x'' OR ''1''=''1', top 3 files w asc;",
+  );
   assert.equal(friendlyStatement(['report', 'full'], { limit: 10, mode: 'rw' }), 'system, smbtad-report full;');
   assert.throws(() => friendlyStatement(['frobnicate'], { limit: 10, mode: 'rw' }), /'frobnicate' is not a question/);
 });
@@ -40,7 +49,9 @@ test('garbage, truncation and absurd lengths give syntax errors with a column, n
   const rnd = createRandom(9);
   const words = ['global', 'share', 'user', 'top', '10', 'users', 'rw', ',', ';', "'", 'from', 'to', 'since', 'today', 'x', '%', 'usage', 'system', '\n', '#'];
   for (let k = 0; k < 3000; k++) {
-    const text = Array.from({ length: Math.floor(rnd() * 12) }, () => (rnd() < 0.1 ? String.fromCharCode(Math.floor(rnd() * 0x3000)) : words[Math.floor(rnd() * words.length)]!)).join(rnd() < 0.5 ? ' ' : '');
+    const text = Array.from({ length: Math.floor(rnd() * 12) }, () =>
+      rnd() < 0.1 ? String.fromCharCode(Math.floor(rnd() * 0x3000)) : words[Math.floor(rnd() * words.length)]!,
+    ).join(rnd() < 0.5 ? ' ' : '');
     try {
       parseStatements(text, NOW);
     } catch (err) {

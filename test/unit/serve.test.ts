@@ -8,10 +8,17 @@ import { encodeRecords } from '../helpers/stream.js';
 
 test('a reader that never reads loses the oldest data past the bound, and a bound lowered later (SIGHUP) applies', async () => {
   const t = createTraffic({ seed: 2, users: 10, files: 100 });
-  const block = encodeRecords(Array.from({ length: 8192 }, () => t.next()), 8192);
+  const block = encodeRecords(
+    Array.from({ length: 8192 }, () => t.next()),
+    8192,
+  );
   const limits = { maxClientBuffer: 256 << 20 };
   const a = { serve: { port: 0 }, bind: '127.0.0.1' };
-  const server = servingFor(a, createReporter('test', () => undefined), limits)!;
+  const server = servingFor(
+    a,
+    createReporter('test', () => undefined),
+    limits,
+  )!;
   const port = Number((await listenServing(server, a)).split(':').at(-1));
   const reader = connect(port, '127.0.0.1');
   reader.pause();

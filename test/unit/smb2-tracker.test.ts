@@ -7,7 +7,30 @@ import { createRandom } from '../../src/synth/traffic.js';
 
 /** A PDU line as the Lua script prints it, from the fields a test cares about. */
 function line(p: Partial<Record<string, string | number>>): string {
-  const cols = ['cmd', 'response', 'msgId', 'sesid', 'status', 'latency', 'acct', 'domain', 'tree', 'filename', 'fid', 'readLength', 'writeLength', 'writeCount', 'dataLength', 'createAction', 'infolevel', 'deletePending', 'createOptions', 'accessMask', 'attributes', 'tid'];
+  const cols = [
+    'cmd',
+    'response',
+    'msgId',
+    'sesid',
+    'status',
+    'latency',
+    'acct',
+    'domain',
+    'tree',
+    'filename',
+    'fid',
+    'readLength',
+    'writeLength',
+    'writeCount',
+    'dataLength',
+    'createAction',
+    'infolevel',
+    'deletePending',
+    'createOptions',
+    'accessMask',
+    'attributes',
+    'tid',
+  ];
   const client = ['10.0.0.9', '50000', '10.0.0.1', '445'];
   const head = p.response === 1 ? [client[2], client[3], client[0], client[1]] : client;
   return [p.time ?? '1795587418.5', ...head, 'P', ...cols.map((c) => String(p[c] ?? ''))].join('\t');
@@ -15,7 +38,11 @@ function line(p: Partial<Record<string, string | number>>): string {
 
 function feed(lines: string[], limits = {}): { records: SmbRecord[]; tracker: Smb2Tracker } {
   const records: SmbRecord[] = [];
-  const tracker = new Smb2Tracker((r) => records.push(r), (a) => a, limits);
+  const tracker = new Smb2Tracker(
+    (r) => records.push(r),
+    (a) => a,
+    limits,
+  );
   for (const l of lines) {
     const p = parsePduLine(l);
     assert.ok(!('error' in p), l);
@@ -35,10 +62,13 @@ test('an interim STATUS_PENDING is not the answer; escaped separators and a tab 
     line({ ...who, cmd: 9, msgId: 2, fid: 'F1', writeLength: 10 }),
     line({ ...who, cmd: 9, response: 1, msgId: 2, status: 0, writeCount: 10, latency: '0.0005' }),
   ]);
-  assert.deepEqual(records.map((r) => [opName(r.op), r.path, r.bytes, r.latency, r.mode, r.user, r.share]), [
-    ['open', 'dir/x\tb.txt', 0, 2000, 1, 'bob', 'projects'],
-    ['write', 'dir/x\tb.txt', 10, 500, 0, 'bob', 'projects'],
-  ]);
+  assert.deepEqual(
+    records.map((r) => [opName(r.op), r.path, r.bytes, r.latency, r.mode, r.user, r.share]),
+    [
+      ['open', 'dir/x\tb.txt', 0, 2000, 1, 'bob', 'projects'],
+      ['write', 'dir/x\tb.txt', 10, 500, 0, 'bob', 'projects'],
+    ],
+  );
 });
 
 test('named pipes (IPC$) give no records; a failed read moves no bytes; an encrypted message is counted', () => {
@@ -49,7 +79,10 @@ test('named pipes (IPC$) give no records; a failed read moves no bytes; an encry
     line({ ...who, cmd: 8, response: 1, msgId: 2, status: 0xc0000022, dataLength: 4096 }),
     ['1795587418.6', '10.0.0.1', '445', '10.0.0.9', '50000', 'E', '1500'].join('\t'),
   ]);
-  assert.deepEqual(records.map((r) => [opName(r.op), r.bytes, r.result]), [['read', 0, -1]]);
+  assert.deepEqual(
+    records.map((r) => [opName(r.op), r.bytes, r.result]),
+    [['read', 0, -1]],
+  );
   assert.deepEqual([tracker.stats.encryptedMessages, tracker.stats.encryptedBytes], [1, 1500]);
 });
 
@@ -68,7 +101,7 @@ test('a flood of requests never answered, and of files never closed, stays withi
   assert.deepEqual([late.records[0]?.bytes, late.tracker.stats.unmatchedResponses], [512, 1]);
 });
 
-test('lines that are not the script\'s are errors, never throws', () => {
+test("lines that are not the script's are errors, never throws", () => {
   const rnd = createRandom(11);
   for (let k = 0; k < 3000; k++) {
     const junk = Array.from({ length: Math.floor(rnd() * 60) }, () => (rnd() < 0.2 ? '\t' : String.fromCharCode(32 + Math.floor(rnd() * 90)))).join('');

@@ -20,8 +20,14 @@ function randomRecords(n: number, seed: number): SmbRecord[] {
       time,
       end: time + Math.floor(rnd() * 1e6),
       op: Math.floor(rnd() * 12),
-      user: pick(text), sid: pick(text), domain: pick(text), share: pick(text), path: pick(text), path2: pick(text),
-      client: pick(text), server: pick(text),
+      user: pick(text),
+      sid: pick(text),
+      domain: pick(text),
+      share: pick(text),
+      path: pick(text),
+      path2: pick(text),
+      client: pick(text),
+      server: pick(text),
       bytes: rnd() < 0.1 ? Number.MAX_SAFE_INTEGER : Math.floor(rnd() * 2 ** 40),
       count: 1 + Math.floor(rnd() * 1000),
       mode: rnd() < 0.2 ? -1 : Math.floor(rnd() * 2 ** 32) - 2 ** 31,
@@ -154,10 +160,15 @@ test('a newer version with unknown header bytes, columns and block kinds is read
   w.uvarint(1); // one string besides ''
   w.string('bob');
   w.uvarint(3); // columns: time, user, and one this reader does not know
-  for (const [id, values] of [[1, [0, 500]], [4, [1, 1]], [99, [7, 7]]] as const) {
+  for (const [id, values] of [
+    [1, [0, 500]],
+    [4, [1, 1]],
+    [99, [7, 7]],
+  ] as const) {
     const col = new ByteWriter();
     for (const v of values) {
-      if (id === 1) col.svarint(v); // time is a signed delta
+      if (id === 1)
+        col.svarint(v); // time is a signed delta
       else col.uvarint(v);
     }
     w.uvarint(id);
@@ -173,7 +184,13 @@ test('a newer version with unknown header bytes, columns and block kinds is read
   const unknownKind = handBlock(3, 77, Buffer.from('future'), 0);
   const d = decodeAll(Buffer.concat([unknownKind, records]));
   assert.equal(d.damage.length, 0);
-  assert.deepEqual(d.records.map((r) => [r.time, r.user, r.count]), [[1000, 'bob', 1], [1500, 'bob', 1]]);
+  assert.deepEqual(
+    d.records.map((r) => [r.time, r.user, r.count]),
+    [
+      [1000, 'bob', 1],
+      [1500, 'bob', 1],
+    ],
+  );
   assert.equal(d.stats.unknownBlocks, 1);
   assert.match(d.notices[0]!, /version 3 is newer/);
   const h = readHeader(records, 0, records.length);

@@ -13,11 +13,16 @@ const KEY = Buffer.from('0123456789abcdef');
 function feed(data: Buffer, chunks: number[], key?: Buffer): { records: SmbRecord[]; rejected: string[]; fatal?: string } {
   const records: SmbRecord[] = [];
   const rejected: string[] = [];
-  const conn = new WireConnection({ maxBody: 65536, maxLine: 65536 }, createLocalTimeConverter('UTC'), {
-    record: (r) => void records.push(r),
-    reject: (reason) => void rejected.push(reason),
-    notice: () => undefined,
-  }, key);
+  const conn = new WireConnection(
+    { maxBody: 65536, maxLine: 65536 },
+    createLocalTimeConverter('UTC'),
+    {
+      record: (r) => void records.push(r),
+      reject: (reason) => void rejected.push(reason),
+      notice: () => undefined,
+    },
+    key,
+  );
   let p = 0;
   for (let k = 0; p < data.length; k++) {
     const n = chunks[k % chunks.length]!;
