@@ -103,7 +103,7 @@ export class RecvRun {
       const rate = ((receiver.stats.records - lastRecords) * 1000) / Math.max(1, now - lastTime);
       lastRecords = receiver.stats.records;
       lastTime = now;
-      ctx.report.warn(formatStats(receiver.stats, rate));
+      ctx.report.warn(formatStats(receiver.stats, rate) + (server ? `; ${server.clients} readers` : ''));
     };
     this.arm();
     const onUsr1 = (): void => this.printStats();

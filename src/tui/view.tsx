@@ -50,7 +50,7 @@ export function TopView({ snap, ui, width, height, source, interactive = true }:
       )}
       {interactive && (
         <Text color={THEME.dim} wrap="truncate">
-          g group s sort / filter p pause c clear h help q quit
+          {'g group  s sort  / filter  p pause  c clear  h help  q quit'}
         </Text>
       )}
     </Box>
@@ -117,7 +117,7 @@ function FilterLine({ ui, width }: { ui: UiState; width: number }) {
   }
   return (
     <Text wrap="truncate" color={THEME.dim}>
-      filter: {visible(ui.filter) || '(none)'} by {ui.grouping}, sorted by {ui.sort}
+      {`filter: ${visible(ui.filter) || '(none)'}   by ${ui.grouping}, sorted by ${ui.sort}`}
     </Text>
   );
 }

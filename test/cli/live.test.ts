@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { test } from 'node:test';
+import { startProc } from '../helpers/proc.js';
 import { ROOT, runBin } from '../helpers/run-bin.js';
 import { withTmpDir } from '../helpers/tmp-dir.js';
 
@@ -59,16 +60,15 @@ test('-S HOST:PORT reads a live stream, reconnects when it drops, says so, and -
 test('-S unix:PATH waits for a server that is not there yet, with backoff, then reads', () =>
   withTmpDir(async (dir) => {
     const path = `${dir}/feed.sock`;
-    const reader = runBin('smbta-json', ['-S', `unix:${path}`, '-N', '500'], { timeoutMs: 15000 });
-    await new Promise((r) => setTimeout(r, 900));
+    const reader = startProc('smbta-json', ['-S', `unix:${path}`, '-N', '500']);
+    // Two refusals, with the delay doubled, before the server comes.
+    await reader.waitFor(/unix:.*feed.sock: no such file or directory; reconnecting in 0.25s\n.*reconnecting in 0.5s/);
     const server = pieceServer([good], [false]);
     await listen(server, path);
     try {
-      const r = await reader;
-      assert.equal(r.code, 0, r.stderr);
-      assert.equal(r.stdout.toString().trim().split('\n').length, 500);
-      assert.match(r.stderr, /unix:.*feed.sock: no such file or directory; reconnecting in 0.25s\n.*reconnecting in 0.5s/);
-      assert.match(r.stderr, /feed.sock: connected/);
+      assert.equal(await reader.exited, 0, reader.stderr());
+      assert.equal(reader.stdout().toString().trim().split('\n').length, 500);
+      assert.match(reader.stderr(), /feed.sock: connected/);
     } finally {
       server.close();
     }

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { startProc } from '../helpers/proc.js';
 import { ROOT, runBin } from '../helpers/run-bin.js';
 import { decodeAll } from '../helpers/stream.js';
+import { recvReceived } from '../helpers/recv.js';
 import { withTmpDir } from '../helpers/tmp-dir.js';
 import { toolMissing } from '../helpers/tools.js';
 
@@ -48,7 +49,8 @@ test('full_audit over syslog UDP and a rotated log file, beside garbage, unknown
     appendFileSync(`${dir}/audit.log.1`, `Nov 23 23:42:45 fs3 smbd_audit: ${LINE('eve', 'close', 'ok|/srv/projects/late-in-old-file')}\n`);
     writeFileSync(`${dir}/audit.log`, `Nov 23 23:42:46 fs3 smbd_audit: ${LINE('eve', 'unlinkat', 'fail (Permission denied)|/srv/projects/new')}\n`);
     const ledger = JSON.parse((await good).stdout.toString()) as { records: number };
-    await new Promise((r) => setTimeout(r, 800));
+    // The module's records, the 2,000 flood datagrams, bob's two and eve's three lines.
+    await recvReceived(recv.proc, () => recv.stderr(), ledger.records + 2000 + 2 + 3);
     assert.equal(await recv.stop(), 0, recv.stderr());
     const recs = decodeAll(readFileSync(`${dir}/out.smbta`)).records;
     const audit = recs.filter((r) => r.client === '10.0.0.5');
@@ -125,7 +127,7 @@ test(
       // A flood of 2000 lines: a Unix datagram socket blocks the sender rather than drop.
       writeFileSync(`${dir}/flood`, Array.from({ length: 2000 }, (_, k) => LINE('flood', 'pwrite_send', `ok|/srv/projects/f${k}`)).join('\n') + '\n');
       logger('--rfc3164', '-f', `${dir}/flood`);
-      await new Promise((r) => setTimeout(r, 500));
+      await recvReceived(recv.proc, () => recv.stderr(), 2002);
       assert.equal(await recv.stop(), 0, recv.stderr());
       assert.ok(!existsSync(sock), 'the socket is removed at exit');
       const recs = decodeAll(readFileSync(`${dir}/out.smbta`)).records;

@@ -21,8 +21,6 @@ async function torture(args: string[]): Promise<Ledger> {
   return JSON.parse(r.stdout.toString()) as Ledger;
 }
 
-const settle = (ms = 400): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 for (const [name, extra] of [
   ['v2', []],
   ['v1', ['--v1']],
@@ -46,7 +44,7 @@ for (const [name, extra] of [
           String(senders),
           ...keyArgs(extra),
         ]);
-        await settle();
+        await recv.received(ledger.records, 0);
         const { code, stderr } = await recv.stop();
         assert.equal(code, 0, stderr);
         const got = tally(decodeAll(readFileSync(`${dir}/out.smbta`)).records);
@@ -63,11 +61,11 @@ test('record and replay send the same bytes again', () =>
   withTmpDir(async (dir) => {
     const a = await startRecv(['-w', `${dir}/a.smbta`]);
     const sent = await torture(['-d', `127.0.0.1:${a.port}`, '-c', '3', '-n', '900', '--record', `${dir}/load.rec`]);
-    await settle();
+    await a.received(sent.records, 0);
     await a.stop();
     const b = await startRecv(['-w', `${dir}/b.smbta`]);
     const replayed = await torture(['-d', `127.0.0.1:${b.port}`, '--replay', `${dir}/load.rec`, '--speed', '0']);
-    await settle();
+    await b.received(replayed.records, 0);
     await b.stop();
     assert.deepEqual(replayed.users, sent.users);
     const strip = (f: string): unknown[] =>
@@ -103,13 +101,12 @@ test('hostile senders are disconnected with a log line while a good sender loses
       hostile(recv.port, header('100') + '0001700010', true), // half a body, then close
       hostile(recv.port, Buffer.alloc(70000, 'V2.'), false), // garbage that starts right
     ];
-    // Once the good sender is connected: a flood of connections, beyond --max-connections.
-    await settle(800);
+    // Once the good sender is sending: a flood of connections, beyond --max-connections.
+    await recv.received(1);
     const flood = Array.from({ length: 150 }, () => hostile(recv.port, '', false));
-    await settle(1500);
     const ledger = await good;
     await Promise.all(attacks);
-    await settle();
+    await recv.received(ledger.records);
     const rss = peakRssMiB(recv.proc.pid!);
     const { code, stderr } = await recv.stop();
     await Promise.all(flood);

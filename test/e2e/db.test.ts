@@ -11,6 +11,7 @@ import { NO_POSTGRES, postgresBin, startPostgres } from '../helpers/postgres.js'
 import { servingReceiver, startProc } from '../helpers/proc.js';
 import { runBin } from '../helpers/run-bin.js';
 import { encodeRecords } from '../helpers/stream.js';
+import { waitUntil } from '../helpers/wait.js';
 import { withTmpDir } from '../helpers/tmp-dir.js';
 
 const DAY = 86_400_000;
@@ -72,7 +73,7 @@ test('load --expire-every expires while a live load goes on, and keeps every new
     await src.p.waitFor(/reader .* connected/);
     const ledger = await torture(src.port, ['-n', '3000', '--rate', '3000']);
     await load.waitFor(/expired 1000 records/, 20000);
-    await new Promise((r) => setTimeout(r, 1500));
+    await waitUntil('every record sent to be stored', async () => (await count(db)) === ledger.records);
     assert.equal(await load.stop(), 0, load.stderr());
     await src.p.stop();
     assert.equal(await count(db), ledger.records);
@@ -88,13 +89,12 @@ test(
       const load = startProc('smbta-db', ['load', '-S', `127.0.0.1:${src.serve}`, '--db', pg.url, '--batch-records', '500']);
       await src.p.waitFor(/reader .* connected/);
       const sending = torture(src.port, ['--rate', '2000', '--duration', '6s']);
-      await new Promise((r) => setTimeout(r, 2000));
+      await waitUntil('the load to store its first records', async () => (await count(pg.url)) > 0);
       pg.restart();
       const ledger = await sending;
       await load.waitFor(/database unavailable .*; keeping the batch, retrying/, 20000);
       // Everything sent is stored once the loader has caught up.
-      const until = Date.now() + 30000;
-      while (Date.now() < until && (await count(pg.url)) < ledger.records) await new Promise((r) => setTimeout(r, 500));
+      await waitUntil('every record sent to be stored', async () => (await count(pg.url)) >= ledger.records, 30000, 200);
       assert.equal(await load.stop(), 0, load.stderr());
       assert.equal(await count(pg.url), ledger.records);
       const perUser = await runBin('smbta-query', ['--db', pg.url, '--json', '-q', `top 1000 users rw;`]);
@@ -115,7 +115,7 @@ test('SIGHUP with -c: a new --older-than applies to a running load at once', () 
     const src = await servingReceiver();
     const load = startProc('smbta-db', ['load', '-c', `${dir}/smbta.ini`, '-r', `${dir}/old.smbta`, '-S', `127.0.0.1:${src.serve}`]);
     await src.p.waitFor(/reader .* connected/);
-    for (const end = Date.now() + 20000; Date.now() < end && (await count(db)) < 1000;) await new Promise((r) => setTimeout(r, 200));
+    await waitUntil('the archive to be loaded', async () => (await count(db)) >= 1000);
     assert.equal(await count(db), 1000, 'loaded, and none expired at 30 days');
     writeFileSync(`${dir}/smbta.ini`, `[smbta-db]\ndb = ${db}\nexpire-every = 1h\nolder-than = 1d\n`);
     load.proc.kill('SIGHUP');

@@ -8,6 +8,7 @@ import { tallyBy as byUser } from '../helpers/tally.js';
 import { servingReceiver, startProc } from '../helpers/proc.js';
 import { runBin } from '../helpers/run-bin.js';
 import { decodeAll, encodeRecords } from '../helpers/stream.js';
+import { waitUntil } from '../helpers/wait.js';
 import { withTmpDir } from '../helpers/tmp-dir.js';
 import { createTraffic } from '../../src/synth/traffic.js';
 
@@ -62,7 +63,7 @@ test('mux: a reader that reads nothing for a minute stays within its bound, lose
   slow.proc.kill('SIGSTOP');
   const ledger = await torture(src.port, 600_000, 5, ['--rate', '10000', '--duration', '60s']);
   // The fast reader kept up the whole time, undelayed.
-  await new Promise((r) => setTimeout(r, 1000));
+  await waitUntil('the fast reader to have every record', () => jsonRecords(fast.stdout()).length >= ledger.records);
   const rss = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${mux.proc.pid}/status`, 'utf8'))![1]) / 1024;
   assert.deepEqual(byUser(jsonRecords(fast.stdout())), ledger.users);
   slow.proc.kill('SIGCONT');
@@ -80,9 +81,7 @@ test('mux: a reader that reads nothing for a minute stays within its bound, lose
     for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) n++;
     return n;
   };
-  for (const until = Date.now() + 60_000; Date.now() < until && !(lines(slow.stdout()) + lostOf() >= ledger.records);) {
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  await waitUntil('the slow reader to account for every record', () => lines(slow.stdout()) + lostOf() >= ledger.records, 60_000, 200);
   assert.deepEqual(await Promise.all([slow.stop(), fast.stop()]), [0, 0]);
   assert.equal(await mux.stop(), 0);
   await src.p.stop();

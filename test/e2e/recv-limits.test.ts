@@ -9,8 +9,6 @@ import { decodeAll } from '../helpers/stream.js';
 import { withTmpDir } from '../helpers/tmp-dir.js';
 import { WORKED_EXAMPLE } from '../helpers/wire-golden.js';
 
-const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 test('TCP and a Unix socket at once, senders on both', () =>
   withTmpDir(async (dir) => {
     const sock = `${dir}/stadsocket`;
@@ -23,7 +21,7 @@ test('TCP and a Unix socket at once, senders on both', () =>
         return JSON.parse(r.stdout.toString()) as Ledger;
       }),
     );
-    await settle(300);
+    await recv.received(a!.records + b!.records, 0);
     const { code, stderr } = await recv.stop();
     assert.equal(code, 0, stderr);
     const recs = decodeAll(readFileSync(`${dir}/out.smbta`)).records;

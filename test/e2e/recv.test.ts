@@ -7,6 +7,7 @@ import { startRecv, type RunningRecv } from '../helpers/recv.js';
 import { runBin } from '../helpers/run-bin.js';
 import { decodeAll } from '../helpers/stream.js';
 import { withTmpDir } from '../helpers/tmp-dir.js';
+import { waitUntil } from '../helpers/wait.js';
 import { encryptedRead, extraCommonBlock, longPathRename, sixBlockMkdir, v1WithDuplicate, WORKED_EXAMPLE } from '../helpers/wire-golden.js';
 
 const KEY = 'Sixteen-chars!!!';
@@ -27,8 +28,6 @@ async function records(recv: RunningRecv, out: string): Promise<{ recs: SmbRecor
   return { recs: decodeAll(readFileSync(out)).records, stderr };
 }
 
-const settle = (ms = 300): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 test('golden messages from the reference decode to the right records', () =>
   withTmpDir(async (dir) => {
     writeFileSync(`${dir}/key`, `${KEY}\n`);
@@ -36,7 +35,7 @@ test('golden messages from the reference decode to the right records', () =>
     const enc = encryptedRead(KEY);
     assert.equal(enc.plainLength % 16, 0);
     for (const m of [WORKED_EXAMPLE, sixBlockMkdir(), longPathRename(), extraCommonBlock(), enc.message, v1WithDuplicate()]) await send(recv.port, m);
-    await settle();
+    await recv.received(6, 0);
     const { recs, stderr } = await records(recv, `${dir}/out.smbta`);
     const byOp = new Map(recs.map((r) => [opName(r.op) + r.user, r]));
     assert.equal(recs.length, 6, stderr);
@@ -83,11 +82,11 @@ test("--tz converts the senders' local time; without it the receiver's zone is u
   withTmpDir(async (dir) => {
     const a = await startRecv(['-w', `${dir}/a.smbta`, '--tz', 'America/New_York']);
     await send(a.port, WORKED_EXAMPLE);
-    await settle();
+    await a.received(1);
     assert.equal((await records(a, `${dir}/a.smbta`)).recs[0]!.time, Date.UTC(2012, 6, 31, 17, 6, 34, 123));
     const b = await startRecv(['-w', `${dir}/b.smbta`], { TZ: 'Asia/Tokyo' });
     await send(b.port, WORKED_EXAMPLE);
-    await settle();
+    await b.received(1);
     assert.equal((await records(b, `${dir}/b.smbta`)).recs[0]!.time, Date.UTC(2012, 6, 31, 4, 6, 34, 123));
     const bad = await runBin('smbta-recv', ['--tz', 'Mars/Olympus']);
     assert.equal(bad.code, 2);
@@ -102,7 +101,7 @@ test('encrypted records without a key, or with the wrong one, are rejected, logg
       const recv = await startRecv(['-w', `${dir}/out.smbta`, ...args]);
       await send(recv.port, Buffer.concat([enc, enc, enc, Buffer.from(WORKED_EXAMPLE)]));
       await send(recv.port, enc);
-      await settle();
+      await recv.received(1, 0);
       const { recs, stderr } = await records(recv, `${dir}/out.smbta`);
       assert.equal(recs.length, 1);
       const reason = args.length ? 'wrong key' : 'encrypted, no key';
@@ -126,7 +125,7 @@ test('anonymisation: keyed pseudonyms are stable across restarts; total replaces
     for (const run of [1, 2]) {
       const recv = await startRecv(['-w', `${dir}/${run}.smbta`, '--anonymize', 'user,client', '--anon-key', `${dir}/anon`]);
       await send(recv.port, WORKED_EXAMPLE);
-      await settle();
+      await recv.received(1);
       const r = (await records(recv, `${dir}/${run}.smbta`)).recs[0]!;
       assert.notEqual(r.user, 'holger');
       assert.notEqual(r.client, '192.168.1.10');
@@ -136,7 +135,7 @@ test('anonymisation: keyed pseudonyms are stable across restarts; total replaces
     assert.equal(users[0], users[1]);
     const total = await startRecv(['-w', `${dir}/t.smbta`, '--anonymize', 'user,sid', '--anonymize-total', 'someone']);
     await send(total.port, WORKED_EXAMPLE);
-    await settle();
+    await total.received(1);
     const t = (await records(total, `${dir}/t.smbta`)).recs[0]!;
     assert.deepEqual([t.user, t.sid, t.client], ['someone', 'someone', '192.168.1.10']);
     const bad = await runBin('smbta-recv', ['--anonymize', 'user']);
@@ -146,11 +145,10 @@ test('anonymisation: keyed pseudonyms are stable across restarts; total replaces
 
 test('-P serves the stream to readers; SIGUSR1 prints statistics', async () => {
   const served = await startRecv(['-P', '0']);
-  await settle(100);
   const port = Number(/serving readers on 127\.0\.0\.1:(\d+)/.exec(served.stderr())![1]);
   assert.ok(port > 0);
   const reader = runBin('smbta-json', ['-S', `127.0.0.1:${port}`, '-N', '2'], { timeoutMs: 15000 });
-  await settle(700);
+  await waitUntil('the reader to connect', async () => (await served.stats()) && /; 1 readers$/m.test(served.stderr()));
   await send(served.port, WORKED_EXAMPLE + sixBlockMkdir());
   const r = await reader;
   assert.equal(r.code, 0, r.stderr);
@@ -162,8 +160,6 @@ test('-P serves the stream to readers; SIGUSR1 prints statistics', async () => {
       .map((l) => (JSON.parse(l) as { user: string }).user),
     ['holger', 'alice'],
   );
-  served.proc.kill('SIGUSR1');
-  await settle();
-  assert.match(served.stderr(), /connections open \(1 total\), 2 records/);
+  assert.equal((await served.received(2, 0)).total, 1);
   await served.stop();
 });

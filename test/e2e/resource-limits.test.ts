@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
+import { waitUntil } from '../helpers/wait.js';
 import { startProc, type Proc } from '../helpers/proc.js';
 import { runBin } from '../helpers/run-bin.js';
 
@@ -84,7 +85,8 @@ test(
       const reader = startProc('smbta-json', ['-S', `127.0.0.1:${muxPort}`, '-N', String(RECORDS)]);
       const direct = startProc('smbta-json', ['-S', `127.0.0.1:${serve}`, '-N', String(RECORDS)]);
       readers.push(reader, direct);
-      await new Promise((r) => setTimeout(r, 500));
+      const connected = (p: Proc): number => p.stderr().match(/ connected$/gm)?.length ?? 0;
+      await waitUntil('both readers to be connected', () => connected(mux) >= IDLE + 1 && connected(recv) >= IDLE + 2);
       // The good sender and the flood at the same time.
       const [sent, reached] = await Promise.all([
         runBin('smbta-torture', ['-d', `127.0.0.1:${port}`, '-n', String(RECORDS), '-c', '4'], { timeoutMs: 120000 }),

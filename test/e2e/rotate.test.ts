@@ -10,6 +10,7 @@ import { startProc } from '../helpers/proc.js';
 import { runBin } from '../helpers/run-bin.js';
 import { decodeAll, encodeRecords } from '../helpers/stream.js';
 import { withTmpDir } from '../helpers/tmp-dir.js';
+import { waitUntil } from '../helpers/wait.js';
 
 function files(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
@@ -82,7 +83,8 @@ test('kill -9 in the middle: the next start finishes what was left, hands it to 
     const first = startProc('smbta-rotate', args);
     await recv.waitFor(/reader .* connected/);
     const a = await send(1);
-    await new Promise((r) => setTimeout(r, 600));
+    // Everything sent has reached the temporary file (commits every 100 ms) before the kill.
+    await waitUntil('the first records to be committed', () => readAll(files(dir).filter((f) => f.endsWith('.tmp'))).length >= a.records);
     await first.stop('SIGKILL');
     assert.ok(
       files(dir).some((f) => f.endsWith('.tmp')),
@@ -92,7 +94,7 @@ test('kill -9 in the middle: the next start finishes what was left, hands it to 
     await second.waitFor(/recovered .*, left unfinished by process \d+/);
     await recv.waitFor(/(reader .* connected[\s\S]*){2}/);
     const b = await send(2);
-    await new Promise((r) => setTimeout(r, 600));
+    await waitUntil('the second records to be committed', () => readAll(files(dir).filter((f) => /\.(smbta|tmp)$/.test(f))).length >= a.records + b.records);
     assert.equal(await second.stop(), 0);
     await recv.stop();
     const out = streamFiles(dir);

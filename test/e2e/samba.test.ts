@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { opName, type SmbRecord } from '../../src/record/fields.js';
-import { startProc } from '../helpers/proc.js';
+import { PROBE_RECORDS, quiet, RECV_RECORDS, startProc } from '../helpers/proc.js';
 import { runBin } from '../helpers/run-bin.js';
 import { sambaMissing, SMB_PASSWORD, SMB_USER, startSamba, tsharkMissing } from '../helpers/samba.js';
 import { decodeAll } from '../helpers/stream.js';
@@ -43,8 +43,8 @@ test(
         const two = samba.client('pool2', 'put b.bin b2.bin; get b2.bin b2-back.bin');
         assert.equal(two.code, 0, two.stderr);
         assert.deepEqual(readFileSync(`${dir}/a-back.bin`), readFileSync(`${dir}/a.bin`));
-        // The probe writes within 100 ms, the log is polled every 200 ms: wait for both to settle.
-        await new Promise((r) => setTimeout(r, 1500));
+        // Nobody announces the end of a followed log or of a capture: wait until both stop counting.
+        await Promise.all([quiet(recv, RECV_RECORDS), quiet(probe, PROBE_RECORDS)]);
       } finally {
         await probe.stop();
         await recv.stop();
@@ -120,7 +120,7 @@ test('smbta-torture --smb copies between two real shares, and its ledger agrees 
       // 4 files put on each share, then 6 copies of a get and a put.
       assert.match(t.stderr, /moved 20 files \(\d+ bytes\) through 2 shares/);
       ledger = JSON.parse(t.stdout.toString()) as typeof ledger;
-      await new Promise((r) => setTimeout(r, 1500));
+      await Promise.all([quiet(recv, RECV_RECORDS), quiet(probe, PROBE_RECORDS)]);
     } finally {
       await probe.stop();
       await recv.stop();

@@ -5,6 +5,7 @@
  * PostgreSQL insists. Tests skip with a message when no binaries are found.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { onCleanup } from './children.js';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -64,16 +65,17 @@ export async function startPostgres(opts: { fsync?: boolean } = {}): Promise<Tes
   const ctl = (...args: string[]): void => as(join(bin, 'pg_ctl'), ['-D', data, '-w', '-l', join(dir, 'log'), ...args]);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${opts.fsync ? '' : ' -c fsync=off'}`;
   ctl('-o', options, 'start');
+  const stop = onCleanup(() => {
+    try {
+      ctl('-m', 'immediate', 'stop');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
   return {
     url: `postgres://smbta@127.0.0.1:${port}/postgres`,
     restart: () => ctl('-o', options, '-m', 'fast', 'restart'),
-    stop() {
-      try {
-        ctl('-m', 'immediate', 'stop');
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
+    stop,
   };
 }
 

@@ -1,6 +1,8 @@
 /** Long-running programs in tests: start, wait for a line on stderr, stop with a signal. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { track } from './children.js';
 import { ROOT } from './run-bin.js';
+import { waitUntil } from './wait.js';
 
 export interface Proc {
   proc: ChildProcess;
@@ -13,10 +15,12 @@ export interface Proc {
 }
 
 export function startProc(program: string, args: readonly string[], env: Record<string, string> = {}): Proc {
-  const proc = spawn(process.execPath, [`${ROOT}bin/${program}.js`, ...args], {
-    env: { ...process.env, TZ: 'UTC', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = track(
+    spawn(process.execPath, [`${ROOT}bin/${program}.js`, ...args], {
+      env: { ...process.env, TZ: 'UTC', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   let err = '';
   const out: Buffer[] = [];
   const waiters: (() => void)[] = [];
@@ -57,3 +61,30 @@ export async function servingReceiver(serve = 0): Promise<{ p: Proc; port: numbe
   const m = await p.waitFor(/listening on 127\.0\.0\.1:(\d+); serving readers on 127\.0\.0\.1:(\d+)/);
   return { p, port: Number(m[1]), serve: Number(m[2]) };
 }
+
+/**
+ * Waits until a program that prints statistics on SIGUSR1 has stopped counting: two answers
+ * `everyMs` apart give the same non-zero count (`counted` reads it from a statistics line).
+ * For sources whose end nobody announces (a log followed, a capture).
+ */
+export async function quiet(p: Proc, counted: RegExp, everyMs = 300, timeoutMs = 30000): Promise<number> {
+  const said = (): number[] => [...p.stderr().matchAll(new RegExp(counted.source, 'g'))].map((m) => Number(m[1]));
+  let last = -1;
+  return waitUntil(
+    `${p.proc.spawnargs[1] ?? 'the program'} to stop counting`,
+    async () => {
+      const before = said().length;
+      p.proc.kill('SIGUSR1');
+      const now = await waitUntil('statistics on SIGUSR1', () => said()[before], 5000, 10);
+      const settled = now > 0 && now === last;
+      last = now;
+      return settled && now;
+    },
+    timeoutMs,
+    everyMs,
+  );
+}
+
+/** The record count in smbta-recv's and smbta-probe's statistics lines. */
+export const RECV_RECORDS = /connections open \(\d+ total\), (\d+) records/;
+export const PROBE_RECORDS = /SMB2 PDUs, (\d+) records/;

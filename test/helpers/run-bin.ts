@@ -1,6 +1,7 @@
 /** Runs a real program from bin/ as a child process, as a user would. */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { track } from './children.js';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -18,11 +19,13 @@ export interface RunOptions {
 
 export function runBin(program: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`${ROOT}bin/${program}.js`, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, TZ: 'UTC', NO_COLOR: '1', COLUMNS: '100', ...opts.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = track(
+      spawn(process.execPath, [`${ROOT}bin/${program}.js`, ...args], {
+        cwd: ROOT,
+        env: { ...process.env, TZ: 'UTC', NO_COLOR: '1', COLUMNS: '100', ...opts.env },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      }),
+    );
     const out: Buffer[] = [];
     let err = '';
     child.stdout.on('data', (d: Buffer) => out.push(d));

@@ -7,6 +7,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { connect } from 'node:net';
+import { track } from './children.js';
 import { freePort } from './ports.js';
 import { toolMissing } from './tools.js';
 import { ROOT } from './run-bin.js';
@@ -110,7 +111,10 @@ export async function startSamba(dir: string): Promise<Samba> {
   );
   execFileSync('smbpasswd', ['-c', conf, '-s', '-a', SMB_USER], { input: `${SMB_PASSWORD}\n${SMB_PASSWORD}\n`, stdio: ['pipe', 'ignore', 'pipe'] });
   // A session of its own (detached), so that the group smbd signals when it ends is not the test's.
-  const smbd = spawn('smbd', ['--foreground', '--no-process-group', `--configfile=${conf}`], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const smbd = track(
+    spawn('smbd', ['--foreground', '--no-process-group', `--configfile=${conf}`], { stdio: ['ignore', 'ignore', 'pipe'], detached: true }),
+    true,
+  );
   let err = '';
   smbd.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<void>((r) => smbd.on('exit', () => r()));

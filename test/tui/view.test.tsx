@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { stripVTControlCharacters } from 'node:util';
 import { test } from 'node:test';
 import { render } from 'ink-testing-library';
 import { TopApp } from '../../src/tui/app.js';
@@ -9,7 +8,9 @@ import { TopModel } from '../../src/tui/model.js';
 import { TopView } from '../../src/tui/view.js';
 import { KNOWN, T0, batchOf } from '../helpers/top-input.js';
 
-const plain = (s: string | undefined): string => stripVTControlCharacters(s ?? '');
+/** Colours (SGR sequences) only: Ink's other sequences stand for spaces here. */
+const SGR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+const plain = (s: string | undefined): string => (s ?? '').replace(SGR, '');
 const lineOf = (frame: string, word: string): string => frame.split('\n').find((l) => l.includes(word)) ?? '';
 
 function knownModel(): TopModel {
