@@ -2,7 +2,7 @@ import { METRICS, pick, READER } from '../cli/options.js';
 import { defineProgram, type Trailing } from '../cli/program.js';
 import { loadStream, type Expiry } from '../db/loader.js';
 import { looksLikeFilter } from '../filter/looks-like.js';
-import { isLiveSource } from '../io/sources.js';
+import { isLiveSource } from '../io/source-spec.js';
 import { UsageError } from '../language/errors.js';
 import { prepareInput } from '../runtime/input.js';
 import { openStore, parseDbTarget } from '../store/store.js';

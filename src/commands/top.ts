@@ -1,6 +1,6 @@
 import { pick, READER } from '../cli/options.js';
 import { defineProgram } from '../cli/program.js';
-import { isLiveSource, sourceLabel } from '../io/sources.js';
+import { isLiveSource, sourceLabel } from '../io/source-spec.js';
 import { prepareInput } from '../runtime/input.js';
 import { TopFeed } from '../tui/feed.js';
 import { initialUi } from '../tui/keys.js';

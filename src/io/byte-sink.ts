@@ -4,7 +4,7 @@
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { tempNameFor } from './temp-files.js';
 import type { Writable } from 'node:stream';
 import { compressBuffer, loadBzip2 } from './bz2.js';
 
@@ -36,11 +36,6 @@ export function createStdoutSink(): ByteSink {
   return fromWritable(process.stdout, async () => {
     if (process.stdout.writableNeedDrain) await new Promise((resolve) => process.stdout.once('drain', resolve));
   });
-}
-
-/** The name a file is written under until it is whole; readers of directories skip it. */
-export function tempNameFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
 }
 
 /** Writes `path` atomically: to a temporary name, renamed on close. */

@@ -5,7 +5,7 @@
 import type { RunContext } from '../runtime/context.js';
 import { readSelected, type PreparedInput } from '../runtime/input.js';
 import { UsageError } from '../language/errors.js';
-import { sourceLabel } from '../io/sources.js';
+import { sourceLabel } from '../io/source-spec.js';
 import { createLocalFormatter } from '../format/time.js';
 import type { StringFieldName } from '../record/fields.js';
 import { rowRange, type RecordBatch } from '../stream/batch.js';

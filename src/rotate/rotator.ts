@@ -8,18 +8,21 @@
  * those sizes at the next start, so the archive always holds exactly what --state says it
  * covers, and the sources' numbering counts the rest as lost.
  */
-import { spawn } from 'node:child_process';
-import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readdirSync, renameSync, statSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
-import { rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Reporter } from '../io/report.js';
 import type { SplitMode } from '../runtime/split-mode.js';
-import { createBzip2Sink, createFileSink, tempNameFor, type ByteSink } from '../io/byte-sink.js';
+import { orphans } from '../io/temp-files.js';
 import type { StateFile } from '../runtime/state-file.js';
 import type { RecordBatch } from '../stream/batch.js';
 import type { Position } from '../stream/sequence.js';
 import { StreamWriter } from '../stream/writer.js';
+import { compressFile, expireFiles, runOnClose } from './finish.js';
+import { GrowingFile } from './growing-file.js';
 import { baseDir, expandFields, expandTime, hasRecordFields, patternRegExp, unusedName } from './names.js';
+import { periodStart } from './period.js';
+import { rollBack } from './recovery.js';
 
 export interface RotateOptions {
   pattern: string;
@@ -40,86 +43,6 @@ interface OpenFile {
 }
 
 const COMMIT_MS = 100;
-
-/** A file being filled under its temporary name: its blocks wait in memory for the next commit. */
-class GrowingFile implements ByteSink {
-  readonly temp: string;
-  private readonly fd: number;
-  private held: Uint8Array[] = [];
-  heldBytes = 0;
-  /** Bytes on disk. */
-  size = 0;
-
-  constructor(readonly path: string) {
-    this.temp = tempNameFor(path);
-    this.fd = openSync(this.temp, 'w');
-  }
-
-  write(data: Uint8Array | string): void {
-    const b = typeof data === 'string' ? Buffer.from(data) : data;
-    this.held.push(b);
-    this.heldBytes += b.length;
-  }
-
-  async writeAndWait(data: Uint8Array | string): Promise<void> {
-    this.write(data);
-  }
-
-  async ready(): Promise<void> {}
-
-  backlog(): number {
-    return this.heldBytes;
-  }
-
-  /** The rotator lands and finishes the file; a writer closing it has nothing left to do. */
-  async close(): Promise<void> {}
-
-  /** Writes what waits. */
-  land(): void {
-    for (const b of this.held) for (let at = 0; at < b.length;) at += writeSync(this.fd, b, at, b.length - at);
-    this.size += this.heldBytes;
-    this.held = [];
-    this.heldBytes = 0;
-  }
-
-  /** Closes it under its own name. */
-  finish(): void {
-    closeSync(this.fd);
-    renameSync(this.temp, this.path);
-  }
-}
-
-/** Cuts files a killed commit was writing back to their sizes before it (--state). */
-export function rollBack(intent: readonly [string, number][], report: Reporter): void {
-  for (const [temp, size] of intent) {
-    try {
-      if (size === 0) unlinkSync(temp);
-      else truncateSync(temp, size);
-      report.warn(`${temp}: cut back to ${size} bytes, where the last commit before the crash began`);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-  }
-}
-
-const TEMP = /^\.(.+)\.(\d+)\.tmp$/;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function walk(dir: string): string[] {
-  try {
-    return readdirSync(dir, { recursive: true }).map((n) => join(dir, String(n)));
-  } catch {
-    return [];
-  }
-}
 
 export class Rotator {
   /** Records filed so far (for --metrics). */
@@ -152,12 +75,11 @@ export class Rotator {
    */
   async recover(): Promise<void> {
     rollBack(this.o.state?.previous?.intent ?? [], this.o.report);
-    for (const temp of walk(this.base)) {
-      const m = TEMP.exec(basename(temp));
-      if (!m || alive(Number(m[2])) || !this.ours.test(join(dirname(temp), m[1]!))) continue;
-      const path = unusedName(join(dirname(temp), m[1]!));
-      await rename(temp, path);
-      this.o.report.warn(`recovered ${path}, left unfinished by process ${m[2]}`);
+    for (const o of orphans(this.base)) {
+      if (!this.ours.test(o.path)) continue;
+      const path = unusedName(o.path);
+      await rename(o.temp, path);
+      this.o.report.warn(`recovered ${path}, left unfinished by process ${o.pid}`);
       await this.finished(path);
     }
     await this.expire();
@@ -291,43 +213,18 @@ export class Rotator {
 
   /** A whole file: compress it if asked, then run the on-close command on it. */
   private async finished(path: string): Promise<void> {
-    let final = path;
-    if (this.o.compress && !path.endsWith('.bz2')) {
-      final = unusedName(`${path}.bz2`);
-      const sink = createBzip2Sink(createFileSink(final));
-      for await (const chunk of createReadStream(path, { highWaterMark: 2 << 20 })) {
-        sink.write(chunk as Buffer);
-        await sink.ready();
-      }
-      await sink.close();
-      await unlink(path);
-    }
-    if (this.o.onClose) {
-      const p = new Promise<void>((resolve) => {
-        const child = spawn('/bin/sh', ['-c', `${this.o.onClose} "$1"`, 'smbta-rotate', final], { stdio: ['ignore', 'ignore', 'inherit'] });
-        child.on('error', (err) => this.o.report.warn(`-f: ${err.message}`));
-        child.on('close', (code) => {
-          if (code) this.o.report.warn(`-f ${this.o.onClose} ${final}: exited ${code}`);
-          resolve();
-        });
-      });
-      this.running.add(p);
-      void p.then(() => this.running.delete(p));
-    }
+    const final = this.o.compress && !path.endsWith('.bz2') ? await compressFile(path) : path;
+    if (!this.o.onClose) return;
+    const p = runOnClose(this.o.onClose, final, this.o.report);
+    this.running.add(p);
+    void p.then(() => this.running.delete(p));
   }
 
   /** --keep: deletes this pattern's finished files older than the limit. */
   private async expire(): Promise<void> {
     if (this.o.keepMs === undefined) return;
-    const limit = Date.now() - this.o.keepMs;
-    for (const path of walk(this.base)) {
-      if (!this.ours.test(path) || [...this.open.values()].some((f) => f.path === path)) continue;
-      const st = statSync(path, { throwIfNoEntry: false });
-      if (st?.isFile() && st.mtimeMs < limit) {
-        await unlink(path);
-        this.o.report.warn(`expired ${path} (--keep)`);
-      }
-    }
+    const open = new Set([...this.open.values()].map((f) => f.path));
+    await expireFiles(this.base, (p) => this.ours.test(p) && !open.has(p), Date.now() - this.o.keepMs, this.o.report);
   }
 
   /** Closes every open file (a stop), runs their on-close commands, and waits for them. */
@@ -339,18 +236,4 @@ export class Rotator {
     await Promise.all(this.running);
     this.o.state?.finish({ covered: Object.fromEntries(this.covered), clean: true });
   }
-}
-
-let offsetHour = NaN;
-let offsetMs = 0;
-
-/** The start of the period holding `t`, aligned in the local zone (days start at local midnight). */
-export function periodStart(t: number, span: number): number {
-  // The zone offset changes at most on the hour: look it up once per hour of record time.
-  const hour = Math.floor(t / 3_600_000);
-  if (hour !== offsetHour) {
-    offsetHour = hour;
-    offsetMs = -new Date(t).getTimezoneOffset() * 60_000;
-  }
-  return Math.floor((t + offsetMs) / span) * span - offsetMs;
 }

@@ -1,5 +1,5 @@
 /** `smbta-torture --replay`: sends a recording again, per connection, at its pace times --speed. */
-import type { SourceSpec } from '../io/sources.js';
+import type { SourceSpec } from '../io/source-spec.js';
 import { WireConnection } from '../wire/connection.js';
 import { createLocalTimeConverter } from '../wire/local-time.js';
 import { addToLedger, createLedger, type Ledger } from './ledger.js';

@@ -5,7 +5,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import type { SmbRecord } from '../record/fields.js';
-import type { SourceSpec } from '../io/sources.js';
+import type { SourceSpec } from '../io/source-spec.js';
 import { createTraffic } from '../synth/traffic.js';
 import { encodeV1Message, encodeV2Message } from '../wire/encode.js';
 import { addToLedger, createLedger, type ConnectionTally, type Ledger } from './ledger.js';

@@ -1,0 +1,138 @@
+/**
+ * Decodes one byte source (a file, stdin, a live connection; plain or bzip2, told apart by
+ * content) into batches and side blocks for a reader's handlers. Damage is reported and
+ * skipped; a live source's numbering counts what never arrived.
+ */
+import { sayFirst, type Reporter } from './report.js';
+import type { RecordBatch } from '../stream/batch.js';
+import { bodyText, StreamDecoder, type SideBlock } from '../stream/decoder.js';
+import { describeLoss, SequenceTracker, type Position } from '../stream/sequence.js';
+import { BlockKind } from '../stream/format.js';
+import { Bz2Splitter, isBzip2, loadBzip2 } from './bz2.js';
+import type { LinkSecurity } from './link-security.js';
+
+export interface RecordHandlers {
+  batch(batch: RecordBatch, source: string): void | Promise<void>;
+  side?(block: SideBlock, source: string): void | Promise<void>;
+  /** Records a live source's numbering shows never arrived (already said on stderr). */
+  lost?(records: number, source: string): void;
+}
+
+export interface ReadOptions {
+  report: Reporter;
+  signal: AbortSignal;
+  /** First reconnect delay for live sources, doubled up to 30 s. */
+  retryMs?: number;
+  /** Trust, client certificate and token for -S sources. */
+  security?: LinkSecurity;
+  /** Where each live source stood when this program last let records go (from --state). */
+  resume?: ReadonlyMap<string, Position>;
+}
+
+export interface ReadOptions {
+  report: Reporter;
+  signal: AbortSignal;
+  /** First reconnect delay for live sources, doubled up to 30 s. */
+  retryMs?: number;
+  /** Trust, client certificate and token for -S sources. */
+  security?: LinkSecurity;
+  /** Where each live source stood when this program last let records go (from --state). */
+  resume?: ReadonlyMap<string, Position>;
+}
+
+/** Damage messages per source before the rest are only counted. */
+const MAX_DAMAGE_MESSAGES = 10;
+
+export function describeIoError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  switch (e.code) {
+    case 'ENOENT':
+      return 'no such file or directory';
+    case 'EACCES':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory (use -R to read a directory)';
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    default:
+      return (e as { reason?: string }).reason ?? e.message ?? String(err);
+  }
+}
+
+/**
+ * Decodes one byte source (plain or bzip2, told apart by content) into handler calls. A live
+ * source's `tracker` counts the numbered records that never reached us.
+ */
+export async function consume(label: string, chunks: AsyncIterable<Buffer>, on: RecordHandlers, opts: ReadOptions, tracker?: SequenceTracker): Promise<void> {
+  const { report } = opts;
+  const numbered = (b: RecordBatch): void => {
+    if (!tracker || b.run === undefined) return;
+    const loss = tracker.block(b.run, b.seq!, b.length);
+    b.position = tracker.position;
+    if (loss === 'restarted') report.warn(`${label}: began a new run (restarted without --state?); what its last run had not sent is not counted`);
+    else if (loss) {
+      report.warn(`${label}: ${describeLoss(loss)}`);
+      on.lost?.(loss.records, label);
+    }
+  };
+  const queue: (() => void | Promise<void>)[] = [];
+  const damaged = sayFirst(MAX_DAMAGE_MESSAGES, (m) => report.fail(m), `${label}: further damage is counted, not shown`);
+  const damage = (message: string): void => damaged(`${label}: ${message}`);
+  const decoder = new StreamDecoder({
+    batch: (b) => {
+      numbered(b);
+      queue.push(() => on.batch(b, label));
+    },
+    side: (s) => {
+      const loss = tracker && s.kind === BlockKind.Gap && s.run !== undefined ? tracker.gap(s.run, s.seq!, Number(s.body.records) || 0) : undefined;
+      if (loss) {
+        // Said here with its numbers; readers further on hear of it from the block itself.
+        report.warn(`${label}: ${describeLoss(loss, `this reader was too slow, and the server dropped them (${bodyText(s.body.reason, 'gap block')})`)}`);
+        s.counted = loss.records;
+      }
+      queue.push(() => on.side?.(s, label));
+    },
+    damage: (offset, length, reason) => damage(`skipped ${length} bytes at offset ${offset} (${reason})`),
+    truncated: (offset, length) => report.warn(`${label}: last block incomplete at offset ${offset} (${length} bytes ignored; still being written?)`),
+    notice: (message) => report.warn(`${label}: ${message}`),
+  });
+  let target: { push(b: Buffer): void; end(): void } | undefined;
+  let head = Buffer.alloc(0);
+  const drain = async (): Promise<void> => {
+    while (queue.length) await queue.shift()!();
+  };
+  for await (const chunk of chunks) {
+    if (opts.signal.aborted) return;
+    if (!target) {
+      // Decide plain or bzip2 on the first four bytes, however the input is chunked.
+      head = Buffer.concat([head, chunk]);
+      if (head.length < 4) continue;
+      target = isBzip2(head) ? await bz2Target(decoder, report, label, damage) : decoder;
+      target.push(head);
+    } else {
+      target.push(chunk);
+    }
+    await drain();
+  }
+  if (opts.signal.aborted) return;
+  if (!target && head.length) decoder.push(head);
+  (target ?? decoder).end();
+  await drain();
+  const s = decoder.stats;
+  if (s.blocks === 0 && s.skippedBytes > 0) report.fail(`${label}: no smbta blocks found in ${s.skippedBytes} bytes; is this an smbta stream?`);
+  else if (damaged.count > MAX_DAMAGE_MESSAGES) report.fail(`${label}: ${s.skippedBytes} bytes skipped in ${s.damagedRegions} damaged regions`);
+}
+
+async function bz2Target(
+  decoder: StreamDecoder,
+  report: Reporter,
+  label: string,
+  damage: (m: string) => void,
+): Promise<{ push(b: Buffer): void; end(): void }> {
+  const splitter = new Bz2Splitter(
+    await loadBzip2(),
+    (plain) => decoder.push(plain),
+    (message, truncated) => (truncated ? report.warn(`${label}: ${message}`) : damage(message)),
+  );
+  return { push: (b) => splitter.push(b), end: () => (splitter.end(), decoder.end()) };
+}

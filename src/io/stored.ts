@@ -1,0 +1,30 @@
+/** Files, archives and stdin, read one after another; one that cannot be read is reported and skipped. */
+import { createReadStream, fstatSync } from 'node:fs';
+import { listArchive } from './archive.js';
+import { consume, describeIoError, type ReadOptions, type RecordHandlers } from './consume.js';
+import type { SourceSpec } from './source-spec.js';
+
+export async function readStored(specs: readonly SourceSpec[], on: RecordHandlers, opts: ReadOptions): Promise<void> {
+  for (const spec of specs) {
+    const files = spec.kind === 'dir' ? await listArchive(spec.path, opts.report) : [(spec as { path: string }).path];
+    for (const path of files) {
+      if (opts.signal.aborted) return;
+      const label = path === '-' ? 'stdin' : path;
+      const input = path === '-' ? openStdin() : createReadStream(path, { highWaterMark: 4 << 20 });
+      try {
+        await consume(label, input, on, opts);
+      } catch (err) {
+        opts.report.fail(`${label}: ${describeIoError(err)}`);
+      }
+    }
+  }
+}
+
+/**
+ * Stdin redirected from a file is read in large chunks straight from fd 0 (process.stdin
+ * reads 64 KiB at a time). Pipes may be non-blocking, so they stay with process.stdin.
+ */
+function openStdin(): AsyncIterable<Buffer> {
+  if (!fstatSync(0).isFile()) return process.stdin;
+  return createReadStream('', { fd: 0, highWaterMark: 4 << 20, autoClose: false });
+}
