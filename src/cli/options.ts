@@ -77,6 +77,7 @@ export const SHARED = {
     describe:
       'write the stream to FILE (- is stdout; .bz2 compresses); a regular file is written under a temporary name and renamed when whole, a device or FIFO is written directly',
   },
+  force: { kind: 'flag', group: 'Output', describe: 'let -w replace an existing file (never replaced otherwise)' },
   bind: {
     kind: 'text',
     alias: 'B',

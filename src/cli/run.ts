@@ -3,6 +3,7 @@
  * specs, run, and map the outcome to an exit status (0 ok, 1 runtime failure, 2 usage error).
  */
 import { createReporter } from '../io/report.js';
+import { finishAllNow } from '../io/temp-files.js';
 import { describeLanguageError, LanguageError } from '../language/errors.js';
 import { exitCodeFor, formatError } from '../runtime/errors.js';
 import type { Listen } from '../runtime/serve.js';
@@ -23,12 +24,15 @@ export async function main(program: Program, argv: readonly string[] = process.a
     process.exit(1);
   });
   const controller = new AbortController();
-  const stop = (): void => {
-    if (controller.signal.aborted) process.exit(130);
-    controller.abort();
+  const stop = (sig: NodeJS.Signals): void => {
+    if (!controller.signal.aborted) return controller.abort();
+    // A second signal (GNU timeout sends two; an impatient Ctrl-C): finish what can be finished
+    // at once, say where it is, and go.
+    for (const kept of finishAllNow()) report.warn(`${sig} during shutdown: ${kept}`);
+    process.exit(sig === 'SIGINT' ? 130 : 143);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   try {
     const args = await parseArgs(program, argv, registry);
     const ctx: ProgramContext<Args> = { report, signal: controller.signal, abort: () => controller.abort() };

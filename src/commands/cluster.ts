@@ -37,7 +37,7 @@ export const cluster = defineProgram({
       describe: "window from a cluster's first record (0 keeps every record)",
     },
     mode: { ...SHARED.mode, splits: ['time'] },
-    ...pick('write'),
+    ...pick('write', 'force'),
   },
   positional: FILTER_POSITIONAL,
   examples: [
@@ -50,7 +50,7 @@ export const cluster = defineProgram({
     const keys = parseFieldList(a.merge, DEFAULT_KEYS);
     const binMs = a.mode?.kind === 'time' ? a.mode.ms : undefined;
     const input = prepareInput(a, a._);
-    const writer = openBinaryOutput('smbta-cluster', a.write, { flushMs: a.remote.length ? 100 : 0 });
+    const writer = openBinaryOutput('smbta-cluster', a, { flushMs: a.remote.length ? 100 : 0 });
     // -p 0 keeps every record: the stream passes through as smbta-filter passes it.
     if (a.precision === 0 && !binMs) return forwardSelected(input, ctx, writer);
     const c = new Clusterer({ keys, windowMs: a.precision, binMs }, (b, rows, n) => writer.addRows(b, rows, n));

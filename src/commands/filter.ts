@@ -16,7 +16,7 @@ export const filter = defineProgram({
     'Blocks whose records all match pass through unchanged; status and gap blocks are kept so loss stays visible.',
   options: {
     ...READER,
-    ...pick('write'),
+    ...pick('write', 'force'),
     check: { kind: 'flag', group: 'Filter', describe: 'only check the expression: exit 0 if valid, 2 if not; read nothing' },
     explain: { kind: 'flag', group: 'Filter', describe: 'print the expression fully parenthesised, as parsed, and exit' },
   },
@@ -37,6 +37,6 @@ export const filter = defineProgram({
       return;
     }
     const input = prepareInput(args, args._);
-    await forwardSelected(input, ctx, openBinaryOutput('smbta-filter', args.write, { flushMs: args.remote.length ? 100 : 0 }));
+    await forwardSelected(input, ctx, openBinaryOutput('smbta-filter', args, { flushMs: args.remote.length ? 100 : 0 }));
   },
 });

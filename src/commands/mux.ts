@@ -19,7 +19,7 @@ export const mux = defineProgram({
   options: {
     ...READER,
     ...SERVING,
-    ...pick('write'),
+    ...pick('write', 'force'),
     'client-buffer': {
       kind: 'size',
       min: 1,
@@ -60,7 +60,7 @@ export const mux = defineProgram({
     // SIGHUP with -c: a new bound applies to every reader at its next block.
     ctx.onReload = (next) => void (serverOptions.maxClientBuffer = next['client-buffer']);
     ctx.report.warn(`serving on ${await listenServing(server, a)}`);
-    const writer = openBinaryOutput('smbta-mux', a.write, { flushMs: 100, ...state?.writing() }, [server]);
+    const writer = openBinaryOutput('smbta-mux', a, { flushMs: 100, ...state?.writing() }, [server]);
     if (ctx.metrics) {
       ctx.metrics.recordsOut = () => writer.records;
       ctx.metrics.connections = () => server.clients;

@@ -32,7 +32,7 @@ export const probe = defineProgram({
       group: 'Limits',
       describe: 'live: tshark forgets its dissection state every this many packets (its memory bound); sessions and trees stay attributed',
     },
-    ...pick('write'),
+    ...pick('write', 'force'),
     ...SERVING,
     ...pick('server-name', 'stats', 'status-every', 'config'),
   },
@@ -51,7 +51,7 @@ export const probe = defineProgram({
     await runProbe(
       {
         capture: { iface: a.interface, file: a.read, filter: a.filter ?? ports.map((p) => `tcp port ${p}`).join(' or '), ports, resetEvery: a['reset-every'] },
-        write: a.write,
+        output: a,
         serving: a,
         serverName: (addr) => names.get(addr) ?? addr,
         statsMs: a.stats,

@@ -32,7 +32,7 @@ export const recv = defineProgram({
       group: 'Listen',
       describe: `listen on a Unix socket (default path ${DEFAULT_UNIX_SOCKET}); with -u alone TCP is off unless -i is given too`,
     },
-    ...pick('write'),
+    ...pick('write', 'force'),
     ...SERVING,
     ...pick('key', 'tz', 'server-name'),
     anonymize: {
@@ -141,7 +141,7 @@ export const recv = defineProgram({
         toUtc: createLocalTimeConverter(a.tz),
         serverNames: parseServerNames(a['server-name']),
         anonymize,
-        write: a.write,
+        output: a,
         serving: a,
         state: a.state,
         audit: { udp: a['audit-udp'], unix: a['audit-unix'], file: a['audit-file'], prefix: a['audit-prefix'], bind: a.bind },

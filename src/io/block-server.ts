@@ -19,7 +19,8 @@ const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 interface Client {
   socket: Socket;
-  queue: Buffer[];
+  /** Blocks waiting; those before `head` are sent and cleared, so the memory goes at once. */
+  queue: (Buffer | undefined)[];
   head: number;
   queued: number;
   lostRecords: number;
@@ -62,8 +63,8 @@ export function createBlockServer(opts: { maxClientBuffer: number; onClient?: (m
         c.lostRecords = c.lostBlocks = 0;
         c.lostFrom = undefined;
       }
-      const b = c.queue[c.head]!;
-      c.queue[c.head++] = undefined as unknown as Buffer;
+      const b = c.queue[c.head] ?? Buffer.alloc(0);
+      c.queue[c.head++] = undefined;
       c.queued -= b.length;
       c.socket.write(b);
     }
@@ -124,8 +125,8 @@ export function createBlockServer(opts: { maxClientBuffer: number; onClient?: (m
       c.queued += block.length;
       // Over the bound: the oldest waiting blocks go, and the client is told.
       while (c.queued > opts.maxClientBuffer && c.head < c.queue.length - 1) {
-        const old = c.queue[c.head]!;
-        c.queue[c.head++] = undefined as unknown as Buffer;
+        const old = c.queue[c.head] ?? Buffer.alloc(0);
+        c.queue[c.head++] = undefined;
         c.queued -= old.length;
         const n = recordsIn(old);
         if (n && !c.lostFrom) c.lostFrom = numberOf(old);
@@ -162,7 +163,10 @@ export function createBlockServer(opts: { maxClientBuffer: number; onClient?: (m
       new Promise<void>((resolve) => {
         // Closing hands every client what is still queued for it.
         for (const c of clients) {
-          for (; c.head < c.queue.length; c.head++) c.socket.write(c.queue[c.head]!);
+          for (; c.head < c.queue.length; c.head++) {
+            const b = c.queue[c.head];
+            if (b) c.socket.write(b);
+          }
           c.socket.end();
         }
         server.close(() => resolve());

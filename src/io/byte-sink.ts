@@ -1,12 +1,14 @@
 /**
- * Where bytes go: stdout, a file written under a temporary name and renamed when whole,
- * or either through bzip2. One small interface so every producer writes the same way.
+ * Where bytes go: stdout, a file written under a temporary name and renamed when whole, a
+ * device or FIFO written directly, or any of these through bzip2. One small interface so
+ * every producer writes the same way.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { rename, unlink } from 'node:fs/promises';
-import { tempNameFor } from './temp-files.js';
+import { closeSync, createWriteStream, existsSync, lstatSync, openSync, readlinkSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
+import { UsageError } from '../language/errors.js';
 import { compressBuffer, loadBzip2 } from './bz2.js';
+import { tempNameFor, whileUnfinished } from './temp-files.js';
 
 export interface ByteSink {
   write(data: Uint8Array | string): void;
@@ -38,19 +40,84 @@ export function createStdoutSink(): ByteSink {
   });
 }
 
-/** Writes `path` atomically: to a temporary name, renamed on close. */
-export function createFileSink(path: string): ByteSink {
-  const temp = tempNameFor(path);
-  const out: WriteStream = createWriteStream(temp);
+export interface FileSinkOptions {
+  /** Replace an existing regular file (otherwise opening it is refused). */
+  replace?: boolean;
+  /** How the file was named on the command line, for messages (`-w`). */
+  option?: string;
+}
+
+/**
+ * A file destination. A regular file (or a new one) is written under a temporary name beside
+ * it and renamed when whole, so a reader never sees half of it; an existing one is replaced
+ * only when asked. Anything else (a character device such as /dev/null, a FIFO, /dev/stdout,
+ * or a symlink to one) is opened and written directly, and stays what it was. A symlink to a
+ * regular file keeps pointing there: the file it names is the one written. Opening fails at
+ * once (a missing directory, no permission), before anything listens or reads.
+ */
+export function createFileSink(path: string, opts: FileSinkOptions = {}): ByteSink {
+  const target = statSync(path, { throwIfNoEntry: false });
+  if (target && !target.isFile()) {
+    if (target.isDirectory()) throw new UsageError(`${opts.option ?? '-w'} ${path}: is a directory`);
+    return createDeviceSink(path);
+  }
+  if (target && !opts.replace) throw new UsageError(`${opts.option ?? '-w'} ${path}: exists; give --force to replace it, or another name`);
+  return createAtomicFileSink(realTarget(path));
+}
+
+/** The path a write through `path` lands on: a symlink's target (followed), else the path itself. */
+function realTarget(path: string): string {
+  let p = path;
+  for (let hops = 0; hops < 40 && lstatSync(p, { throwIfNoEntry: false })?.isSymbolicLink(); hops++) p = resolve(dirname(p), readlinkSync(p));
+  return p;
+}
+
+/** A device or FIFO: written directly, asynchronously (a FIFO waits for its reader). */
+function createDeviceSink(path: string): ByteSink {
+  const out = createWriteStream(path, { flags: 'w' });
   const failure = new Promise<never>((_, reject) => out.once('error', reject));
   failure.catch(() => undefined);
   return fromWritable(out, async () => {
-    await Promise.race([new Promise<void>((resolve) => out.end(resolve)), failure]);
-    await rename(temp, path).catch(async (err: unknown) => {
-      await unlink(temp).catch(() => undefined);
-      throw err;
-    });
+    await Promise.race([new Promise<void>((done) => out.end(done)), failure]);
   });
+}
+
+/**
+ * A regular file, written synchronously under its temporary name: what was handed over is in
+ * the file, so a second signal can rename it at once and lose nothing handed over.
+ */
+function createAtomicFileSink(path: string): ByteSink {
+  const temp = tempNameFor(path);
+  let fd: number | undefined = openSync(temp, 'w', 0o644);
+  let written = 0;
+  const done = whileUnfinished(() => {
+    renameSync(temp, path);
+    return `${path}: kept as written so far (${written} bytes)`;
+  });
+  const write = (data: Uint8Array | string): void => {
+    if (fd === undefined) return;
+    const b = typeof data === 'string' ? Buffer.from(data) : data;
+    for (let at = 0; at < b.length;) at += writeSync(fd, b, at, b.length - at);
+    written += b.length;
+  };
+  return {
+    write,
+    writeAndWait: async (data) => write(data),
+    ready: async () => undefined,
+    backlog: () => 0,
+    async close() {
+      if (fd === undefined) return;
+      closeSync(fd);
+      fd = undefined;
+      done();
+      try {
+        renameSync(temp, path);
+      } catch (err) {
+        if (existsSync(temp)) unlinkSync(temp);
+        throw err;
+      }
+    },
+  };
 }
 
 /** Compresses everything written into a series of bzip2 streams before passing it on. */
@@ -101,7 +168,7 @@ export function teeSinks(sinks: ByteSink[]): ByteSink {
 }
 
 /** A sink for `-w PATH`: `-` is stdout, `.bz2` means compressed. */
-export function openOutput(path: string): ByteSink {
-  const sink = path === '-' ? createStdoutSink() : createFileSink(path);
+export function openOutput(path: string, opts: FileSinkOptions = {}): ByteSink {
+  const sink = path === '-' ? createStdoutSink() : createFileSink(path, opts);
   return path.endsWith('.bz2') ? createBzip2Sink(sink) : sink;
 }

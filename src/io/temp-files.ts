@@ -10,6 +10,33 @@ export function tempNameFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
 }
 
+/** How to finish each file being written, at once, should the program have to stop now. */
+const unfinished = new Set<() => string>();
+
+/**
+ * Registers how to finish a file still being written, if the program must stop at once (a
+ * second SIGTERM or SIGINT): `finishNow` renames what is there and says what it kept. The
+ * returned function unregisters it, when the file is finished the normal way.
+ */
+export function whileUnfinished(finishNow: () => string): () => void {
+  unfinished.add(finishNow);
+  return () => void unfinished.delete(finishNow);
+}
+
+/** Finishes every file still being written, at once; what each kept, or why it could not. */
+export function finishAllNow(): string[] {
+  const said: string[] = [];
+  for (const finish of unfinished) {
+    try {
+      said.push(finish());
+    } catch (err) {
+      said.push(`a file could not be finished: ${(err as Error).message}`);
+    }
+  }
+  unfinished.clear();
+  return said;
+}
+
 const TEMP = /^\.(.+)\.(\d+)\.tmp$/;
 
 /** Temporary files under `base` whose writer is no longer alive, with the names they were meant to have. */

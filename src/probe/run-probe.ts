@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import { sayFirst } from '../io/report.js';
 import type { RunContext } from '../runtime/context.js';
-import { openBinaryOutput } from '../runtime/output.js';
+import { openBinaryOutput, type OutputArgs } from '../runtime/output.js';
 import { listenServing, servingFor, type ServeArgs } from '../runtime/serve.js';
 import { BlockKind } from '../stream/format.js';
 import { parsePduLine } from './smb2-pdu.js';
@@ -15,7 +15,7 @@ import { runTshark, type CaptureSource } from './tshark.js';
 export interface ProbeOptions {
   capture: CaptureSource;
   /** -w: where the stream goes (stdout when neither it nor -P is given). */
-  write?: string;
+  output: OutputArgs;
   /** -P and how to secure it. */
   serving: ServeArgs;
   serverName: (addr: string) => string;
@@ -30,7 +30,7 @@ const MAX_BACKLOG = 64 << 20;
 export async function runProbe(o: ProbeOptions, ctx: RunContext): Promise<void> {
   const live = o.capture.iface !== undefined;
   const server = servingFor(o.serving, ctx.report);
-  const writer = openBinaryOutput('smbta-probe', o.write, { flushMs: live ? 100 : 0 }, server ? [server] : []);
+  const writer = openBinaryOutput('smbta-probe', o.output, { flushMs: live ? 100 : 0 }, server ? [server] : []);
   if (server) ctx.report.warn(`serving readers on ${await listenServing(server, o.serving)}`);
   const tracker = new Smb2Tracker((r) => writer.add(r), o.serverName);
   let paused = false;

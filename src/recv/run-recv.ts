@@ -7,7 +7,7 @@ import { AuditReader, followAuditFile, listenAuditUdp, listenAuditUnix } from '.
 import { parsePrefix } from '../audit/full-audit.js';
 import type { SmbRecord } from '../record/fields.js';
 import type { RunContext } from '../runtime/context.js';
-import { openBinaryOutput } from '../runtime/output.js';
+import { openBinaryOutput, type OutputArgs } from '../runtime/output.js';
 import { listenServing, servingFor, type ServeArgs } from '../runtime/serve.js';
 import { openState, writerState } from '../runtime/state-file.js';
 import type { LocalTimeConverter } from '../wire/local-time.js';
@@ -27,7 +27,7 @@ export interface RecvOptions extends RecvSettings {
   toUtc: LocalTimeConverter;
   serverNames: ReadonlyMap<string, string>;
   anonymize: (r: SmbRecord) => void;
-  write?: string;
+  output: OutputArgs;
   serving: ServeArgs;
   state?: string;
   audit: { udp?: number; unix?: string; file?: string; prefix: string; bind: string };
@@ -67,7 +67,7 @@ export class RecvRun {
     const { o, ctx } = this;
     const server = servingFor(o.serving, ctx.report);
     const state = openState(o.state, 'smbta-recv', ctx.report);
-    const writer = openBinaryOutput('smbta-recv', o.write, { flushMs: 100, ...state?.writing(() => receiver.passedOnBySender()) }, server ? [server] : []);
+    const writer = openBinaryOutput('smbta-recv', o.output, { flushMs: 100, ...state?.writing(() => receiver.passedOnBySender()) }, server ? [server] : []);
     const served = server && (await listenServing(server, o.serving));
     const receiver = new Receiver({
       tcp: o.tcp,

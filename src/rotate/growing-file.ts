@@ -1,7 +1,7 @@
 /** A file being filled under its temporary name: its blocks wait in memory for the next commit. */
 import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
 import type { ByteSink } from '../io/byte-sink.js';
-import { tempNameFor } from '../io/temp-files.js';
+import { tempNameFor, whileUnfinished } from '../io/temp-files.js';
 
 export class GrowingFile implements ByteSink {
   readonly temp: string;
@@ -10,10 +10,17 @@ export class GrowingFile implements ByteSink {
   heldBytes = 0;
   /** Bytes on disk. */
   size = 0;
+  private readonly done: () => void;
 
   constructor(readonly path: string) {
     this.temp = tempNameFor(path);
     this.fd = openSync(this.temp, 'w');
+    // A second signal lands what waits and keeps the file under its own name.
+    this.done = whileUnfinished(() => {
+      this.land();
+      renameSync(this.temp, this.path);
+      return `${this.path}: kept as written so far (${this.size} bytes)`;
+    });
   }
 
   write(data: Uint8Array | string): void {
@@ -45,6 +52,7 @@ export class GrowingFile implements ByteSink {
 
   /** Closes it under its own name. */
   finish(): void {
+    this.done();
     closeSync(this.fd);
     renameSync(this.temp, this.path);
   }

@@ -6,17 +6,24 @@ import { UsageError } from '../language/errors.js';
 import { VERSION } from '../version.js';
 import { hostname } from 'node:os';
 
+/** Where a producer was told to write: `-w PATH`, and whether it may replace an existing file. */
+export interface OutputArgs {
+  write?: string;
+  force?: boolean;
+}
+
 /**
  * Opens the binary stream's destinations: `-w PATH` (stdout when no path and no other
  * sink is given; never a terminal) plus any `extra` sinks such as a block server.
  */
-export function openBinaryOutput(program: string, path: string | undefined, opts: WriterOptions = {}, extra: ByteSink[] = []): StreamWriter {
+export function openBinaryOutput(program: string, out: OutputArgs, opts: WriterOptions = {}, extra: ByteSink[] = []): StreamWriter {
+  const path = out.write;
   const sinks = [...extra];
   if (path !== undefined || extra.length === 0) {
     if ((path ?? '-') === '-' && process.stdout.isTTY) {
       throw new UsageError('refusing to write the binary stream to a terminal; pipe it into smbta-cat, smbta-csv or smbta-json, or use -w FILE');
     }
-    sinks.push(openOutput(path ?? '-'));
+    sinks.push(openOutput(path ?? '-', { replace: out.force }));
   }
   const writer = new StreamWriter(sinks.length === 1 ? sinks[0]! : teeSinks(sinks), opts);
   // Provenance, as SiLK does: who wrote this stream, and how.
