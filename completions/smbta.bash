@@ -10,7 +10,7 @@ _smbta_complete() {
   local opts kind=""
   case "${COMP_WORDS[0]##*/}" in
     smbta-recv)
-      opts="-i --port -B --bind -u --unix -w --write -P --serve --tls-cert --tls-key --tls-client-ca --token-file --insecure -k --key --tz --server-name --anonymize --anon-key --anonymize-total --stats --status-every --max-body --max-connections --idle-timeout --stall-timeout --max-buffer --max-backlog --audit-udp --audit-unix --audit-file --audit-prefix --state --metrics --metrics-users -c --config -h --help -V --version"
+      opts="-i --port -B --bind -u --unix -w --write --force -P --serve --tls-cert --tls-key --tls-client-ca --token-file --insecure -k --key --tz --server-name --anonymize --anon-key --anonymize-total --stats --status-every --max-body --max-connections --idle-timeout --stall-timeout --max-buffer --max-backlog --audit-udp --audit-unix --audit-file --audit-prefix --state --metrics --metrics-users -c --config -h --help -V --version"
       case "$prev" in
         -u|--unix|-w|--write|--tls-cert|--tls-key|--tls-client-ca|--token-file|-k|--key|--anon-key|--audit-unix|--audit-file|--state|-c|--config) kind=file ;;
         -i|--port|-B|--bind|-P|--serve|--tz|--server-name|--anonymize-total|--stats|--status-every|--max-body|--max-connections|--idle-timeout|--stall-timeout|--max-buffer|--max-backlog|--audit-udp|--audit-prefix|--metrics) kind=none ;;
@@ -18,7 +18,7 @@ _smbta_complete() {
       esac
       ;;
     smbta-probe)
-      opts="-i --interface -r --read -f --filter --smb-port --reset-every -w --write -P --serve -B --bind --tls-cert --tls-key --tls-client-ca --token-file --insecure --server-name --stats --status-every -c --config -h --help -V --version"
+      opts="-i --interface -r --read -f --filter --smb-port --reset-every -w --write --force -P --serve -B --bind --tls-cert --tls-key --tls-client-ca --token-file --insecure --server-name --stats --status-every -c --config -h --help -V --version"
       case "$prev" in
         -r|--read|-w|--write|--tls-cert|--tls-key|--tls-client-ca|--token-file|-c|--config) kind=file ;;
         -i|--interface|-f|--filter|--smb-port|--reset-every|-P|--serve|-B|--bind|--server-name|--stats|--status-every) kind=none ;;
@@ -33,7 +33,7 @@ _smbta_complete() {
       esac
       ;;
     smbta-mux)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file -P --serve -B --bind --tls-client-ca --insecure -w --write --client-buffer --wait-readers --state --metrics --metrics-users -c --config -h --help -V --version"
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file -P --serve -B --bind --tls-client-ca --insecure -w --write --force --client-buffer --wait-readers --state --metrics --metrics-users -c --config -h --help -V --version"
       case "$prev" in
         -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--tls-client-ca|-w|--write|--state|-c|--config) kind=file ;;
         -R|--recursive) kind=dir ;;
@@ -51,7 +51,7 @@ _smbta_complete() {
       esac
       ;;
     smbta-cluster)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file -m --merge -p --precision -M --mode -w --write -h --help -V --version"
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file -m --merge -p --precision -M --mode -w --write --force -h --help -V --version"
       case "$prev" in
         -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|-w|--write) kind=file ;;
         -R|--recursive) kind=dir ;;
@@ -91,7 +91,7 @@ _smbta_complete() {
       esac
       ;;
     smbta-filter)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file -w --write --check --explain -h --help -V --version"
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file -w --write --force --check --explain -h --help -V --version"
       case "$prev" in
         -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|-w|--write) kind=file ;;
         -R|--recursive) kind=dir ;;

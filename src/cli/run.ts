@@ -3,6 +3,7 @@
  * specs, run, and map the outcome to an exit status (0 ok, 1 runtime failure, 2 usage error).
  */
 import { createReporter } from '../io/report.js';
+import { ENOUGH } from '../io/stored.js';
 import { finishAllNow } from '../io/temp-files.js';
 import { describeLanguageError, LanguageError } from '../language/errors.js';
 import { exitCodeFor, formatError } from '../runtime/errors.js';
@@ -35,7 +36,7 @@ export async function main(program: Program, argv: readonly string[] = process.a
   process.on('SIGTERM', stop);
   try {
     const args = await parseArgs(program, argv, registry);
-    const ctx: ProgramContext<Args> = { report, signal: controller.signal, abort: () => controller.abort() };
+    const ctx: ProgramContext<Args> = { report, signal: controller.signal, abort: () => controller.abort(ENOUGH) };
     // Loaded only when asked for: node:http costs every program's start-up.
     if (args.metrics !== undefined)
       await (await import('../runtime/metrics-server.js')).serveMetrics(args.metrics as Listen, program.name, args['metrics-users'] === true, ctx, args);

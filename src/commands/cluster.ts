@@ -3,7 +3,7 @@ import { defineProgram } from '../cli/program.js';
 import { Clusterer } from '../cluster/clusterer.js';
 import { parseFieldList } from '../format/field-list.js';
 import { forwardSelected } from '../runtime/forward.js';
-import { prepareInput, readSelected } from '../runtime/input.js';
+import { liveFlushMs, prepareInput, readSelected } from '../runtime/input.js';
 import { openBinaryOutput } from '../runtime/output.js';
 import { FILTER_POSITIONAL, READER_EXIT_STATUS } from './common.js';
 
@@ -50,7 +50,7 @@ export const cluster = defineProgram({
     const keys = parseFieldList(a.merge, DEFAULT_KEYS);
     const binMs = a.mode?.kind === 'time' ? a.mode.ms : undefined;
     const input = prepareInput(a, a._);
-    const writer = openBinaryOutput('smbta-cluster', a, { flushMs: a.remote.length ? 100 : 0 });
+    const writer = openBinaryOutput('smbta-cluster', a, { flushMs: liveFlushMs(input) });
     // -p 0 keeps every record: the stream passes through as smbta-filter passes it.
     if (a.precision === 0 && !binMs) return forwardSelected(input, ctx, writer);
     const c = new Clusterer({ keys, windowMs: a.precision, binMs }, (b, rows, n) => writer.addRows(b, rows, n));

@@ -4,7 +4,7 @@ import { printExpr } from '../filter/ast.js';
 import { compileFilter } from '../filter/compile.js';
 import { parseFilter } from '../filter/parser.js';
 import { forwardSelected } from '../runtime/forward.js';
-import { prepareInput } from '../runtime/input.js';
+import { liveFlushMs, prepareInput } from '../runtime/input.js';
 import { openBinaryOutput } from '../runtime/output.js';
 import { FILTER_POSITIONAL, READER_EXIT_STATUS } from './common.js';
 
@@ -37,6 +37,6 @@ export const filter = defineProgram({
       return;
     }
     const input = prepareInput(args, args._);
-    await forwardSelected(input, ctx, openBinaryOutput('smbta-filter', args, { flushMs: args.remote.length ? 100 : 0 }));
+    await forwardSelected(input, ctx, openBinaryOutput('smbta-filter', args, { flushMs: liveFlushMs(input) }));
   },
 });

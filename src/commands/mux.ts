@@ -42,7 +42,7 @@ export const mux = defineProgram({
     ['smbta-mux -S srv1:3491 srv2:3491 -P 3499', 'two receivers joined, served on port 3499'],
     ["smbta-mux -S localhost:3491 -P 3492 'share=projects'", 'only one share, for the project team'],
     [
-      'smbta-mux -S tls://hub1:3499 -S tls://hub2:3499 --tls-ca ca.pem --tls-cert me.pem --tls-key me.key -P 3499 -B 0.0.0.0',
+      'smbta-mux -S tls://hub1:3499 -S tls://hub2:3499 --tls-ca ca.pem --tls-cert me.pem --tls-key me.key -P 3500 -B 0.0.0.0',
       'a second tier over TLS, served on every interface',
     ],
     ['smbta-mux -R archive/2026-11-23 -P 3499 --wait-readers 2', 'replay a day to two readers once both are connected'],

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { pick, READER } from '../cli/options.js';
 import { defineProgram } from '../cli/program.js';
-import { parseTime } from '../filter/time-spec.js';
+import { parseTime, parseTimeRange } from '../filter/time-spec.js';
 import { Source } from '../language/source.js';
 import { UsageError } from '../language/errors.js';
 import type { Answer } from '../query/answers.js';
@@ -88,7 +88,13 @@ export const query = defineProgram({
           .join('\n'),
         'stdin',
       );
-    const questions: Question[] = (given ?? [stdinLines()]).flatMap((s) => parseStatements(s, now));
+    // -t narrows every statement's time, from an archive or a database alike.
+    const range = a.time === undefined ? undefined : parseTimeRange(a.time, now);
+    const questions: Question[] = (given ?? [stdinLines()])
+      .flatMap((s) => parseStatements(s, now))
+      .map((q) =>
+        range ? { ...q, selection: { ...q.selection, from: Math.max(q.selection.from, range.start), to: Math.min(q.selection.to, range.end) } } : q,
+      );
     if (questions.length === 0) throw new UsageError('no statement: give -q STATEMENT, -f FILE, a question such as "top users", or statements on stdin');
     const streams = a.read.length > 0 || a.recursive.length > 0 || a.remote.length > 0;
     // Without stream sources the records are in the database, unless they come on stdin
@@ -103,7 +109,7 @@ export const query = defineProgram({
         await store.close();
       }
     } else {
-      answers = await answerFromStream(questions, prepareInput(a, []), ctx, now);
+      answers = await answerFromStream(questions, prepareInput({ ...a, time: undefined }, []), ctx, now);
     }
     const width = process.stdout.columns || Number(process.env.COLUMNS) || 80;
     process.stdout.write(formatAnswers(answers, a.json ? 'json' : a.csv ? 'csv' : 'table', width));

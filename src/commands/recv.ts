@@ -110,7 +110,10 @@ export const recv = defineProgram({
     ['smbta-recv | smbta-cat', 'receive on 127.0.0.1:3490 and print every operation'],
     ['smbta-recv -B 0.0.0.0 -P 127.0.0.1:3491 --stats 60', 'accept file servers on every interface; serve readers on loopback only'],
     ['smbta-recv -u -k /etc/smbta/key -w /var/log/smbta/now.smbta', 'the Unix socket at /var/tmp/stadsocket, encrypted senders, to a file'],
-    ['smbta-recv --anonymize user,sid --anon-key /etc/smbta/anon.key | smbta-rotate ...', 'pseudonymous users, stable across restarts'],
+    [
+      "smbta-recv --anonymize user,sid --anon-key /etc/smbta/anon.key | smbta-rotate -w 'archive/%Y-%m-%d/smbta.%H%M.smbta'",
+      'pseudonymous users and SIDs in the archive, stable across restarts',
+    ],
     [
       'smbta-recv -P 3491 --state /var/lib/smbta/recv.state',
       'after a crash, go on numbering the stream and say what each sender had passed on, so the loss is counted',

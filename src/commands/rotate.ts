@@ -30,7 +30,7 @@ export const rotate = defineProgram({
   examples: [
     ["smbta-rotate -S localhost:3499 -M time 10m -w 'archive/%Y-%m-%d/smbta.%H%M.smbta'", 'ten-minute files, a directory a day'],
     ["smbta-recv | smbta-rotate -M time 1h -w 'by-share/$share/%Y%m%d-%H.smbta' -z", 'hourly compressed files per share'],
-    ["smbta-rotate -S hub:3499 -w 'a/%Y/%m/%d/%H%M.smbta' -f 'logger -t smbta closed' --keep 30d", 'announce finished files, keep 30 days'],
+    ["smbta-rotate -S hub:3499 -w 'a/%Y/%m/%d/%H%M.smbta' -f 'echo closed >> closed.log' --keep 30d", 'note each finished file, keep 30 days'],
     [
       "smbta-rotate -S hub:3499 -w 'a/%Y%m%d-%H.smbta' --state rotate.state",
       'after a crash, cut a half-written commit back and count what never reached the archive',

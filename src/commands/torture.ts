@@ -72,12 +72,12 @@ export const torture = defineProgram({
     ['smbta-torture -c 16 -n 1000000', 'sixteen servers, a million operations, as fast as the receiver takes them'],
     ['smbta-torture -d unix:/var/tmp/stadsocket --rate 500 --duration 10m', 'a steady 500 operations/s for ten minutes over the Unix socket'],
     ['smbta-torture -c 4 -n 10000 -k key --record load.rec', 'encrypted, and saved for replay'],
-    ['smbta-torture --replay load.rec --speed 2', 'the same bytes again, twice as fast'],
+    ['smbta-torture --replay load.rec --speed 2 -k key', 'the same bytes again, twice as fast'],
     [
       'smbta-torture --rate 2000 --duration 10m --reconnect --ledger sent.json',
       'go on through receiver restarts; the ledger lists what was written on each connection',
     ],
-    ['smbta-torture --smb //fs1/projects --smb //fs1/scratch -U bob%secret -n 50 --pause 2s', 'copy files between two real shares'],
+    ['smbta-torture --smb //fs1/projects --smb //fs1/scratch -U bob%secret -n 10 --pause 500ms', 'copy files between two real shares'],
   ],
   exitStatus: '0 when everything was sent; 1 when the receiver could not be reached or went away; 2 for a bad option.',
   async run(a, ctx) {
@@ -127,6 +127,7 @@ export const torture = defineProgram({
         recorder?.close();
       }
     } catch (err) {
+      if (err instanceof UsageError) throw err;
       const e = err as NodeJS.ErrnoException;
       throw new Error(`${a.dest}: ${e.code === 'ECONNREFUSED' ? 'connection refused: is smbta-recv listening?' : e.message}`, { cause: err });
     }

@@ -4,6 +4,16 @@ import { listArchive } from './archive.js';
 import { consume, describeIoError, type ReadOptions, type RecordHandlers } from './consume.js';
 import type { SourceSpec } from './source-spec.js';
 
+/** The reason a reader stops because it has what it needs (-N), rather than because it was told to stop. */
+export const ENOUGH = 'enough';
+
+/**
+ * After a stop (SIGINT, SIGTERM), stdin is still read this long: in a pipeline the whole
+ * group got the signal, and what the programs before this one write out as they stop must
+ * not be lost here. A second signal stops at once.
+ */
+const STDIN_DRAIN_MS = 5000;
+
 export async function readStored(specs: readonly SourceSpec[], on: RecordHandlers, opts: ReadOptions): Promise<void> {
   for (const spec of specs) {
     const files = spec.kind === 'dir' ? await listArchive(spec.path, opts.report) : [(spec as { path: string }).path];
@@ -12,12 +22,24 @@ export async function readStored(specs: readonly SourceSpec[], on: RecordHandler
       const label = path === '-' ? 'stdin' : path;
       const input = path === '-' ? openStdin() : createReadStream(path, { highWaterMark: 4 << 20 });
       try {
-        await consume(label, input, on, opts);
+        await consume(label, input, on, path === '-' ? { ...opts, signal: drained(opts.signal, STDIN_DRAIN_MS) } : opts);
       } catch (err) {
         opts.report.fail(`${label}: ${describeIoError(err)}`);
       }
     }
   }
+}
+
+/** A signal that follows `stop`: at once when the stop is ENOUGH, `graceMs` later otherwise. */
+function drained(stop: AbortSignal, graceMs: number): AbortSignal {
+  const c = new AbortController();
+  const follow = (): void => {
+    if (stop.reason === ENOUGH) c.abort();
+    else setTimeout(() => c.abort(), graceMs).unref();
+  };
+  if (stop.aborted) follow();
+  else stop.addEventListener('abort', follow, { once: true });
+  return c.signal;
 }
 
 /**

@@ -8,7 +8,7 @@ import { compileFilter, type BatchFilter } from '../filter/compile.js';
 import { parseFilter } from '../filter/parser.js';
 import { parseTimeRange } from '../filter/time-spec.js';
 import { loadLinkSecurity, type LinkSecurity, type SecurityArgs } from '../io/link-security.js';
-import type { SourceSpec } from '../io/source-spec.js';
+import { isLiveSource, type SourceSpec } from '../io/source-spec.js';
 import { readSources } from '../io/sources.js';
 import { rowRange, type RecordBatch } from '../stream/batch.js';
 import { FormatError } from '../stream/bytes.js';
@@ -97,6 +97,11 @@ export interface PreparedInput {
   security?: LinkSecurity;
   /** Where each live source stood when this program last let records go (from --state). */
   resume?: ReadonlyMap<string, Position>;
+}
+
+/** A live writer flushes a block at least every 100 ms; one reading only stored files fills whole blocks. */
+export function liveFlushMs(input: PreparedInput): number {
+  return input.specs.some(isLiveSource) ? 100 : 0;
 }
 
 /**

@@ -29,6 +29,8 @@ export function createRandom(seed: number): () => number {
   };
 }
 
+/** The second and third users have the names the documentation's examples use. */
+const NAMED_USERS = ['bob', 'eve'];
 const AWKWARD_USERS = ['müller', "o'brien, pat", 'zoë "zed"', '田中'];
 const AWKWARD_FILES = ['Bericht "Q3", final.docx', 'naïve résumé.txt', 'a,b,c.csv', 'line\nbreak.txt', '予算.xlsx'];
 const EXTS = ['docx', 'xlsx', 'pdf', 'txt', 'dat', 'png', 'iso'];
@@ -47,7 +49,7 @@ export function createTraffic(opts: TrafficOptions = {}): { next(): SmbRecord } 
   const zipf = (n: number): number => Math.min(n - 1, Math.floor(Math.exp(rnd() * Math.log(n + 1))) - 1);
 
   const users = Array.from({ length: nUsers }, (_, k) => ({
-    user: k < AWKWARD_USERS.length && k > 2 ? AWKWARD_USERS[k - 3]! : `user${k}`,
+    user: k >= 1 && k <= NAMED_USERS.length ? NAMED_USERS[k - 1]! : k > 2 && k < AWKWARD_USERS.length ? AWKWARD_USERS[k - 3]! : `user${k}`,
     sid: `S-1-5-21-1004336348-1177238915-682003330-${1000 + k}`,
     client: k % 17 === 5 ? `2001:db8::${(k + 1).toString(16)}` : `10.${1 + (k >> 16)}.${(k >> 8) & 255}.${(k & 255) + 1}`,
   }));

@@ -99,7 +99,7 @@ test('mux: 256 readers at once each get the whole stream, through its trailing f
     const t = createTraffic({ seed: 31, users: 20 });
     const recs = Array.from({ length: 20000 }, () => t.next());
     writeFileSync(`${dir}/in.smbta`, encodeRecords(recs, 1000));
-    const mux = startProc('smbta-mux', ['-r', `${dir}/in.smbta`, '-P', '0', '--wait-readers', '256', 'user=user1 or op=write']);
+    const mux = startProc('smbta-mux', ['-r', `${dir}/in.smbta`, '-P', '0', '--wait-readers', '256', 'user=bob or op=write']);
     const port = Number((await mux.waitFor(/serving on 127\.0\.0\.1:(\d+)/))[1]);
     const streams = await Promise.all(
       Array.from(
@@ -115,7 +115,7 @@ test('mux: 256 readers at once each get the whole stream, through its trailing f
       ),
     );
     assert.equal(await mux.stop(), 0);
-    const want = byUser(recs.filter((r) => r.user === 'user1' || r.op === 2));
+    const want = byUser(recs.filter((r) => r.user === 'bob' || r.op === 2));
     assert.ok(Object.keys(want).length > 5);
     for (const s of streams) {
       const d = decodeAll(s);

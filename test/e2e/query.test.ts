@@ -59,7 +59,7 @@ const STATEMENTS = [
   `user '${EVIL_USER.replace(/'/g, "''")}', total rw;`,
   `share '${EVIL_SHARE.replace(/'/g, "''")}', top 5 users rw, list users;`,
   "user 'EXAMPLE\\bob', total rw;",
-  'user user1, share projects, global, total rw;',
+  'user bob, share projects, global, total rw;',
 ];
 
 let dir = '';
@@ -139,7 +139,7 @@ test('an archive and SQLite give identical answers, equal to totals computed her
   assert.deepEqual(byTitle(`user '${EVIL_USER.replace(/'/g, "''")}'`), [{ bytes: sum(recs.filter((r) => rw(r) && r.user === EVIL_USER)) }]);
   assert.deepEqual(byTitle(`share '${EVIL_SHARE.replace(/'/g, "''")}'`, 1), [{ user: EVIL_USER }]);
   assert.deepEqual(byTitle("user 'EXAMPLE\\bob'"), [{ bytes: sum(recs.filter((r) => r.user === 'bob' && r.domain === 'EXAMPLE')) }]);
-  assert.deepEqual(byTitle('user user1, share projects, global'), byTitle('global, total rw;'), 'global resets the selection');
+  assert.deepEqual(byTitle('user bob, share projects, global'), byTitle('global, total rw;'), 'global resets the selection');
   const latest = byTitle('global, last_activity 25;');
   assert.equal(latest.length, 25);
   assert.match(String(latest[0]!.activity), /^2026-11-2\d \d\d:\d\d:\d\d \S+ (read|wrote|opened|closed|created|removed|renamed|changed)/);

@@ -63,3 +63,14 @@ export function makePki(dir: string): void {
   signed(dir, 'client', 'ca', 'reader', 'extendedKeyUsage=clientAuth');
   signed(dir, 'impostor', 'rogue-ca', 'localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost');
 }
+
+/**
+ * The keys the documentation's examples name, signed by one site CA (ca.pem): fs (a
+ * receiver's), p (the probe's), hub (hub1's and hub2's) and me (a multiplexer's, which
+ * serves and also proves itself to the hubs). Every certificate names the sandbox's hosts.
+ */
+export function makeExamplePki(dir: string): void {
+  ca(dir, 'ca');
+  const names = 'subjectAltName=DNS:localhost,DNS:hub,DNS:hub1,DNS:hub2,IP:127.0.0.1,IP:127.0.0.2,IP:127.0.0.3';
+  for (const name of ['fs', 'p', 'hub', 'me']) signed(dir, name, 'ca', name, `${names}\nextendedKeyUsage=serverAuth,clientAuth`);
+}

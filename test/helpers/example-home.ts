@@ -1,0 +1,54 @@
+/**
+ * The files the documentation's examples read, made here: a day of traffic (today, so
+ * `--since yesterday`, `-t 10:00-11:00` and `today` find it) as day.smbta and day.smbta.bz2,
+ * the same day as an hourly archive under archive/2026-11-23/, captures of a real Samba
+ * session on port 445 (monday.pcapng) and on a test port (lab.pcap), keys, and the site's
+ * certificates.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SmbRecord } from '../../src/record/fields.js';
+import { createTraffic } from '../../src/synth/traffic.js';
+import { encodeRecords } from './stream.js';
+import { moveTcpPort } from './pcap.js';
+import { makeExamplePki } from './pki.js';
+import { ROOT } from './run-bin.js';
+
+export const DAY_RECORDS = 20_000;
+export const KEY = 'Sixteen-chars!!!';
+
+/** A day's records (UTC, as the tests' TZ; today unless `daysAgo`), with a `disk12` name and one 200 MiB read. */
+export function dayRecords(daysAgo = 0): SmbRecord[] {
+  const now = new Date();
+  const start = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - daysAgo);
+  const t = createTraffic({ seed: 11, users: 30, files: 300, start, gapMs: 4000 });
+  const recs = Array.from({ length: DAY_RECORDS }, () => t.next());
+  const at = (k: number): SmbRecord => recs[k] ?? recs[0]!;
+  recs[100] = { ...at(100), op: 8, path: 'media/disk12.iso', share: 'media' };
+  recs[5000] = { ...at(5000), op: 0, user: 'bob', share: 'media', path: 'media/disk12.iso', bytes: 200 << 20 };
+  return recs;
+}
+
+export function makeExampleHome(home: string): void {
+  mkdirSync(home, { recursive: true });
+  const recs = dayRecords();
+  writeFileSync(join(home, 'day.smbta'), encodeRecords(recs, 1000));
+  writeFileSync(join(home, 'yesterday.smbta'), encodeRecords(dayRecords(1), 1000));
+  const bz = spawnSync('bzip2', ['-k', '-f', join(home, 'day.smbta')]);
+  if (bz.status !== 0) throw new Error(`bzip2: ${bz.stderr.toString()}`);
+  const dir = join(home, 'archive', '2026-11-23');
+  mkdirSync(dir, { recursive: true });
+  const byHour = new Map<number, SmbRecord[]>();
+  for (const r of recs) {
+    const h = new Date(r.time).getUTCHours();
+    byHour.set(h, [...(byHour.get(h) ?? []), r]);
+  }
+  for (const [h, rs] of byHour) writeFileSync(join(dir, `smbta.${String(h).padStart(2, '0')}00.smbta`), encodeRecords(rs, 500));
+  const capture = readFileSync(join(ROOT, 'test/fixtures/smb2-session.pcapng'));
+  writeFileSync(join(home, 'monday.pcapng'), moveTcpPort(capture, 44500, 445));
+  copyFileSync(join(ROOT, 'test/fixtures/smb2-session.pcapng'), join(home, 'lab.pcap'));
+  writeFileSync(join(home, 'key'), `${KEY}\n`);
+  writeFileSync(join(home, 'anon.key'), 'a long secret for keyed pseudonyms\n');
+  makeExamplePki(home);
+}
