@@ -111,6 +111,8 @@ export const query = defineProgram({
     } else {
       answers = await answerFromStream(questions, prepareInput({ ...a, time: undefined }, []), ctx, now);
     }
+    // Nothing read at all because the input failed: no answers rather than empty ones.
+    if (ctx.report.failed && answers.every((x) => x.rows.length === 0)) return;
     const width = process.stdout.columns || Number(process.env.COLUMNS) || 80;
     process.stdout.write(formatAnswers(answers, a.json ? 'json' : a.csv ? 'csv' : 'table', width));
     if (a.svg) writeSvgCharts(a.svg, answers);

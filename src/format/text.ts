@@ -4,7 +4,8 @@
  */
 import { fieldDef, type FieldName } from '../record/fields.js';
 import type { RecordBatch } from '../stream/batch.js';
-import { formatBytes } from './units.js';
+import { formatSize } from './units.js';
+import { displayWidth } from './width.js';
 import { bindCells, forRows, type CellStyle } from './cells.js';
 import { createLocalFormatter, formatLatency } from './time.js';
 
@@ -28,7 +29,7 @@ export function createTextFormatter(fields: readonly FieldName[], opts: { numeri
   const style: CellStyle = {
     text: visible,
     time: opts.numeric ? String : createLocalFormatter(),
-    bytes: opts.numeric ? String : formatBytes,
+    bytes: opts.numeric ? String : formatSize,
     latency: opts.numeric ? String : formatLatency,
     number: String,
     op: (name) => name,
@@ -45,8 +46,9 @@ export function createTextFormatter(fields: readonly FieldName[], opts: { numeri
     let out = '';
     for (let k = 0; k <= last; k++) {
       const c = cells[k]!;
-      if (c.length > widths![k]!) widths![k] = Math.min(c.length, MAX_START_WIDTH * 2);
-      const pad = k === last && !right[k] ? '' : ' '.repeat(Math.max(0, widths![k]! - c.length));
+      const w = displayWidth(c);
+      if (w > widths![k]!) widths![k] = Math.min(w, MAX_START_WIDTH * 2);
+      const pad = k === last && !right[k] ? '' : ' '.repeat(Math.max(0, widths![k]! - w));
       out += (right[k] ? pad + c : c + pad) + (k === last ? '\n' : '  ');
     }
     return out;
@@ -69,7 +71,7 @@ export function createTextFormatter(fields: readonly FieldName[], opts: { numeri
         let seen = 0;
         forRows(rows, Math.min(count, SAMPLE), (i) => {
           if (seen++ >= SAMPLE) return;
-          render(i).forEach((c, k) => (widths![k] = Math.max(widths![k]!, Math.min(c.length, MAX_START_WIDTH))));
+          render(i).forEach((c, k) => (widths![k] = Math.max(widths![k]!, Math.min(displayWidth(c), MAX_START_WIDTH))));
         });
       }
       let out = '';

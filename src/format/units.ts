@@ -14,26 +14,6 @@ export function parseSize(text: string): number | undefined {
   return Math.round(Number(m[1]) * 1024 ** unit);
 }
 
-/** `512`, `4.0K`, `1.5M`: binary units with one decimal, as `ls -lh` and `du -h` print them. */
-export function formatBytes(n: number): string {
-  if (!Number.isFinite(n)) return String(n);
-  const neg = n < 0;
-  let v = Math.abs(n);
-  let u = 0;
-  while (v >= 1024 && u < SIZE_UNITS.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  if (u === 0) return String(n);
-  // Round first so 1023.96K prints as 1.0M rather than 1024.0K.
-  let r = Math.round(v * 10) / 10;
-  if (r >= 1024 && u < SIZE_UNITS.length - 1) {
-    r = Math.round((r / 1024) * 10) / 10;
-    u++;
-  }
-  return `${neg ? '-' : ''}${r.toFixed(1)}${SIZE_UNITS[u]}`;
-}
-
 const DURATION_UNITS: Record<string, number> = { us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
 /** Parses `250ms`, `10s`, `5m`, `1h`, `2d`, `1w` (and `us`) into milliseconds; a bare number is seconds. */
@@ -59,7 +39,10 @@ export function formatCount(n: number): string {
 
 const IEC_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
 
-/** `512 B`, `1.5 KiB`, `4.0 GiB`: binary units spelled out, as reports print them (1536 B is 1.5 KiB). */
+/**
+ * `512 B`, `1.5 KiB`, `4.0 GiB`: binary units spelled out, one decimal (1536 B is 1.5 KiB). Every
+ * program prints sizes for people this one way: smbta-cat, smbta-top, smbta-query alike.
+ */
 export function formatSize(n: number): string {
   if (!Number.isFinite(n)) return String(n);
   let v = Math.abs(n);

@@ -6,16 +6,13 @@
  * With a certificate it speaks TLS; with a token, a client reads only after sending it.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
-import { awaitToken, tlsReason, type LinkSecurity } from './link-security.js';
+import { createAdmission } from './admission.js';
+import type { LinkSecurity } from './link-security.js';
 import { BlockKind, frameBlock, readHeader, type BlockNumber } from '../stream/format.js';
 import type { ByteSink } from './byte-sink.js';
 
 /** Bytes handed to a client's socket at a time; the rest waits in its queue. */
 const SOCKET_HIGH_WATER = 1 << 20;
-/** Connections still in their TLS handshake or token exchange, at most; more are closed at once. */
-const MAX_UNAUTHENTICATED = 256;
-const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 interface Client {
   socket: Socket;
@@ -74,25 +71,12 @@ export function createBlockServer(opts: { maxClientBuffer: number; onClient?: (m
     }
   };
 
-  const sec = opts.security ?? {};
-  let unauthenticated = 0;
   const who = (socket: Socket): string => (socket.remoteAddress ? `reader ${socket.remoteAddress}:${socket.remotePort}` : 'a reader');
-  const admit = (socket: Socket): void => {
-    socket.on('error', () => undefined);
-    if (!sec.token) return accept(socket);
-    if (unauthenticated >= MAX_UNAUTHENTICATED) return void socket.destroy();
-    unauthenticated++;
-    void awaitToken(socket, sec.token).then((refused) => {
-      unauthenticated--;
-      if (!refused) return accept(socket);
-      opts.onClient?.(`${who(socket)} refused: ${refused}`);
-      socket.destroy();
-    });
-  };
 
   const accept = (socket: Socket): void => {
     const c: Client = { socket, queue: [], head: 0, queued: 0, lostRecords: 0, lostBlocks: 0, lostFrom: undefined };
     clients.add(c);
+    socket.on('error', () => undefined);
     socket.setNoDelay(true);
     socket.on('close', () => clients.delete(c));
     socket.on('drain', () => pump(c));
@@ -104,19 +88,8 @@ export function createBlockServer(opts: { maxClientBuffer: number; onClient?: (m
     joined.splice(0).forEach((f) => f());
   };
 
-  const server: Server = sec.cert
-    ? createTlsServer(
-        {
-          cert: sec.cert,
-          key: sec.key,
-          ca: sec.clientCa,
-          requestCert: !!sec.clientCa,
-          rejectUnauthorized: !!sec.clientCa,
-          handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
-        },
-        admit,
-      ).on('tlsClientError', (err, socket) => opts.onClient?.(`${who(socket)} refused: TLS: ${tlsReason(err)}`))
-    : createServer(admit);
+  // TLS and tokens are checked before a reader joins (admission.ts); the server itself is plain TCP.
+  const server: Server = createServer(createAdmission({ security: opts.security ?? {}, admit: accept, onClient: opts.onClient }));
 
   const send = (block: Buffer): void => {
     if (first === undefined && block[5] === BlockKind.Info) first = Buffer.from(block);

@@ -54,6 +54,23 @@ export function describeIoError(err: unknown): string {
       return 'is a directory (use -R to read a directory)';
     case 'ECONNREFUSED':
       return 'connection refused';
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
+      return `${e.message}: give --tls-ca with the CA that signed the server's certificate`;
+    case 'CERT_HAS_EXPIRED':
+      return `${e.message}: the server's certificate must be renewed`;
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return `${e.message}: connect by a name the server's certificate holds`;
+    case 'ERR_SSL_WRONG_VERSION_NUMBER':
+    case 'ERR_SSL_PACKET_LENGTH_TOO_LONG':
+      return 'the server does not speak TLS: read it with -S HOST:PORT';
+    case 'EADDRINUSE':
+      return 'address in use (is another program listening there?)';
+    case 'EADDRNOTAVAIL':
+      return 'no such address on this host';
     default:
       return (e as { reason?: string }).reason ?? e.message ?? String(err);
   }
@@ -84,6 +101,8 @@ export async function consume(label: string, chunks: AsyncIterable<Buffer>, on: 
       queue.push(() => on.batch(b, label));
     },
     side: (s) => {
+      // A server that will not serve this reader says why before it closes.
+      if (s.kind === BlockKind.Info && typeof s.body.refused === 'string') report.fail(`${label}: the server refused this reader: ${s.body.refused}`);
       const loss = tracker && s.kind === BlockKind.Gap && s.run !== undefined ? tracker.gap(s.run, s.seq!, Number(s.body.records) || 0) : undefined;
       if (loss) {
         // Said here with its numbers; readers further on hear of it from the block itself.
@@ -119,7 +138,9 @@ export async function consume(label: string, chunks: AsyncIterable<Buffer>, on: 
   (target ?? decoder).end();
   await drain();
   const s = decoder.stats;
-  if (s.blocks === 0 && s.skippedBytes > 0) report.fail(`${label}: no smbta blocks found in ${s.skippedBytes} bytes; is this an smbta stream?`);
+  // Every smbta producer writes at least an info block: an empty pipe means the one before failed.
+  if (label === 'stdin' && !target && head.length === 0) report.fail('stdin held no smbta stream (it was empty: did the program before this one fail?)');
+  else if (s.blocks === 0 && s.skippedBytes > 0) report.fail(`${label}: no smbta blocks found in ${s.skippedBytes} bytes; is this an smbta stream?`);
   else if (damaged.count > MAX_DAMAGE_MESSAGES) report.fail(`${label}: ${s.skippedBytes} bytes skipped in ${s.damagedRegions} damaged regions`);
 }
 

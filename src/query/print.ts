@@ -5,6 +5,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { visible } from '../format/text.js';
 import { formatSize } from '../format/units.js';
+import { displayWidth, padEndTo, padStartTo } from '../format/width.js';
 import type { Answer, CellKind } from './answers.js';
 
 export type AnswerFormat = 'table' | 'csv' | 'json';
@@ -28,10 +29,10 @@ const RIGHT: ReadonlySet<CellKind> = new Set(['bytes', 'count', 'percent', 'rate
 export function formatTable(a: Answer, width: number): string {
   const header = a.columns.map((c) => c.name.toUpperCase());
   const cells = a.rows.map((r) => r.map((v, k) => cellText(a.columns[k]!.kind, v)));
-  const widths = header.map((h, k) => Math.max([...h].length, ...cells.map((r) => [...r[k]!].length)));
+  const widths = header.map((h, k) => Math.max(displayWidth(h), ...cells.map((r) => displayWidth(r[k] ?? ''))));
   const line = (r: string[]): string =>
     r
-      .map((v, k) => (RIGHT.has(a.columns[k]!.kind) ? v.padStart(widths[k]!) : k === r.length - 1 ? v : v.padEnd(widths[k]!)))
+      .map((v, k) => (RIGHT.has(a.columns[k]!.kind) ? padStartTo(v, widths[k] ?? 0) : k === r.length - 1 ? v : padEndTo(v, widths[k] ?? 0)))
       .join('  ')
       .trimEnd();
   let out = `# ${a.question.statement}${a.question.statement.includes(a.title) ? '' : ` (${a.title})`}\n`;
@@ -44,7 +45,7 @@ export function formatTable(a: Answer, width: number): string {
 
 /** Horizontal bars in eighths of a cell, one line per label, scaled to the largest value. */
 export function formatBars(labels: string[], values: number[], width: number): string {
-  const labelWidth = Math.max(...labels.map((l) => l.length));
+  const labelWidth = Math.max(...labels.map(displayWidth));
   const room = Math.max(10, width - labelWidth - 14);
   const max = Math.max(0, ...values);
   return (
@@ -52,7 +53,7 @@ export function formatBars(labels: string[], values: number[], width: number): s
       .map((l, k) => {
         const eighths = max > 0 ? Math.round((values[k]! / max) * room * 8) : 0;
         const bar = '█'.repeat(Math.floor(eighths / 8)) + (eighths % 8 ? ' ▏▎▍▌▋▊▉'[eighths % 8] : '');
-        return `${l.padEnd(labelWidth)} │${bar.padEnd(room)} ${formatSize(values[k]!)}`.trimEnd();
+        return `${padEndTo(l, labelWidth)} │${bar.padEnd(room)} ${formatSize(values[k]!)}`.trimEnd();
       })
       .join('\n') + '\n'
   );

@@ -7,6 +7,7 @@
 import { unlinkSync, existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { describeIoError } from '../io/consume.js';
 import type { Reporter } from '../io/report.js';
 import type { SmbRecord } from '../record/fields.js';
 import { BlockKind } from '../stream/format.js';
@@ -86,28 +87,26 @@ export class Receiver {
   async start(): Promise<void> {
     const { tcp, unix } = this.opts;
     if (tcp) {
-      const server = this.serve();
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(tcp.port, tcp.host, () => resolve());
-      });
+      const server = await this.serve((s) => s.listen(tcp.port, tcp.host), `${tcp.host.includes(':') ? `[${tcp.host}]` : tcp.host}:${tcp.port}`);
       const a = server.address() as { address: string; port: number };
       this.listening.push(`${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`);
     }
     if (unix) {
       await removeStaleSocket(unix);
-      const server = this.serve();
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(unix, () => resolve());
-      });
+      await this.serve((s) => s.listen(unix), `unix:${unix}`);
       this.listening.push(`unix:${unix}`);
     }
   }
 
-  private serve(): Server {
+  /** A listener, listening: a failure to start is said once, with the address; later ones are reported. */
+  private async serve(listen: (s: Server) => void, where: string): Promise<Server> {
     const server = createServer((s) => this.accept(s));
-    server.on('error', (err) => this.opts.report.warn(`listener: ${err.message}`));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err) => reject(new Error(`${where}: ${describeIoError(err)}`)));
+      server.once('listening', () => resolve());
+      listen(server);
+    });
+    server.on('error', (err) => this.opts.report.warn(`listener ${where}: ${err.message}`));
     this.servers.push(server);
     return server;
   }

@@ -7,6 +7,7 @@ import { AuditReader, followAuditFile, listenAuditUdp, listenAuditUnix } from '.
 import { parsePrefix } from '../audit/full-audit.js';
 import type { SmbRecord } from '../record/fields.js';
 import type { RunContext } from '../runtime/context.js';
+import { describeIoError } from '../io/consume.js';
 import { openBinaryOutput, type OutputArgs } from '../runtime/output.js';
 import { listenServing, servingFor, type ServeArgs } from '../runtime/serve.js';
 import { openState, writerState } from '../runtime/state-file.js';
@@ -131,12 +132,12 @@ export class RecvRun {
       a.udp === undefined
         ? undefined
         : await listenAuditUdp(a.udp, a.bind, reader('full_audit udp'), serverNames).catch((err: Error) => {
-            throw new Error(`cannot listen for full_audit on udp ${a.bind}:${a.udp}: ${err.message}`);
+            throw new Error(`cannot listen for full_audit on udp ${a.bind}:${a.udp}: ${describeIoError(err)}`);
           });
     if (udp) listening.push(`full_audit syslog on udp ${a.bind}:${udp.address().port}`);
     if (a.unix !== undefined) {
       await listenAuditUnix(a.unix, reader(a.unix), serverNames, ctx.signal).catch((err: Error) => {
-        throw new Error(`cannot listen for full_audit on unix ${a.unix}: ${err.message}`);
+        throw new Error(`cannot listen for full_audit on unix ${a.unix}: ${describeIoError(err)}`);
       });
       listening.push(`full_audit syslog on unix ${a.unix}`);
     }

@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { RunContext } from './context.js';
 import { UsageError } from '../language/errors.js';
 import { isLoopback, readToken, sameSecret, type SecurityArgs } from '../io/link-security.js';
+import { describeIoError } from '../io/consume.js';
 import { StreamMetrics } from './metrics.js';
 import type { Listen } from './serve.js';
 
@@ -40,7 +41,7 @@ export async function serveMetrics(at: Listen, program: string, perUser: boolean
     }
   });
   const port = await new Promise<number>((resolve, reject) => {
-    server.once('error', (err) => reject(new Error(`cannot serve metrics on ${host}:${target.port}: ${err.message}`)));
+    server.once('error', (err) => reject(new Error(`cannot serve metrics on ${host}:${target.port}: ${describeIoError(err)}`)));
     server.listen(target.port, host, () => resolve((server.address() as { port: number }).port));
   });
   server.unref();

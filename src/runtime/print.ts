@@ -31,9 +31,14 @@ export async function runPrinter(
   const out = createStdoutSink();
   const head = fmt.header();
   if (head) out.write(head);
+  let printed = 0;
   await readSelected(input, ctx, async (b, rows, n) => {
+    printed += n;
     // Formatters reuse their output buffer: wait until each batch has been handed on.
     await out.writeAndWait(fmt.batch(b, rows, n));
   });
   await out.close();
+  // An empty answer says why on stderr, so it is not taken for a missing one.
+  const selective = input.sel.filter !== undefined || input.sel.start > -Infinity || input.sel.end < Infinity;
+  if (printed === 0 && !ctx.signal.aborted && !ctx.report.failed) ctx.report.warn(selective ? 'no records matched the selection' : 'no records in the input');
 }

@@ -1,6 +1,7 @@
 /** The stream served to readers (-P): one policy for every program that serves it. */
 import { createBlockServer, type BlockServer } from '../io/block-server.js';
 import { checkServingBind, loadLinkSecurity, type SecurityArgs } from '../io/link-security.js';
+import { describeIoError } from '../io/consume.js';
 import type { Reporter } from '../io/report.js';
 
 /** Where to listen: a port, at an address of its own or at the -B address. */
@@ -41,8 +42,8 @@ export function servingFor(a: ServeArgs, report: Reporter, opts: { maxClientBuff
 export async function listenServing(server: BlockServer, a: ServeArgs): Promise<string> {
   const host = servingHost(a);
   const port = a.serve?.port ?? 0;
-  const got = await server.listen(port, host).catch((err: Error) => {
-    throw new Error(`cannot serve readers on ${formatHostPort(host, port)}: ${err.message}`);
+  const got = await server.listen(port, host).catch((err: unknown) => {
+    throw new Error(`cannot serve readers on ${formatHostPort(host, port)}: ${describeIoError(err)}`);
   });
   return formatHostPort(host, got);
 }

@@ -5,7 +5,8 @@
 import { Box, Text } from 'ink';
 import { createLocalFormatter } from '../format/time.js';
 import { visible } from '../format/text.js';
-import { formatBytes, formatCount } from '../format/units.js';
+import { formatCount, formatSize } from '../format/units.js';
+import { fitTo } from '../format/width.js';
 import { KEY_HELP, type UiState } from './keys.js';
 import type { GroupRow, LogLine, SortKey, TopSnapshot } from './model.js';
 import { sparkline } from './sparkline.js';
@@ -22,7 +23,7 @@ export interface ViewProps {
   interactive?: boolean;
 }
 
-const rate = (n: number): string => `${formatBytes(n)}/s`;
+const rate = (n: number): string => `${formatSize(n)}/s`;
 
 export function TopView({ snap, ui, width, height, source, interactive = true }: ViewProps) {
   const note = snap.notes.at(-1);
@@ -132,15 +133,15 @@ interface Column {
 /** Columns that fit: a narrow terminal drops the totals, then operations. */
 function tableColumns(width: number): Column[] {
   const cols: Column[] = [
-    { title: 'READ/s', width: 11, sort: 'read/s', value: (r) => rate(r.readRate) },
-    { title: 'WRITE/s', width: 11, sort: 'write/s', value: (r) => rate(r.writeRate) },
+    { title: 'READ/s', width: 13, sort: 'read/s', value: (r) => rate(r.readRate) },
+    { title: 'WRITE/s', width: 13, sort: 'write/s', value: (r) => rate(r.writeRate) },
   ];
   if (width >= 60) cols.push({ title: 'OPS/s', width: 8, sort: 'ops/s', value: (r) => formatCount(r.opsRate) });
-  if (width >= 80) {
-    cols.push({ title: 'READ', width: 9, sort: 'total', value: (r) => formatBytes(r.read) });
-    cols.push({ title: 'WRITTEN', width: 9, sort: 'total', value: (r) => formatBytes(r.written) });
+  if (width >= 84) {
+    cols.push({ title: 'READ', width: 11, sort: 'total', value: (r) => formatSize(r.read) });
+    cols.push({ title: 'WRITTEN', width: 11, sort: 'total', value: (r) => formatSize(r.written) });
   }
-  if (width >= 96) cols.push({ title: 'OPS', width: 9, value: (r) => formatCount(r.ops) });
+  if (width >= 100) cols.push({ title: 'OPS', width: 9, value: (r) => formatCount(r.ops) });
   return cols;
 }
 
@@ -190,12 +191,12 @@ function Log({ lines, width }: { lines: LogLine[]; width: number }) {
   return (
     <Box flexDirection="column">
       <Text bold color={THEME.heading} wrap="truncate">
-        {wide ? 'TIME     OP     USER         SHARE          BYTES  PATH' : 'TIME     OP     USER     PATH'}
+        {wide ? 'TIME     OP     USER         SHARE            BYTES  PATH' : 'TIME     OP     USER     PATH'}
       </Text>
       {lines.map((l, k) => (
         <Text key={k} wrap="truncate" color={l.result < 0 ? THEME.failed : undefined}>
           {`${clockText(l.time)} ${l.op.padEnd(6)} ${cut(visible(l.user), wide ? 12 : 8)} `}
-          {wide && `${cut(visible(l.share), 10)} ${formatBytes(l.bytes).padStart(8)}  `}
+          {wide && `${cut(visible(l.share), 10)} ${formatSize(l.bytes).padStart(10)}  `}
           {visible(l.path)}
         </Text>
       ))}
@@ -203,9 +204,7 @@ function Log({ lines, width }: { lines: LogLine[]; width: number }) {
   );
 }
 
-function cut(s: string, w: number): string {
-  return s.length > w ? `${s.slice(0, w - 1)}…` : s.padEnd(w);
-}
+const cut = fitTo;
 
 function Help({ height }: { height: number }) {
   return (

@@ -73,8 +73,11 @@ test('deploy.md: the systemd units parse and start real smbta commands with real
 
 test('deploy.md: the cron lines have five time fields and real smbta commands', async () => {
   const cron = blocks.find((b) => b.lang === 'cron')!;
-  const lines = cron.body.split('\n').filter((l) => l.trim() && !l.startsWith('#'));
-  assert.equal(lines.length, 3);
+  const all = cron.body.split('\n').filter((l) => l.trim() && !l.startsWith('#'));
+  // cron's own PATH (/usr/bin:/bin) does not reach npm's /usr/local/bin.
+  assert.match(all[0] ?? '', /^PATH=\/usr\/local\/bin:/);
+  const lines = all.filter((l) => !/^[A-Z]+=/.test(l));
+  assert.equal(lines.length, 4);
   for (const line of lines) {
     const fields = line.trim().split(/\s+/);
     fields.slice(0, 5).forEach((f) => assert.match(f, /^(\*|\d+(-\d+)?(,\d+)*)(\/\d+)?$/, line));
@@ -111,8 +114,12 @@ test('deploy.md: full_audit is set up with the prefix the receiver expects, oper
     for (const op of share.get(key)![0]!.split(/\s+/)) assert.ok(MAPPED_OPERATIONS.includes(op), `${key}: ${op} is not an operation smbta records`);
   }
   const facility = share.get('full_audit:facility')![0]!.toLowerCase();
-  const rsyslog = blocks.find((b) => b.file === '/etc/rsyslog.d/smbta.conf')!.body.trim();
-  const m = /^(\w+)\.(\w+) @127\.0\.0\.1:(\d+)$/.exec(rsyslog)!;
+  const rsyslog = blocks
+    .find((b) => b.file === '/etc/rsyslog.d/smbta.conf')!
+    .body.trim()
+    .split('\n');
+  const m = /^(\w+)\.(\w+) @127\.0\.0\.1:(\d+)$/.exec(rsyslog[0] ?? '')!;
+  assert.equal(rsyslog[1], '& stop', 'the audit lines stay out of /var/log/syslog');
   assert.equal(m[1], facility);
   assert.equal(m[2], share.get('full_audit:priority')![0]!.toLowerCase());
   assert.match(blocks.find((b) => b.file.endsWith('smbta-recv.service'))!.body, new RegExp(`--audit-udp ${m[3]} `));

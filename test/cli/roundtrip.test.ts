@@ -82,10 +82,10 @@ test('smbta-cat prints aligned columns with local times and human sizes; -n prin
   assert.equal(
     r.stdout.toString(),
     [
-      'TIME                     SERVER  CLIENT        USER          SHARE     OP     BYTES  PATH',
-      '2026-11-23 10:59:58.123  fs1     192.168.1.10  bob           projects  read    4.0K  docs/file0.txt',
-      '2026-11-23 10:59:59.623  fs1     2001:db8::17  alice         projects  pread   1.0T  docs/file1.txt',
-      "2026-11-23 11:00:01.123  fs1     192.168.1.10  o'brien, pat  projects  write      1  docs/file2.txt",
+      'TIME                     SERVER  CLIENT        USER          SHARE     OP       BYTES  PATH',
+      '2026-11-23 10:59:58.123  fs1     192.168.1.10  bob           projects  read   4.0 KiB  docs/file0.txt',
+      '2026-11-23 10:59:59.623  fs1     2001:db8::17  alice         projects  pread  1.0 TiB  docs/file1.txt',
+      "2026-11-23 11:00:01.123  fs1     192.168.1.10  o'brien, pat  projects  write      1 B  docs/file2.txt",
       '',
     ].join('\n'),
   );

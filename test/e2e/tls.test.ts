@@ -46,12 +46,13 @@ async function said(p: Proc, from: number, re: RegExp): Promise<void> {
   }
 }
 
-/** A reader that must not get in: the receiver says why, and the reader gets nothing. */
-async function refused(recv: { p: Proc }, readerArgs: string[], why: RegExp): Promise<Proc> {
+/** A reader that must not get in: the receiver says why (and the reader, what it was told), and the reader gets nothing. */
+async function refused(recv: { p: Proc }, readerArgs: string[], why: RegExp, readerSays?: RegExp): Promise<Proc> {
   const from = recv.p.stderr().length;
   const reader = startProc('smbta-json', readerArgs);
   try {
     await said(recv.p, from, why);
+    if (readerSays) await said(reader, 0, readerSays);
   } finally {
     await reader.stop();
   }
@@ -67,17 +68,23 @@ test('TLS: a reader that trusts the CA reads; a plain reader and one trusting an
     try {
       assert.equal(await readsAll(recv, ['-S', `tls://127.0.0.1:${recv.serve}`, '--tls-ca', `${dir}/ca.pem`]), N);
       assert.equal(await readsAll(recv, ['-S', `tls://localhost:${recv.serve}`, '--tls-ca', `${dir}/ca.pem`]), N, 'by name too');
-      // A plain reader says nothing, so the server's handshake times out (10 s); one with a token
-      // speaks first, in the clear, and is refused at once.
+      // A plain reader is told, on its side too: one that says nothing after a wait (5 s), one
+      // that speaks first, in the clear (its token), at once.
       writeFileSync(`${dir}/token`, 'c0ffee0123456789abcdef0123456789\n');
-      await refused(
-        recv,
-        ['-S', `127.0.0.1:${recv.serve}`, '--token-file', `${dir}/token`],
-        /refused: TLS: .*(wrong version|http request|unknown protocol|packet length)/i,
-      );
+      for (const extra of [['--token-file', `${dir}/token`], []]) {
+        await refused(
+          recv,
+          ['-S', `127.0.0.1:${recv.serve}`, ...extra],
+          /refused: this port speaks TLS: read it with -S tls:\/\/HOST:PORT/,
+          /127\.0\.0\.1:\d+: the server refused this reader: this port speaks TLS: read it with -S tls:\/\/HOST:PORT \(and --tls-ca\)/,
+        );
+      }
       // The reader refuses the server: it says why, and the server sees it hang up.
       const doubter = await refused(recv, ['-S', `tls://127.0.0.1:${recv.serve}`, '--tls-ca', `${dir}/rogue-ca.pem`], /refused: TLS/);
-      assert.match(doubter.stderr(), /tls:\/\/127\.0\.0\.1:\d+: (self-signed certificate|unable to verify the first certificate); reconnecting/i);
+      assert.match(
+        doubter.stderr(),
+        /tls:\/\/127\.0\.0\.1:\d+: (self-signed certificate|unable to verify the first certificate): give --tls-ca with the CA that signed the server's certificate; reconnecting/i,
+      );
     } finally {
       await recv.p.stop();
     }

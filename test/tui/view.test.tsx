@@ -26,13 +26,13 @@ test('a frame shows the known numbers: rates, totals, ranking and the log', () =
   const { lastFrame } = render(<TopView snap={snap} ui={initialUi('')} width={100} height={30} source="test" />);
   const f = plain(lastFrame());
   assert.match(f, /smbta-top test 5 records, ops 3\/s/);
-  assert.match(lineOf(f, 'read  '), /read\s+1\.5M\/s/);
-  assert.match(lineOf(f, 'write '), /write\s+2\.5M\/s/);
+  assert.match(lineOf(f, 'read  '), /read\s+1\.5 MiB\/s/);
+  assert.match(lineOf(f, 'write '), /write\s+2\.5 MiB\/s/);
   assert.match(lineOf(f, 'USER (2)'), /READ\/s\s+WRITE\/s\s+OPS\/s\s+READ\s+WRITTEN\s+OPS/);
-  assert.match(lineOf(f, 'bob '), /bob\s+1\.5M\/s\s+512\.0K\/s\s+2\s+3\.0M\s+1\.0M\s+3$/);
-  assert.match(lineOf(f, 'eve '), /eve\s+0\/s\s+2\.0M\/s\s+1\s+0\s+4\.0M\s+2$/);
+  assert.match(lineOf(f, 'bob '), /bob\s+1\.5 MiB\/s\s+512\.0 KiB\/s\s+2\s+3\.0 MiB\s+1\.0 MiB\s+3$/);
+  assert.match(lineOf(f, 'eve '), /eve\s+0 B\/s\s+2\.0 MiB\/s\s+1\s+0 B\s+4\.0 MiB\s+2$/);
   assert.ok(f.indexOf('bob ') < f.indexOf('eve '), 'busiest reader first');
-  assert.match(f, /10:00:01 rename\s+eve\s+projects\s+0\s+x/);
+  assert.match(f, /10:00:01 rename\s+eve\s+projects\s+0 B\s+x/);
   assert.match(f, /g group {2}s sort/);
 });
 
