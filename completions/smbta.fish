@@ -76,7 +76,7 @@ complete -c smbta-torture -l files -r -f -d 'files per emulated server (default 
 complete -c smbta-torture -l record -r -F -d 'save the exact bytes sent, with timing, for --replay'
 complete -c smbta-torture -l replay -r -F -d 'send a --record file again instead of new traffic'
 complete -c smbta-torture -l speed -r -f -d 'replay this many times faster than recorded (0: as fast as possible)'
-complete -c smbta-torture -l ledger -r -F -d 'write the ledger of what was sent (JSON) to FILE instead of stdout'
+complete -c smbta-torture -l ledger -r -F -d 'write the ledger of what was sent (JSON) to FILE (- is stdout); without it, to stdout unless that is a terminal'
 complete -c smbta-torture -l smb -r -f -d 'drive a real SMB server instead: create a file set on these shares (give two, each with its own --smb) and copy files between them with smbclient; -n copies (default 20)'
 complete -c smbta-torture -s U -l smb-user -r -f -d '--smb: the account, as smbclient\'s -U (the password is passed in its environment, not its arguments)'
 complete -c smbta-torture -l smb-port -r -f -d 'TCP port that carries SMB (direct TCP, as 445); repeat for several'
@@ -108,6 +108,7 @@ complete -c smbta-mux -l metrics-users -f -d 'add bytes per user to --metrics (a
 complete -c smbta-mux -s c -l config -r -F -d 'read settings from FILE: a [PROGRAM] section of keys named like the long options (docs/config.md); the command line wins'
 complete -c smbta-mux -s h -l help -f -d 'show help'
 complete -c smbta-mux -s V -l version -f -d 'show version number'
+complete -c smbta-mux -f -a 'and or not read write pread pwrite mkdir rmdir rename chdir open close time= end= op= user= sid= domain= share= path= path2= client= server= bytes= count= mode= result= latency= latency_max='
 
 # smbta-rotate
 complete -c smbta-rotate -s r -l read -r -F -d 'read stream files (- is stdin; .bz2 read transparently); takes words while they name files'
@@ -132,6 +133,7 @@ complete -c smbta-rotate -l insecure -f -d 'serve the stream without TLS, or --m
 complete -c smbta-rotate -s c -l config -r -F -d 'read settings from FILE: a [PROGRAM] section of keys named like the long options (docs/config.md); the command line wins'
 complete -c smbta-rotate -s h -l help -f -d 'show help'
 complete -c smbta-rotate -s V -l version -f -d 'show version number'
+complete -c smbta-rotate -f -a 'and or not read write pread pwrite mkdir rmdir rename chdir open close time= end= op= user= sid= domain= share= path= path2= client= server= bytes= count= mode= result= latency= latency_max='
 
 # smbta-cluster
 complete -c smbta-cluster -s r -l read -r -F -d 'read stream files (- is stdin; .bz2 read transparently); takes words while they name files'
@@ -150,6 +152,7 @@ complete -c smbta-cluster -s w -l write -r -F -d 'write the stream to FILE (- is
 complete -c smbta-cluster -l force -f -d 'let -w replace an existing file (never replaced otherwise)'
 complete -c smbta-cluster -s h -l help -f -d 'show help'
 complete -c smbta-cluster -s V -l version -f -d 'show version number'
+complete -c smbta-cluster -f -a 'and or not read write pread pwrite mkdir rmdir rename chdir open close time= end= op= user= sid= domain= share= path= path2= client= server= bytes= count= mode= result= latency= latency_max='
 
 # smbta-cat
 complete -c smbta-cat -s r -l read -r -F -d 'read stream files (- is stdin; .bz2 read transparently); takes words while they name files'
@@ -167,6 +170,7 @@ complete -c smbta-cat -l header -f -d 'print a header line (--no-header to leave
 complete -c smbta-cat -l no-header -f -d 'leave it out'
 complete -c smbta-cat -s h -l help -f -d 'show help'
 complete -c smbta-cat -s V -l version -f -d 'show version number'
+complete -c smbta-cat -f -a 'and or not read write pread pwrite mkdir rmdir rename chdir open close time= end= op= user= sid= domain= share= path= path2= client= server= bytes= count= mode= result= latency= latency_max='
 
 # smbta-csv
 complete -c smbta-csv -s r -l read -r -F -d 'read stream files (- is stdin; .bz2 read transparently); takes words while they name files'
@@ -184,6 +188,7 @@ complete -c smbta-csv -l header -f -d 'print a header line (--no-header to leave
 complete -c smbta-csv -l no-header -f -d 'leave it out'
 complete -c smbta-csv -s h -l help -f -d 'show help'
 complete -c smbta-csv -s V -l version -f -d 'show version number'
+complete -c smbta-csv -f -a 'and or not read write pread pwrite mkdir rmdir rename chdir open close time= end= op= user= sid= domain= share= path= path2= client= server= bytes= count= mode= result= latency= latency_max='
 
 # smbta-json
 complete -c smbta-json -s r -l read -r -F -d 'read stream files (- is stdin; .bz2 read transparently); takes words while they name files'
@@ -199,6 +204,7 @@ complete -c smbta-json -s s -l fields -r -f -a 'time end op user sid domain shar
 complete -c smbta-json -s n -l numeric -f -d 'print raw numbers: bytes as integers, times as ms since the epoch'
 complete -c smbta-json -s h -l help -f -d 'show help'
 complete -c smbta-json -s V -l version -f -d 'show version number'
+complete -c smbta-json -f -a 'and or not read write pread pwrite mkdir rmdir rename chdir open close time= end= op= user= sid= domain= share= path= path2= client= server= bytes= count= mode= result= latency= latency_max='
 
 # smbta-filter
 complete -c smbta-filter -s r -l read -r -F -d 'read stream files (- is stdin; .bz2 read transparently); takes words while they name files'
@@ -216,6 +222,7 @@ complete -c smbta-filter -l check -f -d 'only check the expression: exit 0 if va
 complete -c smbta-filter -l explain -f -d 'print the expression fully parenthesised, as parsed, and exit'
 complete -c smbta-filter -s h -l help -f -d 'show help'
 complete -c smbta-filter -s V -l version -f -d 'show version number'
+complete -c smbta-filter -f -a 'and or not read write pread pwrite mkdir rmdir rename chdir open close time= end= op= user= sid= domain= share= path= path2= client= server= bytes= count= mode= result= latency= latency_max='
 
 # smbta-top
 complete -c smbta-top -s r -l read -r -F -d 'read stream files (- is stdin; .bz2 read transparently); takes words while they name files'
@@ -234,6 +241,7 @@ complete -c smbta-top -l sort -r -f -a 'read/s write/s ops/s total name' -d 'sor
 complete -c smbta-top -l once -f -d 'print one snapshot as plain text and exit: archives are read whole, live sources watched for one --refresh'
 complete -c smbta-top -s h -l help -f -d 'show help'
 complete -c smbta-top -s V -l version -f -d 'show version number'
+complete -c smbta-top -f -a 'and or not read write pread pwrite mkdir rmdir rename chdir open close time= end= op= user= sid= domain= share= path= path2= client= server= bytes= count= mode= result= latency= latency_max='
 
 # smbta-query
 complete -c smbta-query -s r -l read -r -F -d 'read stream files (- is stdin; .bz2 read transparently); takes words while they name files'
@@ -263,6 +271,10 @@ complete -c smbta-query -l json -f -d 'print each answer as one JSON object per 
 complete -c smbta-query -l svg -r -F -d 'also write the chart of usage or 24h_usage as an SVG image (FILE-2.svg... for more)'
 complete -c smbta-query -s h -l help -f -d 'show help'
 complete -c smbta-query -s V -l version -f -d 'show version number'
+complete -c smbta-query -n __fish_use_subcommand -f -a 'top total list last-activity usage 24h-usage search throughput report self-check'
+complete -c smbta-query -n '__fish_seen_subcommand_from top' -f -a 'users shares files domains'
+complete -c smbta-query -n '__fish_seen_subcommand_from list' -f -a 'users shares files domains'
+complete -c smbta-query -n '__fish_seen_subcommand_from report' -f -a 'full'
 
 # smbta-db
 complete -c smbta-db -s r -l read -r -F -d 'read stream files (- is stdin; .bz2 read transparently); takes words while they name files'
@@ -284,6 +296,8 @@ complete -c smbta-db -l insecure -f -d 'serve the stream without TLS, or --metri
 complete -c smbta-db -s c -l config -r -F -d 'read settings from FILE: a [PROGRAM] section of keys named like the long options (docs/config.md); the command line wins'
 complete -c smbta-db -s h -l help -f -d 'show help'
 complete -c smbta-db -s V -l version -f -d 'show version number'
+complete -c smbta-db -n __fish_use_subcommand -f -a 'init load expire'
+complete -c smbta-db -n 'not __fish_use_subcommand' -f -a 'and or not read write pread pwrite mkdir rmdir rename chdir open close time= end= op= user= sid= domain= share= path= path2= client= server= bytes= count= mode= result= latency= latency_max='
 
 # smbta-rrd
 complete -c smbta-rrd -s r -l read -r -F -d 'read stream files (- is stdin; .bz2 read transparently); takes words while they name files'
@@ -303,3 +317,4 @@ complete -c smbta-rrd -l since -r -f -d 'only records from TIME on: now, today, 
 complete -c smbta-rrd -l until -r -f -d 'only records before TIME'
 complete -c smbta-rrd -s h -l help -f -d 'show help'
 complete -c smbta-rrd -s V -l version -f -d 'show version number'
+complete -c smbta-rrd -f -a 'and or not read write pread pwrite mkdir rmdir rename chdir open close time= end= op= user= sid= domain= share= path= path2= client= server= bytes= count= mode= result= latency= latency_max='

@@ -27,6 +27,15 @@ export interface Trailing {
   readonly describe: string;
   /** True for a word that starts the trailing words (tells them from the values of -r, -R, -S). */
   readonly looksLike: TrailingTest;
+  /** What shells complete: the first word's choices, a later word's after a given one, filter words. */
+  readonly complete: TrailingCompletion;
+}
+
+export interface TrailingCompletion {
+  readonly first?: readonly string[];
+  readonly after?: Readonly<Record<string, readonly string[]>>;
+  /** Filter words (fields, ops, and, or, not): as the first word, or after the first when `first` is given. */
+  readonly filter?: boolean;
 }
 
 export interface ProgramSpec<O extends Options> {

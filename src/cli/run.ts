@@ -55,10 +55,8 @@ export async function main(program: Program, argv: readonly string[] = process.a
     // alive: what waits on the signal stops now, and whatever is left gets two seconds.
     controller.abort();
     setTimeout(() => process.exit(), 2000).unref();
-  } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
   }
+  // The handlers stay: a second signal after the run (while output drains) still exits 130/143.
 }
 
 /**

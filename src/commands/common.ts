@@ -7,6 +7,7 @@ export const FILTER_POSITIONAL: Trailing = {
   name: 'filter',
   describe: "filter expression selecting records, e.g. 'user=bob and bytes>1M' (see docs/filter.md)",
   looksLike: looksLikeFilter,
+  complete: { filter: true },
 };
 
 export const READER_EXIT_STATUS =

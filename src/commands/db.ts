@@ -13,6 +13,7 @@ const ACTION: Trailing = {
   name: 'action',
   describe: 'init, load or expire; after load, a filter expression may follow',
   looksLike: (w) => ACTIONS.includes(w) || looksLikeFilter(w),
+  complete: { first: ACTIONS, filter: true },
 };
 
 export const db = defineProgram({

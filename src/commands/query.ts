@@ -7,7 +7,7 @@ import { UsageError } from '../language/errors.js';
 import type { Answer } from '../query/answers.js';
 import type { Question } from '../query/ast.js';
 import { answerFromStream } from '../query/archive.js';
-import { friendlyStatement, FRIENDLY_USAGE, looksLikeQuestion, type FriendlyOptions } from '../query/friendly.js';
+import { friendlyStatement, FRIENDLY_USAGE, looksLikeQuestion, QUESTION_WORDS, type FriendlyOptions } from '../query/friendly.js';
 import { parseStatements } from '../query/parser.js';
 import { formatAnswers } from '../query/print.js';
 import { answerFromStore } from '../query/sql.js';
@@ -69,7 +69,7 @@ export const query = defineProgram({
     json: { kind: 'flag', group: 'Output', describe: 'print each answer as one JSON object per line, with raw numbers' },
     svg: { kind: 'path', value: 'FILE', group: 'Output', describe: 'also write the chart of usage or 24h_usage as an SVG image (FILE-2.svg... for more)' },
   },
-  positional: { name: 'question', describe: `a question in the command-line form: ${FRIENDLY_USAGE}`, looksLike: looksLikeQuestion },
+  positional: { name: 'question', describe: `a question in the command-line form: ${FRIENDLY_USAGE}`, looksLike: looksLikeQuestion, complete: QUESTION_WORDS },
   examples: [
     ["smbta-query -R archive -q 'share projects since yesterday, top 10 users rw;'", 'the busiest users of a share since yesterday'],
     ['smbta-query top users --since yesterday --share projects -n 10 --mode rw', 'the same, in the command-line form, from the default database'],
@@ -102,7 +102,7 @@ export const query = defineProgram({
     const fromDb = a.db !== undefined || (!streams && (given === undefined || !stdinHasData()));
     let answers: Answer[];
     if (fromDb) {
-      const store = await openStore(parseDbTarget(a.db));
+      const store = await openStore(parseDbTarget(a.db), { readOnly: true });
       try {
         answers = await answerFromStore(questions, store, now);
       } finally {

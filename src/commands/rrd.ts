@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { pick, READER } from '../cli/options.js';
 import { defineProgram } from '../cli/program.js';
 import { parseTime } from '../filter/time-spec.js';
@@ -43,6 +44,9 @@ export const rrd = defineProgram({
   exitStatus: '0 when done; 1 when the input was damaged or rrdtool failed; 2 for a bad option.',
   async run(a, ctx) {
     if (!a.rrd) throw new UsageError('give --rrd FILE, the round-robin database to keep or draw');
+    // rrdtool writes a new file and renames it over the old: never over a device or a FIFO.
+    const st = statSync(a.rrd, { throwIfNoEntry: false });
+    if (st && !st.isFile()) throw new UsageError(`--rrd ${a.rrd}: not a regular file`);
     if (a.step % 1000 !== 0) throw new UsageError(`--step ${a.step}ms: rrdtool steps are whole seconds`);
     if (a.graph !== undefined) {
       const now = Date.now();

@@ -49,7 +49,12 @@ export const torture = defineProgram({
     record: { kind: 'path', value: 'FILE', group: 'Load', describe: 'save the exact bytes sent, with timing, for --replay' },
     replay: { kind: 'path', value: 'FILE', group: 'Load', describe: 'send a --record file again instead of new traffic' },
     ...pick('speed'),
-    ledger: { kind: 'path', value: 'FILE', group: 'Load', describe: 'write the ledger of what was sent (JSON) to FILE instead of stdout' },
+    ledger: {
+      kind: 'path',
+      value: 'FILE',
+      group: 'Load',
+      describe: 'write the ledger of what was sent (JSON) to FILE (- is stdout); without it, to stdout unless that is a terminal',
+    },
     smb: {
       kind: 'text',
       many: true,
@@ -87,7 +92,7 @@ export const torture = defineProgram({
       const started = Date.now();
       const moved = await smbRun({ ...a, copies: a.records ?? 20, files: a.files ?? 8 }, ctx.signal);
       ctx.report.warn(`moved ${moved.records} files (${moved.bytes} bytes) through ${a.smb.length} shares in ${((Date.now() - started) / 1000).toFixed(2)}s`);
-      return writeLedger(moved, a.ledger);
+      return writeLedger(moved, a.ledger, (m) => ctx.report.warn(m));
     }
     const dest = parseRemote(a.dest);
     const key = a.key === undefined ? undefined : readKeyFile(a.key);
@@ -135,14 +140,16 @@ export const torture = defineProgram({
     ctx.report.warn(
       `sent ${ledger.records} records (${Math.round(ledger.records / seconds)}/s) over ${a.replay ? 'the recorded' : a.connections} connections in ${seconds.toFixed(2)}s`,
     );
-    writeLedger(ledger, a.ledger);
+    writeLedger(ledger, a.ledger, (m) => ctx.report.warn(m));
   },
 });
 
-function writeLedger(ledger: Ledger, path: string | undefined): void {
+/** The ledger goes to --ledger FILE, to stdout when piped or asked (--ledger -), never unasked to a terminal. */
+function writeLedger(ledger: Ledger, path: string | undefined, say: (m: string) => void): void {
   const text = JSON.stringify(ledger) + '\n';
-  if (path) writeFileSync(path, text);
-  else process.stdout.write(text);
+  if (path !== undefined && path !== '-') writeFileSync(path, text);
+  else if (path === '-' || !process.stdout.isTTY) process.stdout.write(text);
+  else say('the ledger of what was sent is not printed to a terminal: give --ledger FILE, or --ledger - to see it');
 }
 
 interface SmbRun {

@@ -28,6 +28,12 @@ export const FRIENDLY_USAGE =
 
 const VERBS = ['top', 'total', 'list', 'last_activity', 'usage', '24h_usage', 'search', 'throughput', 'smbtad-report', 'self-check'];
 
+/** What shells complete for a question: its first word, and what follows top and list. */
+export const QUESTION_WORDS = {
+  first: ['top', 'total', 'list', 'last-activity', 'usage', '24h-usage', 'search', 'throughput', 'report', 'self-check'],
+  after: { top: KINDS, list: KINDS, report: ['full'], throughput: [] },
+} as const;
+
 /** True for a word that starts a question in the command-line form (tells it from a file name). */
 export function looksLikeQuestion(word: string): boolean {
   const w = word.toLowerCase();

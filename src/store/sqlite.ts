@@ -1,5 +1,5 @@
 /** The embedded store: better-sqlite3, WAL, multi-row inserts inside one transaction per batch. */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { RECORD_INDEXES, STORED_COLUMNS, schemaStatements } from './schema.js';
@@ -7,14 +7,32 @@ import type { Position } from '../stream/sequence.js';
 import { POSITION_KEY, type PendingRows, type Store } from './types.js';
 
 const WIDTH = STORED_COLUMNS.length;
+
+function checkPlace(path: string, o: { makeDir: boolean; readOnly: boolean }): void {
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (st && !st.isFile()) throw new Error(`--db ${path}: not a regular file`);
+  if (!st && o.readOnly) throw new Error(`--db ${path}: no such database (smbta-db load makes one)`);
+  const dir = dirname(path);
+  if (o.makeDir) mkdirSync(dir, { recursive: true });
+  else if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory())
+    throw new Error(`--db ${path}: no such directory ${dir} (make it first; only the default place is made for you)`);
+}
 /** Rows per INSERT statement: fewer statement runs, well under SQLite's parameter limit. */
 const ROWS_PER_INSERT = 64;
 
-export function openSqlite(path: string): Store {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
+/**
+ * Opens the database file at `path`. Its directory is made only when asked (the default
+ * place); a path that is not a regular file is refused (SQLite would add -wal and -shm files
+ * beside a device); a reader opens it read-only, so another user can query a database it
+ * may only read.
+ */
+export function openSqlite(path: string, o: { makeDir: boolean; readOnly: boolean }): Store {
+  if (path !== ':memory:') checkPlace(path, o);
+  const db = new Database(path, { readonly: o.readOnly, fileMustExist: o.readOnly });
+  if (!o.readOnly) {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+  }
   db.pragma('busy_timeout = 10000');
   const insertSql = (rows: number): string =>
     `INSERT INTO smbta_records (${STORED_COLUMNS.join(', ')}) VALUES ${Array.from({ length: rows }, () => `(${new Array(WIDTH).fill('?').join(', ')})`).join(', ')}`;

@@ -5,7 +5,7 @@
 import { useApp, useInput, useStdout } from 'ink';
 import { useEffect, useRef, useState } from 'react';
 import type { TopFeed } from './feed.js';
-import { handleKey, type KeyInfo, type UiState } from './keys.js';
+import { handleKey, splitKeys, type KeyInfo, type UiState } from './keys.js';
 import { TopView } from './view.js';
 
 export interface TopAppProps {
@@ -66,9 +66,7 @@ export function TopApp({ feed, initial, source, refreshMs, keys }: TopAppProps) 
   };
   useInput(
     (input, key) => {
-      // Keys typed fast or pasted arrive together: take them one at a time.
-      if (input.length > 1 && !key.ctrl && !key.meta) for (const ch of input) press(ch === '\r' ? '' : ch, { return: ch === '\r' });
-      else press(input, key);
+      for (const [one, k] of splitKeys(input, key)) press(one, k);
     },
     { isActive: keys },
   );

@@ -26,17 +26,23 @@ export class TopFeed {
   /** Record time and wall time of the first replayed record. */
   private t0 = NaN;
   private w0 = NaN;
+  private ended = false;
 
   constructor(private readonly opts: FeedOptions) {
     this.filter = opts.filter;
     if (opts.replaySpeed === undefined) this.model.tick(Date.now());
   }
 
-  /** The time rates are measured by: now live, the replay's time for archives. */
+  /** The archive is read to its end: the replay clock stops at its last record. */
+  end(): void {
+    this.ended = true;
+  }
+
+  /** The time rates are measured by: now live, the replay's time for archives (stopped at their end). */
   clock(): number {
     const speed = this.opts.replaySpeed;
     if (speed === undefined) return Date.now();
-    if (speed === 0 || Number.isNaN(this.t0)) return this.model.latest;
+    if (speed === 0 || Number.isNaN(this.t0) || this.ended) return this.model.latest;
     return this.t0 + (Date.now() - this.w0) * speed;
   }
 

@@ -28,6 +28,7 @@ export interface KeyInfo {
   ctrl?: boolean;
   tab?: boolean;
   shift?: boolean;
+  meta?: boolean;
 }
 
 export const KEY_HELP: readonly (readonly [string, string])[] = [
@@ -85,4 +86,16 @@ function typing(s: UiState, draft: string, input: string, key: KeyInfo): [UiStat
   if (key.ctrl && input === 'u') return [{ ...s, draft: '', error: undefined }, undefined];
   if (key.ctrl || input === '') return [s, undefined];
   return [{ ...s, draft: draft + input, error: undefined }, undefined];
+}
+
+/**
+ * A chunk of keyboard input as single keys: text typed fast or pasted arrives in one chunk,
+ * and so do several backspaces (DEL or Ctrl-H each); every one counts.
+ */
+export function splitKeys(input: string, key: KeyInfo): [string, KeyInfo][] {
+  if (key.ctrl && input === 'h') return [['', { backspace: true }]];
+  if (input.length <= 1 || key.ctrl || key.meta) return [[input, key]];
+  return [...input].map((ch): [string, KeyInfo] =>
+    ch === '\r' ? ['', { return: true }] : ch === '\x7f' || ch === '\b' ? ['', { backspace: true }] : [ch, {}],
+  );
 }

@@ -51,7 +51,10 @@ export async function runInteractive(o: TopRun, ctx: RunContext): Promise<void> 
     abort: () => ctx.abort(),
   };
   const reading = read(o, quiet).then(
-    () => o.feed.model.note(o.live ? 'all sources ended' : 'end of input: q quits'),
+    () => {
+      o.feed.end();
+      o.feed.model.note(o.live ? 'all sources ended' : 'end of input: q quits');
+    },
     (err: Error) => o.feed.model.note(`reading stopped: ${err.message}`),
   );
   const keyboard = openKeyboard();

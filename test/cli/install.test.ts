@@ -34,6 +34,17 @@ test('npm pack, then npm install -g into a prefix: every program answers --help 
       assert.equal(version.stdout.trim(), pkg.version, name);
     }
     for (const page of pkg.man) assert.ok(existsSync(join(dir, 'prefix', 'share', 'man', 'man1', page.split('/').at(-1)!)), page);
+    // The completions, where the README says they are, work as it says to enable them.
+    const root = npm(['root', '-g', '--prefix', join(dir, 'prefix')], dir).trim();
+    const complete = spawnSync(
+      'bash',
+      ['-c', `source ${root}/smbta/completions/smbta.bash && COMP_WORDS=(smbta-db '') COMP_CWORD=1 && _smbta_complete && echo "\${COMPREPLY[*]}"`],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, PATH },
+      },
+    );
+    assert.equal(complete.stdout.trim(), 'init load expire', complete.stderr);
     // smbta-probe's dissector script travels with the package, where the installed probe looks for it.
     const fixture = join(ROOT, 'test', 'fixtures', 'smb2-session.pcapng');
     if (!toolMissing('tshark')) {

@@ -47,3 +47,24 @@ test('the bash completion completes options, field lists and filter words', () =
   assert.deepEqual(bashComplete('smbta-json sha'), ['share=']);
   assert.ok(bashComplete('smbta-cat -r test/fixtures/ev').includes('test/fixtures/every-op.smbta'));
 });
+
+test('the bash completion completes the words after the options: actions, questions, filters (and no field that is not one)', () => {
+  assert.deepEqual(bashComplete('smbta-db '), ['init', 'load', 'expire']);
+  assert.deepEqual(bashComplete('smbta-db load us'), ['user=']);
+  assert.deepEqual(bashComplete('smbta-query t'), ['top', 'total', 'throughput']);
+  assert.deepEqual(bashComplete('smbta-query -n 5 top '), ['users', 'shares', 'files', 'domains']);
+  assert.deepEqual(bashComplete('smbta-json al'), [], 'all is a -s word, not a field to filter on');
+  assert.deepEqual(bashComplete('smbta-cat -s al'), ['all']);
+  assert.deepEqual(bashComplete('smbta-recv '), [], 'a program without trailing words offers none');
+});
+
+test('the zsh and fish completions offer the same actions, questions and filter words', () => {
+  const zsh = readFileSync(`${ROOT}completions/_smbta`, 'utf8');
+  assert.match(zsh, /'1:action:\(init load expire\)'/);
+  assert.match(zsh, /'1:question:\(top total list last-activity usage 24h-usage search throughput report self-check\)'/);
+  assert.doesNotMatch(zsh, / all=/);
+  const fish = readFileSync(`${ROOT}completions/smbta.fish`, 'utf8');
+  assert.match(fish, /complete -c smbta-db -n __fish_use_subcommand -f -a 'init load expire'/);
+  assert.match(fish, /complete -c smbta-query -n '__fish_seen_subcommand_from top' -f -a 'users shares files domains'/);
+  assert.doesNotMatch(fish, / all=/);
+});
