@@ -21,7 +21,7 @@ import { StreamWriter } from '../stream/writer.js';
 import { compressFile, expireFiles, runOnClose } from './finish.js';
 import { GrowingFile } from './growing-file.js';
 import { baseDir, expandFields, expandTime, hasRecordFields, patternRegExp, unusedName } from './names.js';
-import { periodStart } from './period.js';
+import { nextPeriod, periodStart } from '../format/period.js';
 import { rollBack } from './recovery.js';
 
 export interface RotateOptions {
@@ -188,7 +188,7 @@ export class Rotator {
     mkdirSync(dirname(path), { recursive: true });
     const file = new GrowingFile(path);
     // No flush timer of its own: commits cut the blocks.
-    f = { path, file, writer: new StreamWriter(file), periodEnd: m.kind === 'time' ? start + m.ms : Infinity };
+    f = { path, file, writer: new StreamWriter(file), periodEnd: m.kind === 'time' ? nextPeriod(start, m.ms) : Infinity };
     this.open.set(key, f);
     return f;
   }

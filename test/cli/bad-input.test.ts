@@ -45,11 +45,11 @@ test('a wrong checksum mid-file: the other blocks come out, the damage is report
     assert.match(r.stderr, /flipped: skipped \d+ bytes at offset \d+ \(bad checksum\)/);
   }));
 
-test('an empty file is an empty stream', () =>
+test('an empty file is an empty stream, and the printer says it had nothing to print', () =>
   withTmpDir(async (dir) => {
     writeFileSync(`${dir}/empty`, '');
     const r = await runBin('smbta-cat', ['-r', `${dir}/empty`]);
-    assert.deepEqual([r.code, r.stdout.length, r.stderr], [0, 0, '']);
+    assert.deepEqual([r.code, r.stdout.length, r.stderr], [0, 0, 'smbta-cat: no records in the input\n']);
   }));
 
 test('a missing file is reported and the others are still read', async () => {
