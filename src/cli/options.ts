@@ -221,7 +221,7 @@ export function pick<const N extends readonly SharedName[]>(...names: N): { read
 }
 
 /** What every reader takes: sources, selection, and what live links need. */
-export const READER = pick('read', 'recursive', 'remote', 'time', 'count', 'tls-ca', 'tls-cert', 'tls-key', 'token-file');
+export const READER = pick('read', 'recursive', 'remote', 'time', 'count', 'tz', 'tls-ca', 'tls-cert', 'tls-key', 'token-file');
 
 /** What a program serving the stream (-P) takes to secure it. */
 export const SERVING = pick('serve', 'bind', 'tls-cert', 'tls-key', 'tls-client-ca', 'token-file', 'insecure');

@@ -36,6 +36,8 @@ export async function main(program: Program, argv: readonly string[] = process.a
   process.on('SIGTERM', stop);
   try {
     const args = await parseArgs(program, argv, registry);
+    // Local times (filters, periods, bins, printed times) are all read through TZ; Node follows a change of it.
+    if (typeof args.tz === 'string') process.env.TZ = args.tz;
     const ctx: ProgramContext<Args> = { report, signal: controller.signal, abort: () => controller.abort(ENOUGH) };
     // Loaded only when asked for: node:http costs every program's start-up.
     if (args.metrics !== undefined)

@@ -3,7 +3,7 @@
  * config files and the SIGHUP reload all go through `parseValue`, so `--late 30s` means the
  * same everywhere and a wrong value is refused in the same words wherever it is written.
  */
-import { parseDuration, parseSize } from '../format/units.js';
+import { formatDuration, parseDuration, parseSize } from '../format/units.js';
 import { parseTime, parseTimeRange } from '../filter/time-spec.js';
 import type { SplitMode } from '../runtime/split-mode.js';
 import type { Listen } from '../runtime/serve.js';
@@ -69,7 +69,7 @@ export function expectation(r: ValueRules): string {
     case 'size':
       return `a size${bound((n) => `${n} bytes`)} such as 64K, 1M or 4096 (powers of 1024)`;
     case 'duration':
-      return `a duration${bound(formatMs)} such as 250ms, 10s, 5m, 2h or 30d (a bare number is seconds)`;
+      return `a duration${bound(formatDuration)} such as 250ms, 10s, 5m, 2h or 30d (a bare number is seconds)`;
     case 'count':
       return `a whole number${bound(String)}${r.max !== undefined ? ` up to ${r.max}` : ''}`;
     case 'number':
@@ -93,10 +93,6 @@ export function expectation(r: ValueRules): string {
   }
 }
 
-function formatMs(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
-}
-
 export type ValueResult = { ok: true; value: unknown } | { ok: false; expected: string };
 
 /**
@@ -111,8 +107,10 @@ export function parseValue(r: ValueRules, text: string): ValueResult {
 
 function parseByKind(r: ValueRules, t: string): unknown {
   switch (r.kind) {
-    case 'size':
-      return parseSize(t);
+    case 'size': {
+      const bytes = parseSize(t);
+      return bytes === undefined ? undefined : Math.round(bytes);
+    }
     case 'duration': {
       const ms = parseDuration(t);
       return ms === undefined || !Number.isFinite(ms) ? undefined : ms;
@@ -166,8 +164,8 @@ function parseSplit(t: string, kinds: readonly SplitKind[]): SplitMode | undefin
     return ms && ms > 0 && Number.isFinite(ms) ? { kind, ms } : undefined;
   }
   if (kind === 'size') {
-    const bytes = parseSize(amount);
-    return bytes && bytes > 0 ? { kind, bytes } : undefined;
+    const bytes = Math.round(parseSize(amount) ?? 0);
+    return bytes > 0 ? { kind, bytes } : undefined;
   }
   return /^\d{1,15}$/.test(amount) && Number(amount) > 0 ? { kind: 'count', records: Number(amount) } : undefined;
 }

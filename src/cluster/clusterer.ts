@@ -2,9 +2,10 @@
  * Merges records that share key fields within a time window, conserving what they say:
  * `bytes`, `count` and `latency` are summed, `latency_max` is the largest, `time` the
  * earliest and `end` the latest; other fields are the first record's. A window opens at
- * its first record and spans `windowMs` (or is the aligned bin of `binMs`). Windows are
- * emitted, in the order they opened, once the input's time has passed their end, so
- * memory holds only the open windows.
+ * its first record and spans `windowMs`, or is the local period of `binMs` that holds it
+ * (hours at local hours, days at local midnight through daylight-saving changes, weeks from
+ * Monday). Windows are emitted, in the order they opened, once the input's time has passed
+ * their end (bins: by `lateMs` more), so memory holds only the open windows.
  *
  * Open clusters live in columns (one typed array per field, strings as ids into one
  * intern table) rather than as objects: a million records open and close several hundred
@@ -13,13 +14,16 @@
 import { FIELD_NAMES, type FieldName } from '../record/fields.js';
 import { RecordBatch, type Column, type StringTable } from '../stream/batch.js';
 import { COLUMNS, COLUMN_INDEX as COL } from '../stream/columns.js';
+import { nextPeriod, periodStart } from '../format/period.js';
 
 export interface ClusterOptions {
   keys: readonly FieldName[];
   /** Window length from a cluster's first record (ms); 0 keeps every record. */
   windowMs: number;
-  /** Bins aligned to the epoch (ms), instead of windows from the first record. */
+  /** Bins of local periods of this length (ms), instead of windows from the first record. */
   binMs?: number;
+  /** How long past a bin's end (in input time) it waits for late records before it is written. */
+  lateMs?: number;
 }
 
 /** Receives closed clusters as rows of a batch that is valid only during the call. */
@@ -64,6 +68,10 @@ export class Clusterer {
   private head = 0;
   private tail = 0;
   private watermark = -Infinity;
+  /** The end of the latest bin written: a record before it comes too late for its bin. */
+  private writtenUpTo = -Infinity;
+  /** Records that came after their bin was written, so their key has a second row in that bin. */
+  tooLate = 0;
   private readonly keyCols: number[];
   private readonly key: Int32Array;
 
@@ -86,7 +94,6 @@ export class Clusterer {
     const keyIsString = this.keyCols.map((k) => COLUMNS[k]!.isString);
     const nKeys = keyCols.length;
     const time = src[COL.time]!;
-    const t0 = this.cols[COL.time]!;
     const key = this.key;
     for (let k = 0; k < count; k++) {
       const i = rows ? rows[k]! : k;
@@ -102,12 +109,14 @@ export class Clusterer {
       const s = this.table[at]!;
       const t = time[i]!;
       // A bin takes only its own times; a window also takes a late record from before it opened.
-      if (s >= 0 && t < this.closesAt[s]! && (!binMs || t >= t0[s]!)) this.merge(s, src, i);
+      // (The time column is read here, not once per batch: opening a slot may grow the columns.)
+      if (s >= 0 && t < this.closesAt[s]! && (!binMs || t >= this.cols[COL.time]![s]!)) this.merge(s, src, i);
       else {
-        const start = binMs ? Math.floor(t / binMs) * binMs : t;
+        const start = binMs ? periodStart(t, binMs) : t;
+        if (binMs && start < this.writtenUpTo) this.tooLate++;
         const slot = this.open(b, remap, src, i);
         this.cols[COL.time]![slot] = start;
-        this.closesAt[slot] = start + (binMs ?? windowMs);
+        this.closesAt[slot] = binMs ? nextPeriod(start, binMs) : start + windowMs;
         this.keyIds.set(key, slot * nKeys);
         this.hashes[slot] = h;
         this.table[at] = slot;
@@ -116,7 +125,7 @@ export class Clusterer {
       }
       if (t > this.watermark) this.watermark = t;
     }
-    this.flush(this.watermark);
+    this.flush(this.watermark - (binMs ? (this.opts.lateMs ?? 0) : 0));
     if (this.names.length > MAX_INTERNED && this.openCount === 0) this.restart();
     else if (this.names.length > 4 * MAX_INTERNED) this.restart();
   }
@@ -271,6 +280,7 @@ export class Clusterer {
     while (this.head < this.tail && this.closesAt[this.queue[this.head]!]! <= upTo) {
       const s = this.queue[this.head++]!;
       this.remove(s);
+      if (this.closesAt[s]! > this.writtenUpTo) this.writtenUpTo = this.closesAt[s]!;
     }
     const n = this.head - from;
     if (n === 0) return;

@@ -73,7 +73,7 @@ export function compileFilter(expr: Expr, source: string, now = Date.now()): Bat
     if (op === '<' || op === '<=' || op === '>' || op === '>=') {
       fail(`operator '${op}' does not compare text`, e.opLoc, 'use =, !=, ~ (regex) or in');
     }
-    const tests = values.map((v) => (op === '~' || op === '!~' ? regexTest(v) : e.field === 'client' && v.text.includes('/') ? cidrTest(v) : textTest(v)));
+    const tests = values.map((v) => (op === '~' || op === '!~' ? regexTest(v) : e.field === 'client' && v.text.includes('/') ? cidrTest(v) : globTest(v)));
     return tests.length === 1 ? tests[0]! : (s) => tests.some((t) => t(s));
   }
 
@@ -84,6 +84,14 @@ export function compileFilter(expr: Expr, source: string, now = Date.now()): Bat
       return (s) => re.test(s);
     } catch (err) {
       return fail(`bad regular expression: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`, v.loc);
+    }
+  }
+
+  function globTest(v: ValueNode): (s: string) => boolean {
+    try {
+      return textTest(v);
+    } catch (err) {
+      return fail(`bad pattern: ${(err as Error).message.replace(/^Invalid regular expression: \/.*\/\w*: /s, '')}`, v.loc, 'a class lists characters or ranges from low to high, e.g. [a-z]');
     }
   }
 
@@ -100,18 +108,29 @@ export function compileFilter(expr: Expr, source: string, now = Date.now()): Bat
     const n = field === 'bytes' ? parseSize(v.text) : field.startsWith('latency') ? latencyValue(v.text) : integer(v.text);
     if (n === undefined) {
       const expect =
-        field === 'bytes' ? 'a size such as 4096, 64K or 1.5M' : field.startsWith('latency') ? 'a latency such as 500 (µs), 20ms or 1s' : 'an integer';
+        field === 'bytes'
+          ? 'a size such as 4096, 64K or 1.5M'
+          : field.startsWith('latency')
+            ? 'a latency: a whole number of µs such as 500, or with a unit: 1.5ms, 2s'
+            : 'an integer';
       return fail(`'${v.text}' is not a valid ${field}`, v.loc, `expected ${expect}`);
     }
     return n;
   }
 
+  /**
+   * Numbers compare exactly, never rounded: `bytes>0.5` keeps 1 byte and up, `bytes<=1.5`
+   * keeps up to 1. A value with a fraction left is never equal to a whole count, so `=`,
+   * `!=` and `in` refuse it rather than answer nothing (or everything).
+   */
   function numberTest(e: Extract<Expr, { kind: 'compare' }>): (x: number) => boolean {
-    const nums = e.values.map((v) => numberValue(e.field, v));
-    return ordered(
-      e,
-      nums.map((n) => ({ start: n, end: n + 1 })),
-    );
+    const spans = e.values.map((v) => {
+      const n = numberValue(e.field, v);
+      if (!Number.isInteger(n) && (e.op === '=' || e.op === '!=' || e.op === 'in' || e.op === 'not in'))
+        fail(`'${v.text}' is ${n} ${e.field === 'bytes' ? 'bytes' : 'µs'}, which no record has: ${e.field} counts whole ${e.field === 'bytes' ? 'bytes' : 'µs'}`, v.loc, 'use < or > for a bound');
+      return { start: n, end: Math.floor(n) + 1 };
+    });
+    return ordered(e, spans);
   }
 
   function timeTest(e: Extract<Expr, { kind: 'compare' }>): (x: number) => boolean {
@@ -231,8 +250,10 @@ function integer(text: string): number | undefined {
   return /^-?\d{1,16}$/.test(text) ? Number(text) : undefined;
 }
 
+/** One rule: a bare number is µs, whole or not (`2`, `1.5`); with a unit it is that unit (`1.5ms`, `2s`). */
 function latencyValue(text: string): number | undefined {
-  if (/^\d+$/.test(text)) return Number(text);
-  const ms = parseDuration(text);
-  return ms === undefined ? undefined : Math.round(ms * 1000);
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
+  const ms = /^\d+(\.\d+)?\s*[a-zµ]+$/i.test(text) ? parseDuration(text) : undefined;
+  // To a millionth of a µs: 1.1ms is 1100 µs, not 1100.0000000000002.
+  return ms === undefined ? undefined : Math.round(ms * 1e9) / 1e6;
 }

@@ -10,7 +10,8 @@ export interface Interval {
   end: number;
 }
 
-const ABSOLUTE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+/** Month, day and hour may go without a leading zero, as the original smbtaquery took them (`2026-11-4 9:15`). */
+const ABSOLUTE = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
 const CLOCK = /^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?$/;
 const DAY = 86_400_000;
 
@@ -59,7 +60,9 @@ function localDayAfter(start: number): number {
 function absolute(a: RegExpExecArray): Interval | undefined {
   const [, y, mo, d, h, mi, s, frac, zone] = a;
   const parts = [+y!, +mo! - 1, +d!, +(h ?? 0), +(mi ?? 0), +(s ?? 0), msOf(frac)] as const;
-  if (parts[1] > 11 || parts[2] < 1 || parts[2] > 31 || parts[3] > 23 || parts[4] > 59 || parts[5] > 60) return undefined;
+  if (parts[1] > 11 || parts[2] < 1 || parts[3] > 23 || parts[4] > 59 || parts[5] > 59) return undefined;
+  // A day the month does not have (2026-11-31, 2026-02-29) is an error, not the 1st of the next month.
+  if (new Date(Date.UTC(parts[0], parts[1], parts[2])).getUTCDate() !== parts[2]) return undefined;
   let start: number;
   if (zone) {
     const off = zone === 'Z' ? 0 : (zone[0] === '-' ? -1 : 1) * (+zone.slice(1, 3) * 60 + +zone.slice(-2)) * 60_000;

@@ -4,14 +4,15 @@ const SIZE_UNITS = ['', 'K', 'M', 'G', 'T', 'P'];
 
 /**
  * Parses `4096`, `4K`, `1.5M`, `2GiB`, `1TB` (powers of 1024; the B and iB suffixes are optional).
- * Returns undefined for anything else.
+ * Returns undefined for anything else. Not rounded (`0.5` is half a byte): a filter compares
+ * exactly, and an option that wants whole bytes rounds.
  */
 export function parseSize(text: string): number | undefined {
   const m = /^(-?\d+(?:\.\d+)?)\s*([kmgtp]?)(i?b)?$/i.exec(text);
   if (!m) return undefined;
   const unit = SIZE_UNITS.indexOf(m[2]!.toUpperCase());
   if (unit === 0 && m[3] && m[3].toLowerCase() === 'ib') return undefined;
-  return Math.round(Number(m[1]) * 1024 ** unit);
+  return Number(m[1]) * 1024 ** unit;
 }
 
 const DURATION_UNITS: Record<string, number> = { us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
@@ -21,6 +22,11 @@ export function parseDuration(text: string): number | undefined {
   const m = /^(\d+(?:\.\d+)?)\s*(us|µs|ms|s|min|m|h|d|w)?$/.exec(text.trim());
   if (!m) return undefined;
   return Number(m[1]) * DURATION_UNITS[m[2] ?? 's']!;
+}
+
+/** A duration as it could be typed back: `10s`, `250ms`. */
+export function formatDuration(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
 /** `950`, `12.3k`, `4.5M`: counts in decimal units with one decimal, for rates in narrow columns. */

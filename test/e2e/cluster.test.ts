@@ -40,7 +40,7 @@ test('cluster conserves bytes, count and latency per user and op, merges within 
   for (let k = 1; k < out.length; k++) assert.ok(out[k]!.time >= out[k - 1]!.time, `out of order at ${k}`);
   const last = new Map<string, number>();
   for (const r of out) {
-    const key = [r.op, r.user, r.share, r.path].join('\0');
+    const key = JSON.stringify([r.op, r.server, r.domain, r.user, r.sid, r.share, r.path, r.path2, r.client, r.mode, r.result]);
     const prev = last.get(key);
     assert.ok(prev === undefined || r.time >= prev + 5000, 'two windows of one key overlap');
     last.set(key, r.time);
@@ -60,6 +60,41 @@ test('-M time 1h bins per hour, aligned, with the totals of each user and hour',
   for (const r of out) assert.equal(r.time % 3_600_000, 0);
   assert.deepEqual(totals(out, hour), totals(recs, hour));
   assert.equal(out.length, Object.keys(totals(recs, hour)).length);
+});
+
+/** The local date (and hour) of `t` in `zone`, as people there write it. */
+const labels = new Map<string, string>();
+/** `YYYY-MM-DD HH:MM` in `zone` (by the half hour: every zone's offset is a multiple of it, and the formatter is slow). */
+const localLabel = (t: number, zone: string): string => {
+  const at = Math.floor(t / 1_800_000) * 1_800_000;
+  const key = `${zone}@${at}`;
+  let label = labels.get(key);
+  if (label === undefined)
+    labels.set(key, (label = new Intl.DateTimeFormat('sv-SE', { timeZone: zone, dateStyle: 'short', timeStyle: 'short' }).format(at)));
+  return label;
+};
+
+test('--tz: bins are local days and hours through a daylight-saving change, one row per bin and key, totals per local day kept', async () => {
+  // Three days around Europe's autumn change (2026-10-25), many keys, every identity field by default.
+  const t = createTraffic({ seed: 8, users: 40, files: 400, start: Date.parse('2026-10-23T20:00:00Z'), gapMs: 3000 });
+  const recs = Array.from({ length: 80000 }, () => t.next());
+  const input = encodeRecords(recs, 4096);
+  for (const zone of ['Europe/Berlin', 'Asia/Kolkata', 'America/New_York', 'UTC']) {
+    for (const [span, hours] of [['1d', false], ['1h', true]] as const) {
+      const out = await cluster(input, ['--tz', zone, '-M', 'time', span]);
+      const seen = new Set<string>();
+      for (const r of out) {
+        const id = JSON.stringify([r.time, r.op, r.server, r.domain, r.user, r.sid, r.share, r.path, r.path2, r.client, r.mode, r.result]);
+        assert.ok(!seen.has(id), `${zone} ${span}: a second row for ${id}`);
+        seen.add(id);
+        const at = localLabel(r.time, zone);
+        assert.equal(r.time % 1_800_000, 0);
+        assert.ok(at.endsWith(hours ? ':00' : ' 00:00'), `${zone} ${span}: a bin starts at ${at}`);
+      }
+      const byLocal = (r: SmbRecord): string => `${r.domain}\\${r.user}@${localLabel(r.time, zone).slice(0, hours ? 13 : 10)}`;
+      assert.deepEqual(totals(out, byLocal), totals(recs, byLocal), `${zone} ${span}`);
+    }
+  }
 });
 
 test("nightly compaction of a day's 10-minute files answers the same totals", () =>
