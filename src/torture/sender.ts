@@ -93,6 +93,10 @@ async function sendLoop(o: SenderOptions, next: (allowed: number) => Chunk): Pro
     if (Number.isNaN(p.start)) p.start = Date.now();
     if (socket) await sendOn(socket, o, p, next, more);
     if (!more()) break;
+    // A receiver stopped in the same moment as we are (`kill $(jobs -p)`) may close first:
+    // give our own stop a moment to arrive before calling the close a failure.
+    if (!o.reconnect) await new Promise((r) => setTimeout(r, 500));
+    if (!more()) break;
     if (!o.reconnect) throw new Error(`the receiver closed connection ${o.index + 1} after ${p.sent} of ${o.count} records`);
     await new Promise((r) => setTimeout(r, 250));
   }

@@ -32,7 +32,7 @@ for (const [name, extra] of [
       writeFileSync(`${dir}/key`, 'abcdefghijklmnop');
       const keyArgs = (a: readonly string[]): string[] => a.map((x) => (x === 'KEY' ? `${dir}/key` : x));
       for (const senders of [1, 10, 100]) {
-        const recv = await startRecv(['-w', `${dir}/out.smbta`, ...(name === 'encrypted' ? ['-k', `${dir}/key`] : [])]);
+        const recv = await startRecv(['--force', '-w', `${dir}/out.smbta`, ...(name === 'encrypted' ? ['-k', `${dir}/key`] : [])]);
         const ledger = await torture([
           '-d',
           `127.0.0.1:${recv.port}`,

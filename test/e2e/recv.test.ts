@@ -98,7 +98,7 @@ test('encrypted records without a key, or with the wrong one, are rejected, logg
     writeFileSync(`${dir}/wrong`, 'Not-the-real-key');
     const enc = encryptedRead(KEY).message;
     for (const args of [[], ['-k', `${dir}/wrong`]]) {
-      const recv = await startRecv(['-w', `${dir}/out.smbta`, ...args]);
+      const recv = await startRecv(['--force', '-w', `${dir}/out.smbta`, ...args]);
       await send(recv.port, Buffer.concat([enc, enc, enc, Buffer.from(WORKED_EXAMPLE)]));
       await send(recv.port, enc);
       await recv.received(1, 0);

@@ -44,7 +44,7 @@ test(
         await src.p.waitFor(/reader .* connected/);
         const sent = send(src.port, 1);
         await see(/USER \([1-5]\)[\s\S]*user0 /);
-        assert.match(screen(), /read\s+[\d.]+[KMG]?\/s/);
+        assert.match(screen(), /read\s+[\d.]+ (B|KiB|MiB|GiB)\/s/);
 
         tmux('send-keys', '-t', 'top', 'g');
         await see(/SHARE \(\d\)/);
