@@ -38,133 +38,133 @@ _smbta_complete() {
       esac
       ;;
     smbta-mux)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file -P --serve -B --bind --tls-client-ca --insecure -w --write --force --client-buffer --wait-readers --state --metrics --metrics-users -c --config -h --help -V --version"
-      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file -P --serve -B --bind --tls-client-ca -w --write --client-buffer --wait-readers --state --metrics -c --config "
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -P --serve -B --bind --tls-client-ca --insecure -w --write --force --client-buffer --wait-readers --state --metrics --metrics-users -c --config -h --help -V --version"
+      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -P --serve -B --bind --tls-client-ca -w --write --client-buffer --wait-readers --state --metrics -c --config "
       filter=1
       case "$prev" in
         -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--tls-client-ca|-w|--write|--state|-c|--config) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
-        -t|--time|-N|--count|-P|--serve|-B|--bind|--client-buffer|--wait-readers|--metrics) kind=none ;;
+        -t|--time|-N|--count|--tz|-P|--serve|-B|--bind|--client-buffer|--wait-readers|--metrics) kind=none ;;
       esac
       ;;
     smbta-rotate)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file -M --mode -w --write --late -z --compress -f --on-close --keep --state --metrics --metrics-users --insecure -c --config -h --help -V --version"
-      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file -M --mode -w --write --late -f --on-close --keep --state --metrics -c --config "
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -M --mode -w --write --late -z --compress -f --on-close --keep --state --metrics --metrics-users --insecure -c --config -h --help -V --version"
+      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -M --mode -w --write --late -f --on-close --keep --state --metrics -c --config "
       filter=1
       case "$prev" in
         -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|-w|--write|--state|-c|--config) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
-        -t|--time|-N|--count|-M|--mode|--late|-f|--on-close|--keep|--metrics) kind=none ;;
+        -t|--time|-N|--count|--tz|-M|--mode|--late|-f|--on-close|--keep|--metrics) kind=none ;;
       esac
       ;;
     smbta-cluster)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file -m --merge -p --precision -M --mode -w --write --force -h --help -V --version"
-      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file -m --merge -p --precision -M --mode -w --write "
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -m --merge -p --precision -M --mode --late -w --write --force -h --help -V --version"
+      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -m --merge -p --precision -M --mode --late -w --write "
       filter=1
       case "$prev" in
         -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|-w|--write) kind=file ;;
         -R|--recursive) kind=dir ;;
         -m|--merge) kind=fields ;;
         -S|--remote) kind=hostport ;;
-        -t|--time|-N|--count|-p|--precision|-M|--mode) kind=none ;;
+        -t|--time|-N|--count|--tz|-p|--precision|-M|--mode|--late) kind=none ;;
       esac
       ;;
     smbta-cat)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file -s --fields -n --numeric --header --no-header -h --help -V --version"
-      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file -s --fields "
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -s --fields -n --numeric --header --no-header -h --help -V --version"
+      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -s --fields "
       filter=1
       case "$prev" in
         -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file) kind=file ;;
         -R|--recursive) kind=dir ;;
         -s|--fields) kind=fields ;;
         -S|--remote) kind=hostport ;;
-        -t|--time|-N|--count) kind=none ;;
+        -t|--time|-N|--count|--tz) kind=none ;;
       esac
       ;;
     smbta-csv)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file -s --fields -n --numeric --header --no-header -h --help -V --version"
-      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file -s --fields "
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -s --fields -n --numeric --header --no-header -h --help -V --version"
+      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -s --fields "
       filter=1
       case "$prev" in
         -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file) kind=file ;;
         -R|--recursive) kind=dir ;;
         -s|--fields) kind=fields ;;
         -S|--remote) kind=hostport ;;
-        -t|--time|-N|--count) kind=none ;;
+        -t|--time|-N|--count|--tz) kind=none ;;
       esac
       ;;
     smbta-json)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file -s --fields -n --numeric -h --help -V --version"
-      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file -s --fields "
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -s --fields -n --numeric -h --help -V --version"
+      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -s --fields "
       filter=1
       case "$prev" in
         -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file) kind=file ;;
         -R|--recursive) kind=dir ;;
         -s|--fields) kind=fields ;;
         -S|--remote) kind=hostport ;;
-        -t|--time|-N|--count) kind=none ;;
+        -t|--time|-N|--count|--tz) kind=none ;;
       esac
       ;;
     smbta-filter)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file -w --write --force --check --explain -h --help -V --version"
-      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file -w --write "
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -w --write --force --check --explain -h --help -V --version"
+      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -w --write "
       filter=1
       case "$prev" in
         -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|-w|--write) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
-        -t|--time|-N|--count) kind=none ;;
+        -t|--time|-N|--count|--tz) kind=none ;;
       esac
       ;;
     smbta-top)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file --speed --refresh -g --group --sort --once -h --help -V --version"
-      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file --speed --refresh -g --group --sort "
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --speed --refresh -g --group --sort --once -h --help -V --version"
+      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --speed --refresh -g --group --sort "
       filter=1
       case "$prev" in
         -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
-        -t|--time|-N|--count|--speed|--refresh) kind=none ;;
+        -t|--time|-N|--count|--tz|--speed|--refresh) kind=none ;;
         -g|--group) COMPREPLY=($(compgen -W "user share path client server" -- "$cur")); return ;;
         --sort) COMPREPLY=($(compgen -W "read/s write/s ops/s total name" -- "$cur")); return ;;
       esac
       ;;
     smbta-query)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file --db -q --query -f --query-file --share --user --path --domain --since --until -n --limit --mode --asc --now --csv --json --svg -h --help -V --version"
-      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file --db -q --query -f --query-file --share --user --path --domain --since --until -n --limit --mode --now --svg "
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --db -q --query -f --query-file --share --user --path --domain --since --until -n --limit --mode --asc --now --csv --json --svg -h --help -V --version"
+      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --db -q --query -f --query-file --share --user --path --domain --since --until -n --limit --mode --now --svg "
       first="top total list last-activity usage 24h-usage search throughput report self-check"
       _smbta_after() { case "$1" in top) echo "users shares files domains" ;; list) echo "users shares files domains" ;; report) echo "full" ;; throughput) echo "" ;; esac; }
       case "$prev" in
         -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--db|-f|--query-file|--svg) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
-        -t|--time|-N|--count|-q|--query|--share|--user|--path|--domain|--since|--until|-n|--limit|--now) kind=none ;;
+        -t|--time|-N|--count|--tz|-q|--query|--share|--user|--path|--domain|--since|--until|-n|--limit|--now) kind=none ;;
         --mode) COMPREPLY=($(compgen -W "r w rw" -- "$cur")); return ;;
       esac
       ;;
     smbta-db)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file --db --older-than --expire-every --batch-records --metrics --metrics-users --insecure -c --config -h --help -V --version"
-      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file --db --older-than --expire-every --batch-records --metrics -c --config "
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --db --older-than --expire-every --batch-records --metrics --metrics-users --insecure -c --config -h --help -V --version"
+      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --db --older-than --expire-every --batch-records --metrics -c --config "
       first="init load expire"
       filter=1
       case "$prev" in
         -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--db|-c|--config) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
-        -t|--time|-N|--count|--older-than|--expire-every|--batch-records|--metrics) kind=none ;;
+        -t|--time|-N|--count|--tz|--older-than|--expire-every|--batch-records|--metrics) kind=none ;;
       esac
       ;;
     smbta-rrd)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file --rrd --step --late --graph --since --until -h --help -V --version"
-      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tls-ca --tls-cert --tls-key --token-file --rrd --step --late --graph --since --until "
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --rrd --step --late --graph --since --until -h --help -V --version"
+      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --rrd --step --late --graph --since --until "
       filter=1
       case "$prev" in
         -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--rrd|--graph) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
-        -t|--time|-N|--count|--step|--late|--since|--until) kind=none ;;
+        -t|--time|-N|--count|--tz|--step|--late|--since|--until) kind=none ;;
       esac
       ;;
     *) return ;;

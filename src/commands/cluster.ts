@@ -70,6 +70,8 @@ export const cluster = defineProgram({
     c.flush();
     await writer.close();
     if (c.tooLate)
-      ctx.report.warn(`${c.tooLate} records came more than --late ${formatDuration(a.late)} after their bin was written; their rows follow later bins and may repeat a bin and key (raise --late)`);
+      ctx.report.warn(
+        `${c.tooLate} records came more than --late ${formatDuration(a.late)} after their bin was written; their rows follow later bins and may repeat a bin and key (raise --late)`,
+      );
   },
 });

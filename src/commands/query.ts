@@ -116,6 +116,10 @@ export const query = defineProgram({
     const width = process.stdout.columns || Number(process.env.COLUMNS) || 80;
     process.stdout.write(formatAnswers(answers, a.json ? 'json' : a.csv ? 'csv' : 'table', width));
     if (a.svg) writeSvgCharts(a.svg, answers);
+    // A refused question (an ambiguous name) is said last, after every other answer, and makes the status 2.
+    const refused = answers.filter((x) => x.error !== undefined);
+    for (const x of refused) ctx.report.warn(`${x.question.statement}: ${x.error}`);
+    if (refused.length) throw new UsageError(`${refused.length} of ${answers.length} questions not answered`);
   },
 });
 

@@ -91,7 +91,11 @@ export function compileFilter(expr: Expr, source: string, now = Date.now()): Bat
     try {
       return textTest(v);
     } catch (err) {
-      return fail(`bad pattern: ${(err as Error).message.replace(/^Invalid regular expression: \/.*\/\w*: /s, '')}`, v.loc, 'a class lists characters or ranges from low to high, e.g. [a-z]');
+      return fail(
+        `bad pattern: ${(err as Error).message.replace(/^Invalid regular expression: \/.*\/\w*: /s, '')}`,
+        v.loc,
+        'a class lists characters or ranges from low to high, e.g. [a-z]',
+      );
     }
   }
 
@@ -127,7 +131,11 @@ export function compileFilter(expr: Expr, source: string, now = Date.now()): Bat
     const spans = e.values.map((v) => {
       const n = numberValue(e.field, v);
       if (!Number.isInteger(n) && (e.op === '=' || e.op === '!=' || e.op === 'in' || e.op === 'not in'))
-        fail(`'${v.text}' is ${n} ${e.field === 'bytes' ? 'bytes' : 'µs'}, which no record has: ${e.field} counts whole ${e.field === 'bytes' ? 'bytes' : 'µs'}`, v.loc, 'use < or > for a bound');
+        fail(
+          `'${v.text}' is ${n} ${e.field === 'bytes' ? 'bytes' : 'µs'}, which no record has: ${e.field} counts whole ${e.field === 'bytes' ? 'bytes' : 'µs'}`,
+          v.loc,
+          'use < or > for a bound',
+        );
       return { start: n, end: Math.floor(n) + 1 };
     });
     return ordered(e, spans);

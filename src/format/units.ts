@@ -61,6 +61,7 @@ export function formatSize(n: number): string {
     v /= 1024;
     u++;
   }
-  const text = u === 0 ? String(v) : (Math.round(v * 10) / 10).toFixed(1);
+  // Whole bytes as they are; a fraction (a rate below 1 KiB/s) to two decimals, not seventeen.
+  const text = u === 0 ? (Number.isInteger(v) ? String(v) : String(Math.round(v * 100) / 100)) : (Math.round(v * 10) / 10).toFixed(1);
   return `${n < 0 ? '-' : ''}${text} ${IEC_UNITS[u]}`;
 }

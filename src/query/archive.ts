@@ -11,10 +11,12 @@ import type { StringFieldName } from '../record/fields.js';
 import { rowRange, type RecordBatch } from '../stream/batch.js';
 import { statusSenders } from '../stream/decoder.js';
 import { BlockKind } from '../stream/format.js';
-import { KIND_FIELD, MODE_OPS, UNIT_MS, type Mode, type Question, type Selection } from './ast.js';
+import { KIND_FIELDS, LIST_FIELDS, MODE_OPS, type Mode, type Question, type Selection } from './ast.js';
 import {
   activityAnswer,
+  addToGroup,
   dayUsageAnswer,
+  errorAnswer,
   keyValueAnswer,
   likeToRegExp,
   listAnswer,
@@ -26,12 +28,14 @@ import {
   totalAnswer,
   usageAnswer,
   usageRange,
+  usageGrain,
   usageStep,
   type Activity,
   type Answer,
   type Buckets,
+  type Groups,
 } from './answers.js';
-import { ambiguityError, systemFacts } from './facts.js';
+import { ambiguityError, bareUserNames, systemFacts, throughputWindow } from './facts.js';
 
 /** What one batch offers every question: its strings by text, found once. */
 class BatchView {
@@ -90,29 +94,34 @@ function sumBytes(b: RecordBatch, rows: Uint32Array): number {
   return s;
 }
 
-/** Adds bytes per distinct string of `field` to `into`, one table lookup per distinct string. */
-function sumByName(b: RecordBatch, rows: Uint32Array, field: StringFieldName, into: Map<string, number>): void {
-  const refs = b.refs(field);
+/**
+ * Calls `each` once per distinct combination of `fields` among `rows`, with the rows' bytes
+ * and operations summed: one string lookup per combination, not per row. The combination is
+ * a number while the batch's string table is small enough for one.
+ */
+function perTuple(b: RecordBatch, rows: Uint32Array, fields: readonly StringFieldName[], each: (names: string[], bytes: number, ops: number) => void): void {
+  const refs = fields.map((f) => b.refs(f));
+  const size = b.strings.size + 1;
+  const numeric = size ** fields.length < Number.MAX_SAFE_INTEGER;
   const bytes = b.nums('bytes');
-  const sums = new Map<number, number>();
+  const count = b.nums('count');
+  const sums = new Map<number | string, [number, number, number[]]>();
   for (let k = 0; k < rows.length; k++) {
     const i = rows[k]!;
-    sums.set(refs[i]!, (sums.get(refs[i]!) ?? 0) + bytes[i]!);
+    let key: number | string = numeric ? 0 : '';
+    for (const col of refs) key = numeric ? (key as number) * size + col[i]! : `${key},${col[i]!}`;
+    const s = sums.get(key);
+    if (s) {
+      s[0] += bytes[i]!;
+      s[1] += count[i]!;
+    } else sums.set(key, [bytes[i]!, count[i]!, refs.map((col) => col[i]!)]);
   }
-  for (const [ref, s] of sums) {
-    const name = b.strings.get(ref);
-    into.set(name, (into.get(name) ?? 0) + s);
-  }
-}
-
-function distinct(b: RecordBatch, rows: Uint32Array, field: StringFieldName, into: Set<string>, test?: (s: string) => boolean): void {
-  const refs = b.refs(field);
-  const seen = new Set<number>();
-  for (let k = 0; k < rows.length; k++) seen.add(refs[rows[k]!]!);
-  for (const ref of seen) {
-    const s = b.strings.get(ref);
-    if (!test || test(s)) into.add(s);
-  }
+  for (const [sumBytes, ops, tuple] of sums.values())
+    each(
+      tuple.map((r) => b.strings.get(r)),
+      sumBytes,
+      ops,
+    );
 }
 
 function accumulator(q: Question, now: number): Accumulator {
@@ -124,13 +133,17 @@ function accumulator(q: Question, now: number): Accumulator {
       return { add: (v, rows, n) => void (bytes += sumBytes(v.b, select(v, rows, n, sel, MODE_OPS[c.mode]))), answer: () => totalAnswer(q, bytes) };
     }
     case 'list': {
-      const names = new Set<string>();
-      return { add: (v, rows, n) => distinct(v.b, select(v, rows, n, sel), KIND_FIELD[c.what], names), answer: () => listAnswer(q, c.what, names) };
+      const tuples: string[][] = [];
+      return {
+        add: (v, rows, n) => perTuple(v.b, select(v, rows, n, sel), LIST_FIELDS[c.what], (names) => tuples.push(names)),
+        answer: () => listAnswer(q, c.what, tuples),
+      };
     }
     case 'top': {
-      const groups = new Map<string, number>();
+      const groups: Groups = new Map();
       return {
-        add: (v, rows, n) => sumByName(v.b, select(v, rows, n, sel, MODE_OPS[c.mode]), KIND_FIELD[c.what], groups),
+        add: (v, rows, n) =>
+          perTuple(v.b, select(v, rows, n, sel, MODE_OPS[c.mode]), KIND_FIELDS[c.what], (names, b, ops) => addToGroup(groups, names, b, ops)),
         answer: () => topAnswer(q, c, groups),
       };
     }
@@ -144,23 +157,25 @@ function accumulator(q: Question, now: number): Accumulator {
       return usage(q, c.mode);
     case 'search': {
       const re = likeToRegExp(c.pattern);
-      const found = new Map<string, Set<string>>(SEARCH_KINDS.map(([k]) => [k, new Set()]));
+      const found = new Map<string, string[][]>(SEARCH_KINDS.map(({ kind }) => [kind, []]));
       return {
         add(v, rows, n) {
           const mine = select(v, rows, n, sel);
-          for (const [kind, field] of SEARCH_KINDS) distinct(v.b, mine, field, found.get(kind)!, (s) => re.test(s));
+          for (const { kind, field, context } of SEARCH_KINDS) {
+            const names = v.b.refs(field);
+            const hits = mine.filter((i) => re.test(v.b.strings.get(names[i]!)));
+            if (hits.length) perTuple(v.b, hits, [field, ...context], (t) => found.get(kind)!.push(t));
+          }
         },
         answer: () => searchAnswer(q, found),
       };
     }
     case 'throughput': {
-      const ms = c.n * UNIT_MS[c.unit];
+      const [from, to] = throughputWindow(sel, c, now);
       let bytes = 0;
-      const from = Math.max(sel.from, now - ms);
-      const to = Math.min(sel.to, now + 1);
       return {
         add: (v, rows, n) => void (bytes += sumBytes(v.b, select(v, rows, n, sel, MODE_OPS[c.mode], from, to))),
-        answer: () => throughputAnswer(q, bytes, ms / 1000),
+        answer: () => throughputAnswer(q, bytes, Math.max(0, to - from) / 1000),
       };
     }
     case 'sql':
@@ -214,7 +229,7 @@ function latest(q: Question, n: number): Accumulator {
   };
 }
 
-/** Bytes per second, coarsened to minutes and hours as the range grows, so memory stays small. */
+/** Bytes per second, coarsened to minutes and quarter hours as the range grows (each fits every zone's clock), so memory stays small. */
 function usage(q: Question, mode: Mode): Accumulator {
   const sel = q.selection;
   let grain = 1000;
@@ -231,24 +246,28 @@ function usage(q: Question, mode: Mode): Accumulator {
         if (t > max) max = t;
       }
       bucket(v.b, mine, grain, fine);
-      if (fine.size > 200_000 && grain < 3_600_000) {
-        const coarser = grain * 60;
-        const next: Buckets = new Map();
-        for (const [k, b] of fine) next.set(Math.floor((k * grain) / coarser), (next.get(Math.floor((k * grain) / coarser)) ?? 0) + b);
-        fine = next;
+      if (fine.size > 200_000 && grain < QUARTER_MS) {
+        const coarser = grain === 1000 ? 60_000 : QUARTER_MS;
+        fine = regrain(fine, grain, coarser);
         grain = coarser;
       }
     },
     answer() {
       const range = usageRange(sel.from, sel.to, min, max);
-      const steps: Buckets = new Map();
-      if (range) {
-        const step = usageStep(range[0], range[1]);
-        for (const [k, b] of fine) steps.set(Math.floor((k * grain) / step), (steps.get(Math.floor((k * grain) / step)) ?? 0) + b);
-      }
-      return usageAnswer(q, range, steps);
+      const want = range ? Math.max(grain, usageGrain(usageStep(range[0], range[1], q.command.kind === 'usage' ? q.command.rows : undefined))) : grain;
+      return usageAnswer(q, range, regrain(fine, grain, want), want);
     },
   };
+}
+
+function regrain(fine: Buckets, from: number, to: number): Buckets {
+  if (from === to) return fine;
+  const next: Buckets = new Map();
+  for (const [k, b] of fine) {
+    const at = Math.floor((k * from) / to);
+    next.set(at, (next.get(at) ?? 0) + b);
+  }
+  return next;
 }
 
 /** Runs every question over the input in one pass. */
@@ -256,9 +275,7 @@ export async function answerFromStream(questions: Question[], input: PreparedInp
   const system = questions.filter((q) => q.command.kind === 'smbtad-report' || q.command.kind === 'self-check');
   const accs = new Map(questions.filter((q) => !system.includes(q)).map((q) => [q, accumulator(q, now)]));
   // A user named without a domain must be one user: the domains it appears in are collected.
-  const userDomains = new Map<string, Set<string>>(
-    questions.flatMap((q) => q.selection.users.filter((u) => u.domain === undefined).map((u) => [u.name, new Set<string>()])),
-  );
+  const userDomains = new Map<string, Set<string>>(questions.flatMap((q) => bareUserNames(q).map((name) => [name, new Set<string>()])));
   const facts = { records: 0, first: Infinity, last: -Infinity, statusBlocks: 0, lost: 0, senders: new Map<string, string>() };
   let seq = 0;
   await readSelected(
@@ -293,9 +310,10 @@ export async function answerFromStream(questions: Question[], input: PreparedInp
       for (const [server, protocol] of statusSenders(side)) facts.senders.set(server, protocol);
     },
   );
-  for (const [name, domains] of userDomains) if (domains.size > 1) throw ambiguityError(name, domains);
   const when = createLocalFormatter();
   return questions.map((q) => {
+    const ambiguous = bareUserNames(q).find((name) => userDomains.get(name)!.size > 1);
+    if (ambiguous !== undefined) return errorAnswer(q, ambiguityError(ambiguous, userDomains.get(ambiguous)!).message);
     const acc = accs.get(q);
     if (acc) return acc.answer();
     const store: [string, string | number][] = [

@@ -167,8 +167,16 @@ function parseCommand(p: Cursor, system: boolean): Command {
     case 'last_activity':
       return { kind: 'last_activity', n: p.count() };
     case '24h_usage':
-    case 'usage':
       return { kind: word, mode: p.mode() };
+    case 'usage': {
+      // The original's `usage W H MODE`: a chart W columns wide, of at most H steps.
+      if (p.peek() && /^\d+$/.test(p.peek()!.text)) {
+        const width = p.count();
+        const rows = p.count();
+        return { kind: 'usage', mode: p.mode(), width, rows };
+      }
+      return { kind: 'usage', mode: p.mode() };
+    }
     case 'search':
       return { kind: 'search', pattern: p.name('a pattern such as %disk12%') };
     case 'throughput': {
@@ -179,7 +187,8 @@ function parseCommand(p: Cursor, system: boolean): Command {
     case 'smbtad-report':
     case 'self-check':
       if (!system) throw p.error(head, `${word} is a system command: write 'system, ${word}${word === 'smbtad-report' ? ' full' : ''};'`);
-      return word === 'self-check' ? { kind: 'self-check' } : { kind: 'smbtad-report', full: p.keyword(['full', 'short'] as const) === 'full' };
+      if (word === 'smbtad-report') return { kind: 'smbtad-report', full: p.keyword(['full', 'short'] as const) === 'full' };
+      return p.peek() ? { kind: 'self-check', scope: p.keyword(['online', 'offline'] as const) } : { kind: 'self-check' };
   }
   throw p.error(head, `unknown command '${head.text}'`);
 }

@@ -26,7 +26,8 @@ function cellText(kind: CellKind, v: string | number): string {
 
 const RIGHT: ReadonlySet<CellKind> = new Set(['bytes', 'count', 'percent', 'rate', 'seconds']);
 
-export function formatTable(a: Answer, width: number): string {
+export function formatTable(full: Answer, width: number): string {
+  const a = forPeople(full);
   const header = a.columns.map((c) => c.name.toUpperCase());
   const cells = a.rows.map((r) => r.map((v, k) => cellText(a.columns[k]!.kind, v)));
   const widths = header.map((h, k) => Math.max(displayWidth(h), ...cells.map((r) => displayWidth(r[k] ?? ''))));
@@ -36,11 +37,20 @@ export function formatTable(a: Answer, width: number): string {
       .join('  ')
       .trimEnd();
   let out = `# ${a.question.statement}${a.question.statement.includes(a.title) ? '' : ` (${a.title})`}\n`;
+  if (a.note) out += `# note: ${a.note}\n`;
   if (a.rows.length === 0) return `${out}(nothing selected)\n`;
   if (!(a.columns.length === 1 && a.columns[0]!.name === 'activity')) out += line(header) + '\n';
   for (const r of cells) out += line(r) + '\n';
-  if (a.chart) out += '\n' + formatBars(a.chart.labels, a.chart.values, width);
+  const c = a.question.command;
+  if (a.chart) out += '\n' + formatBars(a.chart.labels, a.chart.values, c.kind === 'usage' && c.width ? c.width : width);
   return out;
+}
+
+/** The answer without the columns only programs get (last_activity's fields beside its sentence). */
+function forPeople(a: Answer): Answer {
+  const keep = a.columns.map((c, k) => (c.machineOnly ? -1 : k)).filter((k) => k >= 0);
+  if (keep.length === a.columns.length) return a;
+  return { ...a, columns: keep.map((k) => a.columns[k]!), rows: a.rows.map((r) => keep.map((k) => r[k]!)) };
 }
 
 /** Horizontal bars in eighths of a cell, one line per label, scaled to the largest value. */
@@ -59,7 +69,9 @@ export function formatBars(labels: string[], values: number[], width: number): s
   );
 }
 
-export function formatAnswers(answers: Answer[], format: AnswerFormat, width: number): string {
+/** The answers in a format; refused questions are left out (the caller says why on stderr). */
+export function formatAnswers(all: Answer[], format: AnswerFormat, width: number): string {
+  const answers = all.filter((a) => a.error === undefined);
   switch (format) {
     case 'json':
       return answers
@@ -68,6 +80,7 @@ export function formatAnswers(answers: Answer[], format: AnswerFormat, width: nu
             JSON.stringify({
               statement: a.question.statement,
               command: a.title,
+              ...(a.note ? { note: a.note } : {}),
               rows: a.rows.map((r) => Object.fromEntries(r.map((v, k) => [a.columns[k]!.name, v]))),
             }) + '\n',
         )

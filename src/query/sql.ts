@@ -6,10 +6,13 @@
 import { createLocalFormatter } from '../format/time.js';
 import { nameKey } from '../store/schema.js';
 import type { Store } from '../store/types.js';
-import { KIND_FIELD, MODE_OPS, UNIT_MS, type Kind, type Mode, type Question, type Selection } from './ast.js';
+import type { StringFieldName } from '../record/fields.js';
+import { KIND_FIELDS, LIST_FIELDS, MODE_OPS, type Kind, type Mode, type Question, type Selection } from './ast.js';
 import {
   activityAnswer,
+  addToGroup,
   dayUsageAnswer,
+  errorAnswer,
   keyValueAnswer,
   listAnswer,
   QUARTER_MS,
@@ -20,14 +23,27 @@ import {
   totalAnswer,
   usageAnswer,
   usageRange,
+  usageGrain,
   usageStep,
   type Activity,
   type Answer,
   type Buckets,
+  type Groups,
 } from './answers.js';
-import { ambiguityError, systemFacts } from './facts.js';
+import { ambiguityError, bareUserNames, systemFacts, throughputWindow } from './facts.js';
 
-const COLUMN: Record<string, string> = { user: 'user_name', share: 'share', path: 'path', domain: 'domain', sid: 'sid' };
+const COLUMN: Record<StringFieldName, string> = {
+  user: 'user_name',
+  share: 'share',
+  path: 'path',
+  path2: 'path2',
+  domain: 'domain',
+  sid: 'sid',
+  server: 'server',
+  client: 'client',
+};
+const columnsOf = (fields: readonly StringFieldName[]): string => fields.map((f, k) => `${COLUMN[f]} AS c${k}`).join(', ');
+const tupleOf = (r: Record<string, unknown>, n: number): string[] => Array.from({ length: n }, (_, k) => String(r[`c${k}`]));
 
 interface Where {
   sql: string;
@@ -68,17 +84,24 @@ function where(sel: Selection, mode?: Mode, from = sel.from, to = sel.to): Where
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
 export async function answerFromStore(questions: Question[], store: Store, now: number): Promise<Answer[]> {
-  // A user named without a domain must be one user.
-  for (const name of new Set(questions.flatMap((q) => q.selection.users.filter((u) => u.domain === undefined).map((u) => u.name)))) {
+  // A user named without a domain must be one user: a question naming one in several is refused, the others answered.
+  const ambiguous = new Map<string, string>();
+  for (const name of new Set(questions.flatMap(bareUserNames))) {
     const rows = await store.all('SELECT DISTINCT domain FROM smbta_records WHERE user_key = ? AND user_name = ?', [nameKey(name), name]);
     if (rows.length > 1)
-      throw ambiguityError(
+      ambiguous.set(
         name,
-        rows.map((r) => String(r.domain)),
+        ambiguityError(
+          name,
+          rows.map((r) => String(r.domain)),
+        ).message,
       );
   }
   const out: Answer[] = [];
-  for (const q of questions) out.push(await answer(q, store, now));
+  for (const q of questions) {
+    const refused = bareUserNames(q).find((name) => ambiguous.has(name));
+    out.push(refused !== undefined ? errorAnswer(q, ambiguous.get(refused)!) : await answer(q, store, now));
+  }
   return out;
 }
 
@@ -90,12 +113,13 @@ async function answer(q: Question, store: Store, now: number): Promise<Answer> {
     case 'total':
       return totalAnswer(q, num((await one('SELECT SUM(bytes) AS b FROM smbta_records', where(sel, c.mode))).b));
     case 'list': {
-      const col = COLUMN[KIND_FIELD[c.what]]!;
+      const fields = LIST_FIELDS[c.what];
       const w = where(sel);
+      const rows = await store.all(`SELECT DISTINCT ${columnsOf(fields)} FROM smbta_records ${w.sql}`, w.params);
       return listAnswer(
         q,
         c.what,
-        (await store.all(`SELECT DISTINCT ${col} AS name FROM smbta_records ${w.sql}`, w.params)).map((r) => String(r.name)),
+        rows.map((r) => tupleOf(r, fields.length)),
       );
     }
     case 'top':
@@ -130,24 +154,29 @@ async function answer(q: Question, store: Store, now: number): Promise<Answer> {
         m.lo === null || m.lo === undefined ? Infinity : num(m.lo),
         m.hi === null || m.hi === undefined ? -Infinity : num(m.hi),
       );
-      return usageAnswer(q, range, range ? await buckets(store, w, usageStep(range[0], range[1])) : new Map<number, number>());
+      const grain = range ? usageGrain(usageStep(range[0], range[1], c.rows)) : QUARTER_MS;
+      return usageAnswer(q, range, range ? await buckets(store, w, grain) : new Map<number, number>(), grain);
     }
     case 'search': {
-      const found = new Map<string, Set<string>>();
-      for (const [kind, field] of SEARCH_KINDS) {
+      const found = new Map<string, string[][]>();
+      for (const { kind, field, context } of SEARCH_KINDS) {
         const w = where(sel);
-        const col = COLUMN[field]!;
+        const col = COLUMN[field];
         const match = store.dialect === 'sqlite' ? `${col} GLOB ?` : `${col} LIKE ?`;
         const pattern = store.dialect === 'sqlite' ? likeToGlob(c.pattern) : c.pattern.replace(/\\/g, '\\\\');
-        const sql = `SELECT DISTINCT ${col} AS name FROM smbta_records ${w.sql ? `${w.sql} AND` : 'WHERE'} ${match}`;
-        found.set(kind, new Set((await store.all(sql, [...w.params, pattern])).map((r) => String(r.name))));
+        const fields = [field, ...context];
+        const sql = `SELECT DISTINCT ${columnsOf(fields)} FROM smbta_records ${w.sql ? `${w.sql} AND` : 'WHERE'} ${match}`;
+        found.set(
+          kind,
+          (await store.all(sql, [...w.params, pattern])).map((r) => tupleOf(r, fields.length)),
+        );
       }
       return searchAnswer(q, found);
     }
     case 'throughput': {
-      const ms = c.n * UNIT_MS[c.unit];
-      const w = where(sel, c.mode, Math.max(sel.from, now - ms), Math.min(sel.to, now + 1));
-      return throughputAnswer(q, num((await one('SELECT SUM(bytes) AS b FROM smbta_records', w)).b), ms / 1000);
+      const [from, to] = throughputWindow(sel, c, now);
+      const w = where(sel, c.mode, from, to);
+      return throughputAnswer(q, num((await one('SELECT SUM(bytes) AS b FROM smbta_records', w)).b), Math.max(0, to - from) / 1000);
     }
     case 'sql': {
       const r = await store.readOnly(c.text);
@@ -181,18 +210,25 @@ async function answer(q: Question, store: Store, now: number): Promise<Answer> {
   }
 }
 
-/** Bytes per name of a kind, every group, for the shared ranking. */
-async function groupSums(store: Store, sel: Selection, what: Kind, mode: Mode): Promise<Map<string, number>> {
-  const col = COLUMN[KIND_FIELD[what]]!;
+/** Bytes and operations per object of a kind (KIND_FIELDS), every group, for the shared ranking. */
+async function groupSums(store: Store, sel: Selection, what: Kind, mode: Mode): Promise<Groups> {
+  const fields = KIND_FIELDS[what];
   const w = where(sel, mode);
-  const rows = await store.all(`SELECT ${col} AS name, SUM(bytes) AS b FROM smbta_records ${w.sql} GROUP BY ${col}`, w.params);
-  return new Map(rows.map((r) => [String(r.name), num(r.b)]));
+  const cols = fields.map((f) => COLUMN[f]).join(', ');
+  const rows = await store.all(`SELECT ${columnsOf(fields)}, SUM(bytes) AS b, SUM(count) AS n FROM smbta_records ${w.sql} GROUP BY ${cols}`, w.params);
+  const groups: Groups = new Map();
+  for (const r of rows) addToGroup(groups, tupleOf(r, fields.length), num(r.b), num(r.n));
+  return groups;
 }
 
-/** Bytes per bucket of `size` ms (bucket number = time / size, rounded down). */
+/**
+ * Bytes per bucket of `size` ms: bucket number = time / size rounded down, also before 1970
+ * (SQL's integer division rounds toward zero, so the remainder is taken off first).
+ */
 async function buckets(store: Store, w: Where, size: number): Promise<Buckets> {
-  const rows = await store.all(`SELECT time / ${size} AS k, SUM(bytes) AS b FROM smbta_records ${w.sql} GROUP BY time / ${size}`, w.params);
-  return new Map(rows.map((r) => [Math.floor(num(r.k)), num(r.b)]));
+  const k = `((time - ((time % ${size}) + ${size}) % ${size}) / ${size})`;
+  const rows = await store.all(`SELECT ${k} AS k, SUM(bytes) AS b FROM smbta_records ${w.sql} GROUP BY ${k}`, w.params);
+  return new Map(rows.map((r) => [num(r.k), num(r.b)]));
 }
 
 /** A LIKE pattern as a GLOB one (case-sensitive, as LIKE is in PostgreSQL): %→*, _→?, GLOB's own specials bracketed. */

@@ -69,8 +69,7 @@ const localLabel = (t: number, zone: string): string => {
   const at = Math.floor(t / 1_800_000) * 1_800_000;
   const key = `${zone}@${at}`;
   let label = labels.get(key);
-  if (label === undefined)
-    labels.set(key, (label = new Intl.DateTimeFormat('sv-SE', { timeZone: zone, dateStyle: 'short', timeStyle: 'short' }).format(at)));
+  if (label === undefined) labels.set(key, (label = new Intl.DateTimeFormat('sv-SE', { timeZone: zone, dateStyle: 'short', timeStyle: 'short' }).format(at)));
   return label;
 };
 
@@ -80,7 +79,10 @@ test('--tz: bins are local days and hours through a daylight-saving change, one 
   const recs = Array.from({ length: 80000 }, () => t.next());
   const input = encodeRecords(recs, 4096);
   for (const zone of ['Europe/Berlin', 'Asia/Kolkata', 'America/New_York', 'UTC']) {
-    for (const [span, hours] of [['1d', false], ['1h', true]] as const) {
+    for (const [span, hours] of [
+      ['1d', false],
+      ['1h', true],
+    ] as const) {
       const out = await cluster(input, ['--tz', zone, '-M', 'time', span]);
       const seen = new Set<string>();
       for (const r of out) {

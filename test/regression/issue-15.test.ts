@@ -90,7 +90,7 @@ test('the trailing filter is always the filter: after -r, -R, -S and -M, in ever
     assert.ok(decodeAll(hourly.stdout).records.every((r) => r.share === 'projects'));
     const question = await runBin('smbta-query', ['--share', 'projects', 'top', 'users', '-R', `${dir}/archive`]);
     assert.equal(question.code, 0, question.stderr);
-    assert.match(question.stdout.toString(), /^# share projects, top 10 users rw desc;\nUSER +BYTES\n/);
+    assert.match(question.stdout.toString(), /^# share projects, top 10 users rw desc;\nUSER +DOMAIN +BYTES\n/);
     // A program that takes no trailing words says so rather than dropping one.
     const stray = await runBin('smbta-recv', ['--server-name', 'a=b', 'c=d']);
     assert.equal(stray.code, 2);

@@ -148,7 +148,14 @@ test('bins hold one row per bin and key, whatever the batches, and conserve ever
 
 test('more than 1024 keys open at once in one batch keep one row each (the columns grow mid-batch)', () => {
   const t = Date.parse('2026-11-23T10:00:00Z');
-  const recs = Array.from({ length: 5000 }, (_, i): SmbRecord => ({ ...createTraffic({ seed: 2 }).next(), time: t + (i % 2500), end: t, path: `f${i % 2500}`, count: 1, bytes: 1 }));
+  const recs = Array.from({ length: 5000 }, (_, i): SmbRecord => ({
+    ...createTraffic({ seed: 2 }).next(),
+    time: t + (i % 2500),
+    end: t,
+    path: `f${i % 2500}`,
+    count: 1,
+    bytes: 1,
+  }));
   const out = run([recs], { keys: ['path'], windowMs: 0, binMs: HOUR });
   assert.equal(out.length, 2500);
   assert.ok(out.every((r) => r.count === 2));

@@ -119,9 +119,18 @@ const ERRORS: [string, string][] = [
   ['user', "field 'user' needs an operator and a value at column 1; e.g. user=...\n  user\n  ^^^^"],
   ['bytes=1.5', "'1.5' is 1.5 bytes, which no record has: bytes counts whole bytes at column 7; use < or > for a bound\n  bytes=1.5\n        ^^^"],
   ['latency=0.5', "'0.5' is 0.5 µs, which no record has: latency counts whole µs at column 9; use < or > for a bound\n  latency=0.5\n          ^^^"],
-  ['path=[z-a]', 'bad pattern: Range out of order in character class at column 6; a class lists characters or ranges from low to high, e.g. [a-z]\n  path=[z-a]\n       ^^^^^'],
-  ['time=2026-11-31', "'2026-11-31' is not a time at column 6; use e.g. 2026-11-23, 2026-11-23T10:00, 10:00, -1h, -30m, yesterday\n  time=2026-11-31\n       ^^^^^^^^^^"],
-  ['time>2026-02-29T10:00', "'2026-02-29T10:00' is not a time at column 6; use e.g. 2026-11-23, 2026-11-23T10:00, 10:00, -1h, -30m, yesterday\n  time>2026-02-29T10:00\n       ^^^^^^^^^^^^^^^^"],
+  [
+    'path=[z-a]',
+    'bad pattern: Range out of order in character class at column 6; a class lists characters or ranges from low to high, e.g. [a-z]\n  path=[z-a]\n       ^^^^^',
+  ],
+  [
+    'time=2026-11-31',
+    "'2026-11-31' is not a time at column 6; use e.g. 2026-11-23, 2026-11-23T10:00, 10:00, -1h, -30m, yesterday\n  time=2026-11-31\n       ^^^^^^^^^^",
+  ],
+  [
+    'time>2026-02-29T10:00',
+    "'2026-02-29T10:00' is not a time at column 6; use e.g. 2026-11-23, 2026-11-23T10:00, 10:00, -1h, -30m, yesterday\n  time>2026-02-29T10:00\n       ^^^^^^^^^^^^^^^^",
+  ],
   ['bytes>1,2', "operator '>' takes one value, not a list at column 9\n  bytes>1,2\n          ^"],
   ['user=bob and', 'expected a field name, found end of expression at column 13\n  user=bob and\n              ^'],
 ];
