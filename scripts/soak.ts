@@ -104,6 +104,32 @@ function sentRecords(recording: string): Map<string, number> {
 /** Sum of N over the lines matching `re` (its first group). */
 const total = (lines: readonly string[], re: RegExp): number => lines.reduce((n, l) => n + Number(re.exec(l)?.[1] ?? 0), 0);
 
+/** What smbta-query's report of a store says was lost upstream, what its usage chart marks, and how many senders it saw. */
+async function storedLoss(source: readonly string[]): Promise<{ lost: number; charted: number; senders: number }> {
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'bin', 'smbta-query.js'), ...source, '--json', '-q', 'system, smbtad-report full;', '-q', 'system, self-check;', '-q', 'global, usage rw;'],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let text = '';
+    child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`smbta-query exited ${code}`))));
+  });
+  const [report, check, usage] = out
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { rows: Record<string, string | number>[] }).rows);
+  return {
+    lost: Number(report!.find((r) => r.item === 'records lost upstream')?.value ?? NaN),
+    charted: usage!.reduce((n, r) => n + Number(r.lost), 0),
+    senders: check!.filter((r) => String(r.item).startsWith('sender ')).length,
+  };
+}
+
 async function main(): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'smbta-soak-'));
   mkdirSync(join(dir, 'archive'));
@@ -215,6 +241,18 @@ async function main(): Promise<number> {
       failed ||= !ok;
       log(
         `${what}: ${present} present, ${missing} missing, ${counted} counted lost, ${twice} present twice, ${unsent} never sent: ${ok ? 'balanced' : 'FAIL'}`,
+      );
+    }
+    // The stores themselves say what they miss: the losses found on the way are kept where the records are.
+    for (const [what, source, counted] of [
+      ['archive (smbta-rotate)', ['-R', join(dir, 'archive')], lostAt.mux + lostAt.rotate],
+      ['database (smbta-db)', ['--db', join(dir, 'soak.db')], lostAt.mux + lostAt.db],
+    ] as const) {
+      const said = await storedLoss(source);
+      const ok = said.lost === counted && said.charted === counted && said.senders > 0;
+      failed ||= !ok;
+      log(
+        `${what} says: ${said.lost} records lost upstream (${counted} counted on the way), ${said.charted} marked in its usage chart, ${said.senders} senders seen: ${ok ? 'kept' : 'FAIL'}`,
       );
     }
     log(failed ? 'soak: the account does not balance' : 'soak: every record sent is stored exactly once or was counted lost by a component that said so');

@@ -71,7 +71,11 @@ export const db = defineProgram({
           // SIGHUP with -c: a new --expire-every or --older-than applies from the next expiry.
           const control = (setExpiry: (e: Expiry | undefined) => void): void => void (ctx.onReload = (next) => setExpiry(expiryOf(next)));
           const done = await loadStream(store, input, ctx, { batchRecords: a['batch-records'], flushMs: 1000, expire, control });
-          ctx.report.warn(`stored ${done.records} records in ${done.batches} transactions (${store.dialect} at ${store.location})`);
+          const said = [
+            done.skipped ? `; skipped ${done.skipped} already stored (the same writer's run and record numbers)` : '',
+            done.lost ? `; noted ${done.lost} records the input says were lost upstream` : '',
+          ];
+          ctx.report.warn(`stored ${done.records} records in ${done.batches} transactions (${store.dialect} at ${store.location})${said.join('')}`);
         } finally {
           if (bulk) await store.init();
         }

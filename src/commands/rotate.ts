@@ -62,7 +62,7 @@ export const rotate = defineProgram({
       { ...input, resume: rotator.covered },
       ctx,
       (b, rows, n, source) => rotator.addRows(b, rows, n, source),
-      undefined,
+      (side) => rotator.addSide(side.raw),
       (b, source) => rotator.pass(b, source),
     );
     await rotator.closeAll();

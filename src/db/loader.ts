@@ -9,9 +9,12 @@ import type { RunContext } from '../runtime/context.js';
 import { readSelected, type PreparedInput } from '../runtime/input.js';
 import { FIELD_NAMES } from '../record/fields.js';
 import { rowRange, type RecordBatch } from '../stream/batch.js';
-import { statusSenders } from '../stream/decoder.js';
+import { bodyText, statusSenders } from '../stream/decoder.js';
+import { BlockKind } from '../stream/format.js';
+import { lossEvent, type LossEvent } from '../stream/loss.js';
 import { nameKey, RECORD_COLUMNS } from '../store/schema.js';
-import { storedPositions, type PendingRows, type Store } from '../store/types.js';
+import { storedPositions, type PendingRows, type Store, type StoreBatch } from '../store/types.js';
+import { blockIdentity, CoveredRuns } from './covered.js';
 import { positionThrough, type Position } from '../stream/sequence.js';
 
 export interface LoadOptions {
@@ -40,10 +43,24 @@ export function isTransient(err: unknown): boolean {
   return /Connection terminated|not queryable|connection.*(closed|ended)|terminating connection/i.test(e.message ?? '');
 }
 
-export async function loadStream(store: Store, input: PreparedInput, ctx: RunContext, o: LoadOptions): Promise<{ records: number; batches: number }> {
+export interface LoadResult {
+  records: number;
+  batches: number;
+  /** Records left out because the store already held them (the same run and number). */
+  skipped: number;
+  /** Records the input said were lost before they reached it, now noted in the store. */
+  lost: number;
+}
+
+export async function loadStream(store: Store, input: PreparedInput, ctx: RunContext, o: LoadOptions): Promise<LoadResult> {
   const run = randomUUID();
+  const covered = new CoveredRuns(await store.all('SELECT run, first, next FROM smbta_covered'));
   let pending: PendingRows = { values: [], n: 0 };
   let senders = new Map<string, string>();
+  let status = new Map<string, number>();
+  let losses: LossEvent[] = [];
+  let skipped = 0;
+  let lost = 0;
   // How far the waiting rows cover each numbered live source: stored with them, so a
   // restarted load counts what it never stored (the sources' trackers start from there).
   let positions = new Map<string, Position>();
@@ -60,18 +77,18 @@ export async function loadStream(store: Store, input: PreparedInput, ctx: RunCon
       failure ??= err instanceof Error ? err : new Error(String(err));
     }));
 
+  // Status blocks and losses after the last records are committed too: a batch may hold nothing else.
   const commit = (): Promise<void> => {
-    if (pending.n === 0 && positions.size === 0) return queue;
-    const rows = pending;
-    const with_ = senders;
-    const at = positions;
-    const id = `${run}:${batches++}`;
+    if (pending.n === 0 && positions.size === 0 && senders.size === 0 && status.size === 0 && losses.length === 0) return queue;
+    const batch: StoreBatch = { id: `${run}:${batches++}`, rows: pending, senders, status, positions, covered: covered.takeTouched(), losses };
     pending = { values: [], n: 0 };
     senders = new Map();
+    status = new Map();
     positions = new Map();
+    losses = [];
     return enqueue(async () => {
-      await persist(store, ctx, () => store.insert(id, rows, with_, at));
-      stored += rows.n;
+      await persist(store, ctx, () => store.insert(batch));
+      stored += batch.rows.n;
     });
   };
 
@@ -106,19 +123,33 @@ export async function loadStream(store: Store, input: PreparedInput, ctx: RunCon
       ctx,
       async (b, rows, n, source) => {
         if (failure) throw failure;
-        const all = rows ?? rowRange(0, n);
+        const id = blockIdentity(b);
+        const selected = (rows ?? rowRange(0, n)).subarray(0, n);
+        const all = id ? covered.fresh(id.run, id.seq, selected) : selected;
+        skipped += n - all.length;
+        n = all.length;
         for (let done = 0; done < n;) {
           const m = Math.min(n - done, o.batchRecords - pending.n);
-          append(pending, b, all.subarray(done, done + m), m);
+          const slice = all.subarray(done, done + m);
+          append(pending, b, slice, m);
+          if (id) covered.add(id.run, id.seq, slice);
           done += m;
           // A batch split across transactions: each covers the part of it it stores.
-          const at = positionThrough(b, rows, done, n);
+          const at = positionThrough(b, all, done, n);
           if (at) positions.set(source, at);
           if (pending.n >= o.batchRecords) await commitFull();
         }
       },
-      (side) => {
+      (side, source, newlyLost) => {
         for (const [server, protocol] of statusSenders(side)) senders.set(server, protocol);
+        if (side.kind === BlockKind.Status) {
+          const from = bodyText(side.body.source, source);
+          status.set(from, (status.get(from) ?? 0) + 1);
+        }
+        if (newlyLost > 0) {
+          losses.push(lossEvent(side, source, newlyLost));
+          lost += newlyLost;
+        }
       },
       expect,
     );
@@ -128,7 +159,7 @@ export async function loadStream(store: Store, input: PreparedInput, ctx: RunCon
   }
   await commit();
   if (failure) throw failure;
-  return { records: stored, batches };
+  return { records: stored, batches, skipped, lost };
 }
 
 /** Retries `work` through transient failures, reconnecting between tries, until it succeeds or the run is stopped twice. */

@@ -45,8 +45,18 @@ function numberOf(block: Buffer): BlockNumber | undefined {
   return typeof h === 'object' && h.run !== undefined ? { run: Buffer.from(h.run, 'hex'), seq: h.seq! } : undefined;
 }
 
+/** Gap blocks kept for readers that connect later: how many, and for how long. */
+const RECENT_GAPS = 64;
+const RECENT_GAP_MS = 300_000;
+
 export function createBlockServer(opts: { maxClientBuffer: number; onClient?: (message: string) => void; security?: LinkSecurity }): BlockServer {
   const clients = new Set<Client>();
+  /**
+   * The latest gap blocks (losses this stream's writer found upstream): a reader that was away
+   * when one was written (a restart of this server's program is such a moment) still hears of
+   * it. Readers know a loss they have seen by its run and number, and count it once.
+   */
+  const recentGaps: { at: number; block: Buffer }[] = [];
   const joined: (() => void)[] = [];
   let first: Buffer | undefined;
   let lostRecords = 0;
@@ -82,8 +92,10 @@ export function createBlockServer(opts: { maxClientBuffer: number; onClient?: (m
     socket.on('drain', () => pump(c));
     // Readers never send; anything they do send is ignored.
     socket.resume();
-    // Every client starts with the stream's info block, for provenance.
+    // Every client starts with the stream's info block, for provenance, and the recent losses.
     if (first) socket.write(first);
+    const since = Date.now() - RECENT_GAP_MS;
+    for (const g of recentGaps) if (g.at >= since) socket.write(g.block);
     opts.onClient?.(`${who(socket)} connected`);
     joined.splice(0).forEach((f) => f());
   };
@@ -93,6 +105,10 @@ export function createBlockServer(opts: { maxClientBuffer: number; onClient?: (m
 
   const send = (block: Buffer): void => {
     if (first === undefined && block[5] === BlockKind.Info) first = Buffer.from(block);
+    if (block[5] === BlockKind.Gap) {
+      recentGaps.push({ at: Date.now(), block: Buffer.from(block) });
+      if (recentGaps.length > RECENT_GAPS) recentGaps.shift();
+    }
     for (const c of clients) {
       c.queue.push(block);
       c.queued += block.length;

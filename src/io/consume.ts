@@ -6,16 +6,14 @@
 import { sayFirst, type Reporter } from './report.js';
 import type { RecordBatch } from '../stream/batch.js';
 import { bodyText, StreamDecoder, type SideBlock } from '../stream/decoder.js';
-import { describeLoss, SequenceTracker, type Position } from '../stream/sequence.js';
-import { BlockKind } from '../stream/format.js';
+import { describeLoss, SequenceTracker, type Loss, type Position } from '../stream/sequence.js';
+import { BlockKind, frameBlock } from '../stream/format.js';
 import { Bz2Splitter, isBzip2, loadBzip2 } from './bz2.js';
 import type { LinkSecurity } from './link-security.js';
 
 export interface RecordHandlers {
   batch(batch: RecordBatch, source: string): void | Promise<void>;
   side?(block: SideBlock, source: string): void | Promise<void>;
-  /** Records a live source's numbering shows never arrived (already said on stderr). */
-  lost?(records: number, source: string): void;
 }
 
 export interface ReadOptions {
@@ -76,23 +74,33 @@ export function describeIoError(err: unknown): string {
   }
 }
 
+/** A loss this reader's numbering found, as the gap block a reader further on counts: between `from` and `to` (record times). */
+function transitGap(loss: Loss, source: string, from: number, to: number): SideBlock {
+  const body = { records: loss.records, reason: 'lost in transit', source, run: loss.run, first: loss.first, from, to };
+  return { kind: BlockKind.Gap, body, raw: frameBlock(BlockKind.Gap, Buffer.from(JSON.stringify(body)), 0, from, to), counted: loss.records };
+}
+
 /**
  * Decodes one byte source (plain or bzip2, told apart by content) into handler calls. A live
  * source's `tracker` counts the numbered records that never reached us.
  */
 export async function consume(label: string, chunks: AsyncIterable<Buffer>, on: RecordHandlers, opts: ReadOptions, tracker?: SequenceTracker): Promise<void> {
   const { report } = opts;
+  const queue: (() => void | Promise<void>)[] = [];
   const numbered = (b: RecordBatch): void => {
     if (!tracker || b.run === undefined) return;
+    const since = tracker.lastEnd;
     const loss = tracker.block(b.run, b.seq!, b.length);
+    tracker.lastEnd = b.tmax;
     b.position = tracker.position;
     if (loss === 'restarted') report.warn(`${label}: began a new run (restarted without --state?); what its last run had not sent is not counted`);
     else if (loss) {
       report.warn(`${label}: ${describeLoss(loss)}`);
-      on.lost?.(loss.records, label);
+      // Passed on as a gap block, so what stores the stream (an archive, a database) keeps the loss where it happened.
+      const gap = transitGap(loss, label, since ?? b.tmin, b.tmin);
+      queue.push(() => on.side?.(gap, label));
     }
   };
-  const queue: (() => void | Promise<void>)[] = [];
   const damaged = sayFirst(MAX_DAMAGE_MESSAGES, (m) => report.fail(m), `${label}: further damage is counted, not shown`);
   const damage = (message: string): void => damaged(`${label}: ${message}`);
   const decoder = new StreamDecoder({

@@ -7,6 +7,7 @@ import { nextPeriod, periodStart } from '../format/period.js';
 import { createLocalFormatter } from '../format/time.js';
 import { formatSize } from '../format/units.js';
 import { opName, type StringFieldName } from '../record/fields.js';
+import type { LossEvent } from '../stream/loss.js';
 import { FIELD_HEADING, KIND_FIELDS, LIST_FIELDS, UNIT_MS, type Command, type Kind, type Question } from './ast.js';
 
 export type CellKind = 'text' | 'bytes' | 'count' | 'percent' | 'time' | 'rate' | 'seconds';
@@ -24,8 +25,8 @@ export interface Answer {
   title: string;
   columns: Column[];
   rows: (string | number)[][];
-  /** For usage and 24h_usage: the series a chart draws. */
-  chart?: { labels: string[]; values: number[] };
+  /** For usage and 24h_usage: the series a chart draws, and what to say beside a bar (records lost there). */
+  chart?: { labels: string[]; values: number[]; marks?: string[] };
   /** Said with the answer: how it was reached when that is not the obvious way. */
   note?: string;
   /** The question could not be answered (an ambiguous name): said on stderr, exit status 2. */
@@ -189,12 +190,31 @@ export function activityAnswer(q: Question, latest: Activity[]): Answer {
 /** Quarter hours fit every zone's offset, so 15-minute buckets map exactly to local hours. */
 export const QUARTER_MS = 900_000;
 
-/** Bytes per hour of the local day, labelled as the original did ("09:00 - 10:00"). */
-export function dayUsageAnswer(q: Question, quarters: Buckets): Answer {
+/** The records lost between `from` and `to` (record times): each loss counted where its missing stretch begins. */
+export function lostBetween(losses: readonly LossEvent[], from: number, to: number): number {
+  let n = 0;
+  for (const l of losses) if (l.from >= from && l.from < to) n += l.records;
+  return n;
+}
+
+/** What a chart says beside a bar whose period lost records. */
+const lostMark = (n: number): string => (n ? `! ${n} records lost` : '');
+
+/**
+ * Bytes per hour of the local day, labelled as the original did ("09:00 - 10:00"), with the
+ * records lost upstream in each hour (within the selection's time): an hour with losses
+ * shows less than happened.
+ */
+export function dayUsageAnswer(q: Question, quarters: Buckets, losses: readonly LossEvent[]): Answer {
   const hours = new Array<number>(24).fill(0);
   for (const [k, bytes] of quarters) {
     const h = new Date(k * QUARTER_MS).getHours();
     hours[h] = (hours[h] ?? 0) + bytes;
+  }
+  const lost = new Array<number>(24).fill(0);
+  for (const l of losses) {
+    const h = new Date(l.from).getHours();
+    if (l.from >= q.selection.from && l.from < q.selection.to) lost[h] = (lost[h] ?? 0) + l.records;
   }
   const total = hours.reduce((a, b) => a + b, 0);
   const hh = (h: number): string => `${String(h).padStart(2, '0')}:00`;
@@ -205,9 +225,10 @@ export function dayUsageAnswer(q: Question, quarters: Buckets): Answer {
       { name: 'hour', kind: 'text' },
       { name: 'bytes', kind: 'bytes' },
       { name: 'share', kind: 'percent' },
+      { name: 'lost', kind: 'count' },
     ],
-    rows: hours.map((b, h) => [labels[h]!, b, total ? (100 * b) / total : 0]),
-    chart: { labels, values: hours },
+    rows: hours.map((b, h) => [labels[h]!, b, total ? (100 * b) / total : 0, lost[h]!]),
+    chart: { labels, values: hours, marks: lost.map(lostMark) },
   };
 }
 
@@ -239,8 +260,12 @@ export function usageRange(from: number, to: number, min: number, max: number): 
   return Number.isFinite(first) && Number.isFinite(last) && last >= first ? [first, last] : undefined;
 }
 
-/** Bytes per local step across [from, last], empty steps included; `fine` holds buckets of `grain` ms. */
-export function usageAnswer(q: Question, range: [number, number] | undefined, fine: Buckets, grain: number): Answer {
+/**
+ * Bytes per local step across [from, last], empty steps included; `fine` holds buckets of
+ * `grain` ms. Each step also says the records lost upstream in it: a dip there is missing
+ * data, not a quiet period.
+ */
+export function usageAnswer(q: Question, range: [number, number] | undefined, fine: Buckets, grain: number, losses: readonly LossEvent[]): Answer {
   const time = createLocalFormatter();
   const rows: (string | number)[][] = [];
   if (range) {
@@ -251,16 +276,20 @@ export function usageAnswer(q: Question, range: [number, number] | undefined, fi
       const at = periodStart(k * grain, step);
       steps.set(at, (steps.get(at) ?? 0) + b);
     }
-    for (let at = periodStart(range[0], step); at <= range[1]; at = nextPeriod(at, step)) rows.push([time(at).slice(0, 19), steps.get(at) ?? 0]);
+    for (let at = periodStart(range[0], step); at <= range[1]; at = nextPeriod(at, step)) {
+      const end = nextPeriod(at, step);
+      rows.push([time(at).slice(0, 19), steps.get(at) ?? 0, lostBetween(losses, at, end)]);
+    }
   }
   return {
     ...base(q),
     columns: [
       { name: 'from', kind: 'time' },
       { name: 'bytes', kind: 'bytes' },
+      { name: 'lost', kind: 'count' },
     ],
     rows,
-    chart: { labels: rows.map((r) => String(r[0])), values: rows.map((r) => Number(r[1])) },
+    chart: { labels: rows.map((r) => String(r[0])), values: rows.map((r) => Number(r[1])), marks: rows.map((r) => lostMark(Number(r[2]))) },
   };
 }
 

@@ -35,7 +35,8 @@ import {
   type Buckets,
   type Groups,
 } from './answers.js';
-import { ambiguityError, bareUserNames, systemFacts, throughputWindow } from './facts.js';
+import { ambiguityError, bareUserNames, lossFacts, systemFacts, throughputWindow, type Provenance } from './facts.js';
+import { lossEvent } from '../stream/loss.js';
 
 /** What one batch offers every question: its strings by text, found once. */
 class BatchView {
@@ -124,7 +125,7 @@ function perTuple(b: RecordBatch, rows: Uint32Array, fields: readonly StringFiel
     );
 }
 
-function accumulator(q: Question, now: number): Accumulator {
+function accumulator(q: Question, now: number, prov: Provenance): Accumulator {
   const c = q.command;
   const sel = q.selection;
   switch (c.kind) {
@@ -151,10 +152,13 @@ function accumulator(q: Question, now: number): Accumulator {
       return latest(q, c.n);
     case '24h_usage': {
       const quarters: Buckets = new Map();
-      return { add: (v, rows, n) => bucket(v.b, select(v, rows, n, sel, MODE_OPS[c.mode]), QUARTER_MS, quarters), answer: () => dayUsageAnswer(q, quarters) };
+      return {
+        add: (v, rows, n) => bucket(v.b, select(v, rows, n, sel, MODE_OPS[c.mode]), QUARTER_MS, quarters),
+        answer: () => dayUsageAnswer(q, quarters, prov.losses),
+      };
     }
     case 'usage':
-      return usage(q, c.mode);
+      return usage(q, c.mode, prov);
     case 'search': {
       const re = likeToRegExp(c.pattern);
       const found = new Map<string, string[][]>(SEARCH_KINDS.map(({ kind }) => [kind, []]));
@@ -230,7 +234,7 @@ function latest(q: Question, n: number): Accumulator {
 }
 
 /** Bytes per second, coarsened to minutes and quarter hours as the range grows (each fits every zone's clock), so memory stays small. */
-function usage(q: Question, mode: Mode): Accumulator {
+function usage(q: Question, mode: Mode, prov: Provenance): Accumulator {
   const sel = q.selection;
   let grain = 1000;
   let fine: Buckets = new Map();
@@ -255,7 +259,7 @@ function usage(q: Question, mode: Mode): Accumulator {
     answer() {
       const range = usageRange(sel.from, sel.to, min, max);
       const want = range ? Math.max(grain, usageGrain(usageStep(range[0], range[1], q.command.kind === 'usage' ? q.command.rows : undefined))) : grain;
-      return usageAnswer(q, range, regrain(fine, grain, want), want);
+      return usageAnswer(q, range, regrain(fine, grain, want), want, prov.losses);
     },
   };
 }
@@ -273,10 +277,11 @@ function regrain(fine: Buckets, from: number, to: number): Buckets {
 /** Runs every question over the input in one pass. */
 export async function answerFromStream(questions: Question[], input: PreparedInput, ctx: RunContext, now: number): Promise<Answer[]> {
   const system = questions.filter((q) => q.command.kind === 'smbtad-report' || q.command.kind === 'self-check');
-  const accs = new Map(questions.filter((q) => !system.includes(q)).map((q) => [q, accumulator(q, now)]));
+  const prov: Provenance = { senders: new Map(), statusBlocks: 0, losses: [] };
+  const accs = new Map(questions.filter((q) => !system.includes(q)).map((q) => [q, accumulator(q, now, prov)]));
   // A user named without a domain must be one user: the domains it appears in are collected.
   const userDomains = new Map<string, Set<string>>(questions.flatMap((q) => bareUserNames(q).map((name) => [name, new Set<string>()])));
-  const facts = { records: 0, first: Infinity, last: -Infinity, statusBlocks: 0, lost: 0, senders: new Map<string, string>() };
+  const facts = { records: 0, first: Infinity, last: -Infinity };
   let seq = 0;
   await readSelected(
     input,
@@ -303,11 +308,11 @@ export async function answerFromStream(questions: Question[], input: PreparedInp
         if (t > facts.last) facts.last = t;
       }
     },
-    (side, _source, lost) => {
-      facts.lost += lost;
+    (side, source, lost) => {
+      if (lost > 0) prov.losses.push(lossEvent(side, source, lost));
       if (side.kind !== BlockKind.Status) return;
-      facts.statusBlocks++;
-      for (const [server, protocol] of statusSenders(side)) facts.senders.set(server, protocol);
+      prov.statusBlocks++;
+      for (const [server, protocol] of statusSenders(side)) prov.senders.set(server, protocol);
     },
   );
   const when = createLocalFormatter();
@@ -322,7 +327,7 @@ export async function answerFromStream(questions: Question[], input: PreparedInp
       ['first record', Number.isFinite(facts.first) ? when(facts.first) : '-'],
       ['last record', Number.isFinite(facts.last) ? when(facts.last) : '-'],
     ];
-    if (q.command.kind === 'smbtad-report' && q.command.full) store.push(['status blocks', facts.statusBlocks], ['records lost upstream', facts.lost]);
-    return keyValueAnswer(q, q.command.kind === 'self-check' ? systemFacts([], facts.senders) : store);
+    if (q.command.kind === 'smbtad-report' && q.command.full) store.push(['status blocks', prov.statusBlocks], ...lossFacts(prov.losses));
+    return keyValueAnswer(q, q.command.kind === 'self-check' ? systemFacts([], prov) : store);
   });
 }

@@ -42,7 +42,7 @@ export function formatTable(full: Answer, width: number): string {
   if (!(a.columns.length === 1 && a.columns[0]!.name === 'activity')) out += line(header) + '\n';
   for (const r of cells) out += line(r) + '\n';
   const c = a.question.command;
-  if (a.chart) out += '\n' + formatBars(a.chart.labels, a.chart.values, c.kind === 'usage' && c.width ? c.width : width);
+  if (a.chart) out += '\n' + formatBars(a.chart.labels, a.chart.values, c.kind === 'usage' && c.width ? c.width : width, a.chart.marks);
   return out;
 }
 
@@ -54,7 +54,7 @@ function forPeople(a: Answer): Answer {
 }
 
 /** Horizontal bars in eighths of a cell, one line per label, scaled to the largest value. */
-export function formatBars(labels: string[], values: number[], width: number): string {
+export function formatBars(labels: string[], values: number[], width: number, marks?: string[]): string {
   const labelWidth = Math.max(...labels.map(displayWidth));
   const room = Math.max(10, width - labelWidth - 14);
   const max = Math.max(0, ...values);
@@ -63,7 +63,7 @@ export function formatBars(labels: string[], values: number[], width: number): s
       .map((l, k) => {
         const eighths = max > 0 ? Math.round((values[k]! / max) * room * 8) : 0;
         const bar = '█'.repeat(Math.floor(eighths / 8)) + (eighths % 8 ? ' ▏▎▍▌▋▊▉'[eighths % 8] : '');
-        return `${padEndTo(l, labelWidth)} │${bar.padEnd(room)} ${formatSize(values[k]!)}`.trimEnd();
+        return `${padEndTo(l, labelWidth)} │${bar.padEnd(room)} ${formatSize(values[k]!)} ${marks?.[k] ?? ''}`.trimEnd();
       })
       .join('\n') + '\n'
   );

@@ -30,7 +30,7 @@ import {
   type Buckets,
   type Groups,
 } from './answers.js';
-import { ambiguityError, bareUserNames, systemFacts, throughputWindow } from './facts.js';
+import { ambiguityError, bareUserNames, lossFacts, systemFacts, throughputWindow, type Provenance } from './facts.js';
 
 const COLUMN: Record<StringFieldName, string> = {
   user: 'user_name',
@@ -97,15 +97,28 @@ export async function answerFromStore(questions: Question[], store: Store, now: 
         ).message,
       );
   }
+  const prov = await provenance(store);
   const out: Answer[] = [];
   for (const q of questions) {
     const refused = bareUserNames(q).find((name) => ambiguous.has(name));
-    out.push(refused !== undefined ? errorAnswer(q, ambiguous.get(refused)!) : await answer(q, store, now));
+    out.push(refused !== undefined ? errorAnswer(q, ambiguous.get(refused)!) : await answer(q, store, now, prov));
   }
   return out;
 }
 
-async function answer(q: Question, store: Store, now: number): Promise<Answer> {
+/** The senders, status blocks and losses the loads noted. */
+async function provenance(store: Store): Promise<Provenance> {
+  const senders = await store.all('SELECT server, protocol FROM smbta_senders');
+  const status = await store.all('SELECT SUM(blocks) AS n FROM smbta_status');
+  const losses = await store.all('SELECT time, end_time, source, records, reason FROM smbta_losses ORDER BY time');
+  return {
+    senders: new Map(senders.map((r) => [String(r.server), String(r.protocol)])),
+    statusBlocks: num(status[0]?.n),
+    losses: losses.map((r) => ({ from: num(r.time), to: num(r.end_time), source: String(r.source), records: num(r.records), reason: String(r.reason) })),
+  };
+}
+
+async function answer(q: Question, store: Store, now: number, prov: Provenance): Promise<Answer> {
   const c = q.command;
   const sel = q.selection;
   const one = async (sql: string, w: Where): Promise<Record<string, unknown>> => (await store.all(`${sql} ${w.sql}`, w.params))[0] ?? {};
@@ -144,7 +157,7 @@ async function answer(q: Question, store: Store, now: number): Promise<Answer> {
       return activityAnswer(q, acts);
     }
     case '24h_usage':
-      return dayUsageAnswer(q, await buckets(store, where(sel, c.mode), QUARTER_MS));
+      return dayUsageAnswer(q, await buckets(store, where(sel, c.mode), QUARTER_MS), prov.losses);
     case 'usage': {
       const w = where(sel, c.mode);
       const m = await one('SELECT MIN(time) AS lo, MAX(time) AS hi FROM smbta_records', w);
@@ -155,7 +168,7 @@ async function answer(q: Question, store: Store, now: number): Promise<Answer> {
         m.hi === null || m.hi === undefined ? -Infinity : num(m.hi),
       );
       const grain = range ? usageGrain(usageStep(range[0], range[1], c.rows)) : QUARTER_MS;
-      return usageAnswer(q, range, range ? await buckets(store, w, grain) : new Map<number, number>(), grain);
+      return usageAnswer(q, range, range ? await buckets(store, w, grain) : new Map<number, number>(), grain, prov.losses);
     }
     case 'search': {
       const found = new Map<string, string[][]>();
@@ -187,10 +200,8 @@ async function answer(q: Question, store: Store, now: number): Promise<Answer> {
         rows: r.rows.map((row) => row.map((v) => (typeof v === 'number' ? v : String(v)))),
       };
     }
-    case 'self-check': {
-      const senders = await store.all('SELECT server, protocol FROM smbta_senders');
-      return keyValueAnswer(q, systemFacts([['database', await store.version()]], new Map(senders.map((r) => [String(r.server), String(r.protocol)]))));
-    }
+    case 'self-check':
+      return keyValueAnswer(q, systemFacts([['database', await store.version()]], prov));
     case 'smbtad-report': {
       const when = createLocalFormatter();
       const m = await one('SELECT COUNT(*) AS n, MIN(time) AS lo, MAX(time) AS hi FROM smbta_records', { sql: '', params: [] });
@@ -204,6 +215,7 @@ async function answer(q: Question, store: Store, now: number): Promise<Answer> {
         for (const r of await store.all('SELECT key, value FROM smbta_meta ORDER BY key')) pairs.push([`setting ${String(r.key)}`, String(r.value)]);
         const loads = await one('SELECT COUNT(*) AS n, MAX(loaded_at) AS last FROM smbta_loads', { sql: '', params: [] });
         pairs.push(['batches loaded', num(loads.n)], ['last load', loads.last === null ? '-' : when(num(loads.last))], ['database', await store.version()]);
+        pairs.push(['status blocks', prov.statusBlocks], ...lossFacts(prov.losses));
       }
       return keyValueAnswer(q, pairs);
     }

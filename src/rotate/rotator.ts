@@ -56,6 +56,8 @@ export class Rotator {
   private readonly waiting = new Map<string, Position>();
   private readonly committer: NodeJS.Timeout;
   private watermark = -Infinity;
+  /** Side blocks that came while no file was open for them (a pattern by user, share or server). */
+  private pendingSide: Buffer[] = [];
   private readonly hasFields: boolean;
   private readonly ours: RegExp;
   private readonly base: string;
@@ -143,6 +145,23 @@ export class Rotator {
     await this.closeRetired();
   }
 
+  /**
+   * A status, gap or info block: kept in the file of the period it speaks of (its first
+   * time), so the archive says where records were lost and which senders were seen. With a
+   * pattern by user, share or server it goes into that period's open files (or, when none is
+   * open, every open file, or the next one opened).
+   */
+  addSide(raw: Buffer): void {
+    const t = Number(raw.readBigInt64LE(16));
+    const m = this.o.mode;
+    const period = m.kind === 'time' ? periodStart(t, m.ms) : 0;
+    if (!this.hasFields) return this.fileFor(m.kind === 'time' ? `${this.o.pattern}\0${period}` : this.o.pattern, t).writer.writeRaw(raw);
+    const files = [...this.open].filter(([key]) => m.kind !== 'time' || key.endsWith(`\0${period}`)).map(([, f]) => f);
+    const targets = files.length ? files : [...this.open.values()];
+    if (!targets.length) this.pendingSide.push(raw);
+    for (const f of targets) f.writer.writeRaw(raw);
+  }
+
   /** A numbered batch none of whose rows were selected: covered at the next commit. */
   pass(b: RecordBatch, source: string): void {
     this.expect(b, source);
@@ -190,6 +209,7 @@ export class Rotator {
     // No flush timer of its own: commits cut the blocks.
     f = { path, file, writer: new StreamWriter(file), periodEnd: m.kind === 'time' ? nextPeriod(start, m.ms) : Infinity };
     this.open.set(key, f);
+    for (const raw of this.pendingSide.splice(0)) f.writer.writeRaw(raw);
     return f;
   }
 

@@ -15,6 +15,7 @@ import { FormatError } from '../stream/bytes.js';
 import { bodyText, type SideBlock } from '../stream/decoder.js';
 import type { Position } from '../stream/sequence.js';
 import { BlockKind } from '../stream/format.js';
+import { gapId } from '../stream/loss.js';
 import { UsageError } from '../language/errors.js';
 import type { RunContext } from './context.js';
 
@@ -165,13 +166,19 @@ export async function readSelected(
     if (remaining <= 0) ctx.abort();
   };
 
+  // A loss told again (a server replays recent gaps to readers that reconnect) is passed on and counted once.
+  const seenGaps = new Set<string>();
   const side = (s: SideBlock, source: string): void => {
+    const id = gapId(s);
+    if (id !== undefined) {
+      if (seenGaps.has(id)) return;
+      seenGaps.add(id);
+    }
     const lost = reportSideBlock(s, source, ctx, lastDrops);
     if (lost) ctx.metrics?.lostUpstream(lost);
     onSide?.(s, source, lost);
   };
-  const lost = (n: number): void => ctx.metrics?.lostUpstream(n);
-  await readSources(specs, { batch, side, lost }, { report: ctx.report, signal: ctx.signal, security: input.security, resume: input.resume });
+  await readSources(specs, { batch, side }, { report: ctx.report, signal: ctx.signal, security: input.security, resume: input.resume });
 }
 
 /** Loss is never silent: gaps always, status blocks when their drop counters grew. Returns the records newly lost. */

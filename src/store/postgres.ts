@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { STORED_COLUMNS, schemaStatements } from './schema.js';
-import { POSITION_KEY, type PendingRows, type Store } from './types.js';
+import { bookkeeping, type PendingRows, type Store } from './types.js';
 
 const WIDTH = STORED_COLUMNS.length;
 
@@ -80,22 +80,14 @@ export async function openPostgres(url: string): Promise<Store> {
         return { columns: r.fields.map((f) => f.name), rows: r.rows as unknown[][] };
       }, ' READ ONLY');
     },
-    async insert(id, rows, senders, positions) {
+    async insert(b) {
       await inTransaction(async () => {
-        if ((await client.query('SELECT 1 FROM smbta_loads WHERE batch = $1', [id])).rowCount) return;
-        if (rows.n) {
+        if ((await client.query('SELECT 1 FROM smbta_loads WHERE batch = $1', [b.id])).rowCount) return;
+        if (b.rows.n) {
           const copy = client.query(copyFrom(`COPY smbta_records (${STORED_COLUMNS.join(', ')}) FROM STDIN`));
-          await pipeline(Readable.from(copyChunks(rows)), copy);
+          await pipeline(Readable.from(copyChunks(b.rows)), copy);
         }
-        const now = Date.now();
-        if (rows.n) await client.query('INSERT INTO smbta_loads (batch, records, loaded_at) VALUES ($1, $2, $3)', [id, rows.n, now]);
-        for (const [server, protocol] of senders) {
-          await client.query(
-            'INSERT INTO smbta_senders (server, protocol, last_seen) VALUES ($1, $2, $3) ON CONFLICT (server) DO UPDATE SET protocol = EXCLUDED.protocol, last_seen = EXCLUDED.last_seen',
-            [server, protocol, now],
-          );
-        }
-        for (const [source, at] of positions) await setMeta(POSITION_KEY + source, JSON.stringify(at));
+        for (const [sql, params] of bookkeeping(b, Date.now())) await query(sql, params);
       });
     },
     async suspendIndexes() {},

@@ -57,5 +57,13 @@ export function schemaStatements(d: Dialect): string[] {
     'CREATE TABLE IF NOT EXISTS smbta_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)',
     `CREATE TABLE IF NOT EXISTS smbta_senders (server TEXT PRIMARY KEY, protocol TEXT NOT NULL, last_seen ${int} NOT NULL)`,
     `CREATE TABLE IF NOT EXISTS smbta_loads (batch TEXT PRIMARY KEY, records ${int} NOT NULL, loaded_at ${int} NOT NULL)`,
+    // Which record numbers of each writer's run are stored: loading an archive twice stores it once.
+    `CREATE TABLE IF NOT EXISTS smbta_covered (run TEXT NOT NULL, first ${int} NOT NULL, next ${int} NOT NULL)`,
+    'CREATE INDEX IF NOT EXISTS smbta_covered_run ON smbta_covered (run)',
+    // Records that never arrived, and when: answers mark the periods they fall in.
+    `CREATE TABLE IF NOT EXISTS smbta_losses (time ${int} NOT NULL, end_time ${int} NOT NULL, source TEXT NOT NULL, records ${int} NOT NULL, reason TEXT NOT NULL, loss_id TEXT)`,
+    // A loss told twice (a replayed gap block, an archive loaded again) is stored once.
+    'CREATE UNIQUE INDEX IF NOT EXISTS smbta_losses_id ON smbta_losses (loss_id)',
+    `CREATE TABLE IF NOT EXISTS smbta_status (source TEXT PRIMARY KEY, blocks ${int} NOT NULL, last_seen ${int} NOT NULL)`,
   ];
 }

@@ -3,8 +3,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { RECORD_INDEXES, STORED_COLUMNS, schemaStatements } from './schema.js';
-import type { Position } from '../stream/sequence.js';
-import { POSITION_KEY, type PendingRows, type Store } from './types.js';
+import { bookkeeping, type Store, type StoreBatch } from './types.js';
 
 const WIDTH = STORED_COLUMNS.length;
 
@@ -36,38 +35,21 @@ export function openSqlite(path: string, o: { makeDir: boolean; readOnly: boolea
   db.pragma('busy_timeout = 10000');
   const insertSql = (rows: number): string =>
     `INSERT INTO smbta_records (${STORED_COLUMNS.join(', ')}) VALUES ${Array.from({ length: rows }, () => `(${new Array(WIDTH).fill('?').join(', ')})`).join(', ')}`;
-  let statements:
-    | {
-        many: Database.Statement;
-        one: Database.Statement;
-        seen: Database.Statement;
-        load: Database.Statement;
-        sender: Database.Statement;
-        meta: Database.Statement;
-      }
-    | undefined;
+  let statements: { many: Database.Statement; one: Database.Statement; seen: Database.Statement } | undefined;
   const prepared = () =>
     (statements ??= {
       many: db.prepare(insertSql(ROWS_PER_INSERT)),
       one: db.prepare(insertSql(1)),
       seen: db.prepare('SELECT 1 FROM smbta_loads WHERE batch = ?'),
-      load: db.prepare('INSERT INTO smbta_loads (batch, records, loaded_at) VALUES (?, ?, ?)'),
-      sender: db.prepare(
-        'INSERT INTO smbta_senders (server, protocol, last_seen) VALUES (?, ?, ?) ON CONFLICT (server) DO UPDATE SET protocol = excluded.protocol, last_seen = excluded.last_seen',
-      ),
-      meta: db.prepare('INSERT INTO smbta_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     });
-  const insert = db.transaction((id: string, rows: PendingRows, senders: ReadonlyMap<string, string>, positions: ReadonlyMap<string, Position>) => {
+  const insert = db.transaction((b: StoreBatch) => {
     const s = prepared();
-    if (s.seen.get(id)) return;
-    const v = rows.values;
+    if (s.seen.get(b.id)) return;
+    const v = b.rows.values;
     let k = 0;
-    for (; k + ROWS_PER_INSERT <= rows.n; k += ROWS_PER_INSERT) s.many.run(v.slice(k * WIDTH, (k + ROWS_PER_INSERT) * WIDTH));
-    for (; k < rows.n; k++) s.one.run(v.slice(k * WIDTH, (k + 1) * WIDTH));
-    const now = Date.now();
-    if (rows.n) s.load.run(id, rows.n, now);
-    for (const [server, protocol] of senders) s.sender.run(server, protocol, now);
-    for (const [source, at] of positions) s.meta.run(POSITION_KEY + source, JSON.stringify(at));
+    for (; k + ROWS_PER_INSERT <= b.rows.n; k += ROWS_PER_INSERT) s.many.run(v.slice(k * WIDTH, (k + ROWS_PER_INSERT) * WIDTH));
+    for (; k < b.rows.n; k++) s.one.run(v.slice(k * WIDTH, (k + 1) * WIDTH));
+    for (const [sql, params] of bookkeeping(b, Date.now())) db.prepare(sql).run(...params);
   });
 
   return {
@@ -89,8 +71,8 @@ export function openSqlite(path: string, o: { makeDir: boolean; readOnly: boolea
       if (!stmt.readonly || !stmt.reader) throw new Error('only statements that read (SELECT) may be typed here');
       return { columns: stmt.columns().map((c) => c.name), rows: stmt.raw().all() as unknown[][] };
     },
-    async insert(id, rows, senders, positions) {
-      insert(id, rows, senders, positions);
+    async insert(batch) {
+      insert(batch);
     },
     async suspendIndexes() {
       for (const name of RECORD_INDEXES) db.exec(`DROP INDEX IF EXISTS ${name}`);

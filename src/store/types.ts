@@ -4,6 +4,7 @@
  * handed over as flat rows of values in STORED_COLUMNS order.
  */
 import type { Dialect } from './schema.js';
+import type { LossEvent } from '../stream/loss.js';
 import type { Position } from '../stream/sequence.js';
 
 /** smbta_meta keys `position SOURCE`: how far the stored records cover a live source (JSON Position). */
@@ -13,6 +14,56 @@ export const POSITION_KEY = 'position ';
 export async function storedPositions(store: Store): Promise<Map<string, Position>> {
   const rows = await store.all(`SELECT key, value FROM smbta_meta WHERE key LIKE '${POSITION_KEY}%'`);
   return new Map(rows.map((r) => [String(r.key).slice(POSITION_KEY.length), JSON.parse(String(r.value)) as Position]));
+}
+
+/** Record numbers of one writer's run, as half-open ranges [first, next), sorted and merged. */
+export type Ranges = [number, number][];
+
+/** One transaction's worth: records, and what is known about them. */
+export interface StoreBatch {
+  /** Noted in smbta_loads, so a batch retried after a lost connection is stored once. */
+  id: string;
+  rows: PendingRows;
+  /** Senders seen in status blocks, with their protocol. */
+  senders: ReadonlyMap<string, string>;
+  /** Status blocks seen, per source. */
+  status: ReadonlyMap<string, number>;
+  /** How far the stored records cover each numbered live source (POSITION_KEY). */
+  positions: ReadonlyMap<string, Position>;
+  /** The stored record numbers of each run these rows touched (every range of the run). */
+  covered: ReadonlyMap<string, Ranges>;
+  losses: readonly LossEvent[];
+}
+
+/** The bookkeeping statements of a batch after its records, the same in both dialects (`?` placeholders). */
+export function bookkeeping(b: StoreBatch, now: number): [string, unknown[]][] {
+  const out: [string, unknown[]][] = [];
+  if (b.rows.n) out.push(['INSERT INTO smbta_loads (batch, records, loaded_at) VALUES (?, ?, ?)', [b.id, b.rows.n, now]]);
+  for (const [server, protocol] of b.senders)
+    out.push([
+      'INSERT INTO smbta_senders (server, protocol, last_seen) VALUES (?, ?, ?) ON CONFLICT (server) DO UPDATE SET protocol = excluded.protocol, last_seen = excluded.last_seen',
+      [server, protocol, now],
+    ]);
+  for (const [source, blocks] of b.status)
+    out.push([
+      'INSERT INTO smbta_status (source, blocks, last_seen) VALUES (?, ?, ?) ON CONFLICT (source) DO UPDATE SET blocks = smbta_status.blocks + excluded.blocks, last_seen = excluded.last_seen',
+      [source, blocks, now],
+    ]);
+  for (const [source, at] of b.positions)
+    out.push([
+      'INSERT INTO smbta_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      [POSITION_KEY + source, JSON.stringify(at)],
+    ]);
+  for (const [run, ranges] of b.covered) {
+    out.push(['DELETE FROM smbta_covered WHERE run = ?', [run]]);
+    for (const [first, next] of ranges) out.push(['INSERT INTO smbta_covered (run, first, next) VALUES (?, ?, ?)', [run, first, next]]);
+  }
+  for (const l of b.losses)
+    out.push([
+      'INSERT INTO smbta_losses (time, end_time, source, records, reason, loss_id) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      [l.from, l.to, l.source, l.records, l.reason, l.id ?? null],
+    ]);
+  return out;
 }
 
 /** Records waiting to be stored: `n` rows of STORED_COLUMNS.length values each, flat. */
@@ -31,11 +82,10 @@ export interface Store {
   /** Runs a statement the user typed, refusing anything that would change the store. */
   readOnly(sql: string): Promise<{ columns: string[]; rows: unknown[][] }>;
   /**
-   * Stores rows and notes batch `id` as loaded, in one transaction; a batch already noted
-   * is skipped, so a batch retried after a lost connection is stored once. The same
-   * transaction keeps how far the stored records cover each numbered source (POSITION_KEY).
+   * Stores a batch's rows and its bookkeeping in one transaction; a batch already noted is
+   * skipped, so a batch retried after a lost connection is stored once.
    */
-  insert(id: string, rows: PendingRows, senders: ReadonlyMap<string, string>, positions: ReadonlyMap<string, Position>): Promise<void>;
+  insert(batch: StoreBatch): Promise<void>;
   /**
    * Before a bulk load from archives: drops the record indexes, which init() builds again
    * at the end in one sorted pass, much faster than row by row. A shared PostgreSQL store

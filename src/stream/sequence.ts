@@ -20,6 +20,9 @@ export interface Loss {
 }
 
 export class SequenceTracker {
+  /** The latest record time of the last block seen: where a loss found at the next block began. */
+  lastEnd: number | undefined;
+
   constructor(private at: Position | undefined) {}
 
   get position(): Position | undefined {

@@ -207,8 +207,8 @@ test('the command-line form asks the same as the statement; tables, charts and S
   const table = await runBin('smbta-query', ['-r', `${dir}/day.smbta`, '24h-usage', '--mode', 'w', '--svg', `${dir}/w.svg`], { env: { COLUMNS: '80' } });
   assert.equal(table.code, 0, table.stderr);
   const out = table.stdout.toString();
-  assert.match(out, /^HOUR +BYTES +SHARE$/m);
-  assert.match(out, /^00:00 - 01:00 +[\d.]+ (KiB|MiB|GiB) +[\d.]+%$/m);
+  assert.match(out, /^HOUR +BYTES +SHARE +LOST$/m);
+  assert.match(out, /^00:00 - 01:00 +[\d.]+ (KiB|MiB|GiB) +[\d.]+% +0$/m);
   assert.match(out, /^08:00 - 09:00 │█+/m, 'a bar chart follows the table');
   const svg = readFileSync(`${dir}/w.svg`, 'utf8');
   assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);

@@ -1,9 +1,10 @@
 // Right answers: every fault found by checking answers four ways, each from an archive and from the SQLite it loads.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { SmbRecord } from '../../src/record/fields.js';
 import { createTraffic } from '../../src/synth/traffic.js';
+import { startRecv } from '../helpers/recv.js';
 import { runBin } from '../helpers/run-bin.js';
 import { encodeRecords } from '../helpers/stream.js';
 import { withTmpDir } from '../helpers/tmp-dir.js';
@@ -193,4 +194,57 @@ test("the original's forms: self-check online|offline, unpadded times; impossibl
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /not a time: '2026-11-31'.*\n.*\n {14}\^{10}\n$/);
     }
+  }));
+
+test('loading an archive twice, or a file and then the directory holding it, stores each record once and says what it skipped', () =>
+  withTmpDir(async (dir) => {
+    const t = createTraffic({ seed: 9, start: T0 });
+    const recs = Array.from({ length: 9000 }, () => t.next());
+    mkdirSync(`${dir}/archive`);
+    // Unnumbered blocks (version 1, as older files) and numbered ones (any smbta writer's).
+    writeFileSync(`${dir}/archive/old.smbta`, encodeRecords(recs.slice(0, 4000), 1000));
+    writeFileSync(`${dir}/new-in.smbta`, encodeRecords(recs.slice(4000), 1000));
+    const numbered = await runBin('smbta-filter', ['-r', `${dir}/new-in.smbta`, '-w', `${dir}/archive/new.smbta`]);
+    assert.equal(numbered.code, 0, numbered.stderr);
+    const db = `${dir}/a.db`;
+    const load = (args: string[]) => runBin('smbta-db', ['load', ...args, '--db', db, '--batch-records', '1500']);
+    assert.match((await load(['-r', `${dir}/archive/new.smbta`])).stderr, /stored 5000 records/);
+    const again = await load(['-R', `${dir}/archive`]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /stored 4000 records in \d+ transactions .*; skipped 5000 already stored/);
+    assert.match((await load(['-R', `${dir}/archive`])).stderr, /stored 0 records .*; skipped 9000 already stored/);
+    // Part of a block stored (a filter), then the whole: the rest is stored, nothing twice.
+    const part = await runBin('smbta-db', ['load', '-r', `${dir}/archive/new.smbta`, '--db', `${dir}/b.db`, 'user=bob']);
+    assert.equal(part.code, 0, part.stderr);
+    assert.match((await runBin('smbta-db', ['load', '-r', `${dir}/archive/new.smbta`, '--db', `${dir}/b.db`])).stderr, /skipped [1-9]\d* already stored/);
+    for (const store of [db, `${dir}/b.db`]) {
+      const r = await runBin('smbta-query', ['--db', store, '--csv', '-q', 'SELECT COUNT(*) AS n FROM smbta_records']);
+      assert.equal(r.stdout.toString(), `n\n${store === db ? 9000 : 5000}\n`, 'every record once');
+    }
+    const total = (src: string[]) => runBin('smbta-query', [...src, '--csv', '-q', 'global, total rw;']);
+    assert.equal((await total(['--db', db])).stdout.toString(), (await total(['-R', `${dir}/archive`])).stdout.toString());
+  }));
+
+test('status blocks after the last records reach the database: self-check and the report agree between an archive and its database', () =>
+  withTmpDir(async (dir) => {
+    const recv = await startRecv(['-w', `${dir}/day.smbta`, '--status-every', '1']);
+    const sent = await runBin('smbta-torture', ['-d', `127.0.0.1:${recv.port}`, '-c', '2', '-n', '3000', '--rate', '0']);
+    assert.equal(sent.code, 0, sent.stderr);
+    await recv.received(3000);
+    assert.equal((await recv.stop()).code, 0);
+    const load = await runBin('smbta-db', ['load', '-r', `${dir}/day.smbta`, '--db', `${dir}/day.db`, '--batch-records', '1000']);
+    assert.equal(load.code, 0, load.stderr);
+    const [archive, sqlite] = await Promise.all(
+      [
+        ['-r', `${dir}/day.smbta`],
+        ['--db', `${dir}/day.db`],
+      ].map((s) => ask(s, ['system, self-check;', 'system, smbtad-report full;'])),
+    );
+    const facts = (a: JsonAnswer) => a.rows.filter((r) => /^(sender |status blocks|records lost)/.test(String(r.item)));
+    assert.deepEqual(facts(sqlite!.answers[0]!), facts(archive!.answers[0]!));
+    assert.ok(
+      facts(archive!.answers[0]!).some((r) => String(r.item).startsWith('sender ')),
+      'the senders are known',
+    );
+    assert.deepEqual(facts(sqlite!.answers[1]!), facts(archive!.answers[1]!));
   }));

@@ -1,0 +1,90 @@
+/**
+ * Which records a store already holds, by their writer's run and number: every block an
+ * smbta writer lets go carries both, so loading an archive twice (or a file and then the
+ * directory holding it) stores each record once. An unnumbered block (version 1, older
+ * files) counts as a run of its own, named by its checksum, times and length.
+ */
+import type { RecordBatch } from '../stream/batch.js';
+import type { Ranges } from '../store/types.js';
+
+/** A block's run and first number; undefined when nothing identifies it. */
+export function blockIdentity(b: RecordBatch): { run: string; seq: number } | undefined {
+  if (b.run !== undefined) return { run: b.run, seq: b.seq! };
+  if (!b.raw) return undefined;
+  return { run: `v1:${b.raw.readUInt32LE(32).toString(16)}:${b.tmin}:${b.tmax}:${b.length}`, seq: 0 };
+}
+
+export class CoveredRuns {
+  private readonly runs = new Map<string, Ranges>();
+  private readonly touched = new Set<string>();
+
+  constructor(rows: readonly Record<string, unknown>[]) {
+    for (const r of rows) this.mark(String(r.run), Number(r.first), Number(r.next));
+    this.touched.clear();
+  }
+
+  /** `rows` (indexes into a block numbered from `seq`) without those already stored. */
+  fresh(run: string, seq: number, rows: Uint32Array): Uint32Array {
+    const ranges = this.runs.get(run);
+    if (!ranges || rows.length === 0) return rows;
+    const lo = seq + rows[0]!;
+    const hi = seq + rows[rows.length - 1]! + 1;
+    if (!ranges.some(([first, next]) => first < hi && next > lo)) return rows;
+    return rows.filter((i) => !covers(ranges, seq + i));
+  }
+
+  /** Notes `rows` of a block numbered from `seq` as stored. */
+  add(run: string, seq: number, rows: Uint32Array): void {
+    let start = -1;
+    let prev = -2;
+    for (const i of rows) {
+      if (i !== prev + 1) {
+        if (start >= 0) this.mark(run, seq + start, seq + prev + 1);
+        start = i;
+      }
+      prev = i;
+    }
+    if (start >= 0) this.mark(run, seq + start, seq + prev + 1);
+  }
+
+  /** Every range of each run marked since the last call: what the next transaction writes. */
+  takeTouched(): Map<string, Ranges> {
+    const out = new Map([...this.touched].map((run) => [run, this.runs.get(run)!.map(([a, b]): [number, number] => [a, b])]));
+    this.touched.clear();
+    return out;
+  }
+
+  private mark(run: string, first: number, next: number): void {
+    this.touched.add(run);
+    // Numbers nearly always come in order: extend or append without sorting.
+    const have = this.runs.get(run);
+    const last = have?.[have.length - 1];
+    if (have && last && first >= last[0]) {
+      if (first <= last[1]) last[1] = Math.max(last[1], next);
+      else have.push([first, next]);
+      return;
+    }
+    const ranges = [...(this.runs.get(run) ?? []), [first, next] as [number, number]].sort((a, b) => a[0] - b[0]);
+    const merged: Ranges = [];
+    for (const r of ranges) {
+      const last = merged[merged.length - 1];
+      if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+      else merged.push([r[0], r[1]]);
+    }
+    this.runs.set(run, merged);
+  }
+}
+
+/** Whether sorted, merged `ranges` hold `n`. */
+function covers(ranges: Ranges, n: number): boolean {
+  let lo = 0;
+  let hi = ranges.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const [first, next] = ranges[mid]!;
+    if (n < first) hi = mid - 1;
+    else if (n >= next) lo = mid + 1;
+    else return true;
+  }
+  return false;
+}
