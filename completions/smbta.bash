@@ -132,12 +132,12 @@ _smbta_complete() {
       esac
       ;;
     smbta-query)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --db -q --query -f --query-file --share --user --path --domain --since --until -n --limit --mode --asc --now --csv --json --svg -h --help -V --version"
-      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --db -q --query -f --query-file --share --user --path --domain --since --until -n --limit --mode --now --svg "
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --db -q --query -f --query-file --share --user --path --domain --since --until -n --limit --mode --asc --now --csv --json --html --xml --language-help --svg -h --help -V --version"
+      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --db -q --query -f --query-file --share --user --path --domain --since --until -n --limit --mode --now --xml --svg "
       first="top total list last-activity usage 24h-usage search throughput report self-check"
       _smbta_after() { case "$1" in top) echo "users shares files domains" ;; list) echo "users shares files domains" ;; report) echo "full" ;; throughput) echo "" ;; esac; }
       case "$prev" in
-        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--db|-f|--query-file|--svg) kind=file ;;
+        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--db|-f|--query-file|--xml|--svg) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
         -t|--time|-N|--count|--tz|-q|--query|--share|--user|--path|--domain|--since|--until|-n|--limit|--now) kind=none ;;

@@ -51,6 +51,11 @@ export interface ProgramSpec<O extends Options> {
   readonly exitStatus?: string;
   /** Options a SIGHUP re-reading -c FILE applies while running; changes to others need a restart. */
   readonly reloadable?: readonly (keyof O & string)[];
+  /**
+   * A command line in an older program's words (smbtaquery's -M pgsql -N db ...), rewritten
+   * into this program's before parsing; undefined when the line is not in those words.
+   */
+  readonly legacyArgv?: (argv: readonly string[]) => string[] | undefined;
   run(args: ArgsOf<O>, ctx: ProgramContext<ArgsOf<O>>): Promise<void>;
 }
 

@@ -16,7 +16,7 @@ type Args = Record<string, unknown>;
 /** The registry, loaded only for -c (which checks every program's section). */
 const registry = async (): Promise<readonly Program[]> => (await import('../commands/index.js')).PROGRAMS;
 
-export async function main(program: Program, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+export async function main(program: Program, given: readonly string[] = process.argv.slice(2)): Promise<void> {
   const report = createReporter(program.name);
   // A closed pipe downstream (`| head`) is a normal way to stop: exit quietly.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -35,6 +35,7 @@ export async function main(program: Program, argv: readonly string[] = process.a
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   try {
+    const argv = program.legacyArgv?.(given) ?? given;
     const args = await parseArgs(program, argv, registry);
     // Local times (filters, periods, bins, printed times) are all read through TZ; Node follows a change of it.
     if (typeof args.tz === 'string') process.env.TZ = args.tz;

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { pick, READER } from '../cli/options.js';
 import { defineProgram } from '../cli/program.js';
 import { parseTime, parseTimeRange } from '../filter/time-spec.js';
@@ -9,6 +9,9 @@ import type { Question } from '../query/ast.js';
 import { answerFromStream } from '../query/archive.js';
 import { friendlyStatement, FRIENDLY_USAGE, looksLikeQuestion, QUESTION_WORDS, type FriendlyOptions } from '../query/friendly.js';
 import { parseStatements } from '../query/parser.js';
+import { LANGUAGE_HELP } from '../query/language-help.js';
+import { fromSmbtaquery } from '../query/legacy.js';
+import { formatXml } from '../query/markup.js';
 import { formatAnswers } from '../query/print.js';
 import { answerFromStore } from '../query/sql.js';
 import { writeSvgCharts } from '../query/svg.js';
@@ -24,7 +27,9 @@ export const query = defineProgram({
     'every statement; with --db it asks SQLite or PostgreSQL, binding every name as a parameter. The common questions also ' +
     `have a command-line form: ${FRIENDLY_USAGE}, with --share, --user, --path, --domain, --since, --until, -n and --mode. ` +
     'Answers print as aligned tables with binary units (usage and 24h_usage with a bar chart), or --csv and --json. ' +
-    'A user name found in several domains is not guessed: the candidates are listed and the exit status is 2.',
+    'A user name found in several domains is not guessed: the candidates are listed, the other questions answered, and the exit ' +
+    "status is 2. smbtaquery's own command line (-M pgsql|sqlite3 -N DBNAME [-S USER] [-H HOST] [-P PASSWORD] [-I N] -q ... " +
+    '[-o ascii|html | -x FILE] [-p] [-v]) is understood as it was, for webSMBTA and older scripts.',
   options: {
     ...READER,
     ...pick('db'),
@@ -67,6 +72,14 @@ export const query = defineProgram({
     now: { kind: 'time', value: 'TIME', group: 'Query', describe: 'answer as if it were TIME: today, yesterday, since and throughput count from it' },
     csv: { kind: 'flag', group: 'Output', describe: 'print answers as CSV with raw numbers' },
     json: { kind: 'flag', group: 'Output', describe: 'print each answer as one JSON object per line, with raw numbers' },
+    html: { kind: 'flag', group: 'Output', describe: "print answers as an HTML fragment, a table each (smbtaquery's -o html)" },
+    xml: {
+      kind: 'path',
+      value: 'FILE',
+      group: 'Output',
+      describe: "also write the answers as XML to FILE, rows as smbta_output/COMMAND/table_row/table_value[@id] (smbtaquery's -x)",
+    },
+    'language-help': { kind: 'flag', group: 'Query', describe: "print the statement language in brief and exit (smbtaquery's -p)" },
     svg: { kind: 'path', value: 'FILE', group: 'Output', describe: 'also write the chart of usage or 24h_usage as an SVG image (FILE-2.svg... for more)' },
   },
   positional: { name: 'question', describe: `a question in the command-line form: ${FRIENDLY_USAGE}`, looksLike: looksLikeQuestion, complete: QUESTION_WORDS },
@@ -75,9 +88,12 @@ export const query = defineProgram({
     ['smbta-query top users --since yesterday --share projects -n 10 --mode rw', 'the same, in the command-line form, from the default database'],
     ["smbta-query --db postgres://smbta@db/smbta -q 'global, 24h_usage w;' --svg writes.svg", 'writes per hour of the day, with a chart'],
     ["smbta-query -r day.smbta.bz2 -q 'global, search %disk12%;' --json", 'every name containing disk12, for a script'],
+    ["smbta-query -M sqlite3 -N smbta.db -I 0 -q 'global, list shares;' -x shares.xml", "smbtaquery's own words, as webSMBTA wrote them"],
   ],
+  legacyArgv: fromSmbtaquery,
   exitStatus: '0 when every statement was answered; 1 when the input or database failed; 2 for a bad statement or option, or an ambiguous user name.',
   async run(a, ctx) {
+    if (a['language-help']) return void process.stdout.write(LANGUAGE_HELP);
     const now = a.now === undefined ? Date.now() : (parseTime(a.now, Date.now())?.start ?? Date.now());
     const given = statementSources(a);
     const stdinLines = (): Source =>
@@ -114,8 +130,9 @@ export const query = defineProgram({
     // Nothing read at all because the input failed: no answers rather than empty ones.
     if (ctx.report.failed && answers.every((x) => x.rows.length === 0)) return;
     const width = process.stdout.columns || Number(process.env.COLUMNS) || 80;
-    process.stdout.write(formatAnswers(answers, a.json ? 'json' : a.csv ? 'csv' : 'table', width));
+    process.stdout.write(formatAnswers(answers, a.json ? 'json' : a.csv ? 'csv' : a.html ? 'html' : 'table', width));
     if (a.svg) writeSvgCharts(a.svg, answers);
+    if (a.xml) writeFileSync(a.xml, formatXml(answers));
     // A refused question (an ambiguous name) is said last, after every other answer, and makes the status 2.
     const refused = answers.filter((x) => x.error !== undefined);
     for (const x of refused) ctx.report.warn(`${x.question.statement}: ${x.error}`);

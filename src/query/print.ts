@@ -3,26 +3,13 @@
  * and as programs read them (CSV with raw numbers, one JSON object per answer).
  */
 import { stringify } from 'csv-stringify/sync';
-import { visible } from '../format/text.js';
 import { formatSize } from '../format/units.js';
 import { displayWidth, padEndTo, padStartTo } from '../format/width.js';
 import type { Answer, CellKind } from './answers.js';
+import { cellText } from './cells.js';
+import { formatHtml } from './markup.js';
 
-export type AnswerFormat = 'table' | 'csv' | 'json';
-
-function cellText(kind: CellKind, v: string | number): string {
-  if (typeof v === 'string') return visible(v);
-  switch (kind) {
-    case 'bytes':
-      return formatSize(v);
-    case 'rate':
-      return `${formatSize(v)}/s`;
-    case 'percent':
-      return `${v.toFixed(1)}%`;
-    default:
-      return String(v);
-  }
-}
+export type AnswerFormat = 'table' | 'csv' | 'json' | 'html';
 
 const RIGHT: ReadonlySet<CellKind> = new Set(['bytes', 'count', 'percent', 'rate', 'seconds']);
 
@@ -87,6 +74,8 @@ export function formatAnswers(all: Answer[], format: AnswerFormat, width: number
         .join('');
     case 'csv':
       return answers.map((a) => stringify([a.columns.map((c) => c.name), ...a.rows])).join('\n');
+    case 'html':
+      return formatHtml(answers);
     default:
       return answers.map((a) => formatTable(a, width)).join('\n');
   }

@@ -29,7 +29,7 @@ test('npm pack, then npm install -g into a prefix: every program answers --help 
     for (const name of Object.keys(pkg.bin)) {
       const help = spawnSync(name, ['--help'], { encoding: 'utf8', env: { ...process.env, PATH } });
       assert.equal(help.status, 0, `${name} --help: ${help.stderr}`);
-      assert.match(help.stdout, new RegExp(`^${name}: `, 'm'), name);
+      assert.match(help.stdout, new RegExp(`^${name === 'smbtaquery' ? 'smbta-query' : name}: `, 'm'), name);
       const version = spawnSync(name, ['--version'], { encoding: 'utf8', env: { ...process.env, PATH } });
       assert.equal(version.stdout.trim(), pkg.version, name);
     }

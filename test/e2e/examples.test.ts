@@ -429,6 +429,11 @@ grep -q '<svg' writes.svg || fail 'a chart'`,
   "smbta-query -r day.smbta.bz2 -q 'global, search %disk12%;' --json": (cmd) => `
 ${cmd} > out.json 2> err.txt || fail "$(cat err.txt)"
 jq -e '.rows | map(select(.name | test("disk12"))) | length > 0' out.json > /dev/null || fail "disk12: $(cat out.json)"`,
+  "smbta-query -M sqlite3 -N smbta.db -I 0 -q 'global, list shares;' -x shares.xml": (cmd) => `
+smbta-db load -R archive --db smbta.db 2> load.err || fail "$(cat load.err)"
+${cmd} > out.txt 2> err.txt || fail "$(cat err.txt)"
+grep -q '<table_value id="sharename">projects</table_value>' shares.xml || fail "the shares as webSMBTA reads them: $(cat shares.xml)"
+python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' shares.xml || fail 'well-formed XML'`,
   // smbta-db
   'smbta-recv -P 3491 & smbta-db load -S localhost:3491': (cmd) => `
 ${bg(cmd)}

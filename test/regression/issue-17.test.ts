@@ -1,11 +1,12 @@
 // Right answers: every fault found by checking answers four ways, each from an archive and from the SQLite it loads.
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { SmbRecord } from '../../src/record/fields.js';
 import { createTraffic } from '../../src/synth/traffic.js';
+import { NO_POSTGRES, testDatabase } from '../helpers/postgres.js';
 import { startRecv } from '../helpers/recv.js';
-import { runBin } from '../helpers/run-bin.js';
+import { ROOT, runBin } from '../helpers/run-bin.js';
 import { encodeRecords } from '../helpers/stream.js';
 import { withTmpDir } from '../helpers/tmp-dir.js';
 
@@ -248,3 +249,52 @@ test('status blocks after the last records reach the database: self-check and th
     );
     assert.deepEqual(facts(sqlite!.answers[1]!), facts(archive!.answers[1]!));
   }));
+
+test("webSMBTA's command line answers from smbta's PostgreSQL store, in HTML and in XML", { skip: NO_POSTGRES }, async () => {
+  const pg = await testDatabase();
+  try {
+    await withTmpDir(async (dir) => {
+      writeFileSync(
+        `${dir}/a.smbta`,
+        encodeRecords([
+          rec({ op: 0, share: 'projects', domain: 'EXAMPLE', user: 'bob', bytes: 4096 }),
+          rec({ op: 2, share: 'home', domain: 'OTHER', user: 'eve', bytes: 10 }),
+        ]),
+      );
+      const load = await runBin('smbta-db', ['load', '-r', `${dir}/a.smbta`, '--db', pg.url]);
+      assert.equal(load.code, 0, load.stderr);
+      const u = new URL(pg.url);
+      const legacy = ['-M', 'pgsql', '-N', u.pathname.slice(1), '-H', u.host, '-S', decodeURIComponent(u.username), '-I', '0'];
+      const html = await runBin('smbta-query', [...legacy, '-q', 'global, top 10 users rw;', '-o', 'html']);
+      assert.equal(html.code, 0, html.stderr);
+      assert.match(
+        html.stdout.toString(),
+        /<table class="smbta_top">\n<tr><th>user<\/th><th>domain<\/th><th>bytes<\/th><\/tr>\n<tr><td>bob<\/td><td>EXAMPLE<\/td><td>4\.0 KiB<\/td><\/tr>/,
+      );
+      for (const [q, id, want] of [
+        ['global, list shares;', 'sharename', ['home', 'projects']],
+        ['global, list domains;', 'domain', ['EXAMPLE', 'OTHER']],
+      ] as const) {
+        const xml = await runBin('smbta-query', [...legacy, '-q', q, '-x', `${dir}/out.xml`]);
+        assert.equal(xml.code, 0, xml.stderr);
+        const text = readFileSync(`${dir}/out.xml`, 'utf8');
+        assert.match(text, /^<\?xml version="1\.0" encoding="UTF-8" standalone="yes"\?>\n<smbta_output>\n<list /);
+        assert.deepEqual(
+          [...text.matchAll(new RegExp(`<table_value id="${id}">([^<]*)</table_value>`, 'g'))].map((m) => m[1]),
+          want,
+        );
+      }
+      const bin = (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { bin: Record<string, string> }).bin;
+      assert.equal(bin.smbtaquery, bin['smbta-query'], 'installed under its old name too');
+      const version = await runBin('smbta-query', ['-M', 'pgsql', '-v']);
+      assert.match(version.stdout.toString(), /^\d+\.\d+\.\d+\n$/);
+      const help = await runBin('smbta-query', ['-M', 'pgsql', '-p']);
+      assert.match(help.stdout.toString(), /usage \[W H\] MODE/);
+      const mysql = await runBin('smbta-query', ['-M', 'mysql', '-N', 'smbta', '-q', 'total rw;']);
+      assert.equal(mysql.code, 2);
+      assert.match(mysql.stderr, /not MySQL/);
+    });
+  } finally {
+    await pg.close();
+  }
+});

@@ -15,7 +15,9 @@ test('completions and program pages are what `npm run gen` makes from the option
 
 test('package.json maps every program to a launcher that runs it', () => {
   const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { bin: Record<string, string> };
-  assert.deepEqual(Object.keys(pkg.bin).sort(), PROGRAMS.map((p) => p.name).sort());
+  // smbtaquery: smbta-query under the old name webSMBTA and scripts call.
+  assert.deepEqual(Object.keys(pkg.bin).sort(), [...PROGRAMS.map((p) => p.name), 'smbtaquery'].sort());
+  assert.equal(pkg.bin.smbtaquery, pkg.bin['smbta-query']);
   for (const p of PROGRAMS) assert.ok(readFileSync(ROOT + pkg.bin[p.name]!, 'utf8').includes(`commands/${p.name.replace('smbta-', '')}.js`));
 });
 
