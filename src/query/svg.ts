@@ -6,7 +6,8 @@ import type { Answer } from './answers.js';
 
 const escape = (s: string): string => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export function formatSvgChart(title: string, labels: string[], values: number[]): string {
+/** The chart; a bar with a mark (records lost in its period) gets a red ! above it and the mark in its tooltip. */
+export function formatSvgChart(title: string, labels: string[], values: number[], marks: readonly string[] = []): string {
   const W = 960;
   const H = 420;
   const left = 90;
@@ -25,7 +26,11 @@ export function formatSvgChart(title: string, labels: string[], values: number[]
         k % every === 0
           ? `<text x="${(x + bw / 2).toFixed(1)}" y="${H - bottom + 12}" transform="rotate(60 ${(x + bw / 2).toFixed(1)} ${H - bottom + 12})" font-size="11">${escape(labels[k]!)}</text>`
           : '';
-      return `<rect x="${(x + 1).toFixed(1)}" y="${(top + plotH - h).toFixed(1)}" width="${Math.max(1, bw - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="#3b7dd8"><title>${escape(labels[k]!)}: ${formatSize(v)}</title></rect>${label}`;
+      const mark = marks[k]
+        ? `<text x="${(x + bw / 2).toFixed(1)}" y="${(top + plotH - h - 4).toFixed(1)}" text-anchor="middle" font-size="13" fill="#c0392b"><title>${escape(marks[k])}</title>!</text>`
+        : '';
+      const tip = `${escape(labels[k]!)}: ${formatSize(v)}${marks[k] ? ` (${escape(marks[k])})` : ''}`;
+      return `<rect x="${(x + 1).toFixed(1)}" y="${(top + plotH - h).toFixed(1)}" width="${Math.max(1, bw - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="#3b7dd8"><title>${tip}</title></rect>${mark}${label}`;
     })
     .join('\n');
   const ticks = [0, 0.25, 0.5, 0.75, 1]
@@ -49,6 +54,6 @@ export function writeSvgCharts(path: string, answers: readonly Answer[]): void {
   if (charts.length === 0) throw new UsageError('--svg: no usage or 24h_usage answer to draw');
   charts.forEach((x, k) => {
     const file = k === 0 ? path : path.replace(/(\.svg)?$/, `-${k + 1}.svg`);
-    writeFileSync(file, formatSvgChart(`${x.question.statement} ${x.title}`, x.chart!.labels, x.chart!.values));
+    writeFileSync(file, formatSvgChart(`${x.question.statement} ${x.title}`, x.chart!.labels, x.chart!.values, x.chart!.marks));
   });
 }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { SmbRecord } from '../../src/record/fields.js';
+import { BlockKind, frameBlock } from '../../src/stream/format.js';
 import { createTraffic } from '../../src/synth/traffic.js';
 import { NO_POSTGRES, testDatabase } from '../helpers/postgres.js';
 import { startRecv } from '../helpers/recv.js';
@@ -297,4 +298,39 @@ test("webSMBTA's command line answers from smbta's PostgreSQL store, in HTML and
   } finally {
     await pg.close();
   }
+});
+
+test('a loss in the stream shows where it happened: self-check, the report, usage and 24h_usage, the bar chart and the SVG, from an archive and its database', () => {
+  const t = createTraffic({ seed: 4, start: Date.UTC(2026, 10, 23, 6), gapMs: 2000 });
+  const recs = Array.from({ length: 6000 }, () => t.next());
+  const at = Date.UTC(2026, 10, 23, 8, 10);
+  const body = { records: 50, reason: 'lost in transit', source: '127.0.0.1:3491', run: '00112233aabbccdd', first: 4000, from: at, to: at + 60_000 };
+  const gap = frameBlock(BlockKind.Gap, Buffer.from(JSON.stringify(body)), 0, at, at + 60_000);
+  const stream = Buffer.concat([encodeRecords(recs.slice(0, 3000)), gap, gap, encodeRecords(recs.slice(3000))]);
+  return withTmpDir(async (dir) => {
+    writeFileSync(`${dir}/a.smbta`, stream);
+    for (let k = 0; k < 2; k++) assert.equal((await runBin('smbta-db', ['load', '-r', `${dir}/a.smbta`, '--db', `${dir}/a.db`])).code, 0);
+    for (const source of [
+      ['-r', `${dir}/a.smbta`],
+      ['--db', `${dir}/a.db`],
+    ]) {
+      const { answers } = await ask(
+        source,
+        ['system, self-check;', "global from '2026-11-23 06:00:00' to '2026-11-23 12:00:00', usage rw;", 'global, 24h_usage rw;'],
+        { TZ: 'UTC' },
+      );
+      const item = (name: string) => answers[0]!.rows.find((r) => r.item === name)?.value;
+      assert.equal(item('records lost upstream'), '50', 'a loss told twice is one');
+      assert.match(String(item('missing from 2026-11-23 08:10:00')), /^50 records to 2026-11-23 08:11:00 \(lost in transit; 127\.0\.0\.1:3491\)$/);
+      const usage = answers[1]!.rows;
+      assert.deepEqual(
+        usage.filter((r) => Number(r.lost) > 0).map((r) => [r.from, r.lost]),
+        [['2026-11-23 08:10:00', 50]],
+      );
+      assert.equal(answers[2]!.rows[8]!.lost, 50);
+    }
+    const table = await runBin('smbta-query', ['-r', `${dir}/a.smbta`, '-q', 'global, 24h_usage rw;', '--svg', `${dir}/c.svg`]);
+    assert.match(table.stdout.toString(), /^08:00 - 09:00 │[█▏▎▍▌▋▊▉ ]+ [\d.]+ (KiB|MiB) ! 50 records lost$/m);
+    assert.match(readFileSync(`${dir}/c.svg`, 'utf8'), /fill="#c0392b"><title>! 50 records lost<\/title>!<\/text>/);
+  });
 });

@@ -74,3 +74,28 @@ test('garbage, truncation and absurd lengths give syntax errors with a column, n
   assert.throws(() => parseStatements('global, smbtad-report full;', NOW), /smbtad-report is a system command: write 'system, smbtad-report full;'/);
   assert.throws(() => parseStatements('global;', NOW), /no command in 'global;'/);
 });
+
+test("a '#' is a comment only at the start of a line; elsewhere it is text", () => {
+  const q = parseStatements('# the plans\nglobal, search %#%;\n  # indented comment\nshare a#b, total rw;', NOW);
+  assert.deepEqual(
+    q.map((x) => x.command),
+    [
+      { kind: 'search', pattern: '%#%' },
+      { kind: 'total', mode: 'rw' },
+    ],
+  );
+  assert.deepEqual(q[1]!.selection.shares, ['a#b']);
+});
+
+test("the original's forms: usage W H MODE, self-check online|offline, unpadded times", () => {
+  const q = parseStatements(
+    "usage 60 12 rw; system, self-check online; system, self-check offline; global from 2026-11-4 to '2026-11-24 9:05:00', total r;",
+    NOW,
+  );
+  assert.deepEqual(q[0]!.command, { kind: 'usage', mode: 'rw', width: 60, rows: 12 });
+  assert.deepEqual(q[1]!.command, { kind: 'self-check', scope: 'online' });
+  assert.deepEqual(q[2]!.command, { kind: 'self-check', scope: 'offline' });
+  assert.equal(q[3]!.selection.from, new Date(2026, 10, 4).getTime());
+  assert.equal(q[3]!.selection.to, new Date(2026, 10, 24, 9, 5).getTime());
+  assert.throws(() => parseStatements('system, self-check sideways;', NOW), /expected online, offline, found 'sideways'/);
+});
