@@ -74,6 +74,8 @@ export const db = defineProgram({
           const said = [
             done.skipped ? `; skipped ${done.skipped} already stored (the same writer's run and record numbers)` : '',
             done.lost ? `; noted ${done.lost} records the input says were lost upstream` : '',
+            done.repaired ? `; ${done.repaired} names held a NUL, stored with U+FFFD` : '',
+            done.refused ? `; ${done.refused} records refused by the database (said above)` : '',
           ];
           ctx.report.warn(`stored ${done.records} records in ${done.batches} transactions (${store.dialect} at ${store.location})${said.join('')}`);
         } finally {

@@ -12,7 +12,7 @@ import { rowRange, type RecordBatch } from '../stream/batch.js';
 import { bodyText, statusSenders } from '../stream/decoder.js';
 import { BlockKind } from '../stream/format.js';
 import { lossEvent, type LossEvent } from '../stream/loss.js';
-import { nameKey, RECORD_COLUMNS } from '../store/schema.js';
+import { nameKey, RECORD_COLUMNS, STORED_COLUMNS } from '../store/schema.js';
 import { storedPositions, type PendingRows, type Store, type StoreBatch } from '../store/types.js';
 import { blockIdentity, CoveredRuns } from './covered.js';
 import { positionThrough, type Position } from '../stream/sequence.js';
@@ -50,6 +50,10 @@ export interface LoadResult {
   skipped: number;
   /** Records the input said were lost before they reached it, now noted in the store. */
   lost: number;
+  /** Text values that held a NUL, stored with U+FFFD instead. */
+  repaired: number;
+  /** Records the database refused (a data error), each reported; the rest of their batch was stored. */
+  refused: number;
 }
 
 export async function loadStream(store: Store, input: PreparedInput, ctx: RunContext, o: LoadOptions): Promise<LoadResult> {
@@ -61,6 +65,8 @@ export async function loadStream(store: Store, input: PreparedInput, ctx: RunCon
   let losses: LossEvent[] = [];
   let skipped = 0;
   let lost = 0;
+  let repaired = 0;
+  let refused = 0;
   // How far the waiting rows cover each numbered live source: stored with them, so a
   // restarted load counts what it never stored (the sources' trackers start from there).
   let positions = new Map<string, Position>();
@@ -87,8 +93,9 @@ export async function loadStream(store: Store, input: PreparedInput, ctx: RunCon
     positions = new Map();
     losses = [];
     return enqueue(async () => {
-      await persist(store, ctx, () => store.insert(batch));
-      stored += batch.rows.n;
+      const n = await insertOrSplit(store, ctx, batch);
+      refused += n;
+      stored += batch.rows.n - n;
     });
   };
 
@@ -131,7 +138,7 @@ export async function loadStream(store: Store, input: PreparedInput, ctx: RunCon
         for (let done = 0; done < n;) {
           const m = Math.min(n - done, o.batchRecords - pending.n);
           const slice = all.subarray(done, done + m);
-          append(pending, b, slice, m);
+          repaired += append(pending, b, slice, m);
           if (id) covered.add(id.run, id.seq, slice);
           done += m;
           // A batch split across transactions: each covers the part of it it stores.
@@ -159,7 +166,45 @@ export async function loadStream(store: Store, input: PreparedInput, ctx: RunCon
   }
   await commit();
   if (failure) throw failure;
-  return { records: stored, batches, skipped, lost };
+  return { records: stored, batches, skipped, lost, repaired, refused };
+}
+
+/** A database that refuses the data itself (not the link): PostgreSQL's classes 22 and 23, SQLite's type, size and constraint errors. */
+function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && (/^2[23][0-9A-Z]{3}$/.test(code) || /^SQLITE_(MISMATCH|TOOBIG|CONSTRAINT)/.test(code));
+}
+
+const WIDTH = STORED_COLUMNS.length;
+
+/** Rows [from, to) of a pending set. */
+const slice = (rows: PendingRows, from: number, to: number): PendingRows => ({ values: rows.values.slice(from * WIDTH, to * WIDTH), n: to - from });
+
+/**
+ * Stores a batch; when the database refuses its data, halves it until the refused records
+ * are found, reports and counts each, and stores the rest (the bookkeeping goes with the
+ * last part, so it is stored whatever is refused). Returns the records refused.
+ */
+async function insertOrSplit(store: Store, ctx: RunContext, b: StoreBatch): Promise<number> {
+  try {
+    await persist(store, ctx, () => store.insert(b));
+    return 0;
+  } catch (err) {
+    if (!isDataError(err)) throw err;
+    if (b.rows.n <= 1) {
+      const v = b.rows.values;
+      const what = b.rows.n ? ` (${new Date(Number(v[0])).toISOString()} ${String(v[3])} ${String(v[7])})` : '';
+      ctx.report.fail(`the database refused a record${what}: ${(err as Error).message}; skipped, the others are stored`);
+      if (b.rows.n) await persist(store, ctx, () => store.insert({ ...b, rows: { values: [], n: 0 } }));
+      return b.rows.n;
+    }
+    const half = Math.ceil(b.rows.n / 2);
+    const none = { senders: new Map(), status: new Map(), positions: new Map(), covered: new Map(), losses: [] };
+    return (
+      (await insertOrSplit(store, ctx, { ...b, ...none, id: `${b.id}a`, rows: slice(b.rows, 0, half) })) +
+      (await insertOrSplit(store, ctx, { ...b, id: `${b.id}b`, rows: slice(b.rows, half, b.rows.n) }))
+    );
+  }
 }
 
 /** Retries `work` through transient failures, reconnecting between tries, until it succeeds or the run is stopped twice. */
@@ -176,18 +221,39 @@ async function persist<T>(store: Store, ctx: RunContext, work: () => Promise<T>)
   }
 }
 
-function append(p: PendingRows, b: RecordBatch, rows: Uint32Array, n: number): void {
+/** Appends rows of a batch; returns how many text values held a NUL (stored with U+FFFD: PostgreSQL cannot hold one). */
+function append(p: PendingRows, b: RecordBatch, rows: Uint32Array, n: number): number {
   const cols = COLUMN_INDEX.map((k) => b.column(k));
   const strings = b.strings;
   const keys = new Map<number, number>();
-  const key = (ref: number): number => keys.get(ref) ?? (keys.set(ref, nameKey(strings.get(ref))), keys.get(ref)!);
+  let repaired = 0;
+  const texts = new Map<number, string>();
+  const dirty = new Set<number>();
+  const clean = (ref: number): string => {
+    let t = texts.get(ref);
+    if (t !== undefined) return t;
+    t = strings.get(ref);
+    if (t.includes('\0')) {
+      dirty.add(ref);
+      t = t.replaceAll('\0', '\uFFFD');
+    }
+    texts.set(ref, t);
+    return t;
+  };
+  const text = (ref: number): string => {
+    const t = clean(ref);
+    if (dirty.has(ref)) repaired++;
+    return t;
+  };
+  const key = (ref: number): number => keys.get(ref) ?? (keys.set(ref, nameKey(clean(ref))), keys.get(ref)!);
   const users = b.refs('user');
   const shares = b.refs('share');
   const v = p.values;
   for (let k = 0; k < n; k++) {
     const i = rows[k]!;
-    for (let c = 0; c < cols.length; c++) v.push(IS_STRING[c] ? strings.get(cols[c]![i]!) : cols[c]![i]!);
+    for (let c = 0; c < cols.length; c++) v.push(IS_STRING[c] ? text(cols[c]![i]!) : cols[c]![i]!);
     v.push(key(users[i]!), key(shares[i]!));
   }
   p.n += n;
+  return repaired;
 }

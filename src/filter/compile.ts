@@ -9,6 +9,7 @@ import { parseDuration, parseSize } from '../format/units.js';
 import type { CompareOp, Expr, ValueNode } from './ast.js';
 import { cidrContains, parseCidr, parseIp } from './cidr.js';
 import { LanguageError } from '../language/errors.js';
+import { linearRegex } from '../language/linear-match.js';
 import { suggest } from '../language/suggest.js';
 import { type Loc } from '../language/source.js';
 import { parseTime, type Interval } from './time-spec.js';
@@ -80,10 +81,9 @@ export function compileFilter(expr: Expr, source: string, now = Date.now()): Bat
   function regexTest(v: ValueNode): (s: string) => boolean {
     const lit = /^\/(.*)\/([imsu]*)$/s.exec(v.text);
     try {
-      const re = lit ? new RegExp(lit[1]!, lit[2]) : new RegExp(v.text);
-      return (s) => re.test(s);
+      return lit ? linearRegex(lit[1]!, lit[2]) : linearRegex(v.text);
     } catch (err) {
-      return fail(`bad regular expression: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`, v.loc);
+      return fail(`bad regular expression: ${(err as Error).message}`, v.loc, 'RE2 syntax: no lookaround or backreferences');
     }
   }
 
@@ -222,12 +222,11 @@ function textTest(v: ValueNode): (s: string) => boolean {
     const literal = v.text.replace(/\\([*?[\\])/g, '$1');
     return (s) => s === literal;
   }
-  const re = globToRegExp(v.text);
-  return (s) => re.test(s);
+  return linearRegex(globToRegExp(v.text), 's');
 }
 
-/** `*` any run (slashes too), `?` one character, `[...]` a class, `\x` a literal x. */
-export function globToRegExp(glob: string): RegExp {
+/** `*` any run (slashes too), `?` one character, `[...]` a class, `\x` a literal x: as an anchored RE2 pattern. */
+export function globToRegExp(glob: string): string {
   let re = '';
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i]!;
@@ -247,7 +246,7 @@ export function globToRegExp(glob: string): RegExp {
       }
     } else re += escapeRe(c);
   }
-  return new RegExp(`^${re}$`, 's');
+  return `^${re}$`;
 }
 
 function escapeRe(c: string): string {

@@ -7,6 +7,7 @@ import { nextPeriod, periodStart } from '../format/period.js';
 import { createLocalFormatter } from '../format/time.js';
 import { formatSize } from '../format/units.js';
 import { opName, type StringFieldName } from '../record/fields.js';
+import { linearRegex } from '../language/linear-match.js';
 import type { LossEvent } from '../stream/loss.js';
 import { FIELD_HEADING, KIND_FIELDS, LIST_FIELDS, UNIT_MS, type Command, type Kind, type Question } from './ast.js';
 
@@ -323,10 +324,10 @@ export function searchAnswer(q: Question, found: Map<string, Iterable<string[]>>
   };
 }
 
-/** `%` any run, `_` one character, everything else itself; whole names only, case-sensitive. */
-export function likeToRegExp(pattern: string): RegExp {
+/** `%` any run, `_` one character, everything else itself; whole names only, case-sensitive; in linear time. */
+export function likeMatcher(pattern: string): (s: string) => boolean {
   const body = [...pattern].map((c) => (c === '%' ? '.*' : c === '_' ? '.' : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
-  return new RegExp(`^${body}$`, 'su');
+  return linearRegex(`^${body}$`, 's');
 }
 
 /** Bytes over the seconds of the window that the selection leaves (a narrowed time is not the whole N units). */

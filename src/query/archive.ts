@@ -18,7 +18,7 @@ import {
   dayUsageAnswer,
   errorAnswer,
   keyValueAnswer,
-  likeToRegExp,
+  likeMatcher,
   listAnswer,
   QUARTER_MS,
   searchAnswer,
@@ -160,14 +160,21 @@ function accumulator(q: Question, now: number, prov: Provenance): Accumulator {
     case 'usage':
       return usage(q, c.mode, prov);
     case 'search': {
-      const re = likeToRegExp(c.pattern);
+      const matches = likeMatcher(c.pattern);
       const found = new Map<string, string[][]>(SEARCH_KINDS.map(({ kind }) => [kind, []]));
       return {
         add(v, rows, n) {
           const mine = select(v, rows, n, sel);
           for (const { kind, field, context } of SEARCH_KINDS) {
             const names = v.b.refs(field);
-            const hits = mine.filter((i) => re.test(v.b.strings.get(names[i]!)));
+            // Each distinct name is matched once per block.
+            const seen = new Map<number, boolean>();
+            const hits = mine.filter((i) => {
+              const ref = names[i]!;
+              let m = seen.get(ref);
+              if (m === undefined) seen.set(ref, (m = matches(v.b.strings.get(ref))));
+              return m;
+            });
             if (hits.length) perTuple(v.b, hits, [field, ...context], (t) => found.get(kind)!.push(t));
           }
         },

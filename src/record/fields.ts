@@ -119,3 +119,22 @@ export function emptyRecord(): SmbRecord {
     latency_max: 0,
   };
 }
+
+/** The text fields of a record. */
+export const STRING_FIELDS: readonly StringFieldName[] = ['user', 'sid', 'domain', 'share', 'path', 'path2', 'client', 'server'];
+
+/**
+ * What text fields may hold: anything but NUL, which no file name, user or share can contain
+ * and PostgreSQL cannot store. A NUL (from a broken or hostile sender) becomes U+FFFD, so the
+ * record is kept and every store takes it; returns whether one was replaced, for the count.
+ */
+export function replaceNul(r: SmbRecord): boolean {
+  let replaced = false;
+  for (const f of STRING_FIELDS) {
+    if (r[f].includes('\0')) {
+      r[f] = r[f].replaceAll('\0', '\uFFFD');
+      replaced = true;
+    }
+  }
+  return replaced;
+}

@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { describeIoError } from '../io/consume.js';
 import type { Reporter } from '../io/report.js';
-import type { SmbRecord } from '../record/fields.js';
+import { replaceNul, type SmbRecord } from '../record/fields.js';
 import { BlockKind } from '../stream/format.js';
 import type { StreamWriter } from '../stream/writer.js';
 import { WireConnection } from '../wire/connection.js';
@@ -53,6 +53,8 @@ export interface ReceiverStats {
   disconnected: Record<string, number>;
   /** The protocol each file server was last heard speaking. */
   senders: Record<string, string>;
+  /** Records kept with a NUL in a name replaced by U+FFFD. */
+  repaired: number;
 }
 
 export class Receiver {
@@ -66,6 +68,7 @@ export class Receiver {
     dropped: {},
     disconnected: {},
     senders: {},
+    repaired: 0,
   };
   private readonly servers: Server[] = [];
   private readonly sockets = new Set<Socket>();
@@ -204,6 +207,7 @@ export class Receiver {
       return false;
     }
     r.server = server;
+    if (replaceNul(r)) this.stats.repaired++;
     this.opts.anonymize(r);
     this.stats.records++;
     this.opts.observe?.(r);
@@ -235,6 +239,7 @@ export class Receiver {
       connections: s.connectionsOpen,
       dropped: { ...s.rejected, ...s.dropped },
       senders: s.senders,
+      repaired: s.repaired,
     });
   }
 
@@ -269,6 +274,7 @@ export function formatStats(s: ReceiverStats, perSecond: number): string {
   return (
     `${s.connectionsOpen} connections open (${s.connectionsTotal} total), ${s.records} records (${Math.round(perSecond)}/s), ` +
     `${(s.bytesReceived / 1048576).toFixed(1)} MiB received, ${s.duplicates} V1 duplicates; ` +
-    `rejected: ${list(s.rejected)}; dropped: ${list(s.dropped)}; disconnected: ${list(s.disconnected)}`
+    `rejected: ${list(s.rejected)}; dropped: ${list(s.dropped)}; disconnected: ${list(s.disconnected)}` +
+    (s.repaired ? `; NUL replaced in ${s.repaired} records` : '')
   );
 }

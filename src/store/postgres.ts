@@ -76,7 +76,10 @@ export async function openPostgres(url: string): Promise<Store> {
     all: query,
     async readOnly(sql) {
       return inTransaction(async () => {
-        const r = await client.query({ text: sql, rowMode: 'array' });
+        // The extended protocol runs exactly one statement: `SELECT 1; COMMIT; DELETE ...` is
+        // refused whole, so nothing can end the read-only transaction it runs in.
+        const single: pg.QueryArrayConfig & { queryMode: 'extended' } = { text: sql, rowMode: 'array', queryMode: 'extended' };
+        const r = await client.query(single);
         return { columns: r.fields.map((f) => f.name), rows: r.rows as unknown[][] };
       }, ' READ ONLY');
     },

@@ -7,7 +7,7 @@ import { crc32 } from 'node:zlib';
 import type { RecordBatch } from './batch.js';
 import { FormatError } from './bytes.js';
 import { decodeRecordsPayload } from './decode-block.js';
-import { BlockKind, FORMAT_VERSION, MAGIC, readHeader, type BlockHeader } from './format.js';
+import { BlockKind, FORMAT_VERSION, MAGIC, MAX_BLOCK_RECORDS, readHeader, type BlockHeader } from './format.js';
 
 export interface SideBlock {
   kind: number;
@@ -167,6 +167,8 @@ export class StreamDecoder {
     this.stats.blocks++;
     try {
       if (h.kind === BlockKind.Records) {
+        // Constant and missing columns cost no bytes, so the payload cannot bound the count: the format does.
+        if (h.count > MAX_BLOCK_RECORDS) throw new FormatError(`absurd record count ${h.count} (a block holds at most ${MAX_BLOCK_RECORDS})`);
         const batch = decodeRecordsPayload(payload, h.count, h.tmin, h.tmax);
         batch.raw = raw;
         batch.run = h.run;

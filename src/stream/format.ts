@@ -68,6 +68,13 @@ export interface BlockNumber {
 }
 
 /** Builds a whole block (header + payload), numbered when `num` is given. */
+/**
+ * The most records one block may claim. Writers put at most DEFAULT_BLOCK_RECORDS (8192) in
+ * a block; a reader refuses a claim above this bound as damage, since constant and missing
+ * columns let a few bytes claim any count.
+ */
+export const MAX_BLOCK_RECORDS = 65_536;
+
 export function frameBlock(kind: number, payload: Uint8Array, count: number, tmin: number, tmax: number, num?: BlockNumber): Buffer {
   const block = Buffer.allocUnsafe((num ? NUMBERED_HEADER_LENGTH : HEADER_LENGTH) + payload.length);
   MAGIC.copy(block, 0);

@@ -130,7 +130,7 @@ stop $R INT
 stop $J`,
   'smbta-probe -r monday.pcapng | smbta-query top users': (cmd) => `
 ${cmd} > out.txt 2> err.txt || fail "$(cat err.txt)"
-grep -Eq '^smbtatest +78\\.1 KiB$' out.txt || fail "the capture's one user: $(cat out.txt)"`,
+grep -Eq '^smbtatest +WORKGROUP +78\\.1 KiB$' out.txt || fail "the capture's one user: $(cat out.txt)"`,
   'smbta-probe -r lab.pcap --smb-port 44500 | smbta-csv -s time,op,user,path,bytes,latency': (cmd) => `
 ${cmd} > out.csv 2> err.txt || fail "$(cat err.txt)"
 head -1 out.csv | grep -q '^time,op,user,path,bytes,latency' || fail "the chosen columns: $(head -1 out.csv)"

@@ -113,7 +113,8 @@ const ERRORS: [string, string][] = [
   ['time>soon', "'soon' is not a time at column 6; use e.g. 2026-11-23, 2026-11-23T10:00, 10:00, -1h, -30m, yesterday\n  time>soon\n       ^^^^"],
   ['user<bob', "operator '<' does not compare text at column 5; use =, !=, ~ (regex) or in\n  user<bob\n      ^"],
   ['user~(', "expected a value, found '(' at column 6\n  user~(\n       ^"],
-  ["user~'('", "bad regular expression: /(/: Unterminated group at column 6\n  user~'('\n       ^^^"],
+  ["user~'('", "bad regular expression: missing closing ): `(` at column 6; RE2 syntax: no lookaround or backreferences\n  user~'('\n       ^^^"],
+  ["user~'(?=a)'", "bad regular expression: invalid or unsupported Perl syntax: `(?=` at column 6; RE2 syntax: no lookaround or backreferences\n  user~'(?=a)'\n       ^^^^^^^"],
   ['bob', "unknown field or operation 'bob' at column 1\n  bob\n  ^^^"],
   ['reed', "unknown field or operation 'reed' at column 1; did you mean 'read'?\n  reed\n  ^^^^"],
   ['user', "field 'user' needs an operator and a value at column 1; e.g. user=...\n  user\n  ^^^^"],
@@ -121,7 +122,7 @@ const ERRORS: [string, string][] = [
   ['latency=0.5', "'0.5' is 0.5 µs, which no record has: latency counts whole µs at column 9; use < or > for a bound\n  latency=0.5\n          ^^^"],
   [
     'path=[z-a]',
-    'bad pattern: Range out of order in character class at column 6; a class lists characters or ranges from low to high, e.g. [a-z]\n  path=[z-a]\n       ^^^^^',
+    'bad pattern: invalid character class range: `z-a` at column 6; a class lists characters or ranges from low to high, e.g. [a-z]\n  path=[z-a]\n       ^^^^^',
   ],
   [
     'time=2026-11-31',
