@@ -68,7 +68,7 @@ export const recv = defineProgram({
       value: 'DURATION',
       default: '30s',
       group: 'Limits',
-      describe: 'disconnect a sender that stops this long in the middle of a message',
+      describe: 'disconnect a sender whose message takes longer than this, start to end, however it trickles',
     },
     'max-buffer': { kind: 'size', min: 1, value: 'SIZE', default: '1M', group: 'Limits', describe: 'most bytes of one unfinished message held per connection' },
     'max-backlog': {

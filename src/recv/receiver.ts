@@ -75,6 +75,11 @@ export class Receiver {
   /** Records passed on per sender connection (for --state), until a commit after it closed. */
   private readonly passedOn = new Map<string, { n: number; closed: boolean }>();
   private refusedNoted = false;
+  /** Open sender connections: what eviction looks at when every slot is taken. */
+  private readonly live = new Map<
+    Socket,
+    { opened: number; midSince: number | undefined; records: () => number; close: (why: string, counter: string) => void }
+  >();
   /** Set per chunk received: while the output is this far behind, records are dropped and counted. */
   private outputFull = false;
   /** Addresses actually listened on, for messages and tests. */
@@ -121,7 +126,7 @@ export class Receiver {
   private accept(socket: Socket): void {
     const { limits, report } = this.opts;
     socket.on('error', () => undefined);
-    if (this.stats.connectionsOpen >= limits.maxConnections) {
+    if (this.stats.connectionsOpen >= limits.maxConnections && !this.evictOne()) {
       this.count(this.stats.disconnected, 'too many connections');
       if (!this.refusedNoted) report.warn(`refusing connections beyond ${limits.maxConnections} (--max-connections)`);
       this.refusedNoted = true;
@@ -160,10 +165,15 @@ export class Receiver {
       report.warn(`${label}: disconnected: ${reason}`);
       socket.destroy();
     };
+    // A message's time counts from its first byte, not its latest: a byte every few seconds does not keep a slot.
+    const entry = { opened: Date.now(), midSince: undefined as number | undefined, records: () => passed.n, close };
+    this.live.set(socket, entry);
     const timer = setInterval(
       () => {
-        const quiet = Date.now() - lastData;
-        if (conn.midMessage && quiet > limits.stallMs) close(`stalled ${Math.round(quiet / 1000)}s in the middle of a message (--stall-timeout)`, 'stalled');
+        const now = Date.now();
+        const quiet = now - lastData;
+        if (entry.midSince !== undefined && now - entry.midSince > limits.stallMs)
+          close(`a message took more than ${Math.round(limits.stallMs / 1000)}s (--stall-timeout)`, 'stalled');
         else if (limits.idleMs > 0 && quiet > limits.idleMs) close(`idle for ${Math.round(quiet / 1000)}s (--idle-timeout)`, 'idle');
       },
       Math.max(50, Math.min(limits.stallMs, limits.idleMs || Infinity) / 4),
@@ -177,9 +187,11 @@ export class Receiver {
       if (!conn.push(chunk)) close(conn.fatal!, conn.fatal!.startsWith('garbage') ? 'garbage' : 'limit');
       else if (conn.buffered > limits.maxBuffer) close(`more than ${limits.maxBuffer} bytes of one message buffered (--max-buffer)`, 'limit');
       if (conn.protocol) this.stats.senders[server] = conn.protocol;
+      entry.midSince = conn.midMessage ? (entry.midSince ?? lastData) : undefined;
     });
     socket.on('close', () => {
       clearInterval(timer);
+      this.live.delete(socket);
       this.sockets.delete(socket);
       this.stats.connectionsOpen--;
       passed.closed = true;
@@ -187,6 +199,27 @@ export class Receiver {
       // A sender that closes halfway through a message loses that one message: count it.
       if (conn.midMessage) this.count(this.stats.rejected, 'incomplete at close');
     });
+  }
+
+  /**
+   * Every slot is taken: makes room by closing a connection that has never delivered a
+   * record (oldest first), else the one longest in the middle of a message. A sender that has
+   * delivered records and is between messages is never evicted: Samba's module does not
+   * reconnect. Returns whether a slot was freed.
+   */
+  private evictOne(): boolean {
+    let victim: { rank: number; since: number; close: (why: string, counter: string) => void } | undefined;
+    for (const e of this.live.values()) {
+      const rank = e.records() === 0 ? 0 : e.midSince !== undefined ? 1 : 2;
+      const since = rank === 1 ? e.midSince! : e.opened;
+      if (rank < 2 && (!victim || rank < victim.rank || (rank === victim.rank && since < victim.since))) victim = { rank, since, close: e.close };
+    }
+    if (!victim) return false;
+    victim.close(
+      `every slot (--max-connections) taken: closed to make room, as it ${victim.rank === 0 ? 'had delivered no record' : 'was slowest in the middle of a message'}`,
+      'evicted',
+    );
+    return true;
   }
 
   /** A record from another input (full_audit lines): the same limits, anonymisation and counting. */

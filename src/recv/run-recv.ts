@@ -95,7 +95,6 @@ export class RecvRun {
     }
     const audit = await this.startAudit(receiver);
     const listening = [...receiver.listening, ...audit.listening];
-    ctx.report.warn(`listening on ${listening.join(' and ')}${served ? `; serving readers on ${served}` : ''}`);
 
     let lastRecords = 0;
     let lastTime = Date.now();
@@ -109,6 +108,9 @@ export class RecvRun {
     this.arm();
     const onUsr1 = (): void => this.printStats();
     process.on('SIGUSR1', onUsr1);
+    // Only now: whoever waits for this line may send SIGUSR1 at once, and before the handler
+    // is in place that signal would start Node's inspector instead.
+    ctx.report.warn(`listening on ${listening.join(' and ')}${served ? `; serving readers on ${served}` : ''}`);
 
     await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
     this.timers.forEach(clearInterval);

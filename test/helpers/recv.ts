@@ -29,7 +29,9 @@ export async function recvStats(proc: ChildProcess, stderr: () => string): Promi
   const said = (): RecvStats[] => [...stderr().matchAll(STATS)].map((m) => ({ open: Number(m[1]), total: Number(m[2]), records: Number(m[3]) }));
   const before = said().length;
   proc.kill('SIGUSR1');
-  return waitUntil('smbta-recv to print its statistics', () => said()[before], 15_000, 10);
+  return waitUntil('smbta-recv to print its statistics', () => said()[before], 15_000, 10).catch((err: Error) => {
+    throw new Error(`${err.message}; it said:\n${stderr().slice(-2000)}`);
+  });
 }
 
 /** Waits until a running smbta-recv has taken `records` records (and, if given, has `open` connections open). */

@@ -1,7 +1,7 @@
 // Hostile input, round two: what a sender, a file or a query could do to delete, freeze, poison or silently drop.
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
-import { writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { createLocalFormatter } from '../../src/format/time.js';
 import type { SmbRecord } from '../../src/record/fields.js';
@@ -13,16 +13,22 @@ import { startRecv } from '../helpers/recv.js';
 import { runBin } from '../helpers/run-bin.js';
 import { decodeAll, encodeRecords } from '../helpers/stream.js';
 import { withTmpDir } from '../helpers/tmp-dir.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const traffic = (n: number, seed = 1): SmbRecord[] => {
   const t = createTraffic({ seed, start: Date.UTC(2026, 10, 23, 9) });
   return Array.from({ length: n }, () => t.next());
 };
 
-const count = async (db: string): Promise<string> => (await runBin('smbta-query', ['--db', db, '--csv', '-q', 'SELECT COUNT(*) AS n FROM smbta_records'])).stdout.toString();
+const count = async (db: string): Promise<string> =>
+  (await runBin('smbta-query', ['--db', db, '--csv', '-q', 'SELECT COUNT(*) AS n FROM smbta_records'])).stdout.toString();
 
 test('raw SQL runs exactly one statement, read-only: a COMMIT and DELETE behind a quote in a comment delete nothing', async () => {
-  const attacks = ["SELECT 1 /* ' */; COMMIT; DELETE FROM smbta_records; /* ' */", 'SELECT 1; DELETE FROM smbta_records', 'SELECT 1 FROM (SELECT 1) AS x; COMMIT'];
+  const attacks = [
+    "SELECT 1 /* ' */; COMMIT; DELETE FROM smbta_records; /* ' */",
+    'SELECT 1; DELETE FROM smbta_records',
+    'SELECT 1 FROM (SELECT 1) AS x; COMMIT',
+  ];
   await withTmpDir(async (dir) => {
     writeFileSync(`${dir}/a.smbta`, encodeRecords(traffic(500)));
     const stores = [`${dir}/a.db`];
@@ -86,7 +92,10 @@ test('a block claiming more records than a block may hold is damage: counted, sk
     const claims = [0xffffffff, 50_000_000, 65_537].map((n) => frameBlock(BlockKind.Records, empty, n, 0, 0));
     writeFileSync(`${dir}/a.smbta`, Buffer.concat([before, ...claims, after]));
     for (const program of ['smbta-cat', 'smbta-filter', 'smbta-db']) {
-      const args = program === 'smbta-db' ? ['load', '-r', `${dir}/a.smbta`, '--db', `${dir}/a.db`] : ['-r', `${dir}/a.smbta`, ...(program === 'smbta-filter' ? ['-w', `${dir}/f.smbta`] : ['-n'])];
+      const args =
+        program === 'smbta-db'
+          ? ['load', '-r', `${dir}/a.smbta`, '--db', `${dir}/a.db`]
+          : ['-r', `${dir}/a.smbta`, ...(program === 'smbta-filter' ? ['-w', `${dir}/f.smbta`] : ['-n'])];
       const r = await runBin(program, args, { timeoutMs: 60_000 });
       assert.equal(r.code, 1, `${program}: damage is an error at the end`);
       assert.match(r.stderr, /absurd record count 4294967295 \(a block holds at most 65536\)/, program);
@@ -103,9 +112,49 @@ test('globs and regular expressions match in linear time: patterns that backtrac
     for (const filter of ['path=*/*/*/*/*.docx', 'path=*a*a*a*a*a*a*a*b', "path~'^(a+)+$'", "path~'(a|aa)*c'", 'path=*a*a*a*a*a*a*a*a']) {
       const r = await runBin('smbta-cat', ['-r', `${dir}/a.smbta`, '-n', '-s', 'path', filter], { timeoutMs: 60_000 });
       assert.notEqual(r.code, null, filter);
-      const n = r.stdout.toString().split('\n').filter((l) => l && !l.startsWith('PATH')).length;
+      const n = r.stdout
+        .toString()
+        .split('\n')
+        .filter((l) => l && !l.startsWith('PATH')).length;
       assert.equal(n, filter === "path~'^(a+)+$'" || filter === 'path=*a*a*a*a*a*a*a*a' ? 25 : 0, filter);
     }
     const search = await runBin('smbta-query', ['-r', `${dir}/a.smbta`, '--csv', '-q', 'global, search %a%a%a%a%a%a%a%b;'], { timeoutMs: 60_000 });
     assert.equal(search.stdout.toString(), 'kind,name,share,user,domain\n');
+  }),
+);
+
+test('slowloris: a trickled message is closed by its whole time, and a full house makes room for a real sender', () =>
+  withTmpDir(async (dir) => {
+    const recv = await startRecv(['-w', `${dir}/out.smbta`, '--max-connections', '5', '--stall-timeout', '3s']);
+    const stamp = createLocalFormatter();
+    const message = encodeV2Message(traffic(1)[0]!, stamp);
+    const opened: Socket[] = [];
+    const timers: NodeJS.Timeout[] = [];
+    try {
+      // Five connections that send one byte of a message every 300 ms: each byte is "activity".
+      for (let k = 0; k < 5; k++) {
+        const s = connect(recv.port, '127.0.0.1');
+        s.on('error', () => undefined);
+        opened.push(s);
+        let at = 0;
+        timers.push(setInterval(() => !s.destroyed && at < message.length - 1 && s.write(message.subarray(at, ++at)), 300));
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+      // Every slot is taken by a connection that has delivered nothing: the real sender gets in.
+      const real = traffic(100, 3);
+      await new Promise<void>((resolve, reject) => {
+        const s = connect(recv.port, '127.0.0.1', () => s.end(Buffer.concat(real.map((r) => encodeV2Message(r, stamp))), () => resolve()));
+        s.on('error', reject);
+      });
+      await recv.received(100);
+      // And the tricklers go when their message has taken 3 s, though they never went quiet.
+      await waitUntil('the trickling connections to be closed', () => opened.every((s) => s.destroyed || s.closed), 15_000);
+    } finally {
+      timers.forEach(clearInterval);
+      opened.forEach((s) => s.destroy());
+    }
+    const { stderr } = await recv.stop();
+    assert.match(stderr, /closed to make room, as it had delivered no record/);
+    assert.match(stderr, /a message took more than 3s \(--stall-timeout\)/);
+    assert.equal(decodeAll(readFileSync(`${dir}/out.smbta`)).records.length, 100);
   }));

@@ -114,7 +114,10 @@ const ERRORS: [string, string][] = [
   ['user<bob', "operator '<' does not compare text at column 5; use =, !=, ~ (regex) or in\n  user<bob\n      ^"],
   ['user~(', "expected a value, found '(' at column 6\n  user~(\n       ^"],
   ["user~'('", "bad regular expression: missing closing ): `(` at column 6; RE2 syntax: no lookaround or backreferences\n  user~'('\n       ^^^"],
-  ["user~'(?=a)'", "bad regular expression: invalid or unsupported Perl syntax: `(?=` at column 6; RE2 syntax: no lookaround or backreferences\n  user~'(?=a)'\n       ^^^^^^^"],
+  [
+    "user~'(?=a)'",
+    "bad regular expression: invalid or unsupported Perl syntax: `(?=` at column 6; RE2 syntax: no lookaround or backreferences\n  user~'(?=a)'\n       ^^^^^^^",
+  ],
   ['bob', "unknown field or operation 'bob' at column 1\n  bob\n  ^^^"],
   ['reed', "unknown field or operation 'reed' at column 1; did you mean 'read'?\n  reed\n  ^^^^"],
   ['user', "field 'user' needs an operator and a value at column 1; e.g. user=...\n  user\n  ^^^^"],
