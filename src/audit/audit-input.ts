@@ -10,6 +10,7 @@ import { closeSync, fstatSync, lstatSync, openSync, readSync, statSync, unlinkSy
 import { hostname } from 'node:os';
 import split2 from 'split2';
 import type { UnixDgramSocket } from 'unix-dgram';
+import { visible } from '../format/text.js';
 import { sayFirst, type FirstFew, type Reporter } from '../io/report.js';
 import type { SmbRecord } from '../record/fields.js';
 import { isQuiet, parseAuditLine } from './full-audit.js';
@@ -44,14 +45,15 @@ export class AuditReader {
     const got = parseAuditLine(msg.trim(), this.prefix, time, server);
     if ('record' in got) return this.target.record(got.record, got.record.server || server);
     if ('skip' in got) {
-      if (!isQuiet(got.skip) && !this.saidSkips.has(got.skip)) {
+      // Said once per operation, for a bounded number of them: a sender cannot grow the set.
+      if (!isQuiet(got.skip) && !this.saidSkips.has(got.skip) && this.saidSkips.size < MAX_ERRORS_SAID * 10) {
         this.saidSkips.add(got.skip);
-        this.target.report.warn(`${this.label}: full_audit operation '${got.skip}' is not one smbta records; such lines are skipped`);
+        this.target.report.warn(`${this.label}: full_audit operation '${visible(got.skip)}' is not one smbta records; such lines are skipped`);
       }
       return;
     }
     this.target.reject('not full_audit');
-    this.skipped(`${this.label}: line skipped: ${got.error}`);
+    this.skipped(`${this.label}: line skipped: ${visible(got.error)}`);
   }
 
   /** One line of a log file: syslog-framed, a Samba log header, or the full_audit line after one. */

@@ -157,7 +157,7 @@ export const SHARED = {
     alias: 'M',
     value: 'KIND AMOUNT',
     group: 'Output',
-    describe: 'split by time (-M time 10m; cluster: aligned bins), size (-M size 100M) or record count (-M count 1000000)',
+    describe: 'split by time (-M time 10m; cluster: aligned bins), size (-M size 100M: files stay under it; at least 4K) or record count (-M count 1000000)',
   },
   late: {
     kind: 'duration',

@@ -165,7 +165,8 @@ function parseSplit(t: string, kinds: readonly SplitKind[]): SplitMode | undefin
   }
   if (kind === 'size') {
     const bytes = Math.round(parseSize(amount) ?? 0);
-    return bytes > 0 ? { kind, bytes } : undefined;
+    // Below 4K a file holds little more than its own header: one file per record or so.
+    return bytes >= 4096 ? { kind, bytes } : undefined;
   }
   return /^\d{1,15}$/.test(amount) && Number(amount) > 0 ? { kind: 'count', records: Number(amount) } : undefined;
 }

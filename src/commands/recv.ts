@@ -1,7 +1,7 @@
 import { pick, SERVING } from '../cli/options.js';
 import { defineProgram } from '../cli/program.js';
 import { prefixError } from '../audit/full-audit.js';
-import { readKeyFile, readSecretFile } from '../io/secrets.js';
+import { readAnonKey, readKeyFile } from '../io/secrets.js';
 import { UsageError } from '../language/errors.js';
 import { ANONYMIZABLE, createAnonymizer, type AnonField } from '../recv/anonymize.js';
 import { RecvRun, type RecvSettings } from '../recv/run-recv.js';
@@ -53,7 +53,14 @@ export const recv = defineProgram({
       group: 'Limits',
       describe: 'largest message body accepted; a sender exceeding it is disconnected',
     },
-    'max-connections': { kind: 'count', min: 1, value: 'N', default: '1024', group: 'Limits', describe: 'most senders connected at once; more are refused' },
+    'max-connections': {
+      kind: 'count',
+      min: 1,
+      value: 'N',
+      default: '1024',
+      group: 'Limits',
+      describe: 'most senders connected at once; when full, one that delivered nothing (or the longest mid-message) makes room, else the new one is refused',
+    },
     'idle-timeout': {
       kind: 'duration',
       min: 0,
@@ -128,7 +135,7 @@ export const recv = defineProgram({
     if (fields.length && a['anonymize-total'] === undefined && a['anon-key'] === undefined) {
       throw new UsageError('--anonymize needs --anon-key FILE (stable pseudonyms) or --anonymize-total PREFIX');
     }
-    const anonymize = createAnonymizer(fields, { key: a['anon-key'] ? readSecretFile(a['anon-key'], '--anon-key') : undefined, total: a['anonymize-total'] });
+    const anonymize = createAnonymizer(fields, { key: a['anon-key'] ? readAnonKey(a['anon-key']) : undefined, total: a['anonymize-total'] });
     const auditError = prefixError(a['audit-prefix']);
     if (auditError) throw new UsageError(auditError);
     const unixPath = a.unix === undefined ? undefined : a.unix || DEFAULT_UNIX_SOCKET;

@@ -181,15 +181,19 @@ export function compileFilter(expr: Expr, source: string, now = Date.now()): Bat
     if (e.op !== '=' && e.op !== '!=' && e.op !== 'in' && e.op !== 'not in') {
       fail(`operator '${e.op}' does not apply to 'op'`, e.opLoc, 'use =, != or in');
     }
-    const set = new Uint8Array(256);
+    // Ids a newer source sends print as op<N>, whatever N: a table for the usual ones, a set for the rest.
+    const small = new Uint8Array(256);
+    const large = new Set<number>();
     for (const v of e.values) {
       const id = opId(v.text.toLowerCase());
-      if (id < 0 || id > 255) fail(`unknown op '${v.text}'`, v.loc, suggest(v.text, OPS) ?? `ops are ${OPS.join(', ')}`);
-      set[id] = 1;
+      if (id < 0) fail(`unknown op '${v.text}'`, v.loc, suggest(v.text, OPS) ?? `ops are ${OPS.join(', ')}, or op<N> for an id without a name`);
+      if (id < 256) small[id] = 1;
+      else large.add(id);
     }
+    const has = (x: number): boolean => (x < 256 ? small[x] === 1 : large.has(x));
     return (b) => {
       const col = b.nums('op');
-      return negate ? (i) => set[col[i]!] !== 1 : (i) => set[col[i]!] === 1;
+      return negate ? (i) => !has(col[i]!) : (i) => has(col[i]!);
     };
   }
 

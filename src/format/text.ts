@@ -14,10 +14,16 @@ const SAMPLE = 1000;
 /** A column never starts wider than this; longer values push the row instead of widening all. */
 const MAX_START_WIDTH = 40;
 
-/** Control characters would break the layout (and the terminal): show them escaped. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/g;
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * Control characters (C0, DEL and C1: ESC and CSI sequences would drive the terminal) would
+ * break the layout or worse: show them escaped, as \n, \t or \u001b.
+ */
 export function visible(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return /[\x00-\x1f\x7f]/.test(s) ? JSON.stringify(s).slice(1, -1) : s;
+  return s.replace(CONTROL, (c) => NAMED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function rightAligned(field: FieldName): boolean {

@@ -18,3 +18,14 @@ export function readSecretFile(path: string, option: string): Buffer {
     throw new UsageError(`${option} ${path}: ${(err as Error).message}`);
   }
 }
+
+/** Shortest --anon-key: fewer bytes would make keyed pseudonyms guessable by trying keys. */
+const MIN_ANON_KEY = 16;
+
+/** Reads --anon-key: a secret of at least 16 bytes, or a usage error (an empty one would make pseudonyms unkeyed). */
+export function readAnonKey(path: string): Buffer {
+  const key = readSecretFile(path, '--anon-key');
+  if (key.length < MIN_ANON_KEY)
+    throw new UsageError(`--anon-key ${path}: ${key.length} bytes; a key of at least ${MIN_ANON_KEY} is needed (openssl rand -hex 32 > ${path})`);
+  return key;
+}

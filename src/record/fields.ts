@@ -28,7 +28,7 @@ export function isWriteOp(op: number): boolean {
 export function opId(name: string): number {
   const i = (OPS as readonly string[]).indexOf(name);
   if (i >= 0) return i;
-  const m = /^op(\d{1,3})$/.exec(name);
+  const m = /^op(\d{1,15})$/.exec(name);
   return m ? Number(m[1]) : -1;
 }
 

@@ -7,6 +7,7 @@
 import { unlinkSync, existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { visible } from '../format/text.js';
 import { describeIoError } from '../io/consume.js';
 import type { Reporter } from '../io/report.js';
 import { replaceNul, type SmbRecord } from '../record/fields.js';
@@ -40,6 +41,8 @@ export interface ReceiverOptions {
   limits: ReceiverLimits;
   writer: StreamWriter;
   report: Reporter;
+  /** Keep per-connection counts for passedOnBySender (--state); without it nothing is kept per connection after it closes. */
+  perSender?: boolean;
 }
 
 export interface ReceiverStats {
@@ -142,7 +145,7 @@ export class Receiver {
     const server = this.opts.serverNames.get(address) ?? (address || hostname());
     const rejectedHere = new Set<string>();
     const passed = { n: 0, closed: false };
-    this.passedOn.set(label, passed);
+    if (this.opts.perSender) this.passedOn.set(label, passed);
     const conn = new WireConnection(
       { maxBody: limits.maxBody, maxLine: Math.min(limits.maxBody, limits.maxBuffer) },
       this.opts.toUtc,
@@ -150,10 +153,10 @@ export class Receiver {
         record: (r) => void (this.record(r, server) && passed.n++),
         reject: (reason, detail) => {
           this.count(this.stats.rejected, reason);
-          if (!rejectedHere.has(reason)) report.warn(`${label}: record rejected: ${detail} (further ones from this connection are only counted)`);
+          if (!rejectedHere.has(reason)) report.warn(`${label}: record rejected: ${visible(detail)} (further ones from this connection are only counted)`);
           rejectedHere.add(reason);
         },
-        notice: (message) => report.warn(`${label}: ${message}`),
+        notice: (message) => report.warn(`${label}: ${visible(message)}`),
       },
       this.opts.key,
     );

@@ -81,6 +81,7 @@ export class RecvRun {
       observe: ctx.metrics && ((r) => ctx.metrics?.observeRecord(r)),
       report: ctx.report,
       limits: { ...o.limits },
+      perSender: !!state,
     });
     this.receiver = receiver;
     if (ctx.metrics) {

@@ -43,6 +43,10 @@ interface OpenFile {
 }
 
 const COMMIT_MS = 100;
+/** -M size: blocks are sized by the bytes a record has taken so far, with this much to spare. */
+const SIZE_MARGIN = 1.1;
+/** What a block costs besides its records (header, column codings, dictionaries), generously. */
+const BLOCK_OVERHEAD = 1024;
 
 export class Rotator {
   /** Records filed so far (for --metrics). */
@@ -56,6 +60,8 @@ export class Rotator {
   private readonly waiting = new Map<string, Position>();
   private readonly committer: NodeJS.Timeout;
   private watermark = -Infinity;
+  /** -M size: records blocks written so far, and their bytes. */
+  private readonly written = { bytes: 0, records: 0 };
   /** Side blocks that came while no file was open for them (a pattern by user, share or server). */
   private pendingSide: Buffer[] = [];
   private readonly hasFields: boolean;
@@ -131,10 +137,19 @@ export class Rotator {
       let done = 0;
       while (done < idx.length) {
         const f = this.fileFor(key, time[idx[done]!]!);
+        const m = this.o.mode;
         let n = idx.length - done;
-        if (this.o.mode.kind === 'count') n = Math.min(n, this.o.mode.records - f.writer.records);
+        if (m.kind === 'count') n = Math.min(n, m.records - f.writer.records);
+        // By size: as many records as the room left holds at the rate the last block took.
+        if (m.kind === 'size') n = Math.min(n, Math.max(1, Math.floor((m.bytes - f.writer.bytes - BLOCK_OVERHEAD) / this.bytesPerRecord())));
+        const before = f.writer.bytes;
         f.writer.addRows(b, Uint32Array.from(idx.slice(done, done + n)), n);
         done += n;
+        if (m.kind === 'size') {
+          f.writer.flush();
+          this.written.bytes += f.writer.bytes - before;
+          this.written.records += n;
+        }
         if (this.full(f)) this.retire(key);
       }
     }
@@ -188,11 +203,17 @@ export class Rotator {
     state?.save({ covered: Object.fromEntries(this.covered), clean: false });
   }
 
+  /** -M size: what a record has taken on average (a generous guess before any), with some to spare. */
+  private bytesPerRecord(): number {
+    const { bytes, records } = this.written;
+    return records ? (SIZE_MARGIN * bytes) / records : 256;
+  }
+
   private full(f: OpenFile): boolean {
     const m = this.o.mode;
     if (m.kind === 'count') return f.writer.records >= m.records;
-    // Size counts whole blocks written, so a file passes the size by at most one block.
-    if (m.kind === 'size') return f.writer.bytes >= m.bytes;
+    // Full when one more record would not fit: a file passes the size only by what the estimate missed.
+    if (m.kind === 'size') return f.writer.bytes + BLOCK_OVERHEAD + this.bytesPerRecord() > m.bytes;
     return false;
   }
 

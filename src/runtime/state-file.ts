@@ -125,6 +125,7 @@ function readState(path: string, program: string): SavedState | undefined {
   } catch {
     throw new UsageError(`--state ${path}: not a state file (remove it to start a new run)`);
   }
+  if (typeof s !== 'object' || s === null || Array.isArray(s)) throw new UsageError(`--state ${path}: damaged (remove it to start a new run)`);
   if (s.program !== program) throw new UsageError(`--state ${path}: belongs to ${String(s.program)}, not ${program}; give each program its own`);
   const numbered = s.run === undefined || (/^[0-9a-f]{16}$/.test(String(s.run)) && Number.isSafeInteger(s.next) && s.next! >= 0);
   if (!numbered || typeof s.covered !== 'object' || s.covered === null || (s.intent !== undefined && !Array.isArray(s.intent))) {

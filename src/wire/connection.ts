@@ -8,6 +8,8 @@ import type { SmbRecord } from '../record/fields.js';
 import type { LocalTimeConverter } from './local-time.js';
 import { BodyDecrypter, decodeV1Line, parseV2Header, V2_HEADER_LENGTH, V2BodyDecoder, WireError, type V2Header } from './protocol.js';
 
+const NOTHING = Buffer.alloc(0);
+
 export interface ConnectionLimits {
   /** Largest V2 body accepted (bytes). */
   maxBody: number;
@@ -24,7 +26,7 @@ export interface ConnectionEvents {
 }
 
 export class WireConnection {
-  private pending: Buffer = Buffer.alloc(0);
+  private pending: Buffer = NOTHING;
   private lastV1: Buffer | undefined;
   private readonly decrypter: BodyDecrypter | undefined;
   private readonly said = new Set<string>();
@@ -64,7 +66,7 @@ export class WireConnection {
       if (need > 0 && need <= this.limits.maxBody + V2_HEADER_LENGTH && this.pending.length + chunk.length >= need) {
         const head = chunk.subarray(0, need - this.pending.length);
         const msg = Buffer.concat([this.pending, head]);
-        this.pending = Buffer.alloc(0);
+        this.pending = NOTHING;
         this.message(msg, 0);
         if (this.fatal) return false;
         buf = chunk.subarray(head.length);
@@ -83,9 +85,9 @@ export class WireConnection {
       if (used === 0) break;
       p += used;
     }
-    // Copy a small tail so the large chunk it came from can be freed.
+    // Copy a small tail so the large chunk it came from can be freed (an empty view would hold it too).
     const rest = buf.subarray(p);
-    this.pending = rest.length > 0 && rest.length < 4096 ? Buffer.from(rest) : rest;
+    this.pending = rest.length === 0 ? NOTHING : rest.length < 4096 ? Buffer.from(rest) : rest;
     return !this.fatal;
   }
 
@@ -231,16 +233,22 @@ function v2MessageLength(b: Buffer): number {
   return typeof h === 'string' ? -1 : V2_HEADER_LENGTH + h.bodyLength;
 }
 
-/** True when the bytes before `nl` are `"YYYY-MM-DD hh:mm:ss` (and optional `.mmm`) followed by `"`. */
+/**
+ * True when the bytes before `nl` are `"YYYY-MM-DD hh:mm:ss` (and any `.digits`) followed by `"`.
+ * Any number of fraction digits ends the line, so a malformed stamp is one rejected record
+ * rather than a line glued to the next one.
+ */
 function endsWithTimestamp(buf: Buffer, nl: number): boolean {
   if (buf[nl - 1] !== 0x22) return false;
-  for (const len of [23, 22, 21, 19]) {
-    const a = nl - 1 - len;
-    if (a < 1 || buf[a - 1] !== 0x22) continue;
-    if (buf[a + 4] === 0x2d && buf[a + 7] === 0x2d && buf[a + 10] === 0x20 && buf[a + 13] === 0x3a && buf[a + 16] === 0x3a) return true;
-  }
-  return false;
+  let a = nl - 1;
+  while (a > nl - 12 && isDigit(buf[a - 1])) a--;
+  if (a < nl - 1 && buf[a - 1] === 0x2e) a--;
+  else a = nl - 1;
+  a -= 19;
+  return a >= 1 && buf[a - 1] === 0x22 && buf[a + 4] === 0x2d && buf[a + 7] === 0x2d && buf[a + 10] === 0x20 && buf[a + 13] === 0x3a && buf[a + 16] === 0x3a;
 }
+
+const isDigit = (c: number | undefined): boolean => c !== undefined && c >= 0x30 && c <= 0x39;
 
 function trimNewline(b: Buffer): Buffer {
   return b.length && b[b.length - 1] === 0x0a ? b.subarray(0, b.length - 1) : b;

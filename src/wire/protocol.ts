@@ -68,19 +68,24 @@ export interface BodyInfo {
  * of the timestamp, because a connection repeats its user, share, client, often its
  * path, and its second, from record to record.
  */
+/** Longest text a decoder remembers to skip decoding it again; longer ones are decoded each time. */
+const TEXT_CACHE_BYTES = 512;
+const EMPTY = Buffer.alloc(0);
+
 export class V2BodyDecoder {
-  private buf: Buffer = Buffer.alloc(0);
+  private buf: Buffer = EMPTY;
   private p = 0;
   private end = 0;
   private a = 0;
   private b = 0;
   private slot = 0;
-  private readonly lastSrc: (Buffer | undefined)[] = [];
-  private readonly lastAt: number[] = [];
+  /** Per text slot, a copy of the last bytes decoded and their string (-1: nothing kept). */
+  private readonly lastBytes: Buffer[] = [];
   private readonly lastLen: number[] = [];
   private readonly lastText: string[] = [];
-  private tsSrc: Buffer | undefined;
-  private tsAt = 0;
+  /** The last timestamp's first 19 bytes (to the second), copied; valid when tsKept. */
+  private readonly tsBytes = Buffer.alloc(19);
+  private tsKept = false;
   private tsSecond = 0;
   readonly info: BodyInfo = { extraCommon: 0 };
 
@@ -95,6 +100,15 @@ export class V2BodyDecoder {
     this.p = start;
     this.end = end;
     this.slot = 0;
+    try {
+      return this.fields(trailing);
+    } finally {
+      // Let go of the chunk: an idle sender must not keep it alive.
+      this.buf = EMPTY;
+    }
+  }
+
+  private fields(trailing: boolean): SmbRecord {
     this.sub();
     const common = this.number();
     if (common < 6) throw new WireError(`common block count ${common} is below 6`);
@@ -152,18 +166,15 @@ export class V2BodyDecoder {
     const slot = this.slot++;
     const { buf, a } = this;
     const n = this.b - a;
-    const src = this.lastSrc[slot];
-    if (src !== undefined && this.lastLen[slot] === n) {
-      const at = this.lastAt[slot]!;
+    const kept = (this.lastBytes[slot] ??= Buffer.allocUnsafeSlow(TEXT_CACHE_BYTES));
+    if (this.lastLen[slot] === n) {
       let k = 0;
-      while (k < n && src[at + k] === buf[a + k]) k++;
+      while (k < n && kept[k] === buf[a + k]) k++;
       if (k === n) return this.lastText[slot]!;
     }
     const t = buf.toString('utf8', a, this.b);
-    // Remember where the bytes are rather than copying them: the chunk stays referenced.
-    this.lastSrc[slot] = buf;
-    this.lastAt[slot] = a;
-    this.lastLen[slot] = n;
+    // A copy, never a reference: an idle sender must not hold the socket's chunk alive.
+    this.lastLen[slot] = n <= TEXT_CACHE_BYTES ? buf.copy(kept, 0, a, this.b) : -1;
     this.lastText[slot] = t;
     return t;
   }
@@ -171,20 +182,22 @@ export class V2BodyDecoder {
   /** The timestamp sub-block as UTC ms; a repeated second is not parsed again. */
   private timestamp(): number {
     const { buf, a, b } = this;
-    const src = this.tsSrc;
-    if (src !== undefined && b - a >= 19 && b - a <= 23) {
+    const src = this.tsBytes;
+    if (this.tsKept && b - a >= 19 && b - a <= 23) {
       let k = 0;
-      while (k < 19 && src[this.tsAt + k] === buf[a + k]) k++;
+      while (k < 19 && src[k] === buf[a + k]) k++;
       const ms = b - a > 20 && buf[a + 19] === 0x2e ? millisAt(buf, a + 20, b) : 0;
       if (k === 19 && ms >= 0) return this.tsSecond + ms;
     }
     const t = parseWireTime(buf, a, b, this.toUtc);
     this.tsSecond = t - (b - a > 20 ? millisAt(buf, a + 20, b) : 0);
-    this.tsSrc = buf;
-    this.tsAt = a;
+    this.tsKept = buf.copy(src, 0, a, a + 19) === 19;
     return t;
   }
 }
+
+const daysInMonth = (y: number, mo: number): number => new Date(Date.UTC(2000, mo, 0)).getUTCDate() - (mo === 2 && !isLeap(y) ? 1 : 0);
+const isLeap = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 
 /** `.mmm` (or shorter) at `at`, as milliseconds; -1 when not digits. */
 function millisAt(buf: Buffer, at: number, end: number): number {
@@ -203,7 +216,8 @@ export function parseWireTime(buf: Buffer, a: number, b: number, toUtc: LocalTim
   const ms = n > 20 && buf[a + 19] === 0x2e ? millisAt(buf, a + 20, b) : n === 19 ? 0 : -1;
   const part = (at: number, len: number): number => digitsAt(buf, a + at, len);
   const [y, mo, d, h, mi, s] = [part(0, 4), part(5, 2), part(8, 2), part(11, 2), part(14, 2), part(17, 2)];
-  if (ms < 0 || y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60) bad();
+  // Years below 100 would be taken for 19xx, and Feb 31 for Mar 3: a date that does not exist is refused.
+  if (ms < 0 || y < 100 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60) bad();
   return toUtc(y, mo, d, h, mi, s, ms);
 }
 

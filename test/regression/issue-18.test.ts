@@ -1,14 +1,23 @@
 // Hostile input, round two: what a sender, a file or a query could do to delete, freeze, poison or silently drop.
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { createLocalFormatter } from '../../src/format/time.js';
+import { createReporter } from '../../src/io/report.js';
+import { Receiver } from '../../src/recv/receiver.js';
+import { openBinaryOutput } from '../../src/runtime/output.js';
 import type { SmbRecord } from '../../src/record/fields.js';
 import { BlockKind, frameBlock } from '../../src/stream/format.js';
 import { createTraffic } from '../../src/synth/traffic.js';
+import { WireConnection } from '../../src/wire/connection.js';
 import { encodeV2Message } from '../../src/wire/encode.js';
+import { createLocalTimeConverter } from '../../src/wire/local-time.js';
+import { makePki, opensslMissing } from '../helpers/pki.js';
 import { NO_POSTGRES, testDatabase } from '../helpers/postgres.js';
+import { startProc } from '../helpers/proc.js';
 import { startRecv } from '../helpers/recv.js';
 import { runBin } from '../helpers/run-bin.js';
 import { decodeAll, encodeRecords } from '../helpers/stream.js';
@@ -157,4 +166,205 @@ test('slowloris: a trickled message is closed by its whole time, and a full hous
     assert.match(stderr, /closed to make room, as it had delivered no record/);
     assert.match(stderr, /a message took more than 3s \(--stall-timeout\)/);
     assert.equal(decodeAll(readFileSync(`${dir}/out.smbta`)).records.length, 100);
+  }));
+
+test('token and TLS readers cannot be locked out by a flood of connections that never prove themselves', { skip: opensslMissing() }, () =>
+  withTmpDir(async (dir) => {
+    makePki(dir);
+    writeFileSync(`${dir}/token`, 'a-reader-token-of-some-length');
+    const recv = startProc('smbta-recv', [
+      ...['-i', '0', '-P', '0', '-w', `${dir}/out.smbta`],
+      ...['--tls-cert', `${dir}/server.pem`, '--tls-key', `${dir}/server.key`, '--token-file', `${dir}/token`],
+    ]);
+    const m = await recv.waitFor(/listening on 127\.0\.0\.1:(\d+); serving readers on 127\.0\.0\.1:(\d+)/);
+    const [port, serve] = [Number(m[1]), Number(m[2])];
+    // 600 connections, more than twice the 256 that may wait: half start a TLS handshake and stall,
+    // half say nothing; each that is closed is opened again at once.
+    let flooding = true;
+    const flood = new Set<Socket>();
+    const open = (k: number): void => {
+      if (!flooding) return;
+      const s = connect(serve, '127.0.0.1', () => k % 2 === 0 && s.write(Buffer.from([0x16, 3, 1])));
+      s.on('error', () => undefined);
+      s.on('close', () => {
+        flood.delete(s);
+        open(k);
+      });
+      flood.add(s);
+    };
+    try {
+      for (let k = 0; k < 600; k++) open(k);
+      await waitUntil('the flood to fill the waiting room', () => /the longest waiting made room/.test(recv.stderr()));
+      const reader = startProc('smbta-json', ['-N', '500', '-S', `tls://127.0.0.1:${serve}`, '--tls-ca', `${dir}/ca.pem`, '--token-file', `${dir}/token`]);
+      await waitUntil('the reader to be let in', () => / connected$/m.test(recv.stderr()), 30_000);
+      const sent = await runBin('smbta-torture', ['-d', `127.0.0.1:${port}`, '-n', '500'], { timeoutMs: 30_000 });
+      assert.equal(sent.code, 0);
+      assert.equal(await reader.exited, 0, reader.stderr());
+      assert.equal(reader.stdout().toString().trim().split('\n').length, 500);
+      // The waiting room stayed bounded by closing the longest waiting, not the newcomer.
+      assert.match(recv.stderr(), /refused: 256 connections waiting to authenticate; the longest waiting made room/);
+    } finally {
+      flooding = false;
+      flood.forEach((s) => s.destroy());
+      await recv.stop();
+    }
+  }),
+);
+
+test('an idle sender holds no socket chunk: the decoder keeps copies of at most a few hundred bytes', () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const message = encodeV2Message(traffic(1)[0]!, createLocalFormatter());
+  const conns: WireConnection[] = [];
+  gc();
+  const before = process.memoryUsage().arrayBuffers;
+  // 200 senders, each of whose one message arrived at the start of a 1 MiB chunk, then nothing more.
+  for (let k = 0; k < 200; k++) {
+    const chunk = Buffer.alloc(1 << 20);
+    message.copy(chunk);
+    const conn = new WireConnection({ maxBody: 65536, maxLine: 65536 }, createLocalTimeConverter('UTC'), {
+      record: () => undefined,
+      reject: (why) => assert.fail(why),
+      notice: () => undefined,
+    });
+    assert.ok(conn.push(chunk.subarray(0, message.length)));
+    conns.push(conn);
+  }
+  gc();
+  const held = process.memoryUsage().arrayBuffers - before;
+  assert.ok(held < 20 << 20, `${conns.length} idle senders hold ${(held / 1048576).toFixed(0)} MiB`);
+});
+
+test('a receiver without --state keeps nothing per sender once it has gone; with it, a closed sender is listed once', () =>
+  withTmpDir(async (dir) => {
+    for (const perSender of [false, true]) {
+      const writer = openBinaryOutput('smbta-recv', { write: `${dir}/${perSender}.smbta`, force: false });
+      const limits = { maxBody: 65536, maxConnections: 50, idleMs: 0, stallMs: 5000, maxBuffer: 1 << 20, maxBacklog: 1 << 26 };
+      const receiver = new Receiver({
+        ...{ unix: `${dir}/sock-${perSender}`, toUtc: createLocalTimeConverter('UTC'), serverNames: new Map(), anonymize: () => undefined },
+        ...{ limits, writer, report: createReporter('test', () => undefined), perSender },
+      });
+      await receiver.start();
+      const message = encodeV2Message(traffic(1)[0]!, createLocalFormatter());
+      for (let k = 0; k < 300; k++)
+        await new Promise<void>((resolve, reject) => {
+          const s = connect(`${dir}/sock-${perSender}`, () => s.end(message));
+          s.on('error', reject).on('close', () => resolve());
+        });
+      await waitUntil('every sender to be seen gone', () => receiver.stats.connectionsOpen === 0 && receiver.stats.records === 300);
+      assert.equal(Object.keys(receiver.passedOnBySender()).length, perSender ? 300 : 0);
+      assert.equal(Object.keys(receiver.passedOnBySender()).length, 0, 'closed senders are listed once, then forgotten');
+      await receiver.close();
+      await writer.close();
+    }
+  }));
+
+/** Feeds `data` to one wire connection: what it decodes and what it rejects. */
+function feedWire(data: Buffer): { records: SmbRecord[]; rejected: string[] } {
+  const records: SmbRecord[] = [];
+  const rejected: string[] = [];
+  const conn = new WireConnection({ maxBody: 65536, maxLine: 65536 }, createLocalTimeConverter('UTC'), {
+    record: (r) => void records.push(r),
+    reject: (_, detail) => void rejected.push(detail),
+    notice: () => undefined,
+  });
+  conn.push(data);
+  return { records, rejected };
+}
+
+test('a V1 timestamp with four millisecond digits is one rejected record, not a line glued to the next', () => {
+  const line = (user: string, stamp: string): string => `V1,4096,"${user}","EXAMPLE","W","/srv/share","${user}.txt","${stamp}"\n`;
+  const { records, rejected } = feedWire(Buffer.from(line('bob', '2012-07-31 13:06:34.1234') + line('alice', '2012-07-31 13:07:00.500')));
+  assert.deepEqual(
+    records.map((r) => [r.user, r.path, r.time]),
+    [['alice', '/srv/share/alice.txt', Date.UTC(2012, 6, 31, 13, 7, 0, 500)]],
+  );
+  assert.equal(rejected.length, 1);
+  assert.match(rejected[0]!, /bad timestamp '2012-07-31 13:06:34\.1234'/);
+});
+
+test('wire dates that do not exist are rejected: years 0000-0099, Feb 31, Feb 29 outside leap years', () => {
+  const r = traffic(1)[0]!;
+  for (const stamp of ['0050-06-01 10:00:00.000', '0000-01-01 00:00:00.000', '2026-02-31 10:00:00.000', '2025-02-29 10:00:00.000', '2026-04-31 10:00:00']) {
+    const { records, rejected } = feedWire(encodeV2Message(r, () => stamp));
+    assert.equal(records.length, 0, stamp);
+    assert.match(rejected[0]!, /bad timestamp/, stamp);
+  }
+  const year100 = new Date(Date.UTC(2000, 2, 1));
+  year100.setUTCFullYear(100);
+  for (const [stamp, ms] of [
+    ['2024-02-29 10:00:00.000', Date.UTC(2024, 1, 29, 10)],
+    ['1969-12-31 23:59:59.999', -1],
+    ['0100-03-01 00:00:00', year100.getTime()],
+  ] as const)
+    assert.equal(feedWire(encodeV2Message(r, () => stamp)).records[0]?.time, ms, stamp);
+});
+
+test("what a sender sends reaches recv's messages escaped: no newline, ESC or CSI reaches the terminal raw", () =>
+  withTmpDir(async (dir) => {
+    const recv = await startRecv(['-w', `${dir}/out.smbta`]);
+    const evil = encodeV2Message(traffic(1)[0]!, () => '2012\x1b]0;pwned\x07\nforged\x9b2J');
+    await new Promise<void>((resolve, reject) => {
+      const s = connect(recv.port, '127.0.0.1', () => s.end(evil, () => resolve()));
+      s.on('error', reject);
+    });
+    await waitUntil('the rejection to be said', () => /record rejected/.test(recv.stderr()));
+    const { stderr } = await recv.stop();
+    const said = stderr.split('\n').find((l) => l.includes('record rejected'))!;
+    for (const raw of ['\x07', '\x1b', '\x9b']) assert.ok(!stderr.includes(raw), JSON.stringify(raw));
+    assert.doesNotMatch(stderr, /^forged/m);
+    assert.match(said, /\\u001b\]0;pwned\\u0007/);
+  }));
+
+test('operation ids a newer source sends print as op<N> and can be selected, whatever N', () =>
+  withTmpDir(async (dir) => {
+    const [a, b, c] = traffic(3);
+    writeFileSync(`${dir}/in.smbta`, encodeRecords([{ ...a!, op: 300 }, { ...b!, op: 70000 }, c!]));
+    const one = await runBin('smbta-json', ['-r', `${dir}/in.smbta`, 'op=op300']);
+    assert.equal(one.code, 0, one.stderr);
+    assert.deepEqual(
+      one.stdout
+        .toString()
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { op: string }).op),
+      ['op300'],
+    );
+    const rest = await runBin('smbta-json', ['-r', `${dir}/in.smbta`, 'op not in (op300, op70000)']);
+    assert.equal(rest.stdout.toString().trim().split('\n').length, 1);
+  }));
+
+test('-M size 100K writes files under 100K (and refuses sizes a file cannot honour), every record once', () =>
+  withTmpDir(async (dir) => {
+    const recs = traffic(60_000);
+    writeFileSync(`${dir}/in.smbta`, encodeRecords(recs));
+    const r = await runBin('smbta-rotate', ['-r', `${dir}/in.smbta`, '-w', `${dir}/out/x.smbta`, '-M', 'size', '100K']);
+    assert.equal(r.code, 0, r.stderr);
+    const files = readdirSync(`${dir}/out`);
+    assert.ok(files.length > 5, `${files.length} files`);
+    for (const f of files) assert.ok(statSync(`${dir}/out/${f}`).size <= 100 * 1024, `${f}: ${statSync(`${dir}/out/${f}`).size} bytes`);
+    const back = files.flatMap((f) => decodeAll(readFileSync(`${dir}/out/${f}`)).records);
+    assert.equal(back.length, recs.length);
+    assert.equal(
+      new Set(back.map((x) => `${x.time} ${x.path} ${x.user} ${x.op} ${x.bytes}`)).size,
+      new Set(recs.map((x) => `${x.time} ${x.path} ${x.user} ${x.op} ${x.bytes}`)).size,
+    );
+    const tiny = await runBin('smbta-rotate', ['-r', `${dir}/in.smbta`, '-w', `${dir}/tiny/x.smbta`, '-M', 'size', '300']);
+    assert.equal(tiny.code, 2);
+  }));
+
+test('an empty or short --anon-key and a state file holding null are refused, not taken', () =>
+  withTmpDir(async (dir) => {
+    for (const key of ['', '\n', 'short'] as const) {
+      writeFileSync(`${dir}/anon`, key);
+      const r = await runBin('smbta-recv', ['--anonymize', 'user', '--anon-key', `${dir}/anon`, '-w', `${dir}/x.smbta`]);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /--anon-key .*anon: \d+ bytes; a key of at least 16 is needed/);
+    }
+    for (const text of ['null', '42', '[]', '"x"']) {
+      writeFileSync(`${dir}/state`, text);
+      const r = await runBin('smbta-recv', ['--state', `${dir}/state`, '-w', `${dir}/x.smbta`]);
+      assert.equal(r.code, 2, text);
+      assert.match(r.stderr, /--state .*state: damaged \(remove it to start a new run\)/, text);
+    }
   }));
