@@ -8,6 +8,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { closeSync, fstatSync, lstatSync, openSync, readSync, statSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { StringDecoder } from 'node:string_decoder';
 import split2 from 'split2';
 import type { UnixDgramSocket } from 'unix-dgram';
 import { visible } from '../format/text.js';
@@ -164,6 +165,8 @@ export async function followAuditFile(path: string, reader: AuditReader, signal:
   }
   let file: { fd: number; ino: number; pos: number } | undefined;
   let partial = '';
+  // A character split across two reads is decoded whole, with the next read.
+  let text = new StringDecoder('utf8');
   const open = (fromEnd: boolean): void => {
     try {
       const fd = openSync(path, 'r');
@@ -178,7 +181,7 @@ export async function followAuditFile(path: string, reader: AuditReader, signal:
     const buf = Buffer.allocUnsafe(1 << 16);
     for (let n = readSync(file.fd, buf, 0, buf.length, file.pos); n > 0; n = readSync(file.fd, buf, 0, buf.length, file.pos)) {
       file.pos += n;
-      const lines = (partial + buf.toString('utf8', 0, n)).split('\n');
+      const lines = (partial + text.write(buf.subarray(0, n))).split('\n');
       partial = lines.pop()!.slice(-MAX_LINE);
       for (const l of lines) reader.line(l, server);
     }
@@ -196,6 +199,7 @@ export async function followAuditFile(path: string, reader: AuditReader, signal:
       drain();
       if (file) closeSync(file.fd);
       partial = '';
+      text = new StringDecoder('utf8');
       open(false);
     } else if (st && file && st.size < file.pos) file.pos = 0;
     await new Promise<void>((resolve) => {

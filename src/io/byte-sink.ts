@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { UsageError } from '../language/errors.js';
 import { compressBuffer, loadBzip2 } from './bz2.js';
-import { tempNameFor, whileUnfinished } from './temp-files.js';
+import { recoverOrphansOf, tempNameFor, whileUnfinished } from './temp-files.js';
 
 export interface ByteSink {
   write(data: Uint8Array | string): void;
@@ -45,6 +45,8 @@ export interface FileSinkOptions {
   replace?: boolean;
   /** How the file was named on the command line, for messages (`-w`). */
   option?: string;
+  /** Told of what a killed earlier writer of the file left, and where it is kept now. */
+  say?: (message: string) => void;
 }
 
 /**
@@ -62,7 +64,9 @@ export function createFileSink(path: string, opts: FileSinkOptions = {}): ByteSi
     return createDeviceSink(path);
   }
   if (target && !opts.replace) throw new UsageError(`${opts.option ?? '-w'} ${path}: exists; give --force to replace it, or another name`);
-  return createAtomicFileSink(realTarget(path));
+  const real = realTarget(path);
+  for (const m of recoverOrphansOf(real)) opts.say?.(m);
+  return createAtomicFileSink(real);
 }
 
 /** The path a write through `path` lands on: a symlink's target (followed), else the path itself. */

@@ -2,7 +2,7 @@
  * Files are written under a temporary name and renamed when whole; readers of directories
  * skip the temporary names. A temporary file whose writer died is an orphan to recover.
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** The name a file is written under until it is whole: `.NAME.PID.tmp` beside it. */
@@ -65,4 +65,40 @@ export function walk(dir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** A file name's extension, `.smbta` or `.smbta.bz2`, kept when a name is changed. */
+export const EXTENSION = /(?:\.[^./%$]+)?(?:\.bz2)?$/;
+
+/** `path` if nothing is there yet, else `name-1.ext`, `name-2.ext`, ...: nothing is ever overwritten. */
+export function unusedName(path: string, taken: (p: string) => boolean = existsSync): string {
+  if (!taken(path)) return path;
+  const at = EXTENSION.exec(path)!.index;
+  const [stem, ext] = [path.slice(0, at), path.slice(at)];
+  for (let k = 1; ; k++) {
+    const p = `${stem}-${k}${ext}`;
+    if (!taken(p)) return p;
+  }
+}
+
+/**
+ * What an earlier writer of `path` left under its temporary name when it was killed: each
+ * kept under a name of its own (never `path`, which the new run is about to write), said.
+ */
+export function recoverOrphansOf(path: string): string[] {
+  const said: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return said;
+  }
+  for (const name of names) {
+    const m = TEMP.exec(name);
+    if (!m || m[1] !== basename(path) || alive(Number(m[2]))) continue;
+    const kept = unusedName(path, (p) => p === path || existsSync(p));
+    renameSync(join(dirname(path), name), kept);
+    said.push(`${kept}: recovered what process ${m[2]} had written to ${path} before it was killed`);
+  }
+  return said;
 }

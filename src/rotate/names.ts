@@ -3,8 +3,10 @@
  * local time) and record fields ($share $user $server), never-overwrite variants, and the
  * pattern as a regular expression (to find our own files for --keep).
  */
-import { existsSync } from 'node:fs';
+import { EXTENSION } from '../io/temp-files.js';
 import type { SmbRecord } from '../record/fields.js';
+
+export { unusedName } from '../io/temp-files.js';
 
 const RECORD_FIELDS = ['share', 'user', 'server'] as const;
 type PatternField = (typeof RECORD_FIELDS)[number];
@@ -56,18 +58,6 @@ export function checkPattern(pattern: string): string | undefined {
 }
 
 /** The final extension of a file name (`.smbta`, `.smbta.bz2`), where -N variants go in front of. */
-const EXTENSION = /(?:\.[^./%$]+)?(?:\.bz2)?$/;
-
-/** `path` if nothing is there yet, else `name-1.ext`, `name-2.ext`, ...: nothing is ever overwritten. */
-export function unusedName(path: string, taken: (p: string) => boolean = existsSync): string {
-  if (!taken(path)) return path;
-  const at = EXTENSION.exec(path)!.index;
-  const [stem, ext] = [path.slice(0, at), path.slice(at)];
-  for (let k = 1; ; k++) {
-    const p = `${stem}-${k}${ext}`;
-    if (!taken(p)) return p;
-  }
-}
 
 /** The directory every file of the pattern lies under (the part before its first field). */
 export function baseDir(pattern: string): string {

@@ -1,5 +1,6 @@
 /** Output policy shared by producers and printers. */
 import { openOutput, teeSinks, type ByteSink } from '../io/byte-sink.js';
+import { createReporter } from '../io/report.js';
 import { StreamWriter, type WriterOptions } from '../stream/writer.js';
 import { BlockKind } from '../stream/format.js';
 import { UsageError } from '../language/errors.js';
@@ -23,7 +24,7 @@ export function openBinaryOutput(program: string, out: OutputArgs, opts: WriterO
     if ((path ?? '-') === '-' && process.stdout.isTTY) {
       throw new UsageError('refusing to write the binary stream to a terminal; pipe it into smbta-cat, smbta-csv or smbta-json, or use -w FILE');
     }
-    sinks.push(openOutput(path ?? '-', { replace: out.force }));
+    sinks.push(openOutput(path ?? '-', { replace: out.force, say: (m) => createReporter(program).warn(m) }));
   }
   const writer = new StreamWriter(sinks.length === 1 ? sinks[0]! : teeSinks(sinks), opts);
   // Provenance, as SiLK does: who wrote this stream, and how.

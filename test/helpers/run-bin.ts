@@ -15,6 +15,8 @@ export interface RunOptions {
   input?: Buffer | string;
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** Run as this user (and group), as another account on the machine would. */
+  as?: { uid: number; gid: number };
 }
 
 export function runBin(program: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
@@ -24,6 +26,7 @@ export function runBin(program: string, args: readonly string[], opts: RunOption
         cwd: ROOT,
         env: { ...process.env, TZ: 'UTC', NO_COLOR: '1', COLUMNS: '100', ...opts.env },
         stdio: ['pipe', 'pipe', 'pipe'],
+        ...opts.as,
       }),
     );
     const out: Buffer[] = [];

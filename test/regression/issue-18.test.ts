@@ -1,7 +1,7 @@
 // Hostile input, round two: what a sender, a file or a query could do to delete, freeze, poison or silently drop.
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -18,7 +18,7 @@ import { createLocalTimeConverter } from '../../src/wire/local-time.js';
 import { makePki, opensslMissing } from '../helpers/pki.js';
 import { NO_POSTGRES, testDatabase } from '../helpers/postgres.js';
 import { startProc } from '../helpers/proc.js';
-import { startRecv } from '../helpers/recv.js';
+import { recvReceived, startRecv } from '../helpers/recv.js';
 import { runBin } from '../helpers/run-bin.js';
 import { decodeAll, encodeRecords } from '../helpers/stream.js';
 import { withTmpDir } from '../helpers/tmp-dir.js';
@@ -367,4 +367,66 @@ test('an empty or short --anon-key and a state file holding null are refused, no
       assert.equal(r.code, 2, text);
       assert.match(r.stderr, /--state .*state: damaged \(remove it to start a new run\)/, text);
     }
+  }));
+
+test(
+  'one unreadable file in an -R archive is skipped and said; the rest is read, and the exit status is 1',
+  { skip: process.getuid?.() !== 0 && 'needs root to read as another user' },
+  () =>
+    withTmpDir(async (dir) => {
+      mkdirSync(`${dir}/arch/2026-11-23`, { recursive: true });
+      chmodSync(dir, 0o755);
+      writeFileSync(`${dir}/arch/2026-11-23/a.smbta`, encodeRecords(traffic(5000)));
+      writeFileSync(`${dir}/arch/2026-11-23/b.smbta`, encodeRecords(traffic(10, 2)), { mode: 0o600 });
+      const r = await runBin('smbta-json', ['-R', `${dir}/arch`], { as: { uid: 65534, gid: 65534 } });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /b\.smbta: permission denied/);
+      assert.equal(r.stdout.toString().trim().split('\n').length, 5000);
+    }),
+);
+
+test('--audit-file decodes names whose characters straddle a 64 KiB read whole', () =>
+  withTmpDir(async (dir) => {
+    writeFileSync(`${dir}/audit.log`, '');
+    const recv = startProc('smbta-recv', ['-i', '0', '--audit-file', `${dir}/audit.log`, '-w', `${dir}/out.smbta`]);
+    // 20,000 lines of varying length with 2-, 3- and 4-byte characters: many cross a read boundary.
+    const names = Array.from({ length: 20_000 }, (_, k) => `/srv/projects/${'ü'.repeat(k % 7)}€${'x'.repeat(k % 5)}😀-${k}`);
+    try {
+      await recv.waitFor(/listening on/);
+      appendFileSync(`${dir}/audit.log`, names.map((n) => `Nov 23 23:42:45 fs3 smbd_audit: alice|10.0.0.5|pc|projects|mkdirat|ok|${n}\n`).join(''));
+      await recvReceived(recv.proc, () => recv.stderr(), names.length);
+    } finally {
+      await recv.stop();
+    }
+    const got = decodeAll(readFileSync(`${dir}/out.smbta`)).records.map((r) => r.path);
+    assert.equal(got.filter((p) => p.includes('\uFFFD')).length, 0);
+    assert.deepEqual(got, names);
+  }));
+
+test('smbta-recv -w FILE killed with SIGKILL: the next start keeps what it wrote under a name of its own, and never replaces FILE', () =>
+  withTmpDir(async (dir) => {
+    const first = await startRecv(['-w', `${dir}/out.smbta`]);
+    const stamp = createLocalFormatter();
+    await new Promise<void>((resolve, reject) => {
+      const s = connect(first.port, '127.0.0.1', () => s.end(Buffer.concat(traffic(300).map((r) => encodeV2Message(r, stamp))), () => resolve()));
+      s.on('error', reject);
+    });
+    await first.received(300);
+    // The receiver writes a block at most 100 ms after its records came.
+    await waitUntil('the block to reach the temporary file', () => readdirSync(dir).some((n) => n.endsWith('.tmp') && statSync(`${dir}/${n}`).size > 1000));
+    first.proc.kill('SIGKILL');
+    await new Promise((r) => first.proc.once('exit', r));
+    const second = await startRecv(['-w', `${dir}/out.smbta`]);
+    const { stderr } = await second.stop();
+    assert.match(stderr, /out-1\.smbta: recovered what process \d+ had written to .*out\.smbta before it was killed/);
+    assert.equal(decodeAll(readFileSync(`${dir}/out-1.smbta`)).records.length, 300);
+    assert.equal(decodeAll(readFileSync(`${dir}/out.smbta`)).records.length, 0);
+    assert.deepEqual(
+      readdirSync(dir).filter((n) => n.endsWith('.tmp')),
+      [],
+    );
+    // A finished file is never replaced without --force.
+    const third = await runBin('smbta-recv', ['-i', '0', '-w', `${dir}/out.smbta`]);
+    assert.equal(third.code, 2);
+    assert.match(third.stderr, /out\.smbta: exists; give --force to replace it/);
   }));
