@@ -1,7 +1,8 @@
 // Hostile input, round two: what a sender, a file or a query could do to delete, freeze, poison or silently drop.
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { appendFileSync, chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { appendFileSync, chmodSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -22,6 +23,7 @@ import { recvReceived, startRecv } from '../helpers/recv.js';
 import { runBin } from '../helpers/run-bin.js';
 import { decodeAll, encodeRecords } from '../helpers/stream.js';
 import { withTmpDir } from '../helpers/tmp-dir.js';
+import { toolMissing } from '../helpers/tools.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const traffic = (n: number, seed = 1): SmbRecord[] => {
@@ -430,3 +432,23 @@ test('smbta-recv -w FILE killed with SIGKILL: the next start keeps what it wrote
     assert.equal(third.code, 2);
     assert.match(third.stderr, /out\.smbta: exists; give --force to replace it/);
   }));
+
+test(
+  'a .bz2 file from stock bzip2, one stream of more than 256 MiB, is read whole',
+  { timeout: 400_000, skip: toolMissing('bzip2', 'bzip2', ['--help']) },
+  () =>
+    withTmpDir(async (dir) => {
+      // 150 copies of a 100,000-record stream: 15,000,000 records, about 280 MiB, one bzip2 stream.
+      const part = encodeRecords(traffic(100_000));
+      const copies = 150;
+      assert.ok(part.length * copies > 256 << 20);
+      const bzip2 = spawn('bzip2', ['-c', '-1'], { stdio: ['pipe', openSync(`${dir}/big.smbta.bz2`, 'w'), 'inherit'] });
+      const input = bzip2.stdin!;
+      for (let k = 0; k < copies; k++) if (!input.write(part)) await new Promise((r) => input.once('drain', r));
+      input.end();
+      assert.equal(await new Promise((r) => bzip2.once('exit', r)), 0);
+      const r = await runBin('smbta-query', ['-r', `${dir}/big.smbta.bz2`, '--csv', '-q', 'system, smbtad-report short;'], { timeoutMs: 380_000 });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout.toString(), new RegExp(`^records,${100_000 * copies}$`, 'm'));
+    }),
+);
