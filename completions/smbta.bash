@@ -49,14 +49,14 @@ _smbta_complete() {
       esac
       ;;
     smbta-rotate)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -M --mode -w --write --late -z --compress -f --on-close --keep --state --metrics --metrics-users --insecure -c --config -h --help -V --version"
-      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -M --mode -w --write --late -f --on-close --keep --state --metrics -c --config "
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -M --mode -w --write --late -z --compress -f --on-close --keep --max-held --future --state --metrics --metrics-users --insecure -c --config -h --help -V --version"
+      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -M --mode -w --write --late -f --on-close --keep --max-held --future --state --metrics -c --config "
       filter=1
       case "$prev" in
         -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|-w|--write|--state|-c|--config) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
-        -t|--time|-N|--count|--tz|-M|--mode|--late|-f|--on-close|--keep|--metrics) kind=none ;;
+        -t|--time|-N|--count|--tz|-M|--mode|--late|-f|--on-close|--keep|--max-held|--future|--metrics) kind=none ;;
       esac
       ;;
     smbta-cluster)

@@ -128,6 +128,8 @@ complete -c smbta-rotate -l late -r -f -d 'wait this long past the end of a peri
 complete -c smbta-rotate -s z -l compress -f -d 'compress each finished file with bzip2 (.bz2)'
 complete -c smbta-rotate -s f -l on-close -r -f -d 'run CMD with each finished file\'s path as its last argument'
 complete -c smbta-rotate -l keep -r -f -d 'delete finished files of this pattern older than AGE (30d, 12h)'
+complete -c smbta-rotate -l max-held -r -f -d 'memory for blocks while files cannot be written (a full disk, a closed directory); past it their records are dropped, counted, and told in a gap block'
+complete -c smbta-rotate -l future -r -f -d 'records dated more than AGE ahead of this machine\'s clock (or before year 1000) go to quarantine.smbta under the pattern\'s directory, counted, and move no file\'s clock'
 complete -c smbta-rotate -l state -r -F -d 'keep the stream\'s numbering and how far each source was passed on in FILE, so a restart after a crash counts what the crash lost'
 complete -c smbta-rotate -l metrics -r -f -d 'serve Prometheus metrics at http://ADDR:PORT/metrics (a bare PORT: loopback): records in and out, bytes per op and share, drops by reason, connections, lag; beyond loopback only with --insecure, and with --token-file only for a bearer of the token'
 complete -c smbta-rotate -l metrics-users -f -d 'add bytes per user to --metrics (at most 1000 users; the rest count as (other))'

@@ -39,6 +39,8 @@ const MAX_LOAD = 0.5;
 
 /** Interned values beyond which the tables start again (memory stays bounded). */
 const MAX_INTERNED = 1 << 20;
+/** How far ahead of this machine's clock a record may be dated and still move the clusterer's. */
+const FUTURE_MS = 86_400_000;
 
 export class Clusterer {
   /** Strings and key numbers by id; `names[id]` is the string of a string id. */
@@ -95,6 +97,9 @@ export class Clusterer {
     const nKeys = keyCols.length;
     const time = src[COL.time]!;
     const key = this.key;
+    // A record dated far ahead (a sender's clock set to 2999) is merged, but moves no clock:
+    // otherwise every bin would close and every later record arrive too late.
+    const latest = Date.now() + FUTURE_MS;
     for (let k = 0; k < count; k++) {
       const i = rows ? rows[k]! : k;
       let h = 0x811c9dc5;
@@ -123,7 +128,7 @@ export class Clusterer {
         if (s < 0 && ++this.openCount > this.table.length * MAX_LOAD) this.rehash();
         this.enqueue(slot);
       }
-      if (t > this.watermark) this.watermark = t;
+      if (t > this.watermark && t <= latest) this.watermark = t;
     }
     this.flush(this.watermark - (binMs ? (this.opts.lateMs ?? 0) : 0));
     if (this.names.length > MAX_INTERNED && this.openCount === 0) this.restart();

@@ -24,6 +24,24 @@ export const rotate = defineProgram({
     compress: { kind: 'flag', alias: 'z', group: 'Output', describe: 'compress each finished file with bzip2 (.bz2)' },
     'on-close': { kind: 'text', alias: 'f', value: 'CMD', group: 'Output', describe: "run CMD with each finished file's path as its last argument" },
     keep: { kind: 'duration', min: 1, value: 'AGE', group: 'Output', describe: 'delete finished files of this pattern older than AGE (30d, 12h)' },
+    'max-held': {
+      kind: 'size',
+      min: 1,
+      value: 'SIZE',
+      default: '256M',
+      group: 'Output',
+      describe:
+        'memory for blocks while files cannot be written (a full disk, a closed directory); past it their records are dropped, counted, and told in a gap block',
+    },
+    future: {
+      kind: 'duration',
+      min: 1,
+      value: 'AGE',
+      default: '1d',
+      group: 'Output',
+      describe:
+        "records dated more than AGE ahead of this machine's clock (or before year 1000) go to quarantine.smbta under the pattern's directory, counted, and move no file's clock",
+    },
     ...pick('state', 'metrics', 'metrics-users', 'insecure', 'config'),
   },
   positional: FILTER_POSITIONAL,
@@ -51,6 +69,8 @@ export const rotate = defineProgram({
       compress: a.compress,
       onClose: a['on-close'],
       keepMs: a.keep,
+      futureMs: a.future,
+      maxHeld: a['max-held'],
       report: ctx.report,
       state,
     });

@@ -48,6 +48,10 @@ export function describeIoError(err: unknown): string {
       return 'no such file or directory';
     case 'EACCES':
       return 'permission denied';
+    case 'ENOSPC':
+      return 'no space left on device';
+    case 'EROFS':
+      return 'read-only file system';
     case 'EISDIR':
       return 'is a directory (use -R to read a directory)';
     case 'ECONNREFUSED':

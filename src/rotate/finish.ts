@@ -4,18 +4,24 @@ import { createReadStream, statSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { createBzip2Sink, createFileSink } from '../io/byte-sink.js';
 import type { Reporter } from '../io/report.js';
-import { walk } from '../io/temp-files.js';
+import { tempNameFor, walk } from '../io/temp-files.js';
 import { unusedName } from './names.js';
 
 /** Compresses a finished file into PATH.bz2 (or an unused name beside it) and removes it; the new path. */
 export async function compressFile(path: string): Promise<string> {
   const final = unusedName(`${path}.bz2`);
   const sink = createBzip2Sink(createFileSink(final));
-  for await (const chunk of createReadStream(path, { highWaterMark: 2 << 20 })) {
-    sink.write(chunk as Buffer);
-    await sink.ready();
+  try {
+    for await (const chunk of createReadStream(path, { highWaterMark: 2 << 20 })) {
+      sink.write(chunk as Buffer);
+      await sink.ready();
+    }
+    await sink.close();
+  } catch (err) {
+    // No half-compressed orphan for the next start to take for a file of its own.
+    await unlink(tempNameFor(final)).catch(() => undefined);
+    throw err;
   }
-  await sink.close();
   await unlink(path);
   return final;
 }

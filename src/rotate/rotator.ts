@@ -8,10 +8,13 @@
  * those sizes at the next start, so the archive always holds exactly what --state says it
  * covers, and the sources' numbering counts the rest as lost.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { join } from 'node:path';
+import { describeIoError } from '../io/consume.js';
 import type { Reporter } from '../io/report.js';
+import { hostname } from 'node:os';
+import { BlockKind } from '../stream/format.js';
 import type { SplitMode } from '../runtime/split-mode.js';
 import { orphans } from '../io/temp-files.js';
 import type { StateFile } from '../runtime/state-file.js';
@@ -22,6 +25,7 @@ import { compressFile, expireFiles, runOnClose } from './finish.js';
 import { GrowingFile } from './growing-file.js';
 import { baseDir, expandFields, expandTime, hasRecordFields, patternRegExp, unusedName } from './names.js';
 import { nextPeriod, periodStart } from '../format/period.js';
+import { formatSize } from '../format/units.js';
 import { rollBack } from './recovery.js';
 
 export interface RotateOptions {
@@ -31,6 +35,10 @@ export interface RotateOptions {
   compress: boolean;
   onClose?: string;
   keepMs?: number;
+  /** Bytes of blocks held while files cannot be written; past it their records are dropped and counted (default 256 MiB). */
+  maxHeld?: number;
+  /** Records dated further ahead of this machine's clock go to the quarantine file (default: a day). */
+  futureMs?: number;
   report: Reporter;
   state?: StateFile;
 }
@@ -43,6 +51,13 @@ interface OpenFile {
 }
 
 const COMMIT_MS = 100;
+/** Before this, a year has fewer than four digits: such a record goes to the quarantine file too. */
+const EARLIEST = Date.UTC(1000, 0, 2);
+const LATEST = Date.UTC(9999, 11, 30);
+const QUARANTINE = '\0quarantine';
+/** At the end, how often and how long apart writing a file that fails is tried again. */
+const CLOSE_TRIES = 10;
+const CLOSE_RETRY_MS = 500;
 /** -M size: blocks are sized by the bytes a record has taken so far, with this much to spare. */
 const SIZE_MARGIN = 1.1;
 /** What a block costs besides its records (header, column codings, dictionaries), generously. */
@@ -60,6 +75,12 @@ export class Rotator {
   private readonly waiting = new Map<string, Position>();
   private readonly committer: NodeJS.Timeout;
   private watermark = -Infinity;
+  /** Records let go of because their file could not be written (counted, and told in the file). */
+  dropped = 0;
+  /** Files that cannot be written now, and why (said once per reason). */
+  private readonly failing = new Map<string, string>();
+  /** Records dated outside the present, kept apart so they move no clock and make no odd names. */
+  quarantined = 0;
   /** -M size: records blocks written so far, and their bytes. */
   private readonly written = { bytes: 0, records: 0 };
   /** Side blocks that came while no file was open for them (a pattern by user, share or server). */
@@ -73,7 +94,14 @@ export class Rotator {
     this.ours = patternRegExp(o.pattern);
     this.base = baseDir(o.pattern);
     this.covered = o.state?.covered() ?? new Map<string, Position>();
-    this.committer = setInterval(() => this.commit(), COMMIT_MS);
+    this.committer = setInterval(() => {
+      try {
+        this.commit();
+      } catch (err) {
+        // The state file's own disk may be full too: the commit is tried again.
+        this.localError(this.o.state?.path ?? 'the state file', err);
+      }
+    }, COMMIT_MS);
     this.committer.unref();
   }
 
@@ -112,8 +140,14 @@ export class Rotator {
     let prevFields = '';
     let prevPeriod = NaN;
     let group: number[] = [];
+    const apart: number[] = [];
+    const latest = Math.min(LATEST, Date.now() + (this.o.futureMs ?? 86_400_000));
     for (let k = 0; k < count; k++) {
       const i = rows ? rows[k]! : k;
+      if (!(time[i]! >= EARLIEST && time[i]! <= latest)) {
+        apart.push(i);
+        continue;
+      }
       let fields = this.o.pattern;
       if (this.hasFields) {
         const refs = `${share[i]},${user[i]},${server[i]}`;
@@ -133,6 +167,7 @@ export class Rotator {
       }
       group.push(i);
     }
+    if (apart.length) this.quarantine(b, apart);
     for (const [key, idx] of groups) {
       let done = 0;
       while (done < idx.length) {
@@ -197,10 +232,52 @@ export class Rotator {
     if (!growing.length && !this.waiting.size) return;
     const state = this.o.state;
     if (growing.length) state?.save({ covered: Object.fromEntries(this.covered), intent: growing.map((f) => [f.file.temp, f.file.size]), clean: false });
-    for (const f of growing) f.file.land();
+    // Every file lands, or the sources' positions stay where the archive is whole.
+    const failed = growing.filter((f) => !this.landed(f));
+    if (failed.length) return this.holding(failed);
     for (const [source, at] of this.waiting) this.covered.set(source, at);
     this.waiting.clear();
     state?.save({ covered: Object.fromEntries(this.covered), clean: false });
+  }
+
+  /** Lands a file's blocks; a local error (EACCES, ENOSPC) is said once, and the blocks wait for the next commit. */
+  private landed(f: OpenFile): boolean {
+    try {
+      f.file.land();
+    } catch (err) {
+      this.localError(f.path, err);
+      return false;
+    }
+    if (this.failing.delete(f.path)) this.o.report.warn(`${f.path}: writing again`);
+    return true;
+  }
+
+  private get maxHeld(): number {
+    return this.o.maxHeld ?? 256 << 20;
+  }
+
+  private localError(path: string, err: unknown): void {
+    const why = describeIoError(err);
+    if (this.failing.get(path) === why) return;
+    this.failing.set(path, why);
+    this.o.report.fail(`cannot write ${path}: ${why}; holding its records in memory (up to ${formatSize(this.maxHeld)} in all, --max-held) and retrying`);
+  }
+
+  /**
+   * Past the memory bound, the records of files that cannot be written are let go of: counted,
+   * said, and told in a gap block in the file itself, which lands when the disk takes it.
+   */
+  private holding(failed: OpenFile[]): void {
+    const held = [...this.open.values(), ...this.retiring].reduce((n, f) => n + f.file.heldBytes, 0);
+    if (held <= this.maxHeld) return;
+    for (const f of failed) {
+      const shed = f.file.shed();
+      if (!shed.records) continue;
+      this.dropped += shed.records;
+      const reason = `not written: ${this.failing.get(f.path) ?? 'a write error'}`;
+      f.writer.writeSide(BlockKind.Gap, { records: shed.records, reason, source: `smbta-rotate@${hostname()}`, from: shed.from, to: shed.to });
+      this.o.report.fail(`${f.path}: ${shed.records} records dropped (${reason}, and ${formatSize(this.maxHeld)} already held)`);
+    }
   }
 
   /** -M size: what a record has taken on average (a generous guess before any), with some to spare. */
@@ -218,20 +295,39 @@ export class Rotator {
   }
 
   private fileFor(key: string, t: number): OpenFile {
-    let f = this.open.get(key);
+    const f = this.open.get(key);
     if (f) return f;
     const m = this.o.mode;
     const start = m.kind === 'time' ? periodStart(t, m.ms) : t;
-    const fields = key.split('\0')[0]!;
+    return this.openFile(key, expandTime(key.split('\0')[0]!, start), m.kind === 'time' ? nextPeriod(start, m.ms) : Infinity);
+  }
+
+  private openFile(key: string, name: string, periodEnd: number): OpenFile {
     const taken = (p: string): boolean => existsSync(p) || existsSync(`${p}.bz2`) || [...this.open.values(), ...this.retiring].some((x) => x.path === p);
-    const path = unusedName(expandTime(fields, start), taken);
-    mkdirSync(dirname(path), { recursive: true });
+    const path = unusedName(name, taken);
     const file = new GrowingFile(path);
     // No flush timer of its own: commits cut the blocks.
-    f = { path, file, writer: new StreamWriter(file), periodEnd: m.kind === 'time' ? nextPeriod(start, m.ms) : Infinity };
+    const f = { path, file, writer: new StreamWriter(file), periodEnd };
     this.open.set(key, f);
     for (const raw of this.pendingSide.splice(0)) f.writer.writeRaw(raw);
     return f;
+  }
+
+  /**
+   * Records dated outside the present (a sender's clock set to 2999, a year of three digits):
+   * one file under the pattern's base, open until the end, said when it opens and at the end.
+   */
+  private quarantine(b: RecordBatch, rows: number[]): void {
+    let f = this.open.get(QUARANTINE);
+    if (!f) {
+      f = this.openFile(QUARANTINE, join(this.base, 'quarantine.smbta'), Infinity);
+      const when = new Date(b.nums('time')[rows[0]!]!);
+      this.o.report.warn(
+        `records dated outside the present (the first: ${Number.isNaN(when.getTime()) ? 'no date' : when.toISOString()}) are kept apart in ${f.path} (--future)`,
+      );
+    }
+    f.writer.addRows(b, Uint32Array.from(rows), rows.length);
+    this.quarantined += rows.length;
   }
 
   /** Takes a file out of use; it closes once what it holds is committed. */
@@ -243,18 +339,36 @@ export class Rotator {
   private async closeRetired(): Promise<void> {
     if (!this.retiring.length) return;
     this.commit();
-    const done = this.retiring;
+    const retiring = this.retiring;
     this.retiring = [];
-    for (const f of done) {
-      f.file.finish();
-      await this.finished(f.path);
+    for (const f of retiring) {
+      // A file that cannot be written yet stays retiring, and is finished at a later commit.
+      if (f.file.heldBytes || !this.finishedWhole(f)) this.retiring.push(f);
+      else await this.finished(f.path);
     }
     await this.expire();
   }
 
-  /** A whole file: compress it if asked, then run the on-close command on it. */
+  private finishedWhole(f: OpenFile): boolean {
+    try {
+      f.file.finish();
+      return true;
+    } catch (err) {
+      this.localError(f.path, err);
+      return false;
+    }
+  }
+
+  /** A whole file: compress it if asked (kept plain when that fails), then run the on-close command on it. */
   private async finished(path: string): Promise<void> {
-    const final = this.o.compress && !path.endsWith('.bz2') ? await compressFile(path) : path;
+    let final = path;
+    if (this.o.compress && !path.endsWith('.bz2')) {
+      try {
+        final = await compressFile(path);
+      } catch (err) {
+        this.o.report.fail(`${path}: not compressed (${describeIoError(err)}); kept as it is`);
+      }
+    }
     if (!this.o.onClose) return;
     const p = runOnClose(this.o.onClose, final, this.o.report);
     this.running.add(p);
@@ -271,10 +385,25 @@ export class Rotator {
   /** Closes every open file (a stop), runs their on-close commands, and waits for them. */
   async closeAll(): Promise<void> {
     clearInterval(this.committer);
+    const apart = this.open.get(QUARANTINE);
+    if (apart) this.o.report.warn(`${this.quarantined} records dated outside the present kept in ${apart.path}`);
     for (const key of [...this.open.keys()]) this.retire(key);
     this.commit();
     await this.closeRetired();
+    // A disk that is full or closed to us: tried for a while, then what could not land is counted.
+    for (let k = 0; this.retiring.length && k < CLOSE_TRIES; k++) {
+      await new Promise((r) => setTimeout(r, CLOSE_RETRY_MS));
+      await this.closeRetired();
+    }
+    for (const f of this.retiring) {
+      const lost = f.file.shed().records;
+      this.dropped += lost;
+      this.o.report.fail(
+        `${f.path}: ${lost} records could not be written (${this.failing.get(f.path) ?? 'a write error'}); what is on disk is in ${f.file.temp}`,
+      );
+    }
     await Promise.all(this.running);
+    if (this.retiring.length) return; // not clean: the next start cuts the files back to what --state covers
     this.o.state?.finish({ covered: Object.fromEntries(this.covered), clean: true });
   }
 }

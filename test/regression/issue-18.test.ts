@@ -1,7 +1,7 @@
 // Hostile input, round two: what a sender, a file or a query could do to delete, freeze, poison or silently drop.
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, chmodSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
@@ -16,11 +16,12 @@ import { createTraffic } from '../../src/synth/traffic.js';
 import { WireConnection } from '../../src/wire/connection.js';
 import { encodeV2Message } from '../../src/wire/encode.js';
 import { createLocalTimeConverter } from '../../src/wire/local-time.js';
+import { track } from '../helpers/children.js';
 import { makePki, opensslMissing } from '../helpers/pki.js';
 import { NO_POSTGRES, testDatabase } from '../helpers/postgres.js';
 import { startProc } from '../helpers/proc.js';
 import { recvReceived, startRecv } from '../helpers/recv.js';
-import { runBin } from '../helpers/run-bin.js';
+import { ROOT, runBin } from '../helpers/run-bin.js';
 import { decodeAll, encodeRecords } from '../helpers/stream.js';
 import { withTmpDir } from '../helpers/tmp-dir.js';
 import { toolMissing } from '../helpers/tools.js';
@@ -450,5 +451,120 @@ test(
       const r = await runBin('smbta-query', ['-r', `${dir}/big.smbta.bz2`, '--csv', '-q', 'system, smbtad-report short;'], { timeoutMs: 380_000 });
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout.toString(), new RegExp(`^records,${100_000 * copies}$`, 'm'));
+    }),
+);
+
+test('one record dated 2999 (or year 50, or past 2^52 ms) goes to quarantine: no file storm, no NaN paths, no changed times', () =>
+  withTmpDir(async (dir) => {
+    const now = Date.now();
+    // Three hours of records in blocks of 100, the odd ones early among them.
+    const recs = traffic(3000).map((r, k) => ({ ...r, time: now - 3 * 3_600_000 + k * 3600, end: now - 3 * 3_600_000 + k * 3600 }));
+    const year50 = new Date(Date.UTC(2000, 5, 1));
+    year50.setUTCFullYear(50);
+    const odd = [Date.UTC(2999, 0, 1), year50.getTime(), 2 ** 52 + 5];
+    odd.forEach((t, k) => (recs[100 + k] = { ...recs[100 + k]!, time: t, end: t }));
+    writeFileSync(`${dir}/in.smbta`, encodeRecords(recs, 100));
+    const r = await runBin('smbta-rotate', ['-r', `${dir}/in.smbta`, '-M', 'time', '1h', '-w', `${dir}/a/%Y-%m-%d/%H.smbta`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /records dated outside the present \(the first: 2999-01-01T00:00:00\.000Z\) are kept apart in .*a\/quarantine\.smbta \(--future\)/);
+    assert.match(r.stderr, /3 records dated outside the present kept in .*a\/quarantine\.smbta/);
+    const files = (readdirSync(`${dir}/a`, { recursive: true }) as string[]).filter((f) => f.endsWith('.smbta'));
+    assert.ok(!files.some((f) => f.includes('NaN')), files.join(' '));
+    assert.ok(files.length <= 6, `${files.length} files: ${files.join(' ')}`);
+    const apart = decodeAll(readFileSync(`${dir}/a/quarantine.smbta`)).records;
+    assert.deepEqual(
+      apart.map((x) => x.time),
+      odd,
+    );
+    const all = files.flatMap((f) => decodeAll(readFileSync(`${dir}/a/${f}`)).records);
+    assert.equal(all.length, recs.length);
+  }));
+
+/**
+ * smbta-rotate -M count 5000 onto a 2 MiB file system of its own (in a mount namespace) with
+ * `fill` KiB taken; the filler is removed once rotate has said `until`. What rotate said, how
+ * many records the archive holds, and what a reader of it said.
+ */
+function rotateOnFullDisk(dir: string, fill: number, until: string, args: string[] = []): { said: string; count: number; reader: string; names: string } {
+  writeFileSync(`${dir}/in.smbta`, encodeRecords(traffic(20_000), 500));
+  mkdirSync(`${dir}/disk`);
+  const script = `
+    set -e
+    mount -t tmpfs -o size=2m tmpfs disk
+    dd if=/dev/zero of=disk/filler bs=1k count=${fill} 2>/dev/null
+    mkfifo feed
+    "${process.execPath}" "${ROOT}bin/smbta-rotate.js" -r - -M count 5000 ${args.join(' ')} -w 'disk/a/x.smbta' < feed 2> rotate.err &
+    pid=$!
+    exec 3> feed
+    cat in.smbta >&3
+    for i in $(seq 200); do grep -q '${until}' rotate.err && break; sleep 0.05; done
+    rm disk/filler
+    exec 3>&-
+    wait $pid || echo "rotate exited $?" >> rotate.err
+    "${process.execPath}" "${ROOT}bin/smbta-json.js" -R disk/a 2> reader.err | wc -l > count
+    ls -a disk/a > names`;
+  const r = spawnSync('unshare', ['-m', 'bash', '-c', script], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const read = (f: string): string => readFileSync(`${dir}/${f}`, 'utf8');
+  return { said: read('rotate.err'), count: Number(read('count')), reader: read('reader.err'), names: read('names') };
+}
+
+test('rotate on a full disk says so, holds the records, and writes them all once space returns', { skip: toolMissing('unshare', 'util-linux') }, () =>
+  withTmpDir(async (dir) => {
+    const { said, count, names } = rotateOnFullDisk(dir, 1900, 'no space left');
+    assert.match(said, /cannot write .*disk\/a\/x(-\d+)?\.smbta: no space left on device; holding its records in memory .* and retrying/);
+    assert.match(said, /writing again/);
+    assert.doesNotMatch(said, /records dropped|could not be written|at .*\.js:\d+/);
+    assert.equal(count, 20_000, said);
+    assert.doesNotMatch(names, /\.tmp/);
+  }),
+);
+
+test(
+  'rotate past --max-held on a full disk drops the oldest records, counts them, and the archive says where',
+  { skip: toolMissing('unshare', 'util-linux') },
+  () =>
+    withTmpDir(async (dir) => {
+      const { said, count, reader } = rotateOnFullDisk(dir, 2048, 'records dropped', ['--max-held', '64K']);
+      const dropped = [...said.matchAll(/: (\d+) records dropped \(not written: no space left on device, and 64\.0 KiB already held\)/g)].reduce(
+        (n, m) => n + Number(m[1]),
+        0,
+      );
+      const told = [...reader.matchAll(/gap in the stream: (\d+) records lost upstream \(not written: no space left on device\)/g)].reduce(
+        (n, m) => n + Number(m[1]),
+        0,
+      );
+      assert.ok(dropped > 0, said);
+      assert.equal(told, dropped, reader);
+      assert.equal(count + dropped, 20_000, said);
+    }),
+);
+
+test(
+  'rotate into a directory it may not write says permission denied (a local error, not a link one) and loses nothing once allowed',
+  { skip: process.getuid?.() !== 0 && 'needs root to run as another user' },
+  () =>
+    withTmpDir(async (dir) => {
+      chmodSync(dir, 0o755);
+      writeFileSync(`${dir}/in.smbta`, encodeRecords(traffic(6000), 500));
+      mkdirSync(`${dir}/ro`, { mode: 0o755 });
+      const rotate = track(
+        spawn(process.execPath, [`${ROOT}bin/smbta-rotate.js`, '-r', `${dir}/in.smbta`, '-M', 'count', '2000', '-w', `${dir}/ro/a/x.smbta`], {
+          uid: 65534,
+          gid: 65534,
+          stdio: ['ignore', 'ignore', 'pipe'],
+        }),
+      );
+      let said = '';
+      rotate.stderr.on('data', (d: Buffer) => (said += d.toString()));
+      const exited = new Promise<number | null>((r) => rotate.once('exit', r));
+      await waitUntil('rotate to say it cannot write', () => /permission denied/.test(said));
+      chmodSync(`${dir}/ro`, 0o777);
+      assert.equal(await exited, 1, said);
+      assert.match(said, /cannot write .*ro\/a\/x\.smbta: permission denied; holding its records in memory/);
+      assert.match(said, /writing again/);
+      assert.doesNotMatch(said, /in transit|records dropped|could not be written/);
+      const files = readdirSync(`${dir}/ro/a`);
+      assert.equal(files.flatMap((f) => decodeAll(readFileSync(`${dir}/ro/a/${f}`)).records).length, 6000);
     }),
 );
