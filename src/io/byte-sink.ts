@@ -7,6 +7,7 @@ import { closeSync, createWriteStream, existsSync, lstatSync, openSync, readlink
 import { dirname, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { UsageError } from '../language/errors.js';
+import { describeIoError } from './consume.js';
 import { compressBuffer, loadBzip2 } from './bz2.js';
 import { recoverOrphansOf, tempNameFor, whileUnfinished } from './temp-files.js';
 
@@ -58,15 +59,22 @@ export interface FileSinkOptions {
  * once (a missing directory, no permission), before anything listens or reads.
  */
 export function createFileSink(path: string, opts: FileSinkOptions = {}): ByteSink {
+  const option = opts.option ?? '-w';
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) throw new UsageError(`${option} ${path}: expected a file name (or - for stdout); outputs are files`);
   const target = statSync(path, { throwIfNoEntry: false });
   if (target && !target.isFile()) {
-    if (target.isDirectory()) throw new UsageError(`${opts.option ?? '-w'} ${path}: is a directory`);
+    if (target.isDirectory()) throw new UsageError(`${option} ${path}: is a directory`);
     return createDeviceSink(path);
   }
-  if (target && !opts.replace) throw new UsageError(`${opts.option ?? '-w'} ${path}: exists; give --force to replace it, or another name`);
+  if (target && !opts.replace) throw new UsageError(`${option} ${path}: exists; give --force to replace it, or another name`);
   const real = realTarget(path);
   for (const m of recoverOrphansOf(real)) opts.say?.(m);
-  return createAtomicFileSink(real);
+  try {
+    return createAtomicFileSink(real);
+  } catch (err) {
+    // Said before anything listens or reads: a program without its output does not start.
+    throw new Error(`${option} ${path}: cannot create it: ${describeIoError(err)}`, { cause: err });
+  }
 }
 
 /** The path a write through `path` lands on: a symlink's target (followed), else the path itself. */

@@ -95,6 +95,15 @@ export function openSqlite(path: string, o: { makeDir: boolean; readOnly: boolea
     },
     async reconnect() {},
     async close() {
+      // Out of WAL when the writer leaves: a reader that may not write beside the file (another
+      // user) cannot make the -shm file WAL needs. (Busy with readers: it stays WAL, and they can.)
+      if (!o.readOnly && path !== ':memory:') {
+        try {
+          db.pragma('journal_mode = DELETE');
+        } catch {
+          // another connection has it open; the last writer to close will switch
+        }
+      }
       db.close();
     },
   };

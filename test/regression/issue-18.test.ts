@@ -568,3 +568,31 @@ test(
       assert.equal(files.flatMap((f) => decodeAll(readFileSync(`${dir}/ro/a/${f}`)).records).length, 6000);
     }),
 );
+
+test('an output that cannot be made stops the program before it listens: a missing directory exits 1, a URL exits 2', () =>
+  withTmpDir(async (dir) => {
+    const missing = await runBin('smbta-recv', ['-i', '0', '-w', `${dir}/nodir/out.smbta`]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /-w .*nodir\/out\.smbta: cannot create it: no such file or directory/);
+    assert.doesNotMatch(missing.stderr, /listening/);
+    const url = await runBin('smbta-recv', ['-i', '0', '-w', 'nats://127.0.0.1/smbta']);
+    assert.equal(url.code, 2);
+    assert.match(url.stderr, /-w nats:\/\/127\.0\.0\.1\/smbta: expected a file name \(or - for stdout\); outputs are files/);
+    assert.doesNotMatch(url.stderr, /listening/);
+  }));
+
+test(
+  'another user can query a world-readable SQLite database: it is opened read-only when only read',
+  { skip: process.getuid?.() !== 0 && 'needs root to run as another user' },
+  () =>
+    withTmpDir(async (dir) => {
+      chmodSync(dir, 0o755);
+      writeFileSync(`${dir}/in.smbta`, encodeRecords(traffic(500)));
+      const load = await runBin('smbta-db', ['load', '--db', `${dir}/smbta.db`, '-r', `${dir}/in.smbta`]);
+      assert.equal(load.code, 0, load.stderr);
+      chmodSync(`${dir}/smbta.db`, 0o644);
+      const q = await runBin('smbta-query', ['--db', `${dir}/smbta.db`, '--csv', '-q', 'system, smbtad-report short;'], { as: { uid: 65534, gid: 65534 } });
+      assert.equal(q.code, 0, q.stderr);
+      assert.match(q.stdout.toString(), /^records,500$/m);
+    }),
+);
