@@ -8,18 +8,22 @@
  * regression case.
  */
 import assert from 'node:assert/strict';
+import { crc32 } from 'node:zlib';
 import fc from 'fast-check';
 import { AuditReader } from '../../src/audit/audit-input.js';
 import { parseAuditLine, parsePrefix } from '../../src/audit/full-audit.js';
 import { sambaHeaderTime, unframeSyslog } from '../../src/audit/syslog.js';
 import { createReporter } from '../../src/io/report.js';
-import { compileFilter } from '../../src/filter/compile.js';
+import { compileFilter, globToRegExp } from '../../src/filter/compile.js';
+import { visible } from '../../src/format/text.js';
+import { linearRegex } from '../../src/language/linear-match.js';
 import { LanguageError } from '../../src/language/errors.js';
 import { parseFilter } from '../../src/filter/parser.js';
 import { createLocalFormatter } from '../../src/format/time.js';
 import { parsePduLine } from '../../src/probe/smb2-pdu.js';
 import { parseStatements } from '../../src/query/parser.js';
-import { FIELDS, type SmbRecord } from '../../src/record/fields.js';
+import { FIELDS, replaceNul, type SmbRecord } from '../../src/record/fields.js';
+import { BlockKind, MAGIC, readHeader } from '../../src/stream/format.js';
 import { createTraffic } from '../../src/synth/traffic.js';
 import { WireConnection } from '../../src/wire/connection.js';
 import { encodeV1Message, encodeV2Message } from '../../src/wire/encode.js';
@@ -283,6 +287,121 @@ PROPS['probe PDU lines: any text is a PDU or an error, never a throw'] = (opts) 
     fc.property(text, (l) => {
       const p = parsePduLine(l);
       if (!('error' in p)) assert.ok(Number.isFinite(p.time) && Number.isFinite(p.latency));
+    }),
+    opts,
+  );
+};
+
+/** A records block of the sample whose header's record count is replaced, its header checksum made right again. */
+function withCount(stream: Buffer, count: number): Buffer {
+  const out = Buffer.from(stream);
+  for (let at = out.indexOf(MAGIC); at >= 0; at = out.indexOf(MAGIC, at + 1)) {
+    const h = readHeader(out, at, out.length - at);
+    if (typeof h !== 'object' || h.kind !== BlockKind.Records) continue;
+    out.writeUInt32LE(count, at + 12);
+    out.writeUInt32LE(crc32(out.subarray(at, at + h.headerLength - 4)), at + h.headerLength - 4);
+    return out;
+  }
+  return out;
+}
+
+PROPS['stream format: a block whose header claims any record count (up to 2^32-1) never throws, allocates by the claim, or yields more than it holds'] = (
+  opts,
+) => {
+  const sample = encodeRecords(everyOpRecords());
+  const held = everyOpRecords().length;
+  fc.assert(
+    fc.property(
+      fc.oneof(fc.nat({ max: 100 }), fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.constantFrom(2 ** 32 - 1, 2 ** 31, 65_537, 50_000_000)),
+      chunkSizes,
+      (count, sizes) => {
+        const d = decodeAll(withCount(sample, count), sizes[0]);
+        for (const r of d.records) wellFormed(r);
+        assert.ok(d.records.length <= held, `${d.records.length} records from a block holding ${held}`);
+      },
+    ),
+    opts,
+  );
+};
+
+/** Whether `glob` (`*`, `?`, literals) matches all of `s`: the textbook dynamic programme, as the reference. */
+function globReference(glob: string, s: string): boolean {
+  let row = [true, ...Array<boolean>(s.length).fill(false)];
+  for (const c of glob) {
+    const next = [c === '*' && row[0]!];
+    for (let j = 1; j <= s.length; j++) next[j] = c === '*' ? next[j - 1]! || row[j]! : row[j - 1]! && (c === '?' || c === s[j - 1]);
+    row = next;
+  }
+  return row[s.length]!;
+}
+
+PROPS['glob patterns: any pattern of *, ? and letters matches long paths as the reference does, in linear time'] = (opts) => {
+  const glob = fc.string({ unit: fc.constantFrom('a', 'b', '/', '*', '?'), maxLength: 24 });
+  const path = fc.oneof(
+    fc.string({ unit: fc.constantFrom('a', 'b', '/'), maxLength: 300 }),
+    fc.nat({ max: 4000 }).map((n) => 'a'.repeat(n)),
+  );
+  fc.assert(
+    fc.property(glob, path, (g, s) => {
+      assert.equal(linearRegex(globToRegExp(g), 's')(s), globReference(g, s), `${g} on ${s.length} characters`);
+    }),
+    opts,
+  );
+};
+
+PROPS['names with NUL and control characters: the receiver replaces NUL, every store-bound record is well formed'] = (opts) => {
+  const toUtc = createLocalTimeConverter('UTC');
+  const name = fc.string({
+    unit: fc.oneof(
+      fc.constantFrom('\0', '\x1b', '\n', '\x9b', 'ü', '😀'),
+      fc.integer({ min: 0, max: 0x2ff }).map((c) => String.fromCharCode(c)),
+    ),
+    maxLength: 40,
+  });
+  fc.assert(
+    fc.property(name, name, (user, path) => {
+      const r = { ...samples[0]!, op: 0, user, path };
+      const got: SmbRecord[] = [];
+      const conn = new WireConnection({ maxBody: 65536, maxLine: 65536 }, toUtc, {
+        record: (x) => void got.push(x),
+        reject: () => undefined,
+        notice: () => undefined,
+      });
+      conn.push(encodeV2Message(r, stamp));
+      for (const x of got) {
+        replaceNul(x);
+        wellFormed(x);
+        for (const f of FIELDS) if (f.kind === 'string') assert.ok(!(x[f.name] as string).includes('\0'), f.name);
+        const shown = [...visible(x.user)].map((c) => c.charCodeAt(0));
+        assert.ok(!shown.some((k) => k < 0x20 || (k >= 0x7f && k <= 0x9f)), 'shown escaped');
+      }
+    }),
+    opts,
+  );
+};
+
+PROPS['times before 1970 and far in the future: wire dates decode or are refused, and streams keep every time exactly'] = (opts) => {
+  const toUtc = createLocalTimeConverter('UTC');
+  const time = fc.oneof(
+    fc.integer({ min: -62_135_596_800_000, max: 0 }),
+    fc.integer({ min: 0, max: 253_402_300_799_000 }),
+    fc.constantFrom(-1, 2 ** 52, -(2 ** 52), Date.UTC(2999, 0, 1), 8.64e15),
+  );
+  fc.assert(
+    fc.property(time, (t) => {
+      const r = { ...samples[0]!, time: t, end: t };
+      const back = decodeAll(encodeRecords([r])).records;
+      assert.equal(back[0]?.time, t);
+      const got: SmbRecord[] = [];
+      const conn = new WireConnection({ maxBody: 65536, maxLine: 65536 }, toUtc, {
+        record: (x) => void got.push(x),
+        reject: () => undefined,
+        notice: () => undefined,
+      });
+      const y = new Date(t).getUTCFullYear();
+      conn.push(encodeV2Message(r, (ms) => (y >= 100 && y <= 9999 ? new Date(ms).toISOString().replace('T', ' ').slice(0, 23) : '0050-01-01 00:00:00.000')));
+      if (y >= 100 && y <= 9999) assert.equal(got[0]?.time, t);
+      else assert.equal(got.length, 0);
     }),
     opts,
   );
