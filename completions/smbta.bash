@@ -2,7 +2,7 @@
 # Install: source this file, or copy it to /usr/share/bash-completion/completions/ (one link per program).
 
 _smbta_fields="time end op user sid domain share path path2 client server bytes count mode result latency latency_max"
-_smbta_filter_words="and or not read write pread pwrite mkdir rmdir rename chdir open close"
+_smbta_filter_words="and or not read write pread pwrite mkdir rmdir rename chdir open close delete"
 
 _smbta_complete() {
   local cur prev words cword

@@ -12,8 +12,8 @@ import { StringDecoder } from 'node:string_decoder';
 import split2 from 'split2';
 import type { UnixDgramSocket } from 'unix-dgram';
 import { visible } from '../format/text.js';
+import { opId, type SmbRecord } from '../record/fields.js';
 import { sayFirst, type FirstFew, type Reporter } from '../io/report.js';
-import type { SmbRecord } from '../record/fields.js';
 import { isQuiet, parseAuditLine } from './full-audit.js';
 import { sambaHeaderTime, unframeSyslog } from './syslog.js';
 
@@ -25,12 +25,23 @@ export interface AuditTarget {
 }
 
 const MAX_ERRORS_SAID = 10;
+const OP_DELETE = opId('delete');
+const OP_RMDIR = opId('rmdir');
 /** A line longer than this is cut off and counted, not held. */
 const MAX_LINE = 64 * 1024;
+
+/** Directories remembered per reader to tell a directory's unlinkat from a file's (oldest forgotten first). */
+const MAX_DIRS = 65_536;
 
 export class AuditReader {
   private saidSkips = new Set<string>();
   private pendingTime: number | undefined;
+  /** The last Samba log header named another source file than full_audit's: the lines to the next are Samba's own. */
+  private pendingOther = false;
+  /** Lines of Samba's own log between audit lines: not records, so not counted as rejected. */
+  sambaLines = 0;
+  /** Paths (per server) last opened or made as directories: full_audit's unlinkat is the same for both. */
+  private readonly dirs = new Set<string>();
   private readonly skipped: FirstFew;
 
   constructor(
@@ -44,7 +55,11 @@ export class AuditReader {
   /** One full_audit message (framing removed) at `time` from `server`. */
   message(msg: string, time: number, server: string): void {
     const got = parseAuditLine(msg.trim(), this.prefix, time, server);
-    if ('record' in got) return this.target.record(got.record, got.record.server || server);
+    if ('record' in got) {
+      const r = got.record;
+      this.kind(`${r.server || server}\0${r.share}\0${r.path}`, got.dir, r);
+      return this.target.record(r, r.server || server);
+    }
     if ('skip' in got) {
       // Said once per operation, for a bounded number of them: a sender cannot grow the set.
       if (!isQuiet(got.skip) && !this.saidSkips.has(got.skip) && this.saidSkips.size < MAX_ERRORS_SAID * 10) {
@@ -57,12 +72,27 @@ export class AuditReader {
     this.skipped(`${this.label}: line skipped: ${visible(got.error)}`);
   }
 
+  /** Notes what a path is; a file's unlinkat is a delete, a directory's an rmdir. */
+  private kind(key: string, dir: boolean | undefined, r: SmbRecord): void {
+    if (dir !== undefined) {
+      this.dirs.delete(key);
+      if (dir) this.dirs.add(key);
+      if (this.dirs.size > MAX_DIRS) this.dirs.delete(this.dirs.values().next().value!);
+    } else if (r.op === OP_DELETE && this.dirs.delete(key)) r.op = OP_RMDIR;
+  }
+
   /** One line of a log file: syslog-framed, a Samba log header, or the full_audit line after one. */
   line(text: string, server: string): void {
     if (!text.trim()) return;
     const header = sambaHeaderTime(text);
     if (header !== undefined) {
       this.pendingTime = header;
+      this.pendingOther = !/vfs_full_audit\.c/.test(text);
+      return;
+    }
+    if (this.pendingOther) {
+      // Samba's own message (chdir_current_service: ...), to the next header: not an audit line.
+      if (this.sambaLines++ === 0) this.target.report.warn(`${this.label}: Samba's own log lines between audit lines are skipped (they are not records)`);
       return;
     }
     const framed = unframeSyslog(text, Date.now());

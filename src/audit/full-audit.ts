@@ -37,9 +37,9 @@ const OP_IDS = wordTable<number>({
   write: 2,
   mkdirat: 4,
   mkdir: 4,
-  unlinkat: 5,
+  unlinkat: 10,
   rmdir: 5,
-  unlink: 5,
+  unlink: 10,
   renameat: 6,
   rename: 6,
   chdir: 7,
@@ -68,8 +68,11 @@ export function prefixError(spec: string): string | undefined {
     : undefined;
 }
 
-/** What a line gave: a record, a line to skip quietly, or why it is not a full_audit line. */
-export type AuditResult = { record: SmbRecord } | { skip: string } | { error: string };
+/**
+ * What a line gave: a record (and, for create_file, whether it opened a directory), a line to
+ * skip quietly, or why it is not a full_audit line.
+ */
+export type AuditResult = { record: SmbRecord; dir?: boolean } | { skip: string } | { error: string };
 
 /**
  * Parses the message part of one line (framing removed) recorded at `time` by `server`.
@@ -113,17 +116,39 @@ export function parseAuditLine(msg: string, prefix: readonly string[], time: num
   r.result = status === 'ok' ? 0 : -1;
   // Open modes come first (openat: r or w; create_file: access mask, file or dir, disposition);
   // the path is the rest, `|` in names included.
-  if (opName === 'create_file' && /^0x[0-9a-f]+$/i.test(args[0] ?? '') && args.length >= 4) r.mode = writeMode(Number(args.splice(0, 3)[0]));
-  else if (op === 8 && (args[0] === 'r' || args[0] === 'w')) r.mode = args.shift() === 'w' ? 1 : 0;
+  let dir: boolean | undefined;
+  if (opName === 'create_file' && /^0x[0-9a-f]+$/i.test(args[0] ?? '') && args.length >= 4) {
+    const [mask, kind] = args.splice(0, 3);
+    r.mode = writeMode(Number(mask));
+    dir = kind === 'dir';
+  } else if (op === 8 && (args[0] === 'r' || args[0] === 'w')) r.mode = args.shift() === 'w' ? 1 : 0;
+  // Samba writes `chdir|ok|chdir|/srv/share`: the operation's name again before the path.
+  else if (opName === 'chdir' && args[0] === 'chdir' && args.length > 1) args.shift();
   const rest = args.join('|');
   if (op === 6) {
-    // Two absolute paths: the second starts at the first `|/` after the first path began.
-    const cut = rest.indexOf('|/', 1);
+    const cut = renameCut(rest);
     r.path = shareRelative(cut > 0 ? rest.slice(0, cut) : rest, root);
     r.path2 = shareRelative(cut > 0 ? rest.slice(cut + 1) : '', root);
   } else r.path = shareRelative(rest, root);
+  if (op === 4) dir = true;
   if (!r.user) return { error: `no user in '${clip(msg)}' (is --audit-prefix right?)` };
-  return { record: r };
+  return dir === undefined ? { record: r } : { record: r, dir };
+}
+
+/**
+ * Where a rename's two absolute paths meet: at a `|/` whose second part shares the longest
+ * beginning with the first (the share's directory), so a `|` that ends a directory name in
+ * the source is not taken for the separator. -1 when there is no second path.
+ */
+function renameCut(rest: string): number {
+  let best = -1;
+  let bestShared = -1;
+  for (let at = rest.indexOf('|/', 1); at > 0; at = rest.indexOf('|/', at + 1)) {
+    let k = 0;
+    while (k < at && rest[k] === rest[at + 1 + k]) k++;
+    if (k > bestShared) [best, bestShared] = [at, k];
+  }
+  return best;
 }
 
 /** A path under the share's directory (`%P` in the prefix) made relative to it, as the module sent it. */

@@ -13,7 +13,9 @@ export interface Framed {
 }
 
 const RFC5424 = /^<\d{1,3}>1 (\S+) (\S+) (\S+) (\S+) (\S+) (?:-|(?:\[(?:[^\]\\]|\\.)*\])+)(?: (.*))?$/s;
-const RFC3164 = /^(?:<\d{1,3}>)?([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d\d):(\d\d):(\d\d) (?:(\S+) )?([^\s:[]+)(?:\[\d+\])?: ?(.*)$/s;
+// The host is optional (glibc's syslog() sends none), so a tag may not hold `|`: otherwise in
+// `smbd_audit: bob|::1|...` the tag would be taken for the host and `bob|` for the tag.
+const RFC3164 = /^(?:<\d{1,3}>)?([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d\d):(\d\d):(\d\d) (?:(\S+) (?=[^\s:[|]+(?:\[\d+\])?:))?([^\s:[|]+)(?:\[\d+\])?: ?(.*)$/s;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const SAMBA_HEADER = /^\[(\d{4})\/(\d\d)\/(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?,\s*\d+[^\]]*\]/;
 

@@ -51,7 +51,7 @@ const FILE_DELETE_ON_CLOSE = 0x1000;
 const INFO_RENAME = 0x0a;
 const INFO_DISPOSITION = 0x0d;
 const INFO_DISPOSITION_EX = 0x40;
-const OP = { read: 0, write: 2, mkdir: 4, rmdir: 5, rename: 6, chdir: 7, open: 8, close: 9 } as const;
+const OP = { read: 0, write: 2, mkdir: 4, rmdir: 5, rename: 6, chdir: 7, open: 8, close: 9, delete: 10 } as const;
 
 export class Smb2Tracker {
   readonly stats: ProbeStats = {
@@ -149,7 +149,8 @@ export class Smb2Tracker {
       case Cmd.Close: {
         conn.files.delete(req.fid);
         this.out(base(OP.close, file?.path ?? ''));
-        if (ok && file?.deleteOnClose) this.out(base(OP.rmdir, file.path));
+        // Delete-on-close (or a disposition set) removes what was open at its close: a directory or a file.
+        if (ok && file?.deleteOnClose) this.out(base(file.isDir ? OP.rmdir : OP.delete, file.path));
         return;
       }
       case Cmd.Read:

@@ -152,6 +152,7 @@ const VERBS: Record<string, (a: Activity) => string> = {
   close: (a) => `closed ${a.path}`,
   mkdir: (a) => `created directory ${a.path}`,
   rmdir: (a) => `removed directory ${a.path}`,
+  delete: (a) => `deleted ${a.path}`,
   rename: (a) => `renamed ${a.path} to ${a.path2}`,
   chdir: (a) => `changed into ${a.path}`,
 };

@@ -3,8 +3,12 @@
  * Raw operations and merged ones share this shape, so every tool reads every tool's output.
  */
 
-/** Operation names, indexed by the numeric id Samba's module sends (wire ids 0-9). */
-export const OPS = ['read', 'pread', 'write', 'pwrite', 'mkdir', 'rmdir', 'rename', 'chdir', 'open', 'close'] as const;
+/**
+ * Operation names, indexed by the numeric id Samba's module sends (wire ids 0-9); `delete`
+ * (10, a file removed) comes from full_audit and the probe. A reader that predates an id
+ * prints it as op<N> and drops nothing.
+ */
+export const OPS = ['read', 'pread', 'write', 'pwrite', 'mkdir', 'rmdir', 'rename', 'chdir', 'open', 'close', 'delete'] as const;
 export type OpName = (typeof OPS)[number];
 
 /** Name of an op id; ids a newer source adds print as `op<N>` rather than being dropped. */

@@ -40,7 +40,7 @@ test('a real SMB 3.1.1 session becomes the records of what smbclient did, with b
     'open pool1 d1  0 0',
     'open pool1 d1/f2.bin  0 0',
     'close pool1 d1/f2.bin  0 0',
-    'rmdir pool1 d1/f2.bin  0 0',
+    'delete pool1 d1/f2.bin  0 0',
     'close pool1 d1  0 0',
     'open pool1 d1  0 0',
     'close pool1 d1  0 0',

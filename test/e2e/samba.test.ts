@@ -65,7 +65,10 @@ test(
         ops(audit, 'open', /\/nope\.bin$/).some((r) => r.result === -1),
         'the failed open is kept with its result',
       );
-      for (const gone of [/\/pool1\/b\.bin$/, /\/d1\/c\.bin$/, /\/pool1\/d1$/]) assert.equal(ops(audit, 'rmdir', gone).length, 1, `${gone}`);
+      // Files deleted are deletes, the directory removed an rmdir: by both sources.
+      for (const gone of [/\/pool1\/b\.bin$/, /\/d1\/c\.bin$/]) assert.equal(ops(audit, 'delete', gone).length, 1, `${gone}`);
+      assert.equal(ops(audit, 'rmdir', /\/pool1\/d1$/).length, 1);
+      assert.equal(ops(audit, 'rmdir', /\.bin$/).length, 0, 'no file is an rmdir');
 
       const wire = decodeAll(readFileSync(`${dir}/wire.smbta`)).records;
       assert.ok(wire.length > 0, probe.stderr());
@@ -88,7 +91,9 @@ test(
         ['d1/c.bin'],
       );
       assert.ok(ops(pool1, 'open', /^nope\.bin$/).some((r) => r.result === -1));
-      for (const gone of [/^b\.bin$/, /^d1\/c\.bin$/, /^d1$/]) assert.equal(ops(pool1, 'rmdir', gone).length, 1, `${gone}`);
+      for (const gone of [/^b\.bin$/, /^d1\/c\.bin$/]) assert.equal(ops(pool1, 'delete', gone).length, 1, `${gone}`);
+      assert.equal(ops(pool1, 'rmdir', /^d1$/).length, 1);
+      assert.equal(ops(pool1, 'rmdir', /\.bin$/).length, 0, 'no file is an rmdir');
       assert.equal(ops(pool2, 'chdir', /^\.$/).length, 1, 'the share connect');
 
       // The two views agree on the files that pool1's operations touched.
