@@ -12,11 +12,11 @@ _smbta_complete() {
   _smbta_after() { :; }
   case "${COMP_WORDS[0]##*/}" in
     smbta-recv)
-      opts="-i --port -B --bind -u --unix -w --write --force -P --serve --tls-cert --tls-key --tls-client-ca --token-file --insecure -k --key --tz --server-name --anonymize --anon-key --anonymize-total --stats --status-every --max-body --max-connections --idle-timeout --stall-timeout --max-buffer --max-backlog --audit-udp --audit-unix --audit-file --audit-prefix --state --metrics --metrics-users -c --config -h --help -V --version"
-      valueopts=" -i --port -B --bind -u --unix -w --write -P --serve --tls-cert --tls-key --tls-client-ca --token-file -k --key --tz --server-name --anonymize --anon-key --anonymize-total --stats --status-every --max-body --max-connections --idle-timeout --stall-timeout --max-buffer --max-backlog --audit-udp --audit-unix --audit-file --audit-prefix --state --metrics -c --config "
+      opts="-i --port -B --bind -u --unix -w --write --force -P --serve --tls-cert --tls-key --tls-client-ca --token-file --insecure -k --key --tz --server-name --anonymize --anon-key --anonymize-total --stats --status-every --max-body --max-connections --idle-timeout --stall-timeout --max-buffer --max-backlog --audit-udp --audit-unix --audit-unix-mode --audit-file --audit-from-end --audit-prefix --state --metrics --metrics-users -c --config -h --help -V --version"
+      valueopts=" -i --port -B --bind -u --unix -w --write -P --serve --tls-cert --tls-key --tls-client-ca --token-file -k --key --tz --server-name --anonymize --anon-key --anonymize-total --stats --status-every --max-body --max-connections --idle-timeout --stall-timeout --max-buffer --max-backlog --audit-udp --audit-unix --audit-unix-mode --audit-file --audit-prefix --state --metrics -c --config "
       case "$prev" in
         -u|--unix|-w|--write|--tls-cert|--tls-key|--tls-client-ca|--token-file|-k|--key|--anon-key|--audit-unix|--audit-file|--state|-c|--config) kind=file ;;
-        -i|--port|-B|--bind|-P|--serve|--tz|--server-name|--anonymize-total|--stats|--status-every|--max-body|--max-connections|--idle-timeout|--stall-timeout|--max-buffer|--max-backlog|--audit-udp|--audit-prefix|--metrics) kind=none ;;
+        -i|--port|-B|--bind|-P|--serve|--tz|--server-name|--anonymize-total|--stats|--status-every|--max-body|--max-connections|--idle-timeout|--stall-timeout|--max-buffer|--max-backlog|--audit-udp|--audit-unix-mode|--audit-prefix|--metrics) kind=none ;;
         --anonymize) COMPREPLY=($(compgen -W "user sid client user,sid user,sid,client" -- "$cur")); return ;;
       esac
       ;;

@@ -6,7 +6,7 @@
  * said (the first few), an operation smbta does not map is said once and skipped.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { closeSync, fstatSync, lstatSync, openSync, readSync, statSync, unlinkSync } from 'node:fs';
+import { chmodSync, closeSync, fstatSync, lstatSync, openSync, readSync, statSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import split2 from 'split2';
@@ -52,9 +52,17 @@ export class AuditReader {
     this.skipped = sayFirst(MAX_ERRORS_SAID, (m) => target.report.warn(m), `${label}: further lines that are not full_audit are only counted`);
   }
 
-  /** One full_audit message (framing removed) at `time` from `server`. */
-  message(msg: string, time: number, server: string): void {
+  /**
+   * One full_audit message (framing removed) at `time` from `server`. In a Samba log, a line
+   * after a header of another source file that is not full_audit is Samba's own message.
+   */
+  message(msg: string, time: number, server: string, sambaOwn = false): void {
     const got = parseAuditLine(msg.trim(), this.prefix, time, server);
+    if (sambaOwn && 'error' in got) {
+      // chdir_current_service: ..., smbd's banner: not records, so not rejected ones.
+      if (this.sambaLines++ === 0) this.target.report.warn(`${this.label}: Samba's own log lines between audit lines are skipped (they are not records)`);
+      return;
+    }
     if ('record' in got) {
       const r = got.record;
       this.kind(`${r.server || server}\0${r.share}\0${r.path}`, got.dir, r);
@@ -90,16 +98,11 @@ export class AuditReader {
       this.pendingOther = !/vfs_full_audit\.c/.test(text);
       return;
     }
-    if (this.pendingOther) {
-      // Samba's own message (chdir_current_service: ...), to the next header: not an audit line.
-      if (this.sambaLines++ === 0) this.target.report.warn(`${this.label}: Samba's own log lines between audit lines are skipped (they are not records)`);
-      return;
-    }
     const framed = unframeSyslog(text, Date.now());
     if (framed) return this.message(framed.msg, framed.time, framed.host || server);
     const time = this.pendingTime ?? Date.now();
     this.pendingTime = undefined;
-    this.message(text, time, server);
+    this.message(text, time, server, this.pendingOther);
   }
 }
 
@@ -137,6 +140,7 @@ export async function listenAuditUdp(port: number, bind: string, reader: AuditRe
  */
 export async function listenAuditUnix(
   path: string,
+  mode: number,
   reader: AuditReader,
   serverNames: ReadonlyMap<string, string>,
   signal: AbortSignal,
@@ -155,6 +159,8 @@ export async function listenAuditUnix(
     socket.once('error', reject);
     socket.once('listening', () => {
       socket.off('error', reject);
+      // smbd sends as the connected user once a share is connected: the socket must let every user write.
+      chmodSync(path, mode);
       // The library emits errors of later sends and receives; a datagram socket has no others.
       socket.on('error', (err: Error) => reader.target.report.warn(`${path}: ${err.message}`));
       signal.addEventListener(
@@ -175,50 +181,71 @@ export async function listenAuditUnix(
   });
 }
 
+/** Where following a log file starts: its beginning, its end, or a saved position (--state). */
+export type FollowFrom = 'start' | 'end' | { ino: number; pos: number };
+
+/** A file being read: its descriptor, inode, offset, bytes not yet a whole line, and when it last grew. */
+interface Followed {
+  fd: number;
+  ino: number;
+  pos: number;
+  partial: string;
+  text: StringDecoder;
+  grew: number;
+}
+
+/** How long a rotated-away file is still read after it last grew: each smbd writes on to its old file until it reopens. */
+const DRAIN_QUIET_MS = 10_000;
+
 /**
- * Follows a log file from its end, as `tail -F`: when the file is renamed away (rotated)
- * or replaced, the old one is read to its end and the new one from its start; a truncated
- * file is read again from its start. `-` reads stdin to its end. Resolves when `signal` aborts.
+ * Follows a log file as `tail -F` does, losing nothing across rotation: when the file is
+ * renamed away (logrotate, or smbd's own `log.smbd.old`) or replaced, the old one stays open
+ * and is read until it has been quiet for 10 s (smbd processes write on to it until they
+ * reopen), and the new one is read from its start; a truncated file is read again from its
+ * start. `-` reads stdin to its end. `position()` says where the current file stands, for
+ * --state. Resolves when `signal` aborts, after a last read of everything open.
  */
-export async function followAuditFile(path: string, reader: AuditReader, signal: AbortSignal, pollMs = 200): Promise<void> {
+export function followAuditFile(
+  path: string,
+  reader: AuditReader,
+  signal: AbortSignal,
+  from: FollowFrom = 'start',
+  pollMs = 200,
+): { done: Promise<void>; position(): { ino: number; pos: number } | undefined } {
   const server = hostname();
-  if (path === '-') {
-    await new Promise<void>((resolve) => {
-      // skipOverflow (split2 has it; its types do not): an overlong line is dropped, not fatal.
-      const options = { maxLength: MAX_LINE, skipOverflow: true };
-      const lines = process.stdin.pipe(split2(options));
-      lines.on('data', (l: string) => reader.line(l, server));
-      lines.on('end', resolve);
-      signal.addEventListener('abort', () => resolve(), { once: true });
-    });
-    return;
-  }
-  let file: { fd: number; ino: number; pos: number } | undefined;
-  let partial = '';
-  // A character split across two reads is decoded whole, with the next read.
-  let text = new StringDecoder('utf8');
-  const open = (fromEnd: boolean): void => {
+  if (path === '-') return { done: readStdin(reader, server, signal), position: () => undefined };
+  let file: Followed | undefined;
+  const draining: Followed[] = [];
+  const open = (start: FollowFrom): void => {
     try {
       const fd = openSync(path, 'r');
       const st = fstatSync(fd);
-      file = { fd, ino: st.ino, pos: fromEnd ? st.size : 0 };
+      const pos = start === 'end' ? st.size : start === 'start' ? 0 : start.ino === st.ino && start.pos <= st.size ? start.pos : 0;
+      file = { fd, ino: st.ino, pos, partial: '', text: new StringDecoder('utf8'), grew: Date.now() };
     } catch {
       file = undefined; // not there (yet): tried again at the next poll
     }
   };
-  const drain = (): void => {
-    if (!file) return;
+  const drain = (f: Followed): void => {
     const buf = Buffer.allocUnsafe(1 << 16);
-    for (let n = readSync(file.fd, buf, 0, buf.length, file.pos); n > 0; n = readSync(file.fd, buf, 0, buf.length, file.pos)) {
-      file.pos += n;
-      const lines = (partial + text.write(buf.subarray(0, n))).split('\n');
-      partial = lines.pop()!.slice(-MAX_LINE);
+    for (let n = readSync(f.fd, buf, 0, buf.length, f.pos); n > 0; n = readSync(f.fd, buf, 0, buf.length, f.pos)) {
+      f.pos += n;
+      f.grew = Date.now();
+      // A character split across two reads is decoded whole, with the next read.
+      const lines = (f.partial + f.text.write(buf.subarray(0, n))).split('\n');
+      f.partial = lines.pop()!.slice(-MAX_LINE);
       for (const l of lines) reader.line(l, server);
     }
   };
-  open(true);
-  while (!signal.aborted) {
-    drain();
+  const poll = (): void => {
+    if (file) drain(file);
+    for (const f of [...draining]) {
+      drain(f);
+      if (Date.now() - f.grew < DRAIN_QUIET_MS && !signal.aborted) continue;
+      if (f.partial) reader.line(f.partial, server);
+      closeSync(f.fd);
+      draining.splice(draining.indexOf(f), 1);
+    }
     let st: { ino: number; size: number } | undefined;
     try {
       st = statSync(path);
@@ -226,22 +253,45 @@ export async function followAuditFile(path: string, reader: AuditReader, signal:
       st = undefined; // between the rename and the new file
     }
     if (st && (!file || st.ino !== file.ino)) {
-      drain();
-      if (file) closeSync(file.fd);
-      partial = '';
-      text = new StringDecoder('utf8');
-      open(false);
-    } else if (st && file && st.size < file.pos) file.pos = 0;
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(t);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const t = setTimeout(done, pollMs);
-      signal.addEventListener('abort', done, { once: true });
-    });
-  }
-  drain();
-  if (file) closeSync(file.fd);
+      if (file) draining.push(file);
+      open('start');
+    } else if (st && file && st.size < file.pos) {
+      file.pos = 0;
+      file.partial = '';
+    }
+  };
+  open(from);
+  const done = (async () => {
+    while (!signal.aborted) {
+      poll();
+      await sleep(pollMs, signal);
+    }
+    poll();
+    for (const f of draining.splice(0)) closeSync(f.fd);
+    if (file) closeSync(file.fd);
+  })();
+  return { done, position: () => file && { ino: file.ino, pos: file.pos - Buffer.byteLength(file.partial) } };
+}
+
+function readStdin(reader: AuditReader, server: string, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    // skipOverflow (split2 has it; its types do not): an overlong line is dropped, not fatal.
+    const options = { maxLength: MAX_LINE, skipOverflow: true };
+    const lines = process.stdin.pipe(split2(options));
+    lines.on('data', (l: string) => reader.line(l, server));
+    lines.on('end', resolve);
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

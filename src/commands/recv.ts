@@ -98,11 +98,24 @@ export const recv = defineProgram({
       group: 'Listen',
       describe: 'read full_audit lines as syslog datagrams on a Unix socket at PATH, as /dev/log (a stale socket there is replaced)',
     },
+    'audit-unix-mode': {
+      kind: 'text',
+      value: 'MODE',
+      default: '0666',
+      group: 'Listen',
+      describe: 'permissions of the --audit-unix socket (octal): smbd logs as the connected user, so every user must be able to send',
+    },
     'audit-file': {
       kind: 'path',
       value: 'PATH',
       group: 'Listen',
-      describe: 'follow full_audit lines in this log file as tail -F does (syslog or Samba log format; - is stdin)',
+      describe:
+        'follow full_audit lines in this log file across rotation (syslog or Samba log format; - is stdin): from its start, or from where --state says the last run stopped',
+    },
+    'audit-from-end': {
+      kind: 'flag',
+      group: 'Listen',
+      describe: 'start following --audit-file at its end, as tail -f (lines logged before are not read)',
     },
     'audit-prefix': {
       kind: 'text',
@@ -154,7 +167,15 @@ export const recv = defineProgram({
         output: a,
         serving: a,
         state: a.state,
-        audit: { udp: a['audit-udp'], unix: a['audit-unix'], file: a['audit-file'], prefix: a['audit-prefix'], bind: a.bind },
+        audit: {
+          udp: a['audit-udp'],
+          unix: a['audit-unix'],
+          unixMode: parseMode(a['audit-unix-mode']),
+          file: a['audit-file'],
+          fromEnd: a['audit-from-end'],
+          prefix: a['audit-prefix'],
+          bind: a.bind,
+        },
       },
       ctx,
     );
@@ -187,4 +208,10 @@ function settingsOf(a: {
     statsMs: a.stats,
     statusEveryMs: a['status-every'],
   };
+}
+
+/** An octal file mode such as 0666 or 660. */
+function parseMode(text: string): number {
+  if (!/^0?[0-7]{3}$/.test(text)) throw new UsageError(`--audit-unix-mode ${text}: expected an octal mode such as 0666 or 0660`);
+  return parseInt(text, 8);
 }

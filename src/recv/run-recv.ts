@@ -3,14 +3,14 @@
  * which writes to -w, stdout and -P readers; statistics and status blocks on timers; a clean
  * stop writes out everything received.
  */
-import { AuditReader, followAuditFile, listenAuditUdp, listenAuditUnix } from '../audit/audit-input.js';
+import { AuditReader, followAuditFile, listenAuditUdp, listenAuditUnix, type FollowFrom } from '../audit/audit-input.js';
 import { parsePrefix } from '../audit/full-audit.js';
 import type { SmbRecord } from '../record/fields.js';
 import type { RunContext } from '../runtime/context.js';
 import { describeIoError } from '../io/consume.js';
 import { openBinaryOutput, type OutputArgs } from '../runtime/output.js';
 import { listenServing, servingFor, type ServeArgs } from '../runtime/serve.js';
-import { openState, writerState } from '../runtime/state-file.js';
+import { openState, writerState, type AuditPosition } from '../runtime/state-file.js';
 import type { LocalTimeConverter } from '../wire/local-time.js';
 import { formatStats, Receiver, type ReceiverLimits } from './receiver.js';
 
@@ -31,7 +31,7 @@ export interface RecvOptions extends RecvSettings {
   output: OutputArgs;
   serving: ServeArgs;
   state?: string;
-  audit: { udp?: number; unix?: string; file?: string; prefix: string; bind: string };
+  audit: { udp?: number; unix?: string; unixMode: number; file?: string; fromEnd: boolean; prefix: string; bind: string };
 }
 
 export class RecvRun {
@@ -54,6 +54,8 @@ export class RecvRun {
 
   private receiver: Receiver | undefined;
   private printStats: () => void = () => undefined;
+  /** Where --audit-file stands, for --state. */
+  private auditAt: (() => AuditPosition | undefined) | undefined;
 
   private arm(): void {
     const r = this.receiver;
@@ -68,7 +70,12 @@ export class RecvRun {
     const { o, ctx } = this;
     const server = servingFor(o.serving, ctx.report);
     const state = openState(o.state, 'smbta-recv', ctx.report);
-    const writer = openBinaryOutput('smbta-recv', o.output, { flushMs: 100, ...state?.writing(() => receiver.passedOnBySender()) }, server ? [server] : []);
+    const writer = openBinaryOutput(
+      'smbta-recv',
+      o.output,
+      { flushMs: 100, ...state?.writing(() => ({ senders: receiver.passedOnBySender(), audit: this.auditAt?.() })) },
+      server ? [server] : [],
+    );
     const served = server && (await listenServing(server, o.serving));
     const receiver = new Receiver({
       tcp: o.tcp,
@@ -94,7 +101,7 @@ export class RecvRun {
     } catch (err) {
       throw new Error(`cannot listen: ${(err as Error).message}`, { cause: err });
     }
-    const audit = await this.startAudit(receiver);
+    const audit = await this.startAudit(receiver, state?.previous?.audit);
     const listening = [...receiver.listening, ...audit.listening];
 
     let lastRecords = 0;
@@ -121,11 +128,11 @@ export class RecvRun {
     receiver.writeStatus();
     this.printStats();
     await writer.close();
-    state?.finish(writerState(writer, true));
+    state?.finish(writerState(writer, true, { audit: this.auditAt?.() }));
   }
 
   /** The full_audit inputs asked for, feeding the receiver; what they listen on, and how to stop them. */
-  private async startAudit(receiver: Receiver): Promise<{ listening: string[]; stop: () => Promise<void> }> {
+  private async startAudit(receiver: Receiver, saved: AuditPosition | undefined): Promise<{ listening: string[]; stop: () => Promise<void> }> {
     const { audit: a, serverNames } = this.o;
     const { ctx } = this;
     const reader = (label: string): AuditReader =>
@@ -139,18 +146,27 @@ export class RecvRun {
           });
     if (udp) listening.push(`full_audit syslog on udp ${a.bind}:${udp.address().port}`);
     if (a.unix !== undefined) {
-      await listenAuditUnix(a.unix, reader(a.unix), serverNames, ctx.signal).catch((err: Error) => {
+      await listenAuditUnix(a.unix, a.unixMode, reader(a.unix), serverNames, ctx.signal).catch((err: Error) => {
         throw new Error(`cannot listen for full_audit on unix ${a.unix}: ${describeIoError(err)}`);
       });
       listening.push(`full_audit syslog on unix ${a.unix}`);
     }
-    const file = a.file === undefined ? undefined : followAuditFile(a.file, reader(a.file), ctx.signal);
-    if (a.file !== undefined) listening.push(`full_audit log ${a.file} (followed)`);
+    // Lines logged while smbta-recv was down are read: from where --state says it stopped, else from the file's start.
+    const from: FollowFrom = saved && saved.path === a.file ? saved : a.fromEnd ? 'end' : 'start';
+    const file = a.file === undefined ? undefined : followAuditFile(a.file, reader(a.file), ctx.signal, from);
+    if (a.file !== undefined && file) {
+      const path = a.file;
+      this.auditAt = () => {
+        const at = file.position();
+        return at && { path, ...at };
+      };
+      listening.push(`full_audit log ${a.file} (followed from ${typeof from === 'object' ? `offset ${from.pos}, as --state says` : `its ${from}`})`);
+    }
     return {
       listening,
       stop: async () => {
         udp?.close();
-        await file;
+        await file?.done;
       },
     };
   }

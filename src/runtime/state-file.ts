@@ -21,6 +21,8 @@ export interface SavedState {
   covered: Record<string, Position>;
   /** smbta-recv: records let go per sender connection. */
   senders?: Record<string, number>;
+  /** smbta-recv --audit-file: the file followed (its inode) and the offset read up to, all of it in blocks let go. */
+  audit?: AuditPosition;
   /**
    * smbta-rotate: files about to grow, with their sizes before, while a commit writes them.
    * Found at start, it means the commit did not finish: the files are cut back to those sizes.
@@ -33,9 +35,18 @@ export interface SavedState {
 
 export type StateChange = Omit<SavedState, 'program' | 'saved'>;
 
-/** What a writer's stream says of itself: its run, numbering and coverage. */
-export function writerState(w: StreamWriter, clean: boolean, senders?: Record<string, number>): StateChange {
-  return { run: w.runId, next: w.next, covered: Object.fromEntries(w.covered), senders, clean };
+export interface AuditPosition {
+  path: string;
+  ino: number;
+  pos: number;
+}
+
+/** What a program adds to its writer's state: smbta-recv's senders and audit file position. */
+export type StateExtra = Pick<StateChange, 'senders' | 'audit'>;
+
+/** What a writer's stream says of itself: its run, numbering and coverage, and what the program adds. */
+export function writerState(w: StreamWriter, clean: boolean, extra: StateExtra = {}): StateChange {
+  return { run: w.runId, next: w.next, covered: Object.fromEntries(w.covered), ...extra, clean };
 }
 
 export class StateFile {
@@ -76,8 +87,8 @@ export class StateFile {
   }
 
   /** For the writer of the stream served: it goes on with the saved run, and saves before each block leaves. */
-  writing(senders?: () => Record<string, number>): Pick<WriterOptions, 'resume' | 'onCommit'> {
-    return { resume: this.resume(), onCommit: (w) => this.save(writerState(w, false, senders?.())) };
+  writing(extra?: () => StateExtra): Pick<WriterOptions, 'resume' | 'onCommit'> {
+    return { resume: this.resume(), onCommit: (w) => this.save(writerState(w, false, extra?.())) };
   }
 
   /** A clean stop: the last state, saved as such. */

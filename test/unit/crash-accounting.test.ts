@@ -130,7 +130,7 @@ test('the state file keeps the last save whole, shorter or longer, and refuses d
     const w = new StreamWriter(keepingSink());
     const s = new StateFile(path, 'smbta-recv');
     assert.equal(s.previous, undefined);
-    s.save(writerState(w, false, { '127.0.0.1:4000': 123456789 }));
+    s.save(writerState(w, false, { senders: { '127.0.0.1:4000': 123456789 } }));
     w.covered.set('hub', { run: '00', next: 5 });
     s.save(writerState(w, false));
     s.close();
