@@ -21,11 +21,11 @@ _smbta_complete() {
       esac
       ;;
     smbta-probe)
-      opts="-i --interface -r --read -f --filter --smb-port --reset-every -w --write --force -P --serve -B --bind --tls-cert --tls-key --tls-client-ca --token-file --insecure --server-name --stats --status-every -c --config -h --help -V --version"
-      valueopts=" -i --interface -r --read -f --filter --smb-port --reset-every -w --write -P --serve -B --bind --tls-cert --tls-key --tls-client-ca --token-file --server-name --stats --status-every -c --config "
+      opts="-i --interface -r --read -f --filter --smb-port --capture-buffer --reset-every -w --write --force -P --serve -B --bind --tls-cert --tls-key --tls-client-ca --token-file --insecure --server-name --stats --status-every -c --config -h --help -V --version"
+      valueopts=" -i --interface -r --read -f --filter --smb-port --capture-buffer --reset-every -w --write -P --serve -B --bind --tls-cert --tls-key --tls-client-ca --token-file --server-name --stats --status-every -c --config "
       case "$prev" in
         -r|--read|-w|--write|--tls-cert|--tls-key|--tls-client-ca|--token-file|-c|--config) kind=file ;;
-        -i|--interface|-f|--filter|--smb-port|--reset-every|-P|--serve|-B|--bind|--server-name|--stats|--status-every) kind=none ;;
+        -i|--interface|-f|--filter|--smb-port|--capture-buffer|--reset-every|-P|--serve|-B|--bind|--server-name|--stats|--status-every) kind=none ;;
       esac
       ;;
     smbta-torture)

@@ -44,6 +44,7 @@ complete -c smbta-probe -s i -l interface -r -f -d 'capture SMB2/3 traffic live 
 complete -c smbta-probe -s r -l read -r -F -d 'read packets from a pcap or pcapng capture file instead'
 complete -c smbta-probe -s f -l filter -r -f -d 'capture filter for -i (default \'tcp port 445\', or the --smb-port ports)'
 complete -c smbta-probe -l smb-port -r -f -d 'TCP port that carries SMB (direct TCP, as 445); repeat for several'
+complete -c smbta-probe -l capture-buffer -r -f -d 'live: the kernel\'s capture buffer (tshark -B); tshark\'s 2 MiB default overflows on bursts, and what it drops is counted'
 complete -c smbta-probe -l reset-every -r -f -d 'live: tshark forgets its dissection state every this many packets (its memory bound); sessions and trees stay attributed'
 complete -c smbta-probe -s w -l write -r -F -d 'write the stream to FILE (- is stdout; .bz2 compresses); a regular file is written under a temporary name and renamed when whole, a device or FIFO is written directly'
 complete -c smbta-probe -l force -f -d 'let -w replace an existing file (never replaced otherwise)'

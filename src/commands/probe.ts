@@ -24,6 +24,14 @@ export const probe = defineProgram({
     read: { kind: 'path', alias: 'r', value: 'PCAP', group: 'Input', describe: 'read packets from a pcap or pcapng capture file instead' },
     filter: { kind: 'text', alias: 'f', value: 'BPF', group: 'Input', describe: "capture filter for -i (default 'tcp port 445', or the --smb-port ports)" },
     ...pick('smb-port'),
+    'capture-buffer': {
+      kind: 'size',
+      min: 1048576,
+      value: 'SIZE',
+      default: '128M',
+      group: 'Limits',
+      describe: "live: the kernel's capture buffer (tshark -B); tshark's 2 MiB default overflows on bursts, and what it drops is counted",
+    },
     'reset-every': {
       kind: 'count',
       min: 1000,
@@ -50,7 +58,14 @@ export const probe = defineProgram({
     const names = parseServerNames(a['server-name']);
     await runProbe(
       {
-        capture: { iface: a.interface, file: a.read, filter: a.filter ?? ports.map((p) => `tcp port ${p}`).join(' or '), ports, resetEvery: a['reset-every'] },
+        capture: {
+          iface: a.interface,
+          file: a.read,
+          filter: a.filter ?? ports.map((p) => `tcp port ${p}`).join(' or '),
+          ports,
+          resetEvery: a['reset-every'],
+          bufferMiB: Math.ceil(a['capture-buffer'] / 1048576),
+        },
         output: a,
         serving: a,
         serverName: (addr) => names.get(addr) ?? addr,

@@ -34,6 +34,7 @@ export async function runProbe(o: ProbeOptions, ctx: RunContext): Promise<void> 
   if (server) ctx.report.warn(`serving readers on ${await listenServing(server, o.serving)}`);
   const tracker = new Smb2Tracker((r) => writer.add(r), o.serverName);
   let paused = false;
+  let captureDropped = 0;
   const malformed = sayFirst(MAX_ERRORS_SAID, (m) => ctx.report.warn(m), 'further malformed lines are only counted');
   const run = runTshark(
     o.capture,
@@ -48,6 +49,10 @@ export async function runProbe(o: ProbeOptions, ctx: RunContext): Promise<void> 
       }
     },
     (m) => ctx.report.warn(`tshark: ${m}`),
+    (packets) => {
+      captureDropped += packets;
+      ctx.report.fail(`the capture dropped ${packets} packets (its buffer overflowed; raise --capture-buffer): what they carried is missing`);
+    },
   );
   ctx.signal.addEventListener('abort', () => run.stop(), { once: true });
 
@@ -56,7 +61,8 @@ export async function runProbe(o: ProbeOptions, ctx: RunContext): Promise<void> 
       source: `smbta-probe@${hostname()}`,
       ...tracker.stats,
       malformed: malformed.count,
-      dropped: droppedOf(tracker.stats, malformed.count),
+      captureDropped,
+      dropped: droppedOf(tracker.stats, malformed.count, captureDropped),
     });
   const say = (): void => ctx.report.warn(formatProbeStats(tracker.stats, malformed.count));
   const timers = [setInterval(status, o.statusEveryMs)];
@@ -74,8 +80,9 @@ export async function runProbe(o: ProbeOptions, ctx: RunContext): Promise<void> 
 }
 
 /** What status blocks count as lost: data the probe saw but could not attribute or read. */
-function droppedOf(s: ProbeStats, malformed: number): Record<string, number> {
+function droppedOf(s: ProbeStats, malformed: number, captureDropped: number): Record<string, number> {
   const d: Record<string, number> = {};
+  if (captureDropped) d['packets dropped by the capture'] = captureDropped;
   if (s.encryptedMessages) d['encrypted (unattributed)'] = s.encryptedMessages;
   if (s.unmatchedResponses) d['response without request'] = s.unmatchedResponses;
   if (s.evicted) d['evicted state'] = s.evicted;

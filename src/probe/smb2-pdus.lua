@@ -73,3 +73,27 @@ function proto.dissector(tvb, pinfo, tree)
 end
 
 register_postdissector(proto, true)
+
+-- SMB hosted directly on TCP on any port: a 4-byte header whose last 3 bytes are the PDU's
+-- length (up to 16 MiB). Wireshark's NBSS dissector reads that 24-bit length only on port
+-- 445; decoded as NBSS on another port it takes a 17-bit length and loses every message
+-- over 128 KiB. smbta-probe decodes its other --smb-port ports with this one instead.
+local direct = Proto("smbta_direct", "SMB over TCP, direct hosting, on any port")
+
+local function pdu_length(tvb, pinfo, offset)
+  return 4 + tvb(offset + 1, 3):uint()
+end
+
+local function one_pdu(tvb, pinfo, tree)
+  -- As NBSS hands a session message on: to the SMB and SMB2 dissectors' heuristics.
+  if tvb:len() > 4 then DissectorTable.try_heuristics("netbios", tvb(4):tvb(), pinfo, tree) end
+  return tvb:len()
+end
+
+function direct.dissector(tvb, pinfo, tree)
+  dissect_tcp_pdus(tvb, tree, 4, pdu_length, one_pdu)
+  return tvb:len()
+end
+
+-- So that `-d tcp.port==N,smbta_direct` may name it.
+DissectorTable.get("tcp.port"):add_for_decode_as(direct)

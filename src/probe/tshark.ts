@@ -21,14 +21,18 @@ export interface CaptureSource {
   ports: readonly number[];
   /** Live: let tshark forget its dissection state every this many packets, so memory stays bounded. */
   resetEvery: number;
+  /** Live: the kernel capture buffer, MiB (tshark -B). */
+  bufferMiB: number;
 }
 
 export function tsharkArgs(src: CaptureSource): string[] {
   // -Y: a live capture under -q is not dissected at all unless a display filter asks for it.
   const args = ['-n', '-q', '-l', '-Y', 'smb2', '-X', `lua_script:${PDU_SCRIPT}`];
-  if (src.iface !== undefined) args.push('-X', 'lua_script1:flush', '-i', src.iface, '-f', src.filter, '-M', String(src.resetEvery));
+  if (src.iface !== undefined)
+    args.push('-X', 'lua_script1:flush', '-i', src.iface, '-f', src.filter, '-B', String(src.bufferMiB), '-M', String(src.resetEvery));
   else args.push('-r', src.file!);
-  for (const p of src.ports) if (p !== 445) args.push('-d', `tcp.port==${p},nbss`);
+  // Direct-hosted SMB with its 24-bit length on any port (smb2-pdus.lua): NBSS would read 17 bits off 445.
+  for (const p of src.ports) if (p !== 445) args.push('-d', `tcp.port==${p},smbta_direct`);
   return args;
 }
 
@@ -42,15 +46,25 @@ export interface TsharkRun {
 }
 
 /** Lines tshark prints on stderr that say nothing to an administrator. */
-const NOISE = /^(Running as user "root"|\d+ packets? (captured|dropped)|tshark:$|\*\* .*\[Main MESSAGE\]|$)/;
+const NOISE = /^(Running as user "root"|\d+ packets? captured|tshark:$|\*\* .*\[Main MESSAGE\]|$)/;
+/** What the capture lost: tshark says so as it ends (the kernel's buffer overflowed). */
+const DROPPED = /^(\d+) packets? dropped/;
 
-export function runTshark(src: CaptureSource, onLine: (line: string) => void, onMessage: (m: string) => void, bin = 'tshark'): TsharkRun {
+export function runTshark(
+  src: CaptureSource,
+  onLine: (line: string) => void,
+  onMessage: (m: string) => void,
+  onDropped: (packets: number) => void,
+  bin = 'tshark',
+): TsharkRun {
   const child = spawn(bin, tsharkArgs(src), { stdio: ['ignore', 'pipe', 'pipe'] });
   let startError: string | undefined;
   const lines = child.stdout.pipe(split2({ maxLength: 1 << 20, skipOverflow: true } as never));
   lines.on('data', onLine);
   child.stderr.pipe(split2()).on('data', (l: string) => {
-    if (!NOISE.test(l.trim())) onMessage(l.trim().replace(/^tshark:\s*/, ''));
+    const dropped = DROPPED.exec(l.trim());
+    if (dropped) onDropped(Number(dropped[1]));
+    else if (!NOISE.test(l.trim())) onMessage(l.trim().replace(/^tshark:\s*/, ''));
   });
   const linesDone = new Promise<void>((resolve) => lines.on('end', resolve).on('error', () => resolve()));
   const exited = new Promise<number>((resolve) => {
