@@ -108,7 +108,7 @@ test('a cut capture keeps what came before the cut and says so; garbage and a mi
 
     const missing = await probe(FIXTURE, { PATH: '/nonexistent' });
     assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /tshark not found: smbta-probe needs Wireshark's tshark \(apt-get install tshark\)/);
+    assert.match(missing.stderr, /tshark not found: smbta-probe needs Wireshark's tshark and dumpcap \(apt-get install tshark\)/);
 
     const usage = await runBin('smbta-probe', []);
     assert.equal(usage.code, 2);

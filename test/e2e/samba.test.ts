@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { test } from 'node:test';
 import { opName, type SmbRecord } from '../../src/record/fields.js';
 import { PROBE_RECORDS, quiet, RECV_RECORDS, startProc } from '../helpers/proc.js';
@@ -29,6 +30,8 @@ test(
   () =>
     withTmpDir(async (dir) => {
       const samba = await startSamba(dir);
+      const captures = (): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith('wireshark_'));
+      const before = captures();
       const recv = startProc('smbta-recv', ['-i', '0', '--audit-file', samba.log, '-w', `${dir}/audit.smbta`]);
       const probe = startProc('smbta-probe', ['-i', 'lo', '--smb-port', String(samba.port), '-w', `${dir}/wire.smbta`]);
       try {
@@ -52,6 +55,8 @@ test(
         await samba.stop();
       }
       assert.equal(await probe.exited, 0, probe.stderr());
+      // Live packets reach tshark through a FIFO: no temporary capture file grows on disk.
+      assert.deepEqual(captures(), before);
 
       const audit = decodeAll(readFileSync(`${dir}/audit.smbta`)).records;
       assert.ok(audit.length > 0, recv.stderr());
