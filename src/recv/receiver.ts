@@ -211,13 +211,15 @@ export class Receiver {
    * reconnect. Returns whether a slot was freed.
    */
   private evictOne(): boolean {
-    let victim: { rank: number; since: number; close: (why: string, counter: string) => void } | undefined;
-    for (const e of this.live.values()) {
+    let victim: { socket: Socket; rank: number; since: number; close: (why: string, counter: string) => void } | undefined;
+    for (const [socket, e] of this.live) {
       const rank = e.records() === 0 ? 0 : e.midSince !== undefined ? 1 : 2;
       const since = rank === 1 ? e.midSince! : e.opened;
-      if (rank < 2 && (!victim || rank < victim.rank || (rank === victim.rank && since < victim.since))) victim = { rank, since, close: e.close };
+      if (rank < 2 && (!victim || rank < victim.rank || (rank === victim.rank && since < victim.since))) victim = { socket, rank, since, close: e.close };
     }
     if (!victim) return false;
+    // Out of the running at once: a burst of newcomers in one tick must each free a slot of its own.
+    this.live.delete(victim.socket);
     victim.close(
       `every slot (--max-connections) taken: closed to make room, as it ${victim.rank === 0 ? 'had delivered no record' : 'was slowest in the middle of a message'}`,
       'evicted',

@@ -596,3 +596,19 @@ test(
       assert.match(q.stdout.toString(), /^records,500$/m);
     }),
 );
+
+test('a burst of connections in one instant cannot take more than --max-connections slots between them', () =>
+  withTmpDir(async (dir) => {
+    const recv = await startRecv(['-w', `${dir}/out.smbta`, '--max-connections', '5']);
+    const burst: Socket[] = [];
+    try {
+      for (let k = 0; k < 60; k++) burst.push(connect(recv.port, '127.0.0.1').on('error', () => undefined));
+      await waitUntil('the burst to be handled', () => /closed to make room/.test(recv.stderr()));
+      await new Promise((r) => setTimeout(r, 500));
+      const s = await recv.stats();
+      assert.ok(s.open <= 5, `${s.open} connections open`);
+    } finally {
+      burst.forEach((s) => s.destroy());
+      await recv.stop();
+    }
+  }));
