@@ -9,6 +9,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { chmodSync, closeSync, fstatSync, lstatSync, openSync, readSync, statSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
+import { setTimeout as delay } from 'node:timers/promises';
 import split2 from 'split2';
 import type { UnixDgramSocket } from 'unix-dgram';
 import { visible } from '../format/text.js';
@@ -264,7 +265,8 @@ export function followAuditFile(
   const done = (async () => {
     while (!signal.aborted) {
       poll();
-      await sleep(pollMs, signal);
+      // Node's abortable timer: a stop ends the wait at once.
+      await delay(pollMs, undefined, { signal }).catch(() => undefined);
     }
     poll();
     for (const f of draining.splice(0)) closeSync(f.fd);
@@ -281,17 +283,5 @@ function readStdin(reader: AuditReader, server: string, signal: AbortSignal): Pr
     lines.on('data', (l: string) => reader.line(l, server));
     lines.on('end', resolve);
     signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = (): void => {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
   });
 }

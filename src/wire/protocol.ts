@@ -196,8 +196,8 @@ export class V2BodyDecoder {
   }
 }
 
-const daysInMonth = (y: number, mo: number): number => new Date(Date.UTC(2000, mo, 0)).getUTCDate() - (mo === 2 && !isLeap(y) ? 1 : 0);
-const isLeap = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+/** Day 0 of the next month is this month's last (years from 100 on; Date.UTC takes 0-99 for 19xx). */
+const daysInMonth = (y: number, mo: number): number => new Date(Date.UTC(y, mo, 0)).getUTCDate();
 
 /** `.mmm` (or shorter) at `at`, as milliseconds; -1 when not digits. */
 function millisAt(buf: Buffer, at: number, end: number): number {
