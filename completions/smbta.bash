@@ -2,7 +2,7 @@
 # Install: source this file, or copy it to /usr/share/bash-completion/completions/ (one link per program).
 
 _smbta_fields="time end op user sid domain share path path2 client server bytes count mode result latency latency_max"
-_smbta_filter_words="and or not read write pread pwrite mkdir rmdir rename chdir open close delete"
+_smbta_filter_words="and or not read write pread pwrite mkdir rmdir rename chdir open close delete copy encrypted"
 
 _smbta_complete() {
   local cur prev words cword
@@ -21,11 +21,11 @@ _smbta_complete() {
       esac
       ;;
     smbta-probe)
-      opts="-i --interface -r --read -f --filter --smb-port --capture-buffer --reset-every -w --write --force -P --serve -B --bind --tls-cert --tls-key --tls-client-ca --token-file --insecure --server-name --stats --status-every -c --config -h --help -V --version"
-      valueopts=" -i --interface -r --read -f --filter --smb-port --capture-buffer --reset-every -w --write -P --serve -B --bind --tls-cert --tls-key --tls-client-ca --token-file --server-name --stats --status-every -c --config "
+      opts="-i --interface -r --read -f --filter --smb-port --capture-buffer --reset-every -w --write --force -P --serve -B --bind --tls-cert --tls-key --tls-client-ca --token-file --insecure --server-name --stats --status-every --metrics --metrics-users -c --config -h --help -V --version"
+      valueopts=" -i --interface -r --read -f --filter --smb-port --capture-buffer --reset-every -w --write -P --serve -B --bind --tls-cert --tls-key --tls-client-ca --token-file --server-name --stats --status-every --metrics -c --config "
       case "$prev" in
         -r|--read|-w|--write|--tls-cert|--tls-key|--tls-client-ca|--token-file|-c|--config) kind=file ;;
-        -i|--interface|-f|--filter|--smb-port|--capture-buffer|--reset-every|-P|--serve|-B|--bind|--server-name|--stats|--status-every) kind=none ;;
+        -i|--interface|-f|--filter|--smb-port|--capture-buffer|--reset-every|-P|--serve|-B|--bind|--server-name|--stats|--status-every|--metrics) kind=none ;;
       esac
       ;;
     smbta-torture)

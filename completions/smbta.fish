@@ -58,6 +58,8 @@ complete -c smbta-probe -l insecure -f -d 'serve the stream without TLS, or --me
 complete -c smbta-probe -l server-name -r -f -d 'name the file server at ADDR (default: its address; the host name for Unix sockets); repeat for several'
 complete -c smbta-probe -l stats -r -f -d 'print statistics on stderr this often (0: only on SIGUSR1 and at exit)'
 complete -c smbta-probe -l status-every -r -f -d 'write a status block (health counters, keep-alive) into the stream this often'
+complete -c smbta-probe -l metrics -r -f -d 'serve Prometheus metrics at http://ADDR:PORT/metrics (a bare PORT: loopback): records in and out, bytes per op and share, drops by reason, connections, lag; beyond loopback only with --insecure, and with --token-file only for a bearer of the token'
+complete -c smbta-probe -l metrics-users -f -d 'add bytes per user to --metrics (at most 1000 users; the rest count as (other))'
 complete -c smbta-probe -s c -l config -r -F -d 'read settings from FILE: a [PROGRAM] section of keys named like the long options (docs/config.md); the command line wins'
 complete -c smbta-probe -s h -l help -f -d 'show help'
 complete -c smbta-probe -s V -l version -f -d 'show version number'
@@ -112,7 +114,7 @@ complete -c smbta-mux -l metrics-users -f -d 'add bytes per user to --metrics (a
 complete -c smbta-mux -s c -l config -r -F -d 'read settings from FILE: a [PROGRAM] section of keys named like the long options (docs/config.md); the command line wins'
 complete -c smbta-mux -s h -l help -f -d 'show help'
 complete -c smbta-mux -s V -l version -f -d 'show version number'
-complete -c smbta-mux -f -a 'and or not read write pread pwrite mkdir rmdir rename chdir open close delete time= end= op= user= sid= domain= share= path= path2= client= server= bytes= count= mode= result= latency= latency_max='
+complete -c smbta-mux -f -a 'and or not read write pread pwrite mkdir rmdir rename chdir open close delete copy encrypted time= end= op= user= sid= domain= share= path= path2= client= server= bytes= count= mode= result= latency= latency_max='
 
 # smbta-rotate
 complete -c smbta-rotate -s r -l read -r -F -d 'read stream files (- is stdin; .bz2 read transparently); takes words while they name files'
@@ -140,7 +142,7 @@ complete -c smbta-rotate -l insecure -f -d 'serve the stream without TLS, or --m
 complete -c smbta-rotate -s c -l config -r -F -d 'read settings from FILE: a [PROGRAM] section of keys named like the long options (docs/config.md); the command line wins'
 complete -c smbta-rotate -s h -l help -f -d 'show help'
 complete -c smbta-rotate -s V -l version -f -d 'show version number'
-complete -c smbta-rotate -f -a 'and or not read write pread pwrite mkdir rmdir rename chdir open close delete time= end= op= user= sid= domain= share= path= path2= client= server= bytes= count= mode= result= latency= latency_max='
+complete -c smbta-rotate -f -a 'and or not read write pread pwrite mkdir rmdir rename chdir open close delete copy encrypted time= end= op= user= sid= domain= share= path= path2= client= server= bytes= count= mode= result= latency= latency_max='
 
 # smbta-cluster
 complete -c smbta-cluster -s r -l read -r -F -d 'read stream files (- is stdin; .bz2 read transparently); takes words while they name files'
@@ -161,7 +163,7 @@ complete -c smbta-cluster -s w -l write -r -F -d 'write the stream to FILE (- is
 complete -c smbta-cluster -l force -f -d 'let -w replace an existing file (never replaced otherwise)'
 complete -c smbta-cluster -s h -l help -f -d 'show help'
 complete -c smbta-cluster -s V -l version -f -d 'show version number'
-complete -c smbta-cluster -f -a 'and or not read write pread pwrite mkdir rmdir rename chdir open close delete time= end= op= user= sid= domain= share= path= path2= client= server= bytes= count= mode= result= latency= latency_max='
+complete -c smbta-cluster -f -a 'and or not read write pread pwrite mkdir rmdir rename chdir open close delete copy encrypted time= end= op= user= sid= domain= share= path= path2= client= server= bytes= count= mode= result= latency= latency_max='
 
 # smbta-cat
 complete -c smbta-cat -s r -l read -r -F -d 'read stream files (- is stdin; .bz2 read transparently); takes words while they name files'
@@ -180,7 +182,7 @@ complete -c smbta-cat -l header -f -d 'print a header line (--no-header to leave
 complete -c smbta-cat -l no-header -f -d 'leave it out'
 complete -c smbta-cat -s h -l help -f -d 'show help'
 complete -c smbta-cat -s V -l version -f -d 'show version number'
-complete -c smbta-cat -f -a 'and or not read write pread pwrite mkdir rmdir rename chdir open close delete time= end= op= user= sid= domain= share= path= path2= client= server= bytes= count= mode= result= latency= latency_max='
+complete -c smbta-cat -f -a 'and or not read write pread pwrite mkdir rmdir rename chdir open close delete copy encrypted time= end= op= user= sid= domain= share= path= path2= client= server= bytes= count= mode= result= latency= latency_max='
 
 # smbta-csv
 complete -c smbta-csv -s r -l read -r -F -d 'read stream files (- is stdin; .bz2 read transparently); takes words while they name files'
@@ -199,7 +201,7 @@ complete -c smbta-csv -l header -f -d 'print a header line (--no-header to leave
 complete -c smbta-csv -l no-header -f -d 'leave it out'
 complete -c smbta-csv -s h -l help -f -d 'show help'
 complete -c smbta-csv -s V -l version -f -d 'show version number'
-complete -c smbta-csv -f -a 'and or not read write pread pwrite mkdir rmdir rename chdir open close delete time= end= op= user= sid= domain= share= path= path2= client= server= bytes= count= mode= result= latency= latency_max='
+complete -c smbta-csv -f -a 'and or not read write pread pwrite mkdir rmdir rename chdir open close delete copy encrypted time= end= op= user= sid= domain= share= path= path2= client= server= bytes= count= mode= result= latency= latency_max='
 
 # smbta-json
 complete -c smbta-json -s r -l read -r -F -d 'read stream files (- is stdin; .bz2 read transparently); takes words while they name files'
@@ -216,7 +218,7 @@ complete -c smbta-json -s s -l fields -r -f -a 'time end op user sid domain shar
 complete -c smbta-json -s n -l numeric -f -d 'print raw numbers: bytes as integers, times as ms since the epoch'
 complete -c smbta-json -s h -l help -f -d 'show help'
 complete -c smbta-json -s V -l version -f -d 'show version number'
-complete -c smbta-json -f -a 'and or not read write pread pwrite mkdir rmdir rename chdir open close delete time= end= op= user= sid= domain= share= path= path2= client= server= bytes= count= mode= result= latency= latency_max='
+complete -c smbta-json -f -a 'and or not read write pread pwrite mkdir rmdir rename chdir open close delete copy encrypted time= end= op= user= sid= domain= share= path= path2= client= server= bytes= count= mode= result= latency= latency_max='
 
 # smbta-filter
 complete -c smbta-filter -s r -l read -r -F -d 'read stream files (- is stdin; .bz2 read transparently); takes words while they name files'
@@ -235,7 +237,7 @@ complete -c smbta-filter -l check -f -d 'only check the expression: exit 0 if va
 complete -c smbta-filter -l explain -f -d 'print the expression fully parenthesised, as parsed, and exit'
 complete -c smbta-filter -s h -l help -f -d 'show help'
 complete -c smbta-filter -s V -l version -f -d 'show version number'
-complete -c smbta-filter -f -a 'and or not read write pread pwrite mkdir rmdir rename chdir open close delete time= end= op= user= sid= domain= share= path= path2= client= server= bytes= count= mode= result= latency= latency_max='
+complete -c smbta-filter -f -a 'and or not read write pread pwrite mkdir rmdir rename chdir open close delete copy encrypted time= end= op= user= sid= domain= share= path= path2= client= server= bytes= count= mode= result= latency= latency_max='
 
 # smbta-top
 complete -c smbta-top -s r -l read -r -F -d 'read stream files (- is stdin; .bz2 read transparently); takes words while they name files'
@@ -255,7 +257,7 @@ complete -c smbta-top -l sort -r -f -a 'read/s write/s ops/s total name' -d 'sor
 complete -c smbta-top -l once -f -d 'print one snapshot as plain text and exit: archives are read whole, live sources watched for one --refresh'
 complete -c smbta-top -s h -l help -f -d 'show help'
 complete -c smbta-top -s V -l version -f -d 'show version number'
-complete -c smbta-top -f -a 'and or not read write pread pwrite mkdir rmdir rename chdir open close delete time= end= op= user= sid= domain= share= path= path2= client= server= bytes= count= mode= result= latency= latency_max='
+complete -c smbta-top -f -a 'and or not read write pread pwrite mkdir rmdir rename chdir open close delete copy encrypted time= end= op= user= sid= domain= share= path= path2= client= server= bytes= count= mode= result= latency= latency_max='
 
 # smbta-query
 complete -c smbta-query -s r -l read -r -F -d 'read stream files (- is stdin; .bz2 read transparently); takes words while they name files'
@@ -316,7 +318,7 @@ complete -c smbta-db -s c -l config -r -F -d 'read settings from FILE: a [PROGRA
 complete -c smbta-db -s h -l help -f -d 'show help'
 complete -c smbta-db -s V -l version -f -d 'show version number'
 complete -c smbta-db -n __fish_use_subcommand -f -a 'init load expire'
-complete -c smbta-db -n 'not __fish_use_subcommand' -f -a 'and or not read write pread pwrite mkdir rmdir rename chdir open close delete time= end= op= user= sid= domain= share= path= path2= client= server= bytes= count= mode= result= latency= latency_max='
+complete -c smbta-db -n 'not __fish_use_subcommand' -f -a 'and or not read write pread pwrite mkdir rmdir rename chdir open close delete copy encrypted time= end= op= user= sid= domain= share= path= path2= client= server= bytes= count= mode= result= latency= latency_max='
 
 # smbta-rrd
 complete -c smbta-rrd -s r -l read -r -F -d 'read stream files (- is stdin; .bz2 read transparently); takes words while they name files'
@@ -337,4 +339,4 @@ complete -c smbta-rrd -l since -r -f -d 'only records from TIME on: now, today, 
 complete -c smbta-rrd -l until -r -f -d 'only records before TIME'
 complete -c smbta-rrd -s h -l help -f -d 'show help'
 complete -c smbta-rrd -s V -l version -f -d 'show version number'
-complete -c smbta-rrd -f -a 'and or not read write pread pwrite mkdir rmdir rename chdir open close delete time= end= op= user= sid= domain= share= path= path2= client= server= bytes= count= mode= result= latency= latency_max='
+complete -c smbta-rrd -f -a 'and or not read write pread pwrite mkdir rmdir rename chdir open close delete copy encrypted time= end= op= user= sid= domain= share= path= path2= client= server= bytes= count= mode= result= latency= latency_max='

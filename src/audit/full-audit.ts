@@ -8,7 +8,7 @@
  *
  * full_audit carries no byte counts: `bytes` stays 0. The mapping is in docs/audit.md.
  */
-import type { SmbRecord } from '../record/fields.js';
+import { emptyRecord, type SmbRecord } from '../record/fields.js';
 import { writeMode } from '../record/smb.js';
 import { wordTable } from '../format/word-table.js';
 
@@ -81,25 +81,7 @@ export type AuditResult = { record: SmbRecord; dir?: boolean } | { skip: string 
 export function parseAuditLine(msg: string, prefix: readonly string[], time: number, server: string): AuditResult {
   const parts = msg.replace(/\r?\n$/, '').split('|');
   if (parts.length < prefix.length + 2) return { error: `expected ${prefix.length} prefix fields, an operation and a status: '${clip(msg)}'` };
-  const r: SmbRecord = {
-    time,
-    end: time,
-    op: 0,
-    user: '',
-    sid: '',
-    domain: '',
-    share: '',
-    path: '',
-    path2: '',
-    client: '',
-    server,
-    bytes: 0,
-    count: 1,
-    mode: 0,
-    result: 0,
-    latency: 0,
-    latency_max: 0,
-  };
+  const r: SmbRecord = { ...emptyRecord(), time, end: time, server };
   let root = '';
   prefix.forEach((field, k) => {
     const target = PREFIX_FIELDS[field];

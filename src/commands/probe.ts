@@ -10,9 +10,10 @@ export const probe = defineProgram({
   description:
     "A passive probe: Wireshark's SMB2 dissector (tshark) follows each session to its account, each tree to its share and " +
     'each file id to its name, on a live interface (-i) or from a capture file (-r). Every open, close, read, write, rename, ' +
-    'delete, mkdir and share connect becomes a record with the bytes moved and the request-to-response latency. SMB3-encrypted ' +
-    'messages, and sessions that began before the capture, cannot be attributed: they are counted in status blocks and on stderr ' +
-    '(docs/probe.md). SIGTERM and SIGINT stop the capture and write out everything seen.',
+    'delete, mkdir, server-side copy and share connect becomes a record with the bytes moved and the request-to-response latency; ' +
+    "an SMB3-encrypted message becomes an 'encrypted' record of its session's user. What cannot be attributed (sessions that " +
+    'began before the capture), packets the capture dropped, and requests or responses it missed are counted in status blocks, ' +
+    'on stderr and in --metrics (docs/probe.md). SIGTERM and SIGINT stop the capture and write out everything seen.',
   options: {
     interface: {
       kind: 'text',
@@ -42,7 +43,7 @@ export const probe = defineProgram({
     },
     ...pick('write', 'force'),
     ...SERVING,
-    ...pick('server-name', 'stats', 'status-every', 'config'),
+    ...pick('server-name', 'stats', 'status-every', 'metrics', 'metrics-users', 'config'),
   },
   examples: [
     ['smbta-probe -i eth0 | smbta-cat', "watch the file server's own interface and print every operation"],

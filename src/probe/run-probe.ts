@@ -32,7 +32,8 @@ export async function runProbe(o: ProbeOptions, ctx: RunContext): Promise<void> 
   const server = servingFor(o.serving, ctx.report);
   const writer = openBinaryOutput('smbta-probe', o.output, { flushMs: live ? 100 : 0 }, server ? [server] : []);
   if (server) ctx.report.warn(`serving readers on ${await listenServing(server, o.serving)}`);
-  const tracker = new Smb2Tracker((r) => writer.add(r), o.serverName);
+  const metrics = ctx.metrics;
+  const tracker = new Smb2Tracker((r) => (metrics?.observeRecord(r), writer.add(r)), o.serverName);
   let paused = false;
   let captureDropped = 0;
   const malformed = sayFirst(MAX_ERRORS_SAID, (m) => ctx.report.warn(m), 'further malformed lines are only counted');
@@ -55,6 +56,12 @@ export async function runProbe(o: ProbeOptions, ctx: RunContext): Promise<void> 
     },
   );
   ctx.signal.addEventListener('abort', () => run.stop(), { once: true });
+  const dropped = (): Record<string, number> => droppedOf(tracker.stats, malformed.count, captureDropped);
+  if (metrics) {
+    metrics.recordsOut = () => tracker.stats.records;
+    metrics.connections = () => server?.clients ?? 0;
+    metrics.droppedBy = dropped;
+  }
 
   const status = (): void =>
     writer.writeSide(BlockKind.Status, {
@@ -62,7 +69,7 @@ export async function runProbe(o: ProbeOptions, ctx: RunContext): Promise<void> 
       ...tracker.stats,
       malformed: malformed.count,
       captureDropped,
-      dropped: droppedOf(tracker.stats, malformed.count, captureDropped),
+      dropped: dropped(),
     });
   const say = (): void => ctx.report.warn(formatProbeStats(tracker.stats, malformed.count));
   const timers = [setInterval(status, o.statusEveryMs)];
@@ -70,6 +77,7 @@ export async function runProbe(o: ProbeOptions, ctx: RunContext): Promise<void> 
   process.on('SIGUSR1', say);
 
   const { code, startError } = await run.done;
+  tracker.finish();
   timers.forEach(clearInterval);
   process.off('SIGUSR1', say);
   status();
@@ -79,12 +87,13 @@ export async function runProbe(o: ProbeOptions, ctx: RunContext): Promise<void> 
   else if (code !== 0 && !ctx.signal.aborted) ctx.report.fail(`tshark ended with exit code ${code}: the records before its message above are written`);
 }
 
-/** What status blocks count as lost: data the probe saw but could not attribute or read. */
+/** What status blocks and --metrics count as lost: data the probe saw but could not attribute or read. */
 function droppedOf(s: ProbeStats, malformed: number, captureDropped: number): Record<string, number> {
   const d: Record<string, number> = {};
   if (captureDropped) d['packets dropped by the capture'] = captureDropped;
-  if (s.encryptedMessages) d['encrypted (unattributed)'] = s.encryptedMessages;
+  if (s.encryptedUnattributed) d['encrypted (unattributed)'] = s.encryptedUnattributed;
   if (s.unmatchedResponses) d['response without request'] = s.unmatchedResponses;
+  if (s.unanswered) d['request without response'] = s.unanswered;
   if (s.evicted) d['evicted state'] = s.evicted;
   if (malformed) d['malformed'] = malformed;
   return d;
@@ -92,8 +101,9 @@ function droppedOf(s: ProbeStats, malformed: number, captureDropped: number): Re
 
 function formatProbeStats(s: ProbeStats, malformed: number): string {
   return (
-    `${s.pdus} SMB2 PDUs, ${s.records} records; unattributed: ${s.unattributedRecords} records (${s.unattributedBytes} bytes), ` +
-    `${s.encryptedMessages} encrypted messages (${s.encryptedBytes} bytes); responses without request: ${s.unmatchedResponses}; ` +
-    `evicted: ${s.evicted}; malformed lines: ${malformed}`
+    `${s.pdus} SMB2 PDUs, ${s.records} records; unattributed: ${s.unattributedRecords} records (${s.unattributedBytes} bytes); ` +
+    `encrypted: ${s.encryptedMessages} messages (${s.encryptedBytes} bytes), ${s.encryptedUnattributed} of no known session; ` +
+    `responses without request: ${s.unmatchedResponses} (${s.unmatchedBytes} bytes, no file); ` +
+    `requests without response: ${s.unanswered} (${s.unansweredBytes} bytes not known to have moved); evicted: ${s.evicted}; malformed lines: ${malformed}`
   );
 }

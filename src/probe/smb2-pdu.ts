@@ -38,20 +38,26 @@ export interface Smb2Pdu {
   accessMask: number;
   attributes: number;
   tid: string;
+  /** IOCTL: the FSCTL code. */
+  ioctlFunction: number;
+  /** FSCTL_SRV_REQUEST_RESUME_KEY's answer, and the source a copychunk request names. */
+  resumeKey: string;
+  /** A copychunk response: the bytes the server copied. */
+  copyTotal: number;
 }
 
 /** SMB2 command codes the probe turns into records. */
-export const Cmd = { TreeConnect: 3, Create: 5, Close: 6, Read: 8, Write: 9, SetInfo: 17 } as const;
+export const Cmd = { TreeConnect: 3, Create: 5, Close: 6, Read: 8, Write: 9, Ioctl: 11, SetInfo: 17 } as const;
 
 const HEAD = 6;
-const PDU_COLUMNS = 22;
+const PDU_COLUMNS = 25;
 
 /** Parses one line; a line of the wrong shape is an error message, never a throw. */
 export function parsePduLine(line: string): Smb2Pdu | { error: string } {
   const c = line.split('\t');
   const time = Number(c[0]) * 1000;
   const kind = c[5];
-  const shapeOk = Number.isFinite(time) && ((kind === 'E' && c.length === HEAD + 1) || (kind === 'P' && c.length === HEAD + PDU_COLUMNS));
+  const shapeOk = Number.isFinite(time) && ((kind === 'E' && c.length === HEAD + 2) || (kind === 'P' && c.length === HEAD + PDU_COLUMNS));
   if (!shapeOk) return { error: `not a PDU line from the probe's dissector script: '${line.length > 80 ? `${line.slice(0, 77)}...` : line}'` };
   const n = (k: number): number => {
     const v = Number(c[HEAD + k] || 0);
@@ -67,9 +73,9 @@ export function parsePduLine(line: string): Smb2Pdu | { error: string } {
     encrypted: kind === 'E',
     size: kind === 'E' ? n(0) : 0,
     cmd: kind === 'E' ? -1 : n(0),
-    response: s(1) === '1',
+    response: kind !== 'E' && s(1) === '1',
     msgId: s(2),
-    sesid: s(3),
+    sesid: kind === 'E' ? s(1) : s(3),
     status: n(4),
     latency: Math.round(n(5) * 1e6),
     acct: s(6),
@@ -88,6 +94,9 @@ export function parsePduLine(line: string): Smb2Pdu | { error: string } {
     accessMask: n(19),
     attributes: n(20),
     tid: s(21),
+    ioctlFunction: n(22),
+    resumeKey: s(23),
+    copyTotal: n(24),
   };
 }
 

@@ -7,7 +7,8 @@
 --   cmd response msg_id sesid status latency acct domain tree filename fid
 --   read_length write_length write_count data_length create_action infolevel
 --   delete_pending create_options access_mask attributes tid
--- and for kind E (an encrypted message): its size in bytes.
+--   ioctl_function resume_key copy_total
+-- and for kind E (an encrypted message): its size in bytes and its session id (in clear).
 
 local flush = ({...})[1] == "flush"
 
@@ -17,6 +18,7 @@ local COLUMNS = {
   "smb2.read_length", "smb2.write_length", "smb2.write.count", "smb2.olb.length", "smb2.create.action",
   "smb2.file_info.infolevel", "smb2.disposition.delete_on_close", "smb.create_options", "smb.access_mask",
   "smb2.file_attribute", "smb2.tid",
+  "smb2.ioctl.function", "smb2.fsctl.cchunk.resume_key", "smb2.fsctl.cchunk.total_written",
 }
 local COLUMN_OF = {}
 for i, name in ipairs(COLUMNS) do COLUMN_OF[name] = i end
@@ -62,7 +64,7 @@ function proto.dissector(tvb, pinfo, tree)
   local prefix = table.concat(head, "\t")
   for _, p in ipairs(pdus) do
     if p.kind == "E" then
-      io.write(prefix, "\tE\t", p.size or "0", "\n")
+      io.write(prefix, "\tE\t", p.size or "0", "\t", p.cols[COLUMN_OF["smb2.sesid"]] or "", "\n")
     else
       local out = {}
       for i = 1, #COLUMNS do out[i] = p.cols[i] or "" end
@@ -90,7 +92,17 @@ local function one_pdu(tvb, pinfo, tree)
   return tvb:len()
 end
 
+-- A PDU starts with a zero byte, its length, then an SMB protocol id (0xFE/0xFF/0xFD/0xFC "SMB").
+local function starts_pdu(tvb)
+  if tvb:len() < 8 then return true end -- too short to tell: let reassembly ask for more
+  local id = tvb(5, 3):string()
+  return tvb(0, 1):uint() == 0 and id == "SMB" and tvb(4, 1):uint() >= 0xFC
+end
+
 function direct.dissector(tvb, pinfo, tree)
+  -- A segment that does not start a PDU (a retransmission cut elsewhere, a capture begun
+  -- mid-message) is not ours: read as a header, its bytes would derail the whole stream.
+  if not starts_pdu(tvb) then return 0 end
   dissect_tcp_pdus(tvb, tree, 4, pdu_length, one_pdu)
   return tvb:len()
 end

@@ -37,7 +37,9 @@ export interface CaptureSource {
  */
 export function tsharkArgs(src: CaptureSource, fifo = ''): string[] {
   // -Y: a live capture under -q is not dissected at all unless a display filter asks for it.
-  const args = ['-n', '-q', '-l', '-Y', 'smb2', '-X', `lua_script:${PDU_SCRIPT}`];
+  // Out-of-order reassembly: under load the kernel may hand over a flow's segments out of order
+  // (senders on several CPUs); without it every later PDU of that connection is lost.
+  const args = ['-n', '-q', '-l', '-o', 'tcp.reassemble_out_of_order:TRUE', '-Y', 'smb2', '-X', `lua_script:${PDU_SCRIPT}`];
   if (src.iface !== undefined) args.push('-X', 'lua_script1:flush', '-r', fifo, '-M', String(src.resetEvery));
   else args.push('-r', src.file!);
   // Direct-hosted SMB with its 24-bit length on any port (smb2-pdus.lua): NBSS would read 17 bits off 445.

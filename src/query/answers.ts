@@ -154,6 +154,8 @@ const VERBS: Record<string, (a: Activity) => string> = {
   rmdir: (a) => `removed directory ${a.path}`,
   delete: (a) => `deleted ${a.path}`,
   rename: (a) => `renamed ${a.path} to ${a.path2}`,
+  copy: (a) => `copied ${formatSize(a.bytes)} from ${a.path} to ${a.path2} (server-side)`,
+  encrypted: (a) => `moved ${formatSize(a.bytes)} encrypted`,
   chdir: (a) => `changed into ${a.path}`,
 };
 

@@ -5,10 +5,11 @@
 
 /**
  * Operation names, indexed by the numeric id Samba's module sends (wire ids 0-9); `delete`
- * (10, a file removed) comes from full_audit and the probe. A reader that predates an id
- * prints it as op<N> and drops nothing.
+ * (10, a file removed) comes from full_audit and the probe, `copy` (11, a server-side copy)
+ * and `encrypted` (12, an SMB3-encrypted message's size) from the probe. A reader that
+ * predates an id prints it as op<N> and drops nothing.
  */
-export const OPS = ['read', 'pread', 'write', 'pwrite', 'mkdir', 'rmdir', 'rename', 'chdir', 'open', 'close', 'delete'] as const;
+export const OPS = ['read', 'pread', 'write', 'pwrite', 'mkdir', 'rmdir', 'rename', 'chdir', 'open', 'close', 'delete', 'copy', 'encrypted'] as const;
 export type OpName = (typeof OPS)[number];
 
 /** Name of an op id; ids a newer source adds print as `op<N>` rather than being dropped. */

@@ -118,7 +118,9 @@ export class StreamMetrics {
       'Records dropped or lost, by reason.',
       Object.entries(dropped).map(([reason, n]) => [{ reason }, n]),
     );
-    metric('smbta_connections', 'gauge', 'Open connections: senders for smbta-recv, readers for smbta-mux and smbta-recv -P.', [[{}, this.connections()]]);
+    metric('smbta_connections', 'gauge', 'Open connections: senders for smbta-recv, readers for smbta-mux, smbta-recv -P and smbta-probe -P.', [
+      [{}, this.connections()],
+    ]);
     const lag = Number.isFinite(this.latest) ? Math.max(0, (now - this.latest) / 1000) : 0;
     metric('smbta_lag_seconds', 'gauge', 'How long ago the newest record seen happened.', [[{}, lag]]);
     return out.join('\n') + '\n';

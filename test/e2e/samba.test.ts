@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { opName, type SmbRecord } from '../../src/record/fields.js';
 import { PROBE_RECORDS, quiet, RECV_RECORDS, startProc } from '../helpers/proc.js';
 import { runBin } from '../helpers/run-bin.js';
-import { sambaMissing, SMB_PASSWORD, SMB_USER, startSamba, tsharkMissing } from '../helpers/samba.js';
+import { captureReady, sambaMissing, SMB_PASSWORD, SMB_USER, startSamba, tsharkMissing } from '../helpers/samba.js';
 import { decodeAll } from '../helpers/stream.js';
 import { withTmpDir } from '../helpers/tmp-dir.js';
 
@@ -36,7 +36,7 @@ test(
       const probe = startProc('smbta-probe', ['-i', 'lo', '--smb-port', String(samba.port), '-w', `${dir}/wire.smbta`]);
       try {
         await recv.waitFor(/listening on/);
-        await probe.waitFor(/Capturing on/);
+        await captureReady(probe, samba);
         writeFileSync(`${dir}/a.bin`, randomBytes(A_SIZE));
         writeFileSync(`${dir}/b.bin`, randomBytes(B_SIZE));
         const one = samba.client(
@@ -120,7 +120,7 @@ test('smbta-torture --smb copies between two real shares, and its ledger agrees 
     let ledger: { ops: Record<string, { bytes: number }>; files: Record<string, { records: number; bytes: number }> };
     try {
       await recv.waitFor(/listening on/);
-      await probe.waitFor(/Capturing on/);
+      await captureReady(probe, samba);
       const shares = ['pool1', 'pool2'].flatMap((s) => ['--smb', `//127.0.0.1/${s}`]);
       const t = await runBin(
         'smbta-torture',

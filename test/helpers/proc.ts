@@ -14,9 +14,11 @@ export interface Proc {
   exited: Promise<number | null>;
 }
 
-export function startProc(program: string, args: readonly string[], env: Record<string, string> = {}): Proc {
+/** Starts a program of ours; `wrap` is a command prefix that execs it (nsenter into a namespace), keeping its pid. */
+export function startProc(program: string, args: readonly string[], env: Record<string, string> = {}, wrap: readonly string[] = []): Proc {
+  const [bin, ...rest] = [...wrap, process.execPath, `${ROOT}bin/${program}.js`, ...args];
   const proc = track(
-    spawn(process.execPath, [`${ROOT}bin/${program}.js`, ...args], {
+    spawn(bin!, rest, {
       env: { ...process.env, TZ: 'UTC', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
