@@ -6,17 +6,18 @@
  * said (the first few), an operation smbta does not map is said once and skipped.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { chmodSync, closeSync, fstatSync, lstatSync, openSync, readSync, statSync, unlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { StringDecoder } from 'node:string_decoder';
-import { setTimeout as delay } from 'node:timers/promises';
 import split2 from 'split2';
 import type { UnixDgramSocket } from 'unix-dgram';
 import { visible } from '../format/text.js';
 import { opId, type SmbRecord } from '../record/fields.js';
 import { sayFirst, type FirstFew, type Reporter } from '../io/report.js';
 import { isQuiet, parseAuditLine } from './full-audit.js';
-import { sambaHeaderTime, unframeSyslog } from './syslog.js';
+import { sambaHeaderTime, unframeSyslog, type Framed } from './syslog.js';
+
+/** The syslog tag full_audit logs under (vfs_full_audit.c's openlog). */
+const AUDIT_TAG = 'smbd_audit';
 
 export interface AuditTarget {
   record(r: SmbRecord, server: string): void;
@@ -29,7 +30,7 @@ const MAX_ERRORS_SAID = 10;
 const OP_DELETE = opId('delete');
 const OP_RMDIR = opId('rmdir');
 /** A line longer than this is cut off and counted, not held. */
-const MAX_LINE = 64 * 1024;
+export const MAX_LINE = 64 * 1024;
 
 /** Directories remembered per reader to tell a directory's unlinkat from a file's (oldest forgotten first). */
 const MAX_DIRS = 65_536;
@@ -41,6 +42,8 @@ export class AuditReader {
   private pendingOther = false;
   /** Lines of Samba's own log between audit lines: not records, so not counted as rejected. */
   sambaLines = 0;
+  /** Syslog messages of other programs (a socket used as /dev/log hears every one): not records either. */
+  otherPrograms = 0;
   /** Paths (per server) last opened or made as directories: full_audit's unlinkat is the same for both. */
   private readonly dirs = new Set<string>();
   private readonly skipped: FirstFew;
@@ -81,6 +84,13 @@ export class AuditReader {
     this.skipped(`${this.label}: line skipped: ${visible(got.error)}`);
   }
 
+  /** A syslog message: full_audit's when its tag is full_audit's own (or it has none). */
+  framed(f: Framed, server: string): void {
+    if (!f.tag || f.tag === AUDIT_TAG) return this.message(f.msg, f.time, server);
+    if (this.otherPrograms++ === 0)
+      this.target.report.warn(`${this.label}: messages of other programs than ${AUDIT_TAG} (here '${visible(f.tag)}') are skipped (they are not records)`);
+  }
+
   /** Notes what a path is; a file's unlinkat is a delete, a directory's an rmdir. */
   private kind(key: string, dir: boolean | undefined, r: SmbRecord): void {
     if (dir !== undefined) {
@@ -100,7 +110,7 @@ export class AuditReader {
       return;
     }
     const framed = unframeSyslog(text, Date.now());
-    if (framed) return this.message(framed.msg, framed.time, framed.host || server);
+    if (framed) return this.framed(framed, framed.host || server);
     const time = this.pendingTime ?? Date.now();
     this.pendingTime = undefined;
     this.message(text, time, server, this.pendingOther);
@@ -111,7 +121,7 @@ export class AuditReader {
 function datagram(reader: AuditReader, buf: Buffer, sender: string, serverNames: ReadonlyMap<string, string>): void {
   const text = buf.toString('utf8');
   const framed = unframeSyslog(text, Date.now());
-  if (framed) reader.message(framed.msg, framed.time, framed.host ? (serverNames.get(framed.host) ?? framed.host) : sender);
+  if (framed) reader.framed(framed, framed.host ? (serverNames.get(framed.host) ?? framed.host) : sender);
   else reader.message(text, Date.now(), sender);
 }
 
@@ -182,100 +192,7 @@ export async function listenAuditUnix(
   });
 }
 
-/** Where following a log file starts: its beginning, its end, or a saved position (--state). */
-export type FollowFrom = 'start' | 'end' | { ino: number; pos: number };
-
-/** A file being read: its descriptor, inode, offset, bytes not yet a whole line, and when it last grew. */
-interface Followed {
-  fd: number;
-  ino: number;
-  pos: number;
-  partial: string;
-  text: StringDecoder;
-  grew: number;
-}
-
-/** How long a rotated-away file is still read after it last grew: each smbd writes on to its old file until it reopens. */
-const DRAIN_QUIET_MS = 10_000;
-
-/**
- * Follows a log file as `tail -F` does, losing nothing across rotation: when the file is
- * renamed away (logrotate, or smbd's own `log.smbd.old`) or replaced, the old one stays open
- * and is read until it has been quiet for 10 s (smbd processes write on to it until they
- * reopen), and the new one is read from its start; a truncated file is read again from its
- * start. `-` reads stdin to its end. `position()` says where the current file stands, for
- * --state. Resolves when `signal` aborts, after a last read of everything open.
- */
-export function followAuditFile(
-  path: string,
-  reader: AuditReader,
-  signal: AbortSignal,
-  from: FollowFrom = 'start',
-  pollMs = 200,
-): { done: Promise<void>; position(): { ino: number; pos: number } | undefined } {
-  const server = hostname();
-  if (path === '-') return { done: readStdin(reader, server, signal), position: () => undefined };
-  let file: Followed | undefined;
-  const draining: Followed[] = [];
-  const open = (start: FollowFrom): void => {
-    try {
-      const fd = openSync(path, 'r');
-      const st = fstatSync(fd);
-      const pos = start === 'end' ? st.size : start === 'start' ? 0 : start.ino === st.ino && start.pos <= st.size ? start.pos : 0;
-      file = { fd, ino: st.ino, pos, partial: '', text: new StringDecoder('utf8'), grew: Date.now() };
-    } catch {
-      file = undefined; // not there (yet): tried again at the next poll
-    }
-  };
-  const drain = (f: Followed): void => {
-    const buf = Buffer.allocUnsafe(1 << 16);
-    for (let n = readSync(f.fd, buf, 0, buf.length, f.pos); n > 0; n = readSync(f.fd, buf, 0, buf.length, f.pos)) {
-      f.pos += n;
-      f.grew = Date.now();
-      // A character split across two reads is decoded whole, with the next read.
-      const lines = (f.partial + f.text.write(buf.subarray(0, n))).split('\n');
-      f.partial = lines.pop()!.slice(-MAX_LINE);
-      for (const l of lines) reader.line(l, server);
-    }
-  };
-  const poll = (): void => {
-    if (file) drain(file);
-    for (const f of [...draining]) {
-      drain(f);
-      if (Date.now() - f.grew < DRAIN_QUIET_MS && !signal.aborted) continue;
-      if (f.partial) reader.line(f.partial, server);
-      closeSync(f.fd);
-      draining.splice(draining.indexOf(f), 1);
-    }
-    let st: { ino: number; size: number } | undefined;
-    try {
-      st = statSync(path);
-    } catch {
-      st = undefined; // between the rename and the new file
-    }
-    if (st && (!file || st.ino !== file.ino)) {
-      if (file) draining.push(file);
-      open('start');
-    } else if (st && file && st.size < file.pos) {
-      file.pos = 0;
-      file.partial = '';
-    }
-  };
-  open(from);
-  const done = (async () => {
-    while (!signal.aborted) {
-      poll();
-      // Node's abortable timer: a stop ends the wait at once.
-      await delay(pollMs, undefined, { signal }).catch(() => undefined);
-    }
-    poll();
-    for (const f of draining.splice(0)) closeSync(f.fd);
-    if (file) closeSync(file.fd);
-  })();
-  return { done, position: () => file && { ino: file.ino, pos: file.pos - Buffer.byteLength(file.partial) } };
-}
-
-function readStdin(reader: AuditReader, server: string, signal: AbortSignal): Promise<void> {
+export function readStdin(reader: AuditReader, server: string, signal: AbortSignal): Promise<void> {
   return new Promise<void>((resolve) => {
     // skipOverflow (split2 has it; its types do not): an overlong line is dropped, not fatal.
     const options = { maxLength: MAX_LINE, skipOverflow: true };

@@ -9,6 +9,8 @@ export interface Framed {
   time: number;
   /** The sending host as the message names it ('' when it does not). */
   host: string;
+  /** The sending program (RFC 3164 tag, RFC 5424 app-name; '' when it has none). */
+  tag: string;
   msg: string;
 }
 
@@ -25,7 +27,7 @@ export function unframeSyslog(text: string, now: number): Framed | undefined {
   const a = RFC5424.exec(line);
   if (a) {
     const t = a[1] === '-' ? now : Date.parse(a[1]!);
-    return { time: Number.isFinite(t) ? t : now, host: a[2] === '-' ? '' : a[2]!, msg: (a[6] ?? '').replace(/^\uFEFF/, '') };
+    return { time: Number.isFinite(t) ? t : now, host: a[2] === '-' ? '' : a[2]!, tag: a[3] === '-' ? '' : a[3]!, msg: (a[6] ?? '').replace(/^\uFEFF/, '') };
   }
   const b = RFC3164.exec(line);
   if (b) {
@@ -35,7 +37,7 @@ export function unframeSyslog(text: string, now: number): Framed | undefined {
     let t = new Date(year, month, +b[2]!, +b[3]!, +b[4]!, +b[5]!).getTime();
     // RFC 3164 has no year: a date ahead of now is last year's (a December line read in January).
     if (t > now + 86_400_000) t = new Date(year - 1, month, +b[2]!, +b[3]!, +b[4]!, +b[5]!).getTime();
-    return { time: t, host: b[6] ?? '', msg: b[8]! };
+    return { time: t, host: b[6] ?? '', tag: b[7]!, msg: b[8]! };
   }
   return undefined;
 }

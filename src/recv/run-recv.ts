@@ -3,7 +3,8 @@
  * which writes to -w, stdout and -P readers; statistics and status blocks on timers; a clean
  * stop writes out everything received.
  */
-import { AuditReader, followAuditFile, listenAuditUdp, listenAuditUnix, type FollowFrom } from '../audit/audit-input.js';
+import { AuditReader, listenAuditUdp, listenAuditUnix } from '../audit/audit-input.js';
+import { followAuditFile, type FollowFrom } from '../audit/follow-log.js';
 import { parsePrefix } from '../audit/full-audit.js';
 import type { SmbRecord } from '../record/fields.js';
 import type { RunContext } from '../runtime/context.js';

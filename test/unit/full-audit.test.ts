@@ -31,6 +31,9 @@ test("the issue's full_audit lines (Samba 4.17) become records", () => {
   assert.equal(opName(rec('bob|127.0.0.1|vm|pool1|VM|unlinkat|ok|/srv/pool1/x').op), 'delete');
   assert.equal(rec('bob|127.0.0.1|vm|pool1|VM|mkdirat|ok|/srv/pool1/d').op, 4);
   assert.equal(rec('bob|127.0.0.1|vm|pool1|VM|chdir|ok|/srv/pool1').op, 7);
+  // Newer Samba says why with an NT status; a denied open is create_file's failure.
+  const denied = rec('bob|::1|vm|pool1|VM|create_file|fail (NT_STATUS_ACCESS_DENIED)|0x120089|file|open|/srv/pool1/secret.txt');
+  assert.deepEqual([opName(denied.op), denied.result, denied.client, denied.path], ['open', -1, '::1', '/srv/pool1/secret.txt']);
   // What Samba 4.17 really writes: the operation's name again before the path.
   assert.deepEqual([rec('bob|127.0.0.1|vm|pool1|VM|chdir|ok|chdir|/srv/pool1').path], ['/srv/pool1']);
   assert.equal(rec('bob|127.0.0.1|vm|pool1|VM|close|ok|/srv/pool1/f3.bin').op, 9);
@@ -67,7 +70,7 @@ test('syslog framing (RFC 5424 and 3164, truncated) and Samba log headers give t
   assert.deepEqual([v6.host, v6.msg], ['', 'bob|::1|pc|pool1|openat|ok|r|/srv/a:b.txt']);
   assert.equal(unframeSyslog('<173>Nov 24 11:56:40 fe80::1 smbd_audit[42]: bob|::1|x', now)!.host, 'fe80::1');
   const a = unframeSyslog('<173>1 2026-11-23T23:42:41.812974+01:00 fs1 smbd_audit 4242 - - bob|x', now)!;
-  assert.deepEqual(a, { time: Date.UTC(2026, 10, 23, 22, 42, 41, 812), host: 'fs1', msg: 'bob|x' });
+  assert.deepEqual(a, { time: Date.UTC(2026, 10, 23, 22, 42, 41, 812), host: 'fs1', tag: 'smbd_audit', msg: 'bob|x' });
   const b = unframeSyslog('<173>Nov 23 23:42:41 fs2 smbd_audit[4242]: bob|y', now)!;
   assert.deepEqual([new Date(b.time).getFullYear(), b.host, b.msg], [2026, 'fs2', 'bob|y']);
   // A December line read in January belongs to last year.
@@ -124,4 +127,32 @@ test("Samba 4.17's own log of a session (full_audit:success = all) reads without
   assert.match(`${renamed.path} ${renamed.path2}`, /\/pool1\/d1\/f1\.bin \/tmp\/sb\/pool1\/d1\/f2\.bin$/);
   assert.ok(records.every((r) => r.user === 'smbtatest' && r.bytes === 0 && r.time > Date.UTC(2026, 10, 24)));
   assert.ok(!records.some((r) => /^0x/.test(r.path)), "create_file's arguments are not paths");
+});
+
+test("on a socket used as /dev/log, other programs' messages are skipped apart, said once, not rejected", () => {
+  const records: SmbRecord[] = [];
+  const rejected: string[] = [];
+  const said: string[] = [];
+  const reader = new AuditReader(
+    parsePrefix('%u|%I|%m|%S'),
+    { record: (r) => records.push(r), reject: (why) => rejected.push(why), report: createReporter('t', (m) => void said.push(m)) },
+    'log.sock',
+  );
+  const now = new Date();
+  const stamp = `${['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][now.getMonth()]} ${String(now.getDate()).padStart(2, ' ')} 10:00:00`;
+  for (const line of [
+    `<30>${stamp} smbd[812]: [2026/12/07 09:35:43.005182,  0] ../../source3/smbd/server.c:1741(main)`,
+    `<30>${stamp} smbd[812]:   smbd version 4.17.12-Debian started.`,
+    `<86>${stamp} sshd[99]: Accepted publickey for root`,
+    `<173>${stamp} smbd_audit[4242]: bob|::1|pc|pool1|mkdirat|ok|/srv/pool1/d`,
+    `<173>${stamp} smbd_audit: not full_audit at all`,
+  ])
+    reader.line(line, 'fs1');
+  assert.deepEqual(
+    records.map((r) => [opName(r.op), r.client, r.path]),
+    [['mkdir', '::1', '/srv/pool1/d']],
+  );
+  assert.deepEqual(rejected, ['not full_audit'], "only the audit tag's own garbage is rejected");
+  assert.equal(reader.otherPrograms, 3);
+  assert.equal(said.filter((m) => /messages of other programs than smbd_audit \(here 'smbd'\) are skipped/.test(m)).length, 1);
 });
