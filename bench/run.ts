@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: the speed and size targets of the issues, measured in one run on
- * whole processes, with the ratio to peer tools (Miller) when they are installed.
+ * whole processes, with the ratio to peer tools (Argus's ra and racluster, Miller, sqlite3)
+ * when they are installed.
  */
 import { statSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,8 +9,9 @@ import { join } from 'node:path';
 import { encodeRecords } from '../src/stream/builder.js';
 import type { SmbRecord } from '../src/record/fields.js';
 import { createTraffic } from '../src/synth/traffic.js';
+import { makeArgusFile, withBobEveryEighth, writeFlowCapture } from './argus.js';
 import { benchDatabases } from './db.js';
-import { blockReader, formatRate, measure, measureFanOut, measureReceiver, onPath, smbta } from './harness.js';
+import { blockReader, formatRate, measure, measureFanOut, measureReceiver, onPath, ROOT, smbta } from './harness.js';
 
 const RECORDS = Number(process.env.SMBTA_BENCH_RECORDS ?? 1_000_000);
 const DB_RECORDS = Number(process.env.SMBTA_BENCH_DB_RECORDS ?? 10_000_000);
@@ -46,6 +48,61 @@ interface Row {
   note?: string;
 }
 
+type Run = (stage: string, pipeline: string, target?: number, note?: string) => Promise<number>;
+
+const ratio = (peer: number, ours: number): string => (peer >= ours ? `${(peer / ours).toFixed(1)}x faster` : `${(ours / peer).toFixed(1)}x SLOWER`);
+
+/** Argus's C clients on an Argus file of as many flows as the smbta stream has records. */
+async function compareWithArgus(records: readonly SmbRecord[], csvSeconds: number, rows: Row[], run: Run): Promise<void> {
+  if (!onPath('argus') || !onPath('ra') || !onPath('racluster')) {
+    console.log('(Argus not installed: no ra/racluster comparison; apt-get install argus-server argus-client to add it)\n');
+    return;
+  }
+  const pcap = join(dir, 'flows.pcap');
+  const argus = join(dir, 'flows.argus');
+  writeFlowCapture(pcap, RECORDS);
+  const made = makeArgusFile(pcap, argus);
+  rmSync(pcap, { force: true });
+  if ('error' in made) {
+    console.log(`(no ra/racluster comparison: ${made.error})\n`);
+    return;
+  }
+  const eighth = join(dir, 'eighth.smbta');
+  writeFileSync(eighth, encodeRecords(withBobEveryEighth(records)));
+  const ours = await run("smbta-filter 'user=bob' (1 in 8 kept)", `${smbta('smbta-filter', "'user=bob'")} < ${eighth} > /dev/null`);
+  const ra = await run(
+    `ra - src net 10.0.0.0/19 (1 in 8 of ${made.records.toLocaleString('en')} flows)`,
+    `ra -r ${argus} -w - - src net 10.0.0.0/19 > /dev/null`,
+  );
+  rows.at(-1)!.note = `smbta-filter is ${ratio(ra, ours)}`;
+  const raCsv = await run('ra -n -c , (CSV)', `ra -n -r ${argus} -c , > /dev/null`);
+  rows.at(-1)!.note = `smbta-csv is ${ratio(raCsv, csvSeconds)} (target 2x)`;
+  const byUser = await run('smbta-cluster -m user,share -p 365d', `${smbta('smbta-cluster', '-m user,share -p 365d')} < ${eighth} > /dev/null`);
+  const racluster = await run('racluster -m saddr', `racluster -r ${argus} -m saddr -w - > /dev/null`);
+  rows.at(-1)!.note = `smbta-cluster is ${ratio(racluster, byUser)} (target 2x)`;
+}
+
+/** Fixed cost: a program's start against bare Node's (issue 23: within 15 ms). */
+async function startUp(rows: Row[]): Promise<void> {
+  const node = (await measure('node -e 0', 5)).seconds;
+  const empty = join(dir, 'empty.smbta');
+  writeFileSync(empty, '');
+  for (const [stage, pipeline] of [
+    // Without the memory probe, which loads a module of its own.
+    ['start-up: smbta-filter --version', `node ${ROOT}bin/smbta-filter.js --version > /dev/null`],
+    ['start-up: smbta-csv on an empty file', `node ${ROOT}bin/smbta-csv.js -r ${empty} > /dev/null 2>&1 || true`],
+  ] as const) {
+    const m = await measure(pipeline, 5);
+    const ms = (v: number): string => `${(v * 1000).toFixed(0)} ms`;
+    rows.push({
+      stage,
+      rate: 0,
+      peakRssMiB: m.peakRssMiB,
+      note: `${ms(m.seconds)}: ${ms(m.seconds - node)} above bare node -e 0 (${ms(node)}; target within 15 ms)`,
+    });
+  }
+}
+
 async function main(): Promise<void> {
   const records = makeTraffic();
   const size = statSync(stream).size;
@@ -60,7 +117,7 @@ async function main(): Promise<void> {
   console.log(`encoded size: ${(size / RECORDS).toFixed(1)} bytes/record (target <= 40)\n`);
 
   await run("smbta-filter 'user=user7'", `${smbta('smbta-filter', "'user=user7'")} < ${stream} > /dev/null`, 2_000_000);
-  await run('smbta-csv', `${smbta('smbta-csv', '')} < ${stream} > /dev/null`, 1_000_000);
+  const csvSeconds = await run('smbta-csv', `${smbta('smbta-csv', '')} < ${stream} > /dev/null`, 1_000_000);
   await run('smbta-json', `${smbta('smbta-json', '')} < ${stream} > /dev/null`);
   await run('smbta-cat', `${smbta('smbta-cat', '')} < ${stream} > /dev/null`);
   // smbta-top loads React and Ink (~0.3 s) before its first frame: its sustained rate is measured on the stream read three times.
@@ -102,6 +159,9 @@ async function main(): Promise<void> {
     `${smbta('smbta-cluster', '-p 5')} < ${keyed} > /dev/null`,
     1_000_000,
   );
+
+  await compareWithArgus(records, csvSeconds, rows, run);
+  await startUp(rows);
 
   if (onPath('mlr')) {
     const csv = join(dir, 'traffic.csv');
