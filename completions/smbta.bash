@@ -167,6 +167,17 @@ _smbta_complete() {
         -t|--time|-N|--count|--tz|--step|--late|--since|--until) kind=none ;;
       esac
       ;;
+    smbta-alert)
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -c --config --builtin --canary --json --max-groups -h --help -V --version"
+      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -c --config --builtin --canary --max-groups "
+      filter=1
+      case "$prev" in
+        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|-c|--config) kind=file ;;
+        -R|--recursive) kind=dir ;;
+        -S|--remote) kind=hostport ;;
+        -t|--time|-N|--count|--tz|--builtin|--canary|--max-groups) kind=none ;;
+      esac
+      ;;
     *) return ;;
   esac
   case "$kind" in
@@ -205,4 +216,4 @@ _smbta_complete() {
     compopt -o nospace 2>/dev/null
   fi
 }
-complete -F _smbta_complete smbta-recv smbta-probe smbta-torture smbta-mux smbta-rotate smbta-cluster smbta-cat smbta-csv smbta-json smbta-filter smbta-top smbta-query smbta-db smbta-rrd
+complete -F _smbta_complete smbta-recv smbta-probe smbta-torture smbta-mux smbta-rotate smbta-cluster smbta-cat smbta-csv smbta-json smbta-filter smbta-top smbta-query smbta-db smbta-rrd smbta-alert

@@ -14,7 +14,8 @@
  *     remote = 127.0.0.1:3491 10.0.0.2:3491   ; several values: separated by spaces
  */
 import { readFileSync } from 'node:fs';
-import { LanguageError, UsageError } from '../language/errors.js';
+import { UsageError } from '../language/errors.js';
+import { forEachIniLine } from '../language/ini-lines.js';
 import { Source } from '../language/source.js';
 import { suggest } from '../language/suggest.js';
 import type { OptionSpec } from './options.js';
@@ -38,28 +39,20 @@ export function readConfigFile(path: string, program: Program, programs: readonl
   const source = new Source(text, path);
   const out: ConfigValues = {};
   let section: Program | undefined;
+  let inRule = false;
   const seen = new Set<string>();
-  let offset = 0;
-  for (const raw of text.split('\n')) {
-    const at = offset;
-    offset += raw.length + 1;
-    const fail = (message: string, start: number, length: number, hint?: string): never => {
-      throw new LanguageError(message, source, { start: at + start, end: at + start + Math.max(1, length) }, hint);
-    };
-    const line = raw.replace(/(^|\s)[;#].*$/, '').trimEnd();
-    const indent = line.length - line.trimStart().length;
-    if (!line.trim()) continue;
-    const head = /^\[\s*([^\]]+?)\s*\]$/.exec(line.trim());
-    if (head) {
-      section = programs.find((p) => p.name === head[1]);
-      if (!section) fail(`unknown section [${head[1]}]`, indent, line.trim().length, `sections are program names, e.g. [${program.name}]`);
+  forEachIniLine(source, ({ section: head, key, value: rest = '', valueAt = 0, indent, length, fail }) => {
+    if (head !== undefined) {
+      // smbta-alert's rules (src/alert/rules.ts checks them): not options.
+      inRule = /^rule\b/.test(head);
+      if (inRule) return;
+      section = programs.find((p) => p.name === head);
+      if (!section) fail(`unknown section [${head}]`, indent, length, `sections are program names, e.g. [${program.name}]`);
       seen.clear();
-      continue;
+      return;
     }
-    const kv = /^([A-Za-z][\w-]*)(\s*=\s*)(.*)$/.exec(line.trim());
-    if (!kv) return fail(`expected 'key = value' or '[section]'`, indent, line.trim().length);
-    const [, key = '', eq = '', rest = ''] = kv;
-    const valueAt = indent + key.length + eq.length;
+    if (inRule) return;
+    if (key === undefined) return fail(`expected 'key = value' or '[section]'`, indent, length);
     if (!section) return fail(`'${key}' is outside any [program] section`, indent, key.length);
     const spec = key === 'config' ? undefined : section.options[key];
     if (!spec) {
@@ -69,9 +62,9 @@ export function readConfigFile(path: string, program: Program, programs: readonl
     if (seen.has(key) && !spec.many) fail(`'${key}' is set twice in [${section.name}]`, indent, key.length);
     seen.add(key);
     const value = convert(spec, unquote(rest), (expected) => fail(`${key} = ${rest}: expected ${expected}`, valueAt, rest.length));
-    if (section !== program) continue;
+    if (section !== program) return;
     out[key] = Array.isArray(value) ? [...((out[key] as string[] | undefined) ?? []), ...value] : value;
-  }
+  });
   return out;
 }
 

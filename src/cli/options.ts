@@ -10,7 +10,21 @@ import type { SplitKind, ValueKind, ValueRules } from './values.js';
 export type Completion = 'file' | 'dir' | 'hostport' | 'fields' | 'none' | readonly string[];
 
 export type OptionGroup =
-  'Input' | 'Selection' | 'Output' | 'Filter' | 'Listen' | 'Decode' | 'Privacy' | 'Limits' | 'Report' | 'Load' | 'Query' | 'Store' | 'Config' | 'Security';
+  | 'Input'
+  | 'Selection'
+  | 'Output'
+  | 'Filter'
+  | 'Listen'
+  | 'Decode'
+  | 'Privacy'
+  | 'Limits'
+  | 'Report'
+  | 'Load'
+  | 'Query'
+  | 'Store'
+  | 'Config'
+  | 'Security'
+  | 'Rules';
 
 export interface OptionSpec extends ValueRules {
   readonly kind: ValueKind;

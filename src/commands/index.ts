@@ -1,5 +1,6 @@
 /** Every program, once: launchers, docs, completions and the package.json check read this. */
 import type { Program } from '../cli/program.js';
+import { alert } from './alert.js';
 import { cat } from './cat.js';
 import { cluster } from './cluster.js';
 import { csv } from './csv.js';
@@ -15,4 +16,4 @@ import { rrd } from './rrd.js';
 import { top } from './top.js';
 import { torture } from './torture.js';
 
-export const PROGRAMS: readonly Program[] = [recv, probe, torture, mux, rotate, cluster, cat, csv, json, filter, top, query, db, rrd];
+export const PROGRAMS: readonly Program[] = [recv, probe, torture, mux, rotate, cluster, cat, csv, json, filter, top, query, db, rrd, alert];

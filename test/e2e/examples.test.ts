@@ -355,6 +355,24 @@ ${cmd} || fail csv
 ${cmd} > out.csv 2> err.txt || fail "$(cat err.txt)"
 n=$(tail -n +2 out.csv | wc -l)
 [ "$n" -gt 0 ] && [ "$n" -lt 20000 ] || fail "one share of the day: $n"`,
+  // smbta-alert
+  'smbta-alert -S localhost:3491 --builtin all': (cmd) => `
+smbta-mux -r attack.smbta -P 3491 --wait-readers 1 2> mux.err &
+${bg(cmd)}
+wait_for out.txt 'ALERT critical ransom-note'
+stop $J INT
+grep -q 'ALERT high mass-rename user=mallory: 501 operations in 1m' out.txt || fail "the mass rename: $(cat out.txt)"
+grep -q 'ALERT critical ransomware-extension user=mallory' out.txt || fail 'the .locked names'
+grep -q 'ALERT critical ransom-note user=mallory: .*q3/HOW_TO_DECRYPT.txt' out.txt || fail 'the note'
+[ "$(grep -c ALERT out.txt)" -eq 3 ] || fail "each alert once, nothing in the ordinary traffic: $(cat out.txt)"`,
+  'smbta-alert -r attack.smbta --builtin mass-rename,ransom-note --json | jq -r .group.user': (cmd) => `
+{ ${cmd}; } > out.txt 2> err.txt || fail alert
+[ "$(cat out.txt)" = "$(printf 'mallory\nmallory')" ] || fail "mallory, twice: $(cat out.txt)"
+grep -q 'ALERT high mass-rename user=mallory' err.txt || fail 'the line for people on stderr'`,
+  "smbta-alert -r attack.smbta --canary '*/~budget-2026.xlsx' 'share=finance'": (cmd) => `
+${cmd} > out.txt 2> err.txt || fail alert
+grep -q 'ALERT critical canary user=eve client=10.0.0.77: 1 operation in 1h (above 0 operations); finance/~budget-2026.xlsx' out.txt || fail "the bait: $(cat out.txt)"
+[ "$(wc -l < out.txt)" -eq 1 ] || fail 'nothing else'`,
   'smbta-json -r day.smbta | jq -r .user | sort | uniq -c': (cmd) => `
 ${cmd} > out.txt || fail json
 grep -Eq '^ +[0-9]+ bob$' out.txt || fail "operations per user: $(head out.txt)"

@@ -30,11 +30,66 @@ export function dayRecords(daysAgo = 0): SmbRecord[] {
   return recs;
 }
 
+/**
+ * Ten minutes of a ransomware attack, today: mallory's client renames 800 files to .locked
+ * within a minute and leaves a note, among the day's ordinary traffic; eve opens the bait file.
+ */
+export function attackRecords(): SmbRecord[] {
+  const now = new Date();
+  const start = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), 9);
+  const t = createTraffic({ seed: 5, users: 30, files: 300, start, gapMs: 500 });
+  const recs = Array.from({ length: 1200 }, () => t.next());
+  const like = recs[0]!;
+  for (let k = 0; k < 800; k++) {
+    const time = start + 120_000 + k * 50;
+    recs.push({
+      ...like,
+      time,
+      end: time,
+      op: 6,
+      user: 'mallory',
+      client: '10.0.0.66',
+      share: 'projects',
+      path: `q3/report${k}.docx`,
+      path2: `q3/report${k}.docx.locked`,
+      bytes: 0,
+    });
+  }
+  const note = start + 170_000;
+  recs.push({
+    ...like,
+    time: note,
+    end: note,
+    op: 2,
+    user: 'mallory',
+    client: '10.0.0.66',
+    share: 'projects',
+    path: 'q3/HOW_TO_DECRYPT.txt',
+    path2: '',
+    bytes: 2048,
+  });
+  const bait = start + 300_000;
+  recs.push({
+    ...like,
+    time: bait,
+    end: bait,
+    op: 8,
+    user: 'eve',
+    client: '10.0.0.77',
+    share: 'finance',
+    path: 'finance/~budget-2026.xlsx',
+    path2: '',
+    bytes: 0,
+  });
+  return recs.sort((a, b) => a.time - b.time);
+}
+
 export function makeExampleHome(home: string): void {
   mkdirSync(home, { recursive: true });
   const recs = dayRecords();
   writeFileSync(join(home, 'day.smbta'), encodeRecords(recs, 1000));
   writeFileSync(join(home, 'yesterday.smbta'), encodeRecords(dayRecords(1), 1000));
+  writeFileSync(join(home, 'attack.smbta'), encodeRecords(attackRecords(), 100));
   const bz = spawnSync('bzip2', ['-k', '-f', join(home, 'day.smbta')]);
   if (bz.status !== 0) throw new Error(`bzip2: ${bz.stderr.toString()}`);
   const dir = join(home, 'archive', '2026-11-23');

@@ -1,0 +1,117 @@
+/**
+ * smbta-alert's rules: `[rule NAME]` sections of the -c file (INI, as every program's
+ * config), each key checked, so a mistake is an error at its file:line:col with a caret.
+ *
+ *     [rule mass-rename]
+ *     select    = rename            ; the filter language (docs/filter.md)
+ *     by        = user              ; fields whose values make a group
+ *     measure   = operations        ; operations, bytes, paths, extensions, failures
+ *     over      = 1m                ; the window, on record time
+ *     above     = 1000              ; alert when the measure exceeds this (sizes: 10G)
+ *     quiet-for = 10m               ; one alert per group until it has been below for this long
+ *     severity  = high              ; low, medium, high, critical
+ */
+import { compileFilter, type BatchFilter } from '../filter/compile.js';
+import { parseFilter } from '../filter/parser.js';
+import { parseDuration, parseSize } from '../format/units.js';
+import { LanguageError } from '../language/errors.js';
+import { forEachIniLine } from '../language/ini-lines.js';
+import { Source } from '../language/source.js';
+import { suggest } from '../language/suggest.js';
+import { FIELD_NAMES, type FieldName } from '../record/fields.js';
+
+export const MEASURES = ['operations', 'bytes', 'paths', 'extensions', 'failures'] as const;
+export type Measure = (typeof MEASURES)[number];
+export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export interface Rule {
+  name: string;
+  /** The selection as written, and compiled (undefined: every record). */
+  select: string;
+  filter: BatchFilter | undefined;
+  by: FieldName[];
+  measure: Measure;
+  overMs: number;
+  above: number;
+  quietForMs: number;
+  severity: Severity;
+}
+
+const KEYS = ['select', 'by', 'measure', 'over', 'above', 'quiet-for', 'severity'] as const;
+type Key = (typeof KEYS)[number];
+const REQUIRED: readonly Key[] = ['measure', 'over', 'above'];
+
+/** Every `[rule NAME]` section of `text` (other sections are the programs' options: skipped). */
+export function parseRules(text: string, name?: string): Rule[] {
+  const source = new Source(text, name);
+  const rules: Rule[] = [];
+  let current: { name: string; at: number; values: Map<Key, { text: string; at: number }> } | undefined;
+  const finish = (): void => {
+    if (current) rules.push(buildRule(current.name, current.values, source, current.at));
+    current = undefined;
+  };
+  forEachIniLine(source, ({ section, key, value = '', offset, indent, length, fail }) => {
+    if (section !== undefined) {
+      finish();
+      const rule = /^rule\s+([\w.-]+)$/.exec(section);
+      if (rule) {
+        if (rules.some((r) => r.name === rule[1])) fail(`rule '${rule[1]}' is defined twice`, indent, length);
+        current = { name: rule[1]!, at: offset, values: new Map() };
+      } else if (/^rule\b/.test(section)) fail('a rule section is [rule NAME] (letters, digits, . _ -)', indent, length);
+      return;
+    }
+    if (!current) return; // a program's section: its options, read by the command line's parser
+    if (key === undefined) return fail(`expected 'key = value' or '[rule NAME]'`, indent, length);
+    if (!(KEYS as readonly string[]).includes(key)) return fail(`unknown key '${key}' in [rule ${current.name}]`, indent, key.length, suggest(key, KEYS));
+    if (current.values.has(key as Key)) fail(`'${key}' is set twice in [rule ${current.name}]`, indent, key.length);
+    current.values.set(key as Key, { text: value, at: offset });
+  });
+  finish();
+  return rules;
+}
+
+function buildRule(name: string, values: Map<Key, { text: string; at: number }>, source: Source, at: number): Rule {
+  const fail = (key: Key, message: string, hint?: string): never => {
+    const v = values.get(key);
+    throw new LanguageError(message, source, v ? { start: v.at, end: v.at + Math.max(1, v.text.length) } : { start: at, end: at + 1 }, hint);
+  };
+  for (const key of REQUIRED) if (!values.has(key)) fail(key, `[rule ${name}] needs '${key} = ...'`);
+  const text = (key: Key): string | undefined => values.get(key)?.text;
+  const measure = text('measure')!;
+  if (!(MEASURES as readonly string[]).includes(measure)) fail('measure', `unknown measure '${measure}'`, `measures are ${MEASURES.join(', ')}`);
+  const overMs = parseDuration(text('over')!);
+  if (!overMs) fail('over', `over = ${text('over')}: expected a duration (1m, 24h)`);
+  const above = measure === 'bytes' ? parseSize(text('above')!) : /^\d+$/.test(text('above')!) ? Number(text('above')) : undefined;
+  if (above === undefined || above < 0) fail('above', `above = ${text('above')}: expected ${measure === 'bytes' ? 'a size (10G, 500M)' : 'a whole number'}`);
+  const quiet = text('quiet-for') === undefined ? overMs : parseDuration(text('quiet-for')!);
+  if (quiet === undefined) fail('quiet-for', `quiet-for = ${text('quiet-for')}: expected a duration (10m)`);
+  const severity = text('severity') ?? 'medium';
+  if (!(SEVERITIES as readonly string[]).includes(severity)) fail('severity', `unknown severity '${severity}'`, `severities are ${SEVERITIES.join(', ')}`);
+  const by = (text('by') ?? '').split(/[\s,]+/).filter(Boolean);
+  for (const f of by)
+    if (!(FIELD_NAMES as readonly string[]).includes(f))
+      fail('by', `unknown field '${f}' in by`, suggest(f, FIELD_NAMES) ?? `fields are ${FIELD_NAMES.join(', ')}`);
+  const select = text('select') ?? '';
+  return {
+    name,
+    select,
+    filter: select ? compileSelection(select, values.get('select')!.at, source) : undefined,
+    by: by as FieldName[],
+    measure: measure as Measure,
+    overMs: overMs!,
+    above: above!,
+    quietForMs: quiet!,
+    severity: severity as Severity,
+  };
+}
+
+/** The filter of a rule, its errors placed in the file (the filter's own caret, shifted to the value). */
+function compileSelection(select: string, at: number, source: Source): BatchFilter {
+  try {
+    return compileFilter(parseFilter(select), select);
+  } catch (err) {
+    if (!(err instanceof LanguageError)) throw err;
+    throw new LanguageError(err.message, source, { start: at + err.loc.start, end: at + err.loc.end }, err.hint);
+  }
+}

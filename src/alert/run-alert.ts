@@ -1,0 +1,62 @@
+/**
+ * smbta-alert's run: rules from -c, --builtin and --canary; records from the reader's
+ * sources; alerts as lines for people (stdout, or stderr with --json) and NDJSON (--json).
+ */
+import { readFileSync } from 'node:fs';
+import { createStdoutSink } from '../io/byte-sink.js';
+import { UsageError } from '../language/errors.js';
+import { suggest } from '../language/suggest.js';
+import type { RunContext } from '../runtime/context.js';
+import { prepareInput, readSelected, type ReaderArgs } from '../runtime/input.js';
+import { builtinRules, canaryRule } from './builtin.js';
+import { AlertEngine, type Alert } from './engine.js';
+import { formatAlert } from './format.js';
+import { parseRules, type Rule } from './rules.js';
+
+export interface AlertArgs extends ReaderArgs {
+  config?: string;
+  builtin: string[];
+  canary: string[];
+  json: boolean;
+  'max-groups': number;
+  _: string[];
+}
+
+/** Every rule asked for; a mistake in any is an error before anything is read. */
+export function loadRules(a: Pick<AlertArgs, 'config' | 'builtin' | 'canary'>): Rule[] {
+  const rules: Rule[] = a.config === undefined ? [] : parseRules(readFileSync(a.config, 'utf8'), a.config);
+  const builtins = builtinRules();
+  for (const name of a.builtin.flatMap((b) => b.split(','))) {
+    const rule = name === 'all' ? [...builtins.values()] : builtins.get(name);
+    if (!rule)
+      throw new UsageError(
+        `--builtin ${name}: no such rule; ${suggest(name, [...builtins.keys()]) ?? `the built-in rules are ${[...builtins.keys()].join(', ')}, or all`}`,
+      );
+    rules.push(...[rule].flat().filter((r) => !rules.some((x) => x.name === r.name)));
+  }
+  if (a.canary.length) rules.push(canaryRule(a.canary));
+  if (!rules.length) throw new UsageError('no rules: give -c FILE with [rule NAME] sections, --builtin NAME (or all), or --canary GLOB');
+  return rules;
+}
+
+export async function runAlert(a: AlertArgs, ctx: RunContext): Promise<void> {
+  const rules = loadRules(a);
+  const input = prepareInput(a, a._);
+  const out = createStdoutSink();
+  const said = (alert: Alert): void => {
+    const line = formatAlert(alert);
+    if (a.json) {
+      out.write(`${JSON.stringify({ ...alert, time: new Date(alert.time).toISOString() })}\n`);
+      ctx.report.warn(line);
+    } else out.write(`${line}\n`);
+  };
+  const engine = new AlertEngine(rules, said, a['max-groups']);
+  ctx.report.warn(`${rules.length} rules: ${rules.map((r) => r.name).join(', ')}`);
+  await readSelected(input, ctx, (b, rows, n) => engine.batch(b, rows, n));
+  engine.finish();
+  await out.close();
+  const s = engine.stats;
+  ctx.report.warn(
+    `${s.records} records, ${s.alerts} alerts, ${s.cleared} cleared${s.evictedGroups ? `; ${s.evictedGroups} groups forgotten at --max-groups` : ''}`,
+  );
+}

@@ -1,0 +1,49 @@
+import { pick, READER } from '../cli/options.js';
+import { defineProgram } from '../cli/program.js';
+import { runAlert } from '../alert/run-alert.js';
+import { FILTER_POSITIONAL } from './common.js';
+
+export const alert = defineProgram({
+  name: 'smbta-alert',
+  summary: 'raise alerts on the stream: mass renames and deletes, ransomware signs, a bait file touched',
+  description:
+    'Evaluates rules over the records it reads and writes an alert when a group (a user, a user on a share, a client) goes ' +
+    "above a rule's threshold within its window, then a 'cleared' when the group has been quiet. Rules are [rule NAME] " +
+    'sections of the -c file, built-in rules switched on by name (--builtin), and --canary bait paths (docs/alert.md). ' +
+    'Windows run on record time, so reading an archive again gives exactly the alerts the live run gave.',
+  options: {
+    ...READER,
+    ...pick('config'),
+    builtin: {
+      kind: 'text',
+      many: true,
+      value: 'NAME...',
+      group: 'Rules',
+      describe: 'switch on built-in rules: mass-rename, mass-delete, mass-write, new-extensions, ransomware-extension, ransom-note, failed-opens, or all',
+    },
+    canary: {
+      kind: 'text',
+      many: true,
+      value: 'GLOB...',
+      group: 'Rules',
+      describe: "bait paths (the filter's globs, e.g. '*/~budget-2026.xlsx'): any operation on one, by anyone, is a critical alert at once",
+    },
+    json: { kind: 'flag', group: 'Output', describe: 'write alerts as NDJSON on stdout (the lines for people go to stderr)' },
+    'max-groups': {
+      kind: 'count',
+      min: 1,
+      value: 'N',
+      default: '100000',
+      group: 'Limits',
+      describe: 'groups held per rule; beyond it the least recently active is forgotten, and counted',
+    },
+  },
+  positional: FILTER_POSITIONAL,
+  examples: [
+    ['smbta-alert -S localhost:3491 --builtin all', 'every built-in rule on the live stream'],
+    ['smbta-alert -r attack.smbta --builtin mass-rename,ransom-note --json | jq -r .group.user', 'who did it, replayed from a file'],
+    ["smbta-alert -r attack.smbta --canary '*/~budget-2026.xlsx' 'share=finance'", 'a bait file on the finance share'],
+  ],
+  exitStatus: '0 when all input was read, 1 when input was missing or damaged (alerts on what was read are still written), 2 for a bad option, filter or rule.',
+  run: (a, ctx) => runAlert(a, ctx),
+});

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { attackRecords } from '../helpers/example-home.js';
+import { runBin } from '../helpers/run-bin.js';
+import { encodeRecords } from '../helpers/stream.js';
+import { withTmpDir } from '../helpers/tmp-dir.js';
+
+test("smbta-alert -c: rules beside the programs' sections (which the others skip); a bad rule is exit 2 at file:line:col", () =>
+  withTmpDir(async (dir) => {
+    writeFileSync(`${dir}/attack.smbta`, encodeRecords(attackRecords(), 100));
+    writeFileSync(
+      `${dir}/site.ini`,
+      [
+        '[smbta-alert]',
+        'builtin = ransom-note',
+        '',
+        '[rule locked-names]',
+        "select = rename and path2='*.locked'",
+        'by = user, client',
+        'measure = paths',
+        'over = 10m',
+        'above = 99',
+        'severity = critical',
+        '',
+        '[smbta-db]',
+        `db = ${dir}/x.db`,
+      ].join('\n'),
+    );
+    const r = await runBin('smbta-alert', ['-c', `${dir}/site.ini`, '-r', `${dir}/attack.smbta`, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const alerts = r.stdout
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { rule: string; group: Record<string, string>; value: number; time: string });
+    assert.deepEqual(
+      alerts.map((a) => [a.rule, a.group, a.value]),
+      [
+        ['locked-names', { user: 'mallory', client: '10.0.0.66' }, 100],
+        ['ransom-note', { user: 'mallory' }, 1],
+      ],
+    );
+    // Another program reading the same file skips the rules.
+    const db = await runBin('smbta-db', ['-c', `${dir}/site.ini`, 'load', '-r', `${dir}/attack.smbta`]);
+    assert.equal(db.code, 0, db.stderr);
+
+    writeFileSync(`${dir}/bad.ini`, '[rule a]\nselect = user=\nmeasure = operations\nover = 1m\nabove = 5\n');
+    const bad = await runBin('smbta-alert', ['-c', `${dir}/bad.ini`, '-r', `${dir}/attack.smbta`]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, new RegExp(`^smbta-alert: ${dir}/bad\\.ini:2:15: .*\\n  select = user=\\n {16}\\^`));
+    const none = await runBin('smbta-alert', ['-r', `${dir}/attack.smbta`]);
+    assert.deepEqual(
+      [none.code, none.stderr.split('\n')[0]],
+      [2, 'smbta-alert: no rules: give -c FILE with [rule NAME] sections, --builtin NAME (or all), or --canary GLOB'],
+    );
+  }));

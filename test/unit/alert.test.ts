@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { builtinRules, canaryRule } from '../../src/alert/builtin.js';
+import { AlertEngine, extensionOf, type Alert } from '../../src/alert/engine.js';
+import { formatAlert } from '../../src/alert/format.js';
+import { parseRules, type Rule } from '../../src/alert/rules.js';
+import { formatLanguageError, LanguageError } from '../../src/language/errors.js';
+import { emptyRecord, opId, type SmbRecord } from '../../src/record/fields.js';
+import { BatchBuilder } from '../../src/stream/builder.js';
+
+const T0 = Date.UTC(2026, 11, 7, 10);
+
+function rec(k: number, o: Omit<Partial<SmbRecord>, 'op'> & { op: string }): SmbRecord {
+  const time = o.time ?? T0 + k * 50;
+  return { ...emptyRecord(), user: 'mallory', client: '10.0.0.66', share: 'projects', path: `f${k}.docx`, ...o, time, end: time, op: opId(o.op) };
+}
+
+/** The alerts `rules` raise over `records`, fed in batches of `batch` records. */
+function alerts(rules: Rule[], records: SmbRecord[], batch = 1000): Alert[] {
+  const out: Alert[] = [];
+  const engine = new AlertEngine(rules, (a) => out.push(a));
+  for (let i = 0; i < records.length; i += batch) {
+    const b = new BatchBuilder();
+    for (const r of records.slice(i, i + batch)) b.add(r);
+    const built = b.toBatch();
+    engine.batch(built, null, built.length);
+  }
+  engine.finish();
+  return out;
+}
+
+const builtin = (name: string): Rule[] => [builtinRules().get(name)!];
+const fired = (name: string, records: SmbRecord[]): string[] => alerts(builtin(name), records).map((a) => `${a.kind} ${a.group.user}`);
+const many = (n: number, o: (k: number) => Omit<Partial<SmbRecord>, 'op'> & { op: string }): SmbRecord[] => Array.from({ length: n }, (_, k) => rec(k, o(k)));
+
+test('each built-in rule fires above its threshold and not at or below it', () => {
+  const cases: [string, SmbRecord[], SmbRecord[]][] = [
+    ['mass-rename', many(501, (k) => ({ op: 'rename', path2: `f${k}.x` })), many(500, (k) => ({ op: 'rename', path2: `f${k}.x` }))],
+    ['mass-delete', many(501, () => ({ op: 'delete' })), many(501, (k) => ({ op: 'delete', time: T0 + k * 200 }))], // 501 over 100 s
+    ['mass-write', many(301, () => ({ op: 'write', bytes: 10 })), many(3000, () => ({ op: 'write', bytes: 10, path: 'one.db' }))],
+    ['new-extensions', many(21, (k) => ({ op: 'write', path: `a.e${k}` })), many(400, (k) => ({ op: 'write', path: `a${k}.e${k % 20}` }))],
+    [
+      'ransomware-extension',
+      [rec(0, { op: 'rename', path: 'q3.docx', path2: 'q3.docx.LOCKED' })],
+      [rec(0, { op: 'rename', path: 'q3.docx', path2: 'q3.old.docx' })],
+    ],
+    ['ransom-note', [rec(0, { op: 'write', path: 'q3/How_To_Decrypt_Files.html' })], [rec(0, { op: 'write', path: 'q3/readme.txt' })]],
+    ['failed-opens', many(101, () => ({ op: 'open', result: -1 })), [...many(100, () => ({ op: 'open', result: -1 })), ...many(500, () => ({ op: 'open' }))]],
+  ];
+  for (const [name, fires, not] of cases) {
+    assert.deepEqual(fired(name, fires), ['alert mallory'], `${name} fires`);
+    assert.deepEqual(fired(name, not), [], `${name} stays quiet`);
+  }
+  const bait = [canaryRule(['*/~budget-2026.xlsx'])];
+  assert.deepEqual(
+    alerts(bait, [rec(0, { op: 'open', user: 'eve', path: 'finance/~budget-2026.xlsx' })]).map((a) => formatAlert(a)),
+    ['2026-12-07T10:00:00Z ALERT critical canary user=eve client=10.0.0.66: 1 operation in 1h (above 0 operations); finance/~budget-2026.xlsx'],
+  );
+  assert.deepEqual(alerts(bait, [rec(0, { op: 'open', path: 'finance/budget-2026.xlsx' })]), []);
+});
+
+test('one alert per group until it has been quiet, then a cleared; each group apart', () => {
+  const burst = (start: number, user: string): SmbRecord[] => many(600, (k) => ({ op: 'rename', user, path2: 'x', time: start + k * 50 }));
+  const got = alerts(
+    builtin('mass-rename'),
+    [...burst(T0, 'mallory'), ...burst(T0 + 40_000, 'trudy'), ...burst(T0 + 3_600_000, 'mallory')].sort((a, b) => a.time - b.time),
+  );
+  assert.deepEqual(
+    got.map((a) => `${new Date(a.time).toISOString().slice(11, 19)} ${a.kind} ${a.group.user}`),
+    ['10:00:25 alert mallory', '10:01:05 alert trudy', '10:10:29 cleared mallory', '10:11:09 cleared trudy', '11:00:25 alert mallory'],
+  );
+});
+
+test('record time, not wall time: the alerts are the same however the records are cut into batches', () => {
+  const records = [
+    ...many(700, (k) => ({ op: 'rename', path2: `f${k}.locky` })),
+    ...many(200, (k) => ({ op: 'open', user: 'bob', result: -1, time: T0 + 90_000 + k })),
+  ];
+  const rules = [...builtinRules().values()];
+  const whole = alerts(rules, records, records.length);
+  assert.ok(whole.length >= 3);
+  for (const size of [1, 7, 100]) assert.deepEqual(alerts(rules, records, size), whole, `batches of ${size}`);
+});
+
+test('groups are bounded: the least recently active is forgotten, and counted', () => {
+  const [rule] = parseRules('[rule busy]\nby = user\nmeasure = operations\nover = 1m\nabove = 1\n');
+  const engine = new AlertEngine([rule!], () => undefined, 100);
+  const b = new BatchBuilder();
+  for (let k = 0; k < 1000; k++) b.add(rec(k, { op: 'open', user: `u${k}` }));
+  const built = b.toBatch();
+  engine.batch(built, null, built.length);
+  assert.equal(engine.stats.evictedGroups, 900);
+});
+
+test('a rule file: [rule NAME] sections beside program sections; every mistake at file:line:col with a caret', () => {
+  const rules = parseRules(
+    '[smbta-alert]\nbuiltin = all\n\n[rule big-download]  ; comments as in every config\nselect = read and share=media\nby = user, client\nmeasure = bytes\nover = 1h\nabove = 10G\nseverity = low\n',
+    'site.ini',
+  );
+  assert.deepEqual(
+    rules.map((r) => [r.name, r.by, r.measure, r.overMs, r.above, r.quietForMs, r.severity]),
+    [['big-download', ['user', 'client'], 'bytes', 3_600_000, 10 * 1024 ** 3, 3_600_000, 'low']],
+  );
+  const error = (text: string): string => {
+    try {
+      parseRules(text, 'site.ini');
+    } catch (e) {
+      assert.ok(e instanceof LanguageError);
+      return formatLanguageError(e);
+    }
+    return 'no error';
+  };
+  assert.equal(
+    error('[rule a]\nselect = user=bob and\nmeasure = operations\nover = 1m\nabove = 5\n').split('\n')[0],
+    'site.ini:2:22: expected a field name, found end of expression',
+  );
+  assert.equal(
+    error('[rule a]\nmeasure = operation\nover = 1m\nabove = 5\n'),
+    "site.ini:2:11: unknown measure 'operation'; measures are operations, bytes, paths, extensions, failures\n  measure = operation\n            ^^^^^^^^^",
+  );
+  assert.equal(error('[rule a]\nmesure = bytes\n').split('\n')[0], "site.ini:2:1: unknown key 'mesure' in [rule a]; did you mean 'measure'?");
+  assert.equal(error('[rule a]\nmeasure = bytes\nover = 1m\nabove = lots\n').split('\n')[0], 'site.ini:4:9: above = lots: expected a size (10G, 500M)');
+  assert.equal(
+    error('[rule a]\nby = usr\nmeasure = bytes\nover = 1m\nabove = 1\n').split('\n')[0],
+    "site.ini:2:6: unknown field 'usr' in by; did you mean 'user'?",
+  );
+  assert.equal(error('[rule a]\nmeasure = bytes\n').split('\n')[0], "site.ini:1:1: [rule a] needs 'over = ...'");
+  assert.equal(error('[rule a b]\n').split('\n')[0], 'site.ini:1:1: a rule section is [rule NAME] (letters, digits, . _ -)');
+});
+
+test('extensions: the last dot of the name, lower-cased; none for dot files and plain names', () => {
+  assert.deepEqual(['a/b.final.DOCX', 'a.b/c', '.bashrc', 'x.'].map(extensionOf), ['docx', '', '', '']);
+});
