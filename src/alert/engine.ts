@@ -25,9 +25,10 @@ export interface Alert {
   above: number;
   overMs: number;
   quietForMs: number;
-  /** The path (and new name of a rename) of the record that crossed (for an alert). */
+  /** The path (and new name of a rename) and the client of the record that crossed (for an alert). */
   path: string;
   path2: string;
+  client: string;
 }
 
 const MAX_DISTINCT = 100_000;
@@ -62,12 +63,23 @@ export class AlertEngine {
   private readonly pending: Alert[] = [];
 
   constructor(
-    private readonly rules: readonly Rule[],
+    private rules: readonly Rule[],
     private readonly emit: (a: Alert) => void,
     private readonly maxGroups = 100_000,
   ) {
     this.groups = rules.map(() => new Map<string, Group>());
     this.alerting = rules.map(() => new Set<Group>());
+  }
+
+  /** New rules (SIGHUP): a rule kept by name and definition keeps its windows and alerts; the others start empty. */
+  setRules(rules: readonly Rule[]): void {
+    const same = (a: Rule, b: Rule): boolean => JSON.stringify({ ...a, filter: 0 }) === JSON.stringify({ ...b, filter: 0 });
+    const kept = rules.map((rule) => this.rules.findIndex((old) => same(old, rule)));
+    const groups = kept.map((k) => (k >= 0 ? this.groups[k]! : new Map<string, Group>()));
+    const alerting = kept.map((k) => (k >= 0 ? this.alerting[k]! : new Set<Group>()));
+    this.groups.splice(0, Infinity, ...groups);
+    this.alerting.splice(0, Infinity, ...alerting);
+    this.rules = rules;
   }
 
   /** The rows of a batch already selected by the reader (all when `rows` is null). */
@@ -122,7 +134,9 @@ export class AlertEngine {
       g.alerting = true;
       this.alerting[r]!.add(g);
       this.stats.alerts++;
-      this.pending.push(alertOf('alert', rule, g, t, value, String(b.value('path', i)), String(b.value('path2', i))));
+      this.pending.push(
+        alertOf('alert', rule, g, t, value, { path: String(b.value('path', i)), path2: String(b.value('path2', i)), client: String(b.value('client', i)) }),
+      );
     }
     return now;
   }
@@ -202,25 +216,13 @@ export class AlertEngine {
     g.alerting = false;
     this.alerting[r]!.delete(g);
     this.stats.cleared++;
-    this.pending.push(alertOf('cleared', rule, g, g.lastAbove + rule.quietForMs, 0, '', ''));
+    this.pending.push(alertOf('cleared', rule, g, g.lastAbove + rule.quietForMs, 0, { path: '', path2: '', client: '' }));
   }
 }
 
-function alertOf(kind: Alert['kind'], rule: Rule, g: Group, time: number, value: number, path: string, path2: string): Alert {
-  return {
-    kind,
-    rule: rule.name,
-    severity: rule.severity,
-    time,
-    group: g.names,
-    measure: rule.measure,
-    value,
-    above: rule.above,
-    overMs: rule.overMs,
-    quietForMs: rule.quietForMs,
-    path,
-    path2,
-  };
+function alertOf(kind: Alert['kind'], rule: Rule, g: Group, time: number, value: number, at: Pick<Alert, 'path' | 'path2' | 'client'>): Alert {
+  const { name, severity, measure, above, overMs, quietForMs } = rule;
+  return { kind, rule: name, severity, time, group: g.names, measure, value, above, overMs, quietForMs, ...at };
 }
 
 /** `docx` of `a/b.final.docx`; '' for a name without one (or a dot file). */

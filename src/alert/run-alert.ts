@@ -9,7 +9,9 @@ import { suggest } from '../language/suggest.js';
 import type { RunContext } from '../runtime/context.js';
 import { prepareInput, readSelected, type ReaderArgs } from '../runtime/input.js';
 import { builtinRules, canaryRule } from './builtin.js';
+import { describeLanguageError, LanguageError } from '../language/errors.js';
 import { AlertEngine, type Alert } from './engine.js';
+import { AlertExec } from './exec.js';
 import { formatAlert } from './format.js';
 import { parseRules, type Rule } from './rules.js';
 
@@ -19,6 +21,10 @@ export interface AlertArgs extends ReaderArgs {
   canary: string[];
   json: boolean;
   'max-groups': number;
+  exec?: string;
+  'exec-max': number;
+  'exec-timeout': number;
+  'dry-run': boolean;
   _: string[];
 }
 
@@ -43,20 +49,39 @@ export async function runAlert(a: AlertArgs, ctx: RunContext): Promise<void> {
   const rules = loadRules(a);
   const input = prepareInput(a, a._);
   const out = createStdoutSink();
+  const exec = a.exec === undefined ? undefined : new AlertExec(a.exec, ctx.report, { max: a['exec-max'], timeoutMs: a['exec-timeout'], dryRun: a['dry-run'] });
   const said = (alert: Alert): void => {
     const line = formatAlert(alert);
     if (a.json) {
       out.write(`${JSON.stringify({ ...alert, time: new Date(alert.time).toISOString() })}\n`);
       ctx.report.warn(line);
     } else out.write(`${line}\n`);
+    if (alert.kind === 'alert') exec?.run(alert);
   };
   const engine = new AlertEngine(rules, said, a['max-groups']);
   ctx.report.warn(`${rules.length} rules: ${rules.map((r) => r.name).join(', ')}`);
-  await readSelected(input, ctx, (b, rows, n) => engine.batch(b, rows, n));
+  const reload = (): void => {
+    try {
+      const next = loadRules(a);
+      engine.setRules(next);
+      ctx.report.warn(`SIGHUP: ${next.length} rules: ${next.map((r) => r.name).join(', ')}`);
+    } catch (err) {
+      const why = err instanceof LanguageError ? describeLanguageError(err) : (err as Error).message;
+      ctx.report.warn(`SIGHUP: the rules are unchanged: ${why}`);
+    }
+  };
+  if (a.config !== undefined) process.on('SIGHUP', reload);
+  try {
+    await readSelected(input, ctx, (b, rows, n) => engine.batch(b, rows, n));
+  } finally {
+    process.off('SIGHUP', reload);
+  }
   engine.finish();
   await out.close();
+  await exec?.drained();
   const s = engine.stats;
+  const ran = exec && !a['dry-run'] ? `; --exec ran ${exec.stats.ran} (${exec.stats.failed} failed, ${exec.stats.dropped} dropped)` : '';
   ctx.report.warn(
-    `${s.records} records, ${s.alerts} alerts, ${s.cleared} cleared${s.evictedGroups ? `; ${s.evictedGroups} groups forgotten at --max-groups` : ''}`,
+    `${s.records} records, ${s.alerts} alerts, ${s.cleared} cleared${s.evictedGroups ? `; ${s.evictedGroups} groups forgotten at --max-groups` : ''}${ran}`,
   );
 }

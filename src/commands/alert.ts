@@ -29,6 +29,22 @@ export const alert = defineProgram({
       describe: "bait paths (the filter's globs, e.g. '*/~budget-2026.xlsx'): any operation on one, by anyone, is a critical alert at once",
     },
     json: { kind: 'flag', group: 'Output', describe: 'write alerts as NDJSON on stdout (the lines for people go to stderr)' },
+    exec: {
+      kind: 'text',
+      value: 'CMD',
+      group: 'Output',
+      describe: 'run CMD (sh -c) per alert: the alert as JSON on stdin, its fields in SMBTA_ALERT_* (RULE, SEVERITY, TIME, CLIENT, PATH, USER...)',
+    },
+    'exec-max': {
+      kind: 'count',
+      min: 1,
+      value: 'N',
+      default: '4',
+      group: 'Limits',
+      describe: '--exec commands running at once; 100 more wait, further ones are dropped and counted',
+    },
+    'exec-timeout': { kind: 'duration', value: 'DURATION', default: '30s', group: 'Limits', describe: 'an --exec command still running after this is killed' },
+    'dry-run': { kind: 'flag', group: 'Output', describe: 'say on stderr what --exec would run, with its environment, instead of running it' },
     'max-groups': {
       kind: 'count',
       min: 1,
@@ -43,6 +59,10 @@ export const alert = defineProgram({
     ['smbta-alert -S localhost:3491 --builtin all', 'every built-in rule on the live stream'],
     ['smbta-alert -r attack.smbta --builtin mass-rename,ransom-note --json | jq -r .group.user', 'who did it, replayed from a file'],
     ["smbta-alert -r attack.smbta --canary '*/~budget-2026.xlsx' 'share=finance'", 'a bait file on the finance share'],
+    [
+      'smbta-alert -r attack.smbta --builtin mass-rename --exec \'smbcontrol smbd kill-client-ip "$SMBTA_ALERT_CLIENT"\' --dry-run',
+      "what disconnecting the renaming client with Samba's smbcontrol would run",
+    ],
   ],
   exitStatus: '0 when all input was read, 1 when input was missing or damaged (alerts on what was read are still written), 2 for a bad option, filter or rule.',
   run: (a, ctx) => runAlert(a, ctx),

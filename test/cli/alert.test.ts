@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { attackRecords } from '../helpers/example-home.js';
+import { startProc } from '../helpers/proc.js';
 import { runBin } from '../helpers/run-bin.js';
 import { encodeRecords } from '../helpers/stream.js';
 import { withTmpDir } from '../helpers/tmp-dir.js';
@@ -54,4 +55,20 @@ test("smbta-alert -c: rules beside the programs' sections (which the others skip
       [none.code, none.stderr.split('\n')[0]],
       [2, 'smbta-alert: no rules: give -c FILE with [rule NAME] sections, --builtin NAME (or all), or --canary GLOB'],
     );
+  }));
+
+test('smbta-alert on SIGHUP reads its rules again; a file with a mistake leaves them as they were', () =>
+  withTmpDir(async (dir) => {
+    const rule = (name: string, above: string): string => `[rule ${name}]\nmeasure = operations\nover = 1m\nabove = ${above}\n`;
+    writeFileSync(`${dir}/site.ini`, rule('a', '5'));
+    // A live source nobody serves yet: the program runs on, reconnecting.
+    const p = startProc('smbta-alert', ['-c', `${dir}/site.ini`, '-S', '127.0.0.1:1']);
+    await p.waitFor(/1 rules: a/);
+    writeFileSync(`${dir}/site.ini`, rule('a', '5') + rule('b', '7'));
+    p.proc.kill('SIGHUP');
+    await p.waitFor(/SIGHUP: 2 rules: a, b/);
+    writeFileSync(`${dir}/site.ini`, rule('a', 'five'));
+    p.proc.kill('SIGHUP');
+    await p.waitFor(/SIGHUP: the rules are unchanged: .*site\.ini:4:9: above = five: expected a whole number/);
+    assert.equal(await p.stop('SIGINT'), 0);
   }));

@@ -373,6 +373,10 @@ grep -q 'ALERT high mass-rename user=mallory' err.txt || fail 'the line for peop
 ${cmd} > out.txt 2> err.txt || fail alert
 grep -q 'ALERT critical canary user=eve client=10.0.0.77: 1 operation in 1h (above 0 operations); finance/~budget-2026.xlsx' out.txt || fail "the bait: $(cat out.txt)"
 [ "$(wc -l < out.txt)" -eq 1 ] || fail 'nothing else'`,
+  'smbta-alert -r attack.smbta --builtin mass-rename --exec \'smbcontrol smbd kill-client-ip "$SMBTA_ALERT_CLIENT"\' --dry-run': (cmd) => `
+${cmd} > out.txt 2> err.txt || fail alert
+grep -q 'ALERT high mass-rename user=mallory' out.txt || fail "the alert: $(cat out.txt)"
+grep -q -- '--dry-run: would run for mass-rename: smbcontrol smbd kill-client-ip "$SMBTA_ALERT_CLIENT" (.*SMBTA_ALERT_CLIENT=10.0.0.66 ' err.txt || fail "the command, not run: $(cat err.txt)"`,
   'smbta-json -r day.smbta | jq -r .user | sort | uniq -c': (cmd) => `
 ${cmd} > out.txt || fail json
 grep -Eq '^ +[0-9]+ bob$' out.txt || fail "operations per user: $(head out.txt)"

@@ -131,3 +131,24 @@ test('a rule file: [rule NAME] sections beside program sections; every mistake a
 test('extensions: the last dot of the name, lower-cased; none for dot files and plain names', () => {
   assert.deepEqual(['a/b.final.DOCX', 'a.b/c', '.bashrc', 'x.'].map(extensionOf), ['docx', '', '', '']);
 });
+
+test('new rules (SIGHUP): a rule kept as it was keeps its windows and its alert; a changed one starts empty', () => {
+  const out: Alert[] = [];
+  const [a, b] = parseRules('[rule a]\nmeasure = operations\nover = 1h\nabove = 2\n[rule b]\nmeasure = operations\nover = 1h\nabove = 3\n');
+  const engine = new AlertEngine([a!, b!], (x) => out.push(x));
+  const feed = (k: number): void => {
+    const builder = new BatchBuilder();
+    builder.add(rec(k, { op: 'open' }));
+    const built = builder.toBatch();
+    engine.batch(built, null, 1);
+  };
+  [0, 1].forEach(feed);
+  const [b2] = parseRules('[rule b]\nmeasure = operations\nover = 1h\nabove = 1\n');
+  engine.setRules([b2!, a!]);
+  [2, 3].forEach(feed);
+  // a had two in its window and alerts at the third; b, changed, starts again and alerts at its second.
+  assert.deepEqual(
+    out.map((x) => `${x.rule} ${x.value}`),
+    ['a 3', 'b 2'],
+  );
+});
