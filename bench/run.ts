@@ -82,6 +82,42 @@ async function compareWithArgus(records: readonly SmbRecord[], csvSeconds: numbe
   rows.at(-1)!.note = `smbta-cluster is ${ratio(racluster, byUser)} (target 2x)`;
 }
 
+/** Twenty rules over the stream (issue 20: 1M records/s), and the memory of 100,000 users in windows. */
+async function benchAlert(records: readonly SmbRecord[], run: Run): Promise<void> {
+  const custom = [
+    ['read-heavy', 'read', 'user', 'bytes', '1h', '50G'],
+    ['write-heavy', 'write', 'user', 'bytes', '1h', '50G'],
+    ['share-burst', '', 'share', 'operations', '1m', '100000'],
+    ['client-burst', '', 'client', 'operations', '1m', '50000'],
+    ['user-share', '', 'user,share', 'operations', '10m', '100000'],
+    ['many-files', 'open', 'user', 'paths', '10m', '5000'],
+    ['deletes-share', 'delete or rmdir', 'share', 'operations', '1h', '10000'],
+    ['renames-client', 'rename', 'client', 'operations', '1h', '10000'],
+    ['failures-share', '', 'share', 'failures', '10m', '5000'],
+    ['big-reads', 'read and bytes>1M', 'user', 'operations', '1h', '1000'],
+    ['mkdirs', 'mkdir', 'user', 'operations', '10m', '2000'],
+    ['slow', 'latency>100ms', 'server', 'operations', '10m', '1000'],
+    ['media', 'share=media', 'user', 'bytes', '1d', '100G'],
+  ];
+  const rules = custom
+    .map(
+      ([name, select, by, measure, over, above]) =>
+        `[rule ${name}]\n${select ? `select = ${select}\n` : ''}by = ${by}\nmeasure = ${measure}\nover = ${over}\nabove = ${above}\n`,
+    )
+    .join('\n');
+  const ini = join(dir, 'alert.ini');
+  writeFileSync(ini, rules);
+  await run('smbta-alert, 20 rules (7 built-in)', `${smbta('smbta-alert', `-c ${ini} --builtin all`)} < ${stream} > /dev/null 2>&1`, 1_000_000);
+  const crowd = join(dir, 'crowd.smbta');
+  writeFileSync(crowd, encodeRecords(records.map((r, k) => ({ ...r, user: `u${k % 100_000}` }))));
+  await run(
+    'smbta-alert, 100,000 users in 24h windows',
+    `${smbta('smbta-alert', '--builtin new-extensions,mass-write,failed-opens')} < ${crowd} > /dev/null 2>&1`,
+    undefined,
+    'peak RSS: the groups held (--max-groups 100,000 per rule)',
+  );
+}
+
 /** Fixed cost: a program's start against bare Node's (issue 23: within 15 ms). */
 async function startUp(rows: Row[]): Promise<void> {
   const node = (await measure('node -e 0', 5)).seconds;
@@ -161,6 +197,7 @@ async function main(): Promise<void> {
   );
 
   await compareWithArgus(records, csvSeconds, rows, run);
+  await benchAlert(records, run);
   await startUp(rows);
 
   if (onPath('mlr')) {

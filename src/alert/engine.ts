@@ -8,6 +8,7 @@
  * forgotten first, and counted), each holding per-second sums, or for distinct measures the
  * values seen in the window (at most MAX_DISTINCT, beyond which the count is a floor).
  */
+import { STRING_FIELDS, type FieldName, type StringFieldName } from '../record/fields.js';
 import type { RecordBatch } from '../stream/batch.js';
 import type { Rule } from './rules.js';
 
@@ -61,6 +62,8 @@ export class AlertEngine {
   private readonly alerting: Set<Group>[];
   private newest = -Infinity;
   private readonly pending: Alert[] = [];
+  /** The groups the rule being evaluated met in this batch, by their rows' string refs. */
+  private readonly batchGroups = new Map<number | string, Group>();
 
   constructor(
     private rules: readonly Rule[],
@@ -108,6 +111,8 @@ export class AlertEngine {
   /** One rule over a batch, its clock going forward record by record from `now`; returns the clock. */
   private evaluate(rule: Rule, r: number, b: RecordBatch, rows: Uint32Array | null, count: number, now: number): number {
     const test = rule.filter?.(b);
+    const refs = rule.by.every(isStringField) ? rule.by.map((f) => b.refs(f as StringFieldName)) : undefined;
+    this.batchGroups.clear();
     const time = b.nums('time');
     const bytes = b.nums('bytes');
     const result = b.nums('result');
@@ -117,7 +122,13 @@ export class AlertEngine {
       if (t > now) now = t;
       if (test && !test(i)) continue;
       if (rule.measure === 'failures' && result[i]! >= 0) continue;
-      const g = this.group(rule, r, b, i);
+      // Each distinct group of a batch is looked up by its strings once: later rows find it by their string refs.
+      const ref = refs === undefined ? undefined : refs.length === 1 ? refs[0]![i]! : refs.map((c) => c[i]).join(',');
+      let g = ref === undefined ? undefined : this.batchGroups.get(ref);
+      if (!g) {
+        g = this.group(rule, r, b, i);
+        if (ref !== undefined) this.batchGroups.set(ref, g);
+      }
       if (g.alerting && t - g.lastAbove >= rule.quietForMs) this.clear(rule, r, g);
       if (rule.measure === 'paths' || rule.measure === 'extensions') {
         const path = String(b.value(rule.measure === 'extensions' && b.value('path2', i) ? 'path2' : 'path', i));
@@ -163,6 +174,7 @@ export class AlertEngine {
         const [oldest, forgotten] = groups.entries().next().value!;
         groups.delete(oldest);
         this.alerting[r]!.delete(forgotten);
+        this.batchGroups.clear(); // it may hold the forgotten group
         this.stats.evictedGroups++;
       }
     }
@@ -223,6 +235,10 @@ export class AlertEngine {
 function alertOf(kind: Alert['kind'], rule: Rule, g: Group, time: number, value: number, at: Pick<Alert, 'path' | 'path2' | 'client'>): Alert {
   const { name, severity, measure, above, overMs, quietForMs } = rule;
   return { kind, rule: name, severity, time, group: g.names, measure, value, above, overMs, quietForMs, ...at };
+}
+
+function isStringField(f: FieldName): boolean {
+  return (STRING_FIELDS as readonly string[]).includes(f);
 }
 
 /** `docx` of `a/b.final.docx`; '' for a name without one (or a dot file). */

@@ -205,17 +205,29 @@ function inSpan(s: Interval): (x: number) => boolean {
   return (x) => x >= start && x < end;
 }
 
+/** Strings whose answer is remembered across blocks (a pattern over paths costs per distinct path, not per block). */
+const REMEMBERED = 65536;
+
 function stringFilter(field: StringFieldName, test: (s: string) => boolean, negate: boolean): BatchFilter {
   const yes = negate ? 1 : 2;
+  const known = new Map<string, boolean>();
+  const answer = (s: string): boolean => {
+    let v = known.get(s);
+    if (v === undefined) {
+      if (known.size >= REMEMBERED) known.clear();
+      known.set(s, (v = test(s)));
+    }
+    return v;
+  };
   return (b) => {
     const refs = b.refs(field);
     const strings = b.strings;
-    // 0 = not tested yet, 1 = no, 2 = yes: each distinct string is tested once per block.
+    // 0 = not tested yet, 1 = no, 2 = yes: each distinct string is looked at once per block.
     const memo = new Uint8Array(strings.size);
     return (i) => {
       const r = refs[i]!;
       let m = memo[r]!;
-      if (m === 0) m = memo[r] = test(strings.get(r)) ? 2 : 1;
+      if (m === 0) m = memo[r] = answer(strings.get(r)) ? 2 : 1;
       return m === yes;
     };
   };
