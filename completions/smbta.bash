@@ -168,14 +168,15 @@ _smbta_complete() {
       esac
       ;;
     smbta-alert)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -c --config --builtin --canary --json --exec --exec-max --exec-timeout --dry-run --max-groups -h --help -V --version"
-      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -c --config --builtin --canary --exec --exec-max --exec-timeout --max-groups "
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -c --config --builtin --canary --json --exec --exec-max --exec-timeout --syslog --syslog-format --dry-run --max-groups -h --help -V --version"
+      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -c --config --builtin --canary --exec --exec-max --exec-timeout --syslog --syslog-format --max-groups "
       filter=1
       case "$prev" in
         -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|-c|--config) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
-        -t|--time|-N|--count|--tz|--builtin|--canary|--exec|--exec-max|--exec-timeout|--max-groups) kind=none ;;
+        -t|--time|-N|--count|--tz|--builtin|--canary|--exec|--exec-max|--exec-timeout|--syslog|--max-groups) kind=none ;;
+        --syslog-format) COMPREPLY=($(compgen -W "rfc5424 cef" -- "$cur")); return ;;
       esac
       ;;
     *) return ;;

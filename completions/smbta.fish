@@ -359,6 +359,8 @@ complete -c smbta-alert -l json -f -d 'write alerts as NDJSON on stdout (the lin
 complete -c smbta-alert -l exec -r -f -d 'run CMD (sh -c) per alert: the alert as JSON on stdin, its fields in SMBTA_ALERT_* (RULE, SEVERITY, TIME, CLIENT, PATH, USER...)'
 complete -c smbta-alert -l exec-max -r -f -d '--exec commands running at once; 100 more wait, further ones are dropped and counted'
 complete -c smbta-alert -l exec-timeout -r -f -d 'an --exec command still running after this is killed'
+complete -c smbta-alert -l syslog -r -f -d 'send each alert and clearing to a syslog server over UDP (RFC 5424, the fields as structured data)'
+complete -c smbta-alert -l syslog-format -r -f -a 'rfc5424 cef' -d '--syslog\'s message: rfc5424 (structured data), or cef (ArcSight\'s Common Event Format, for SIEMs)'
 complete -c smbta-alert -l dry-run -f -d 'say on stderr what --exec would run, with its environment, instead of running it'
 complete -c smbta-alert -l max-groups -r -f -d 'groups held per rule; beyond it the least recently active is forgotten, and counted'
 complete -c smbta-alert -s h -l help -f -d 'show help'

@@ -12,6 +12,7 @@ import { builtinRules, canaryRule } from './builtin.js';
 import { describeLanguageError, LanguageError } from '../language/errors.js';
 import { AlertEngine, type Alert } from './engine.js';
 import { AlertExec } from './exec.js';
+import { parseSyslogTarget, SyslogOut, type SyslogFormat } from './syslog-out.js';
 import { formatAlert } from './format.js';
 import { parseRules, type Rule } from './rules.js';
 
@@ -25,6 +26,8 @@ export interface AlertArgs extends ReaderArgs {
   'exec-max': number;
   'exec-timeout': number;
   'dry-run': boolean;
+  syslog?: string;
+  'syslog-format': SyslogFormat;
   _: string[];
 }
 
@@ -49,6 +52,9 @@ export async function runAlert(a: AlertArgs, ctx: RunContext): Promise<void> {
   const rules = loadRules(a);
   const input = prepareInput(a, a._);
   const out = createStdoutSink();
+  const target = a.syslog === undefined ? undefined : parseSyslogTarget(a.syslog);
+  if (a.syslog !== undefined && !target) throw new UsageError(`--syslog ${a.syslog}: expected HOST:PORT (or [V6]:PORT)`);
+  const syslog = target && new SyslogOut(target, a['syslog-format'], ctx.report);
   const exec = a.exec === undefined ? undefined : new AlertExec(a.exec, ctx.report, { max: a['exec-max'], timeoutMs: a['exec-timeout'], dryRun: a['dry-run'] });
   const said = (alert: Alert): void => {
     const line = formatAlert(alert);
@@ -56,6 +62,7 @@ export async function runAlert(a: AlertArgs, ctx: RunContext): Promise<void> {
       out.write(`${JSON.stringify({ ...alert, time: new Date(alert.time).toISOString() })}\n`);
       ctx.report.warn(line);
     } else out.write(`${line}\n`);
+    syslog?.send(alert);
     if (alert.kind === 'alert') exec?.run(alert);
   };
   const engine = new AlertEngine(rules, said, a['max-groups']);
@@ -79,6 +86,7 @@ export async function runAlert(a: AlertArgs, ctx: RunContext): Promise<void> {
   engine.finish();
   await out.close();
   await exec?.drained();
+  await syslog?.close();
   const s = engine.stats;
   const ran = exec && !a['dry-run'] ? `; --exec ran ${exec.stats.ran} (${exec.stats.failed} failed, ${exec.stats.dropped} dropped)` : '';
   ctx.report.warn(

@@ -44,6 +44,20 @@ export const alert = defineProgram({
       describe: '--exec commands running at once; 100 more wait, further ones are dropped and counted',
     },
     'exec-timeout': { kind: 'duration', value: 'DURATION', default: '30s', group: 'Limits', describe: 'an --exec command still running after this is killed' },
+    syslog: {
+      kind: 'text',
+      value: 'HOST:PORT',
+      group: 'Output',
+      describe: 'send each alert and clearing to a syslog server over UDP (RFC 5424, the fields as structured data)',
+    },
+    'syslog-format': {
+      kind: 'choice',
+      choices: ['rfc5424', 'cef'],
+      value: 'FORMAT',
+      default: 'rfc5424',
+      group: 'Output',
+      describe: "--syslog's message: rfc5424 (structured data), or cef (ArcSight's Common Event Format, for SIEMs)",
+    },
     'dry-run': { kind: 'flag', group: 'Output', describe: 'say on stderr what --exec would run, with its environment, instead of running it' },
     'max-groups': {
       kind: 'count',

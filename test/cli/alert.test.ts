@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
 import { writeFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { unframeSyslog } from '../../src/audit/syslog.js';
 import { attackRecords } from '../helpers/example-home.js';
 import { startProc } from '../helpers/proc.js';
 import { runBin } from '../helpers/run-bin.js';
 import { encodeRecords } from '../helpers/stream.js';
 import { withTmpDir } from '../helpers/tmp-dir.js';
+import { waitUntil } from '../helpers/wait.js';
 
 test("smbta-alert -c: rules beside the programs' sections (which the others skip); a bad rule is exit 2 at file:line:col", () =>
   withTmpDir(async (dir) => {
@@ -71,4 +74,41 @@ test('smbta-alert on SIGHUP reads its rules again; a file with a mistake leaves 
     p.proc.kill('SIGHUP');
     await p.waitFor(/SIGHUP: the rules are unchanged: .*site\.ini:4:9: above = five: expected a whole number/);
     assert.equal(await p.stop('SIGINT'), 0);
+  }));
+
+test('smbta-alert --syslog: RFC 5424 with the alert as structured data, or CEF, in UDP datagrams a syslog server reads', () =>
+  withTmpDir(async (dir) => {
+    writeFileSync(`${dir}/attack.smbta`, encodeRecords(attackRecords(), 100));
+    for (const format of ['rfc5424', 'cef']) {
+      const server = createSocket('udp4');
+      const got: string[] = [];
+      server.on('message', (m) => got.push(m.toString()));
+      await new Promise<void>((r) => server.bind(0, '127.0.0.1', r));
+      const r = await runBin('smbta-alert', [
+        '-r',
+        `${dir}/attack.smbta`,
+        '--builtin',
+        'mass-rename',
+        '--syslog',
+        `127.0.0.1:${server.address().port}`,
+        '--syslog-format',
+        format,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      await waitUntil('the datagram', () => got.length === 1);
+      server.close();
+      const framed = unframeSyslog(got[0]!, Date.now())!;
+      assert.deepEqual([framed.tag, framed.time], ['smbta-alert', Date.parse(`${new Date().toISOString().slice(0, 10)}T09:02:25Z`)]);
+      assert.match(got[0]!, /^<35>1 \S+ \S+ smbta-alert \d+ alert /, 'auth.err: a high alert');
+      if (format === 'rfc5424')
+        assert.match(
+          got[0]!,
+          / \[smbta@32473 rule="mass-rename" severity="high" measure="operations" value="501" above="500" overMs="60000" user="mallory" client="10\.0\.0\.66" path="q3\/report500\.docx" path2="q3\/report500\.docx\.locked"\] \S+ ALERT high mass-rename/,
+        );
+      else
+        assert.match(
+          got[0]!,
+          / - CEF:0\|smbta\|smbta-alert\|[\d.]+\|mass-rename\|mass-rename\|8\|rt=\d+ act=alert suser=mallory src=10\.0\.0\.66 fname=q3\/report500\.docx cnt=501 cs1Label=rule cs1=mass-rename /,
+        );
+    }
   }));

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { builtinRules, canaryRule } from '../../src/alert/builtin.js';
 import { AlertEngine, extensionOf, type Alert } from '../../src/alert/engine.js';
 import { formatAlert } from '../../src/alert/format.js';
+import { syslogMessage } from '../../src/alert/syslog-out.js';
 import { parseRules, type Rule } from '../../src/alert/rules.js';
 import { formatLanguageError, LanguageError } from '../../src/language/errors.js';
 import { emptyRecord, opId, type SmbRecord } from '../../src/record/fields.js';
@@ -151,4 +152,31 @@ test('new rules (SIGHUP): a rule kept as it was keeps its windows and its alert;
     out.map((x) => `${x.rule} ${x.value}`),
     ['a 3', 'b 2'],
   );
+});
+
+test('syslog and CEF escape what would break their framing', () => {
+  const a: Alert = {
+    kind: 'alert',
+    rule: 'odd',
+    severity: 'critical',
+    time: T0,
+    group: { user: 'o"brien]\\x' },
+    measure: 'operations',
+    value: 1,
+    above: 0,
+    overMs: 60000,
+    quietForMs: 60000,
+    path: 'a=b|c\nd',
+    path2: '',
+    client: '::1',
+  };
+  assert.match(
+    syslogMessage(a, 'rfc5424', 'fs1'),
+    /^<34>1 2026-12-07T10:00:00\.000Z fs1 smbta-alert \d+ alert \[smbta@32473 .* user="o\\"brien\\]\\\\x" client="::1" path="a=b\|c\nd"\] /,
+  );
+  assert.match(
+    syslogMessage(a, 'cef', 'fs1'),
+    /CEF:0\|smbta\|smbta-alert\|[^|]+\|odd\|odd\|10\|rt=\d+ act=alert suser=o"brien]\\\\x src=::1 fname=a\\=b\|c\\nd /,
+  );
+  assert.match(syslogMessage({ ...a, kind: 'cleared' }, 'rfc5424', 'fs1'), /^<38>1 /);
 });
