@@ -13,7 +13,7 @@ import { describeLanguageError, LanguageError } from '../language/errors.js';
 import { AlertEngine, type Alert } from './engine.js';
 import { AlertExec } from './exec.js';
 import { parseSyslogTarget, SyslogOut, type SyslogFormat } from './syslog-out.js';
-import { formatAlert } from './format.js';
+import { formatAlert, wantsColour } from './format.js';
 import { parseRules, type Rule } from './rules.js';
 
 export interface AlertArgs extends ReaderArgs {
@@ -52,16 +52,16 @@ export async function runAlert(a: AlertArgs, ctx: RunContext): Promise<void> {
   const rules = loadRules(a);
   const input = prepareInput(a, a._);
   const out = createStdoutSink();
+  if (a['dry-run'] && a.exec === undefined) throw new UsageError('--dry-run says what --exec would run: give --exec CMD');
   const target = a.syslog === undefined ? undefined : parseSyslogTarget(a.syslog);
   if (a.syslog !== undefined && !target) throw new UsageError(`--syslog ${a.syslog}: expected HOST:PORT (or [V6]:PORT)`);
   const syslog = target && new SyslogOut(target, a['syslog-format'], ctx.report);
   const exec = a.exec === undefined ? undefined : new AlertExec(a.exec, ctx.report, { max: a['exec-max'], timeoutMs: a['exec-timeout'], dryRun: a['dry-run'] });
   const said = (alert: Alert): void => {
-    const line = formatAlert(alert);
     if (a.json) {
       out.write(`${JSON.stringify({ ...alert, time: new Date(alert.time).toISOString() })}\n`);
-      ctx.report.warn(line);
-    } else out.write(`${line}\n`);
+      ctx.report.warn(formatAlert(alert, wantsColour(process.stderr)));
+    } else out.write(`${formatAlert(alert, wantsColour(process.stdout))}\n`);
     syslog?.send(alert);
     if (alert.kind === 'alert') exec?.run(alert);
   };

@@ -53,6 +53,8 @@ test("smbta-alert -c: rules beside the programs' sections (which the others skip
     const bad = await runBin('smbta-alert', ['-c', `${dir}/bad.ini`, '-r', `${dir}/attack.smbta`]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, new RegExp(`^smbta-alert: ${dir}/bad\\.ini:2:15: .*\\n  select = user=\\n {16}\\^`));
+    const dry = await runBin('smbta-alert', ['-r', `${dir}/attack.smbta`, '--builtin', 'all', '--dry-run']);
+    assert.deepEqual([dry.code, dry.stderr.split('\n')[0]], [2, 'smbta-alert: --dry-run says what --exec would run: give --exec CMD']);
     const none = await runBin('smbta-alert', ['-r', `${dir}/attack.smbta`]);
     assert.deepEqual(
       [none.code, none.stderr.split('\n')[0]],

@@ -180,3 +180,24 @@ test('syslog and CEF escape what would break their framing', () => {
   );
   assert.match(syslogMessage({ ...a, kind: 'cleared' }, 'rfc5424', 'fs1'), /^<38>1 /);
 });
+
+test('the severity in colour when asked (a terminal without NO_COLOR), and never otherwise', () => {
+  const a: Alert = {
+    kind: 'alert',
+    rule: 'r',
+    severity: 'critical',
+    time: T0,
+    group: {},
+    measure: 'bytes',
+    value: 2048,
+    above: 1024,
+    overMs: 3_600_000,
+    quietForMs: 1,
+    path: 'p',
+    path2: '',
+    client: '',
+  };
+  assert.equal(formatAlert(a), '2026-12-07T10:00:00Z ALERT critical r: 2.0 KiB in 1h (above 1.0 KiB); p');
+  assert.equal(formatAlert(a, true), '2026-12-07T10:00:00Z \x1b[31m\x1b[1mALERT critical\x1b[22m\x1b[39m r: 2.0 KiB in 1h (above 1.0 KiB); p');
+  assert.ok(formatAlert({ ...a, kind: 'cleared' }, true).endsWith('\x1b[32mcleared critical\x1b[39m r: quiet for 1ms'));
+});
