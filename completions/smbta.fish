@@ -353,7 +353,7 @@ complete -c smbta-alert -l tls-cert -r -F -d 'this end\'s certificate: a server\
 complete -c smbta-alert -l tls-key -r -F -d 'the private key of --tls-cert'
 complete -c smbta-alert -l token-file -r -F -d 'shared token (first line of FILE): clients send it, a server serves only clients that do'
 complete -c smbta-alert -s c -l config -r -F -d 'read settings from FILE: a [PROGRAM] section of keys named like the long options (docs/config.md); the command line wins'
-complete -c smbta-alert -l builtin -r -f -d 'switch on built-in rules: mass-rename, mass-delete, mass-write, new-extensions, ransomware-extension, ransom-note, failed-opens, or all'
+complete -c smbta-alert -l builtin -r -f -d 'switch on built-in rules: mass-rename, mass-delete, mass-write, new-extensions, ransomware-extension, ransom-note, outside-hours, failed-opens, or all'
 complete -c smbta-alert -l canary -r -f -d 'bait paths (the filter\'s globs, e.g. \'*/~budget-2026.xlsx\'): any operation on one, by anyone, is a critical alert at once'
 complete -c smbta-alert -l json -f -d 'write alerts as NDJSON on stdout (the lines for people go to stderr)'
 complete -c smbta-alert -l exec -r -f -d 'run CMD (sh -c) per alert: the alert as JSON on stdin, its fields in SMBTA_ALERT_* (RULE, SEVERITY, TIME, CLIENT, PATH, USER...)'

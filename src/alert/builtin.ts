@@ -61,6 +61,15 @@ above = 0
 quiet-for = 1h
 severity = critical
 
+[rule outside-hours]
+hours = 07:00-19:00 mon-fri
+by = user
+measure = operations
+over = 1h
+above = 200
+quiet-for = 8h
+severity = medium
+
 [rule failed-opens]
 select = open
 by = user

@@ -10,7 +10,7 @@
  */
 import { STRING_FIELDS, type FieldName, type StringFieldName } from '../record/fields.js';
 import type { RecordBatch } from '../stream/batch.js';
-import type { Rule } from './rules.js';
+import { withinHours, type Rule } from './rules.js';
 
 export interface Alert {
   kind: 'alert' | 'cleared';
@@ -122,6 +122,7 @@ export class AlertEngine {
       if (t > now) now = t;
       if (test && !test(i)) continue;
       if (rule.measure === 'failures' && result[i]! >= 0) continue;
+      if (rule.hours && withinHours(rule.hours, t)) continue;
       // Each distinct group of a batch is looked up by its strings once: later rows find it by their string refs.
       const ref = refs === undefined ? undefined : refs.length === 1 ? refs[0]![i]! : refs.map((c) => c[i]).join(',');
       let g = ref === undefined ? undefined : this.batchGroups.get(ref);

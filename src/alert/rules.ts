@@ -10,6 +10,7 @@
  *     above     = 1000              ; alert when the measure exceeds this (sizes: 10G)
  *     quiet-for = 10m               ; one alert per group until it has been below for this long
  *     severity  = high              ; low, medium, high, critical
+ *     hours     = 07:00-19:00 mon-fri ; only records outside these (local) hours count
  */
 import { compileFilter, type BatchFilter } from '../filter/compile.js';
 import { parseFilter } from '../filter/parser.js';
@@ -36,9 +37,21 @@ export interface Rule {
   above: number;
   quietForMs: number;
   severity: Severity;
+  /** Working hours (local time): records within them do not count. */
+  hours?: Hours;
 }
 
-const KEYS = ['select', 'by', 'measure', 'over', 'above', 'quiet-for', 'severity'] as const;
+export interface Hours {
+  /** Minutes after midnight: from (inclusive) to (exclusive). */
+  from: number;
+  to: number;
+  /** Days of the week they apply to (0 Sunday); the other days are outside all day. */
+  days: ReadonlySet<number>;
+}
+
+const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+
+const KEYS = ['select', 'by', 'measure', 'over', 'above', 'quiet-for', 'severity', 'hours'] as const;
 type Key = (typeof KEYS)[number];
 const REQUIRED: readonly Key[] = ['measure', 'over', 'above'];
 
@@ -92,6 +105,8 @@ function buildRule(name: string, values: Map<Key, { text: string; at: number }>,
   for (const f of by)
     if (!(FIELD_NAMES as readonly string[]).includes(f))
       fail('by', `unknown field '${f}' in by`, suggest(f, FIELD_NAMES) ?? `fields are ${FIELD_NAMES.join(', ')}`);
+  const hours = text('hours') === undefined ? undefined : parseHours(text('hours')!);
+  if (hours === null) fail('hours', `hours = ${text('hours')}: expected HH:MM-HH:MM, and optionally days (07:00-19:00 mon-fri)`);
   const select = text('select') ?? '';
   return {
     name,
@@ -103,7 +118,32 @@ function buildRule(name: string, values: Map<Key, { text: string; at: number }>,
     above: above!,
     quietForMs: quiet!,
     severity: severity as Severity,
+    ...(hours ? { hours } : {}),
   };
+}
+
+/** `07:00-19:00`, `07:00-19:00 mon-fri`, `22:00-06:00 sat-sun`; null when it is not that. */
+function parseHours(text: string): Hours | null {
+  const m = /^(\d{1,2}):(\d\d)-(\d{1,2}):(\d\d)(?:\s+([a-z]{3})-([a-z]{3}))?$/i.exec(text.trim());
+  if (!m) return null;
+  const [from, to] = [Number(m[1]) * 60 + Number(m[2]), Number(m[3]) * 60 + Number(m[4])];
+  const [first, last] = [DAYS.indexOf((m[5] ?? 'sun').toLowerCase()), DAYS.indexOf((m[6] ?? 'sat').toLowerCase())];
+  if (from > 24 * 60 || to > 24 * 60 || first < 0 || last < 0) return null;
+  const days = new Set<number>();
+  for (let d = first; ; d = (d + 1) % 7) {
+    days.add(d);
+    if (d === last) break;
+  }
+  return { from, to, days };
+}
+
+/** Whether `t` (ms since the epoch) falls within working hours, in local time (--tz). */
+export function withinHours(h: Hours, t: number): boolean {
+  const d = new Date(t);
+  const minute = d.getHours() * 60 + d.getMinutes();
+  // A span across midnight (22:00-06:00) is the minutes after its start or before its end.
+  const inSpan = h.from <= h.to ? minute >= h.from && minute < h.to : minute >= h.from || minute < h.to;
+  return h.days.has(d.getDay()) && inSpan;
 }
 
 /** The filter of a rule, its errors placed in the file (the filter's own caret, shifted to the value). */

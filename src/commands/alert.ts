@@ -19,7 +19,8 @@ export const alert = defineProgram({
       many: true,
       value: 'NAME...',
       group: 'Rules',
-      describe: 'switch on built-in rules: mass-rename, mass-delete, mass-write, new-extensions, ransomware-extension, ransom-note, failed-opens, or all',
+      describe:
+        'switch on built-in rules: mass-rename, mass-delete, mass-write, new-extensions, ransomware-extension, ransom-note, outside-hours, failed-opens, or all',
     },
     canary: {
       kind: 'text',

@@ -31,12 +31,13 @@ export function dayRecords(daysAgo = 0): SmbRecord[] {
 }
 
 /**
- * Ten minutes of a ransomware attack, today: mallory's client renames 800 files to .locked
+ * Ten minutes of a ransomware attack, on this week's Monday morning: mallory's client renames 800 files to .locked
  * within a minute and leaves a note, among the day's ordinary traffic; eve opens the bait file.
  */
 export function attackRecords(): SmbRecord[] {
   const now = new Date();
-  const start = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), 9);
+  // This week's Monday at 09:00 UTC: within working hours whatever day the tests run.
+  const start = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - ((now.getUTCDay() + 6) % 7), 9);
   const t = createTraffic({ seed: 5, users: 30, files: 300, start, gapMs: 500 });
   const recs = Array.from({ length: 1200 }, () => t.next());
   const like = recs[0]!;

@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { builtinRules, canaryRule } from '../../src/alert/builtin.js';
+import { readFileSync } from 'node:fs';
+import { BUILTIN_RULES, builtinRules, canaryRule } from '../../src/alert/builtin.js';
 import { AlertEngine, extensionOf, type Alert } from '../../src/alert/engine.js';
 import { formatAlert } from '../../src/alert/format.js';
 import { syslogMessage } from '../../src/alert/syslog-out.js';
-import { parseRules, type Rule } from '../../src/alert/rules.js';
+import { parseRules, withinHours, type Rule } from '../../src/alert/rules.js';
 import { formatLanguageError, LanguageError } from '../../src/language/errors.js';
 import { emptyRecord, opId, type SmbRecord } from '../../src/record/fields.js';
 import { BatchBuilder } from '../../src/stream/builder.js';
+import { ROOT } from '../helpers/run-bin.js';
 
 const T0 = Date.UTC(2026, 11, 7, 10);
 
@@ -46,6 +48,12 @@ test('each built-in rule fires above its threshold and not at or below it', () =
       [rec(0, { op: 'rename', path: 'q3.docx', path2: 'q3.old.docx' })],
     ],
     ['ransom-note', [rec(0, { op: 'write', path: 'q3/How_To_Decrypt_Files.html' })], [rec(0, { op: 'write', path: 'q3/readme.txt' })]],
+    // Local time (--tz): a Sunday night is outside 07:00-19:00 mon-fri, a Monday morning within.
+    [
+      'outside-hours',
+      many(201, (k) => ({ op: 'open', time: new Date(2026, 11, 6, 3, 0, k).getTime() })),
+      many(500, (k) => ({ op: 'open', time: new Date(2026, 11, 7, 10, 0, k).getTime() })),
+    ],
     ['failed-opens', many(101, () => ({ op: 'open', result: -1 })), [...many(100, () => ({ op: 'open', result: -1 })), ...many(500, () => ({ op: 'open' }))]],
   ];
   for (const [name, fires, not] of cases) {
@@ -200,4 +208,23 @@ test('the severity in colour when asked (a terminal without NO_COLOR), and never
   assert.equal(formatAlert(a), '2026-12-07T10:00:00Z ALERT critical r: 2.0 KiB in 1h (above 1.0 KiB); p');
   assert.equal(formatAlert(a, true), '2026-12-07T10:00:00Z \x1b[31m\x1b[1mALERT critical\x1b[22m\x1b[39m r: 2.0 KiB in 1h (above 1.0 KiB); p');
   assert.ok(formatAlert({ ...a, kind: 'cleared' }, true).endsWith('\x1b[32mcleared critical\x1b[39m r: quiet for 1ms'));
+});
+
+test('working hours: local time, days, a span across midnight; docs/alert.md shows the built-in rules as they are', () => {
+  const [night] = parseRules('[rule n]\nhours = 22:00-06:00 sat-sun\nmeasure = operations\nover = 1m\nabove = 0\n');
+  const at = (d: number, h: number): number => new Date(2026, 11, d, h).getTime(); // 5 Saturday, 7 Monday
+  assert.deepEqual(
+    [at(5, 23), at(5, 3), at(5, 12), at(7, 23)].map((t) => withinHours(night!.hours!, t)),
+    [true, true, false, false],
+  );
+  const bad = (() => {
+    try {
+      parseRules('[rule n]\nhours = 7-19\nmeasure = operations\nover = 1m\nabove = 0\n', 'r.ini');
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return '';
+  })();
+  assert.equal(bad, 'hours = 7-19: expected HH:MM-HH:MM, and optionally days (07:00-19:00 mon-fri)');
+  assert.ok(readFileSync(`${ROOT}docs/alert.md`, 'utf8').includes(BUILTIN_RULES.trim()), 'docs/alert.md has the built-in rules as written');
 });
