@@ -65,7 +65,7 @@ function accounted(records: SmbRecord[], ledger: Moved[]): void {
 
 const recordsOf = (...files: string[]): SmbRecord[] => files.flatMap((f) => decodeAll(readFileSync(f)).records);
 
-test("full_audit across smbd's own size rotation (several a second), three users at once: every file accounted for, once", { skip, timeout: 180000 }, () =>
+test("full_audit across smbd's own size rotation (every half second), three users at once: every file accounted for, once", { skip, timeout: 180000 }, () =>
   withTmpDir(async (dir) => {
     const samba = await startSamba(dir, { global: ['max log size = 500'] });
     const recv = startProc('smbta-recv', ['-i', '0', '--audit-file', samba.log, '-w', `${dir}/audit.smbta`]);
