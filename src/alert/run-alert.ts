@@ -7,12 +7,12 @@ import { createStdoutSink } from '../io/byte-sink.js';
 import { UsageError } from '../language/errors.js';
 import { suggest } from '../language/suggest.js';
 import type { RunContext } from '../runtime/context.js';
-import { prepareInput, readSelected, type ReaderArgs } from '../runtime/input.js';
+import { parseRemote, prepareInput, readSelected, type ReaderArgs } from '../runtime/input.js';
 import { builtinRules, canaryRule } from './builtin.js';
 import { describeLanguageError, LanguageError } from '../language/errors.js';
 import { AlertEngine, type Alert } from './engine.js';
 import { AlertExec } from './exec.js';
-import { parseSyslogTarget, SyslogOut, type SyslogFormat } from './syslog-out.js';
+import { SyslogOut, type SyslogFormat } from './syslog-out.js';
 import { formatAlert, wantsColour } from './format.js';
 import { parseRules, type Rule } from './rules.js';
 
@@ -48,14 +48,24 @@ export function loadRules(a: Pick<AlertArgs, 'config' | 'builtin' | 'canary'>): 
   return rules;
 }
 
+/** --syslog's HOST:PORT, read as -S reads one (a plain TCP-style address: UDP has no TLS or Unix form here). */
+function syslogTarget(text: string): { host: string; port: number } {
+  let spec: ReturnType<typeof parseRemote> | undefined;
+  try {
+    spec = parseRemote(text);
+  } catch {
+    spec = undefined;
+  }
+  if (spec?.kind !== 'tcp' || spec.tls) throw new UsageError(`--syslog ${text}: expected HOST:PORT (or [V6]:PORT)`);
+  return { host: spec.host, port: spec.port };
+}
+
 export async function runAlert(a: AlertArgs, ctx: RunContext): Promise<void> {
   const rules = loadRules(a);
   const input = prepareInput(a, a._);
   const out = createStdoutSink();
   if (a['dry-run'] && a.exec === undefined) throw new UsageError('--dry-run says what --exec would run: give --exec CMD');
-  const target = a.syslog === undefined ? undefined : parseSyslogTarget(a.syslog);
-  if (a.syslog !== undefined && !target) throw new UsageError(`--syslog ${a.syslog}: expected HOST:PORT (or [V6]:PORT)`);
-  const syslog = target && new SyslogOut(target, a['syslog-format'], ctx.report);
+  const syslog = a.syslog === undefined ? undefined : new SyslogOut(syslogTarget(a.syslog), a['syslog-format'], ctx.report);
   const exec = a.exec === undefined ? undefined : new AlertExec(a.exec, ctx.report, { max: a['exec-max'], timeoutMs: a['exec-timeout'], dryRun: a['dry-run'] });
   const said = (alert: Alert): void => {
     if (a.json) {

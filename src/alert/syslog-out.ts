@@ -110,10 +110,3 @@ function cef(a: Alert): string {
 function sdName(k: string): string {
   return k.replace(/[^!-~]|[=\]"]/g, '_').slice(0, 32);
 }
-
-/** `HOST:PORT` or `[V6]:PORT`. */
-export function parseSyslogTarget(text: string): { host: string; port: number } | undefined {
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text);
-  const port = Number(m?.[3]);
-  return m && port > 0 && port < 65536 ? { host: m[1] ?? m[2]!, port } : undefined;
-}
