@@ -168,14 +168,14 @@ _smbta_complete() {
       esac
       ;;
     smbta-alert)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -c --config --builtin --canary --json --exec --exec-max --exec-timeout --syslog --syslog-format --dry-run --max-groups -h --help -V --version"
-      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -c --config --builtin --canary --exec --exec-max --exec-timeout --syslog --syslog-format --max-groups "
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -P --serve -B --bind --tls-client-ca --insecure -c --config --force -w --write --builtin --canary --state --alerts-only --json --exec --exec-max --exec-timeout --syslog --syslog-format --dry-run --max-groups -h --help -V --version"
+      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -P --serve -B --bind --tls-client-ca -c --config -w --write --builtin --canary --state --exec --exec-max --exec-timeout --syslog --syslog-format --max-groups "
       filter=1
       case "$prev" in
-        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|-c|--config) kind=file ;;
+        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--tls-client-ca|-c|--config|-w|--write|--state) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
-        -t|--time|-N|--count|--tz|--builtin|--canary|--exec|--exec-max|--exec-timeout|--syslog|--max-groups) kind=none ;;
+        -t|--time|-N|--count|--tz|-P|--serve|-B|--bind|--builtin|--canary|--exec|--exec-max|--exec-timeout|--syslog|--max-groups) kind=none ;;
         --syslog-format) COMPREPLY=($(compgen -W "rfc5424 cef" -- "$cur")); return ;;
       esac
       ;;

@@ -70,6 +70,16 @@ above = 200
 quiet-for = 8h
 severity = medium
 
+[rule unusual-download]
+select = read
+by = user
+measure = bytes
+over = 1d
+baseline = 14d
+times = 5
+above = 1G
+severity = medium
+
 [rule failed-opens]
 select = open
 by = user

@@ -8,29 +8,11 @@
  * forgotten first, and counted), each holding per-second sums, or for distinct measures the
  * values seen in the window (at most MAX_DISTINCT, beyond which the count is a floor).
  */
+import { periodStart } from '../format/period.js';
 import { STRING_FIELDS, type FieldName, type StringFieldName } from '../record/fields.js';
 import type { RecordBatch } from '../stream/batch.js';
+import type { Alert } from '../record/alert.js';
 import { withinHours, type Rule } from './rules.js';
-
-export interface Alert {
-  kind: 'alert' | 'cleared';
-  rule: string;
-  severity: Rule['severity'];
-  /** Record time (ms since the epoch) of the record that crossed the threshold, or of the clearing. */
-  time: number;
-  /** The group: its `by` fields and their values. */
-  group: Record<string, string>;
-  measure: Rule['measure'];
-  /** The measure at that moment, over the window (0 for a clearing). */
-  value: number;
-  above: number;
-  overMs: number;
-  quietForMs: number;
-  /** The path (and new name of a rename) and the client of the record that crossed (for an alert). */
-  path: string;
-  path2: string;
-  client: string;
-}
 
 const MAX_DISTINCT = 100_000;
 
@@ -45,7 +27,22 @@ interface Group {
   distinct: Map<string, number> | undefined;
   alerting: boolean;
   lastAbove: number;
+  /** A baseline rule's periods. */
+  base: Baseline | undefined;
 }
+
+/** A group's sums per `over` period: the one under way, and the finished ones within the baseline. */
+export interface Baseline {
+  /** The start of the first period the group was seen in (its usual counts from there). */
+  first: number;
+  period: number;
+  current: number;
+  /** Finished periods with a sum: [start, sum], oldest first. */
+  history: [number, number][];
+}
+
+/** What --state keeps of the baseline rules, by rule name: its definition, and each group's periods. */
+export type SavedBaselines = Record<string, { definition: string; groups: { names: Record<string, string>; base: Baseline }[] }>;
 
 export interface EngineStats {
   records: number;
@@ -76,8 +73,7 @@ export class AlertEngine {
 
   /** New rules (SIGHUP): a rule kept by name and definition keeps its windows and alerts; the others start empty. */
   setRules(rules: readonly Rule[]): void {
-    const same = (a: Rule, b: Rule): boolean => JSON.stringify({ ...a, filter: 0 }) === JSON.stringify({ ...b, filter: 0 });
-    const kept = rules.map((rule) => this.rules.findIndex((old) => same(old, rule)));
+    const kept = rules.map((rule) => this.rules.findIndex((old) => definition(old) === definition(rule)));
     const groups = kept.map((k) => (k >= 0 ? this.groups[k]! : new Map<string, Group>()));
     const alerting = kept.map((k) => (k >= 0 ? this.alerting[k]! : new Set<Group>()));
     this.groups.splice(0, Infinity, ...groups);
@@ -138,19 +134,46 @@ export class AlertEngine {
         g.distinct ??= new Map();
         g.distinct.delete(v);
         if (g.distinct.size < MAX_DISTINCT) g.distinct.set(v, t);
-      } else this.add(g, t, rule.measure === 'bytes' ? bytes[i]! : 1);
-      const value = this.measure(g, rule, now);
-      if (value <= rule.above) continue;
+      } else if (!rule.baselineMs) this.add(g, t, rule.measure === 'bytes' ? bytes[i]! : 1);
+      const value = rule.baselineMs ? addToPeriod(g, rule, t, rule.measure === 'bytes' ? bytes[i]! : 1) : this.measure(g, rule, now);
+      const above = rule.baselineMs ? baselineThreshold(g.base!, rule) : rule.above;
+      if (value <= above) continue;
       g.lastAbove = t;
       if (g.alerting) continue;
       g.alerting = true;
       this.alerting[r]!.add(g);
       this.stats.alerts++;
-      this.pending.push(
-        alertOf('alert', rule, g, t, value, { path: String(b.value('path', i)), path2: String(b.value('path2', i)), client: String(b.value('client', i)) }),
-      );
+      const at = { path: String(b.value('path', i)), path2: String(b.value('path2', i)), client: String(b.value('client', i)) };
+      this.pending.push({ ...alertOf('alert', rule, g, t, value, at), above });
     }
     return now;
+  }
+
+  /** The baseline rules' periods, for --state. */
+  baselines(): SavedBaselines {
+    const out: SavedBaselines = {};
+    this.rules.forEach((rule, r) => {
+      if (!rule.baselineMs) return;
+      const groups = [...this.groups[r]!.values()].filter((g) => g.base).map((g) => ({ names: g.names, base: g.base! }));
+      out[rule.name] = { definition: definition(rule), groups };
+    });
+    return out;
+  }
+
+  /** Periods --state kept, for the rules still defined as they were; returns the groups restored. */
+  restoreBaselines(saved: SavedBaselines): number {
+    let restored = 0;
+    this.rules.forEach((rule, r) => {
+      const kept = saved[rule.name];
+      if (!rule.baselineMs || kept?.definition !== definition(rule) || !Array.isArray(kept.groups)) return;
+      for (const { names, base } of kept.groups.slice(-this.maxGroups)) {
+        if (!isBaseline(base) || typeof names !== 'object' || names === null) continue;
+        const key = rule.by.map((f) => names[f] ?? '').join('\0');
+        this.groups[r]!.set(key, { ...newGroup(names), base });
+        restored++;
+      }
+    });
+    return restored;
   }
 
   private group(rule: Rule, r: number, b: RecordBatch, i: number): Group {
@@ -161,16 +184,7 @@ export class AlertEngine {
     if (g) {
       groups.delete(key); // kept in order of last activity
     } else {
-      g = {
-        names: Object.fromEntries(rule.by.map((f, k) => [f, names[k]!])),
-        seconds: [],
-        sums: [],
-        head: 0,
-        total: 0,
-        distinct: undefined,
-        alerting: false,
-        lastAbove: -Infinity,
-      };
+      g = newGroup(Object.fromEntries(rule.by.map((f, k) => [f, names[k]!])));
       if (groups.size >= this.maxGroups) {
         const [oldest, forgotten] = groups.entries().next().value!;
         groups.delete(oldest);
@@ -231,6 +245,65 @@ export class AlertEngine {
     this.stats.cleared++;
     this.pending.push(alertOf('cleared', rule, g, g.lastAbove + rule.quietForMs, 0, { path: '', path2: '', client: '' }));
   }
+}
+
+function newGroup(names: Record<string, string>): Group {
+  return { names, seconds: [], sums: [], head: 0, total: 0, distinct: undefined, alerting: false, lastAbove: -Infinity, base: undefined };
+}
+
+/** A saved baseline as this program writes one (a state file edited by hand may hold anything). */
+function isBaseline(b: unknown): b is Baseline {
+  const x = b as Baseline | null;
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    [x.first, x.period, x.current].every(Number.isFinite) &&
+    Array.isArray(x.history) &&
+    x.history.every((h) => Array.isArray(h) && h.length === 2 && h.every(Number.isFinite))
+  );
+}
+
+/** What makes two rules the same rule: all but the compiled filter. */
+function definition(rule: Rule): string {
+  return JSON.stringify({ ...rule, filter: 0 });
+}
+
+/**
+ * Adds `v` at `t` to the group's period sums, finishing the period under way when `t` is in
+ * a later one; returns the sum of the period under way. A late record adds to its own
+ * period's sum when that is still kept.
+ */
+function addToPeriod(g: Group, rule: Rule, t: number, v: number): number {
+  const period = periodStart(t, rule.overMs);
+  const base = (g.base ??= { first: period, period, current: 0, history: [] });
+  if (period > base.period) {
+    if (base.current) base.history.push([base.period, base.current]);
+    const from = period - rule.baselineMs!;
+    while (base.history.length && base.history[0]![0] < from) base.history.shift();
+    base.period = period;
+    base.current = 0;
+  }
+  if (period === base.period) base.current += v;
+  else {
+    const old = base.history.find(([start]) => start === period);
+    if (old) old[1] += v;
+    base.first = Math.min(base.first, period);
+  }
+  return base.current;
+}
+
+/**
+ * Above what the period under way alerts: `times` the group's mean period over the baseline
+ * (periods without records count as 0, from the first it was seen in), and `above`. Until
+ * half the baseline has been seen the group is learning: it never alerts.
+ */
+function baselineThreshold(base: Baseline, rule: Rule): number {
+  const from = Math.max(base.first, base.period - rule.baselineMs!);
+  const periods = Math.round((base.period - from) / rule.overMs);
+  if (periods * 2 < rule.baselineMs! / rule.overMs) return Infinity;
+  let sum = 0;
+  for (const [start, v] of base.history) if (start >= from) sum += v;
+  return Math.max(rule.above, (rule.times! * sum) / periods);
 }
 
 function alertOf(kind: Alert['kind'], rule: Rule, g: Group, time: number, value: number, at: Pick<Alert, 'path' | 'path2' | 'client'>): Alert {

@@ -5,9 +5,10 @@
  * up to QUEUED more wait, and beyond that an alert's command is dropped, counted and said;
  * one that outlives `timeoutMs` is killed. --dry-run says the command instead of running it.
  */
+import { alertJson } from '../record/alert.js';
 import { spawn } from 'node:child_process';
 import type { Reporter } from '../io/report.js';
-import type { Alert } from './engine.js';
+import type { Alert } from '../record/alert.js';
 
 const QUEUED = 100;
 
@@ -46,7 +47,7 @@ export class AlertExec {
     const child = spawn('sh', ['-c', this.command], { stdio: ['pipe', 'inherit', 'inherit'], env: { ...process.env, ...envOf(a) } });
     const timer = setTimeout(() => child.kill('SIGKILL'), this.o.timeoutMs);
     child.stdin.on('error', () => undefined); // a command that does not read its stdin
-    child.stdin.end(`${JSON.stringify({ ...a, time: new Date(a.time).toISOString() })}\n`);
+    child.stdin.end(`${JSON.stringify(alertJson(a))}\n`);
     const done = (ok: boolean, why: string): void => {
       clearTimeout(timer);
       this.stats.ran++;

@@ -11,6 +11,8 @@
  *     quiet-for = 10m               ; one alert per group until it has been below for this long
  *     severity  = high              ; low, medium, high, critical
  *     hours     = 07:00-19:00 mon-fri ; only records outside these (local) hours count
+ *     baseline  = 14d               ; `over` periods (local days) against the group's usual:
+ *     times     = 5                 ; alert above 5x its mean period of the last 14d, and above `above`
  */
 import { compileFilter, type BatchFilter } from '../filter/compile.js';
 import { parseFilter } from '../filter/parser.js';
@@ -19,12 +21,8 @@ import { LanguageError } from '../language/errors.js';
 import { forEachIniLine } from '../language/ini-lines.js';
 import { Source } from '../language/source.js';
 import { suggest } from '../language/suggest.js';
+import { MEASURES, SEVERITIES, type Measure, type Severity } from '../record/alert.js';
 import { FIELD_NAMES, type FieldName } from '../record/fields.js';
-
-export const MEASURES = ['operations', 'bytes', 'paths', 'extensions', 'failures'] as const;
-export type Measure = (typeof MEASURES)[number];
-export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
-export type Severity = (typeof SEVERITIES)[number];
 
 export interface Rule {
   name: string;
@@ -39,6 +37,12 @@ export interface Rule {
   severity: Severity;
   /** Working hours (local time): records within them do not count. */
   hours?: Hours;
+  /**
+   * Against the group's usual: windows are whole `over` periods of local time, and the
+   * group alerts above `times` its mean period over the last `baselineMs` (and above `above`).
+   */
+  baselineMs?: number;
+  times?: number;
 }
 
 export interface Hours {
@@ -51,7 +55,7 @@ export interface Hours {
 
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 
-const KEYS = ['select', 'by', 'measure', 'over', 'above', 'quiet-for', 'severity', 'hours'] as const;
+const KEYS = ['select', 'by', 'measure', 'over', 'above', 'quiet-for', 'severity', 'hours', 'baseline', 'times'] as const;
 type Key = (typeof KEYS)[number];
 const REQUIRED: readonly Key[] = ['measure', 'over', 'above'];
 
@@ -107,6 +111,9 @@ function buildRule(name: string, values: Map<Key, { text: string; at: number }>,
       fail('by', `unknown field '${f}' in by`, suggest(f, FIELD_NAMES) ?? `fields are ${FIELD_NAMES.join(', ')}`);
   const hours = text('hours') === undefined ? undefined : parseHours(text('hours')!);
   if (hours === null) fail('hours', `hours = ${text('hours')}: expected HH:MM-HH:MM, and optionally days (07:00-19:00 mon-fri)`);
+  const baseline =
+    text('baseline') === undefined ? undefined : parseBaseline(text('baseline')!, text('times'), overMs!, measure as Measure, (k, m) => fail(k, m));
+  if (!baseline && text('times') !== undefined) fail('times', "'times' compares with a group's usual: it needs 'baseline = ...' (14d)");
   const select = text('select') ?? '';
   return {
     name,
@@ -119,7 +126,24 @@ function buildRule(name: string, values: Map<Key, { text: string; at: number }>,
     quietForMs: quiet!,
     severity: severity as Severity,
     ...(hours ? { hours } : {}),
+    ...baseline,
   };
+}
+
+/** `baseline` and `times`: a duration of at least two whole `over` periods, and a factor over 0 (5 when not given). */
+function parseBaseline(
+  text: string,
+  times: string | undefined,
+  overMs: number,
+  measure: Measure,
+  fail: (key: Key, message: string) => never,
+): Pick<Rule, 'baselineMs' | 'times'> {
+  if (measure === 'paths' || measure === 'extensions') fail('baseline', `a baseline is kept of sums: measure operations, bytes or failures, not ${measure}`);
+  const ms = parseDuration(text);
+  if (!ms || ms % overMs !== 0 || ms < 2 * overMs) fail('baseline', `baseline = ${text}: expected a duration of two or more whole 'over' periods (14d)`);
+  const factor = times === undefined ? 5 : /^\d+(\.\d+)?$/.test(times) ? Number(times) : 0;
+  if (!(factor > 0)) fail('times', `times = ${times}: expected a number above 0 (5, 2.5)`);
+  return { baselineMs: ms, times: factor };
 }
 
 /** `07:00-19:00`, `07:00-19:00 mon-fri`, `22:00-06:00 sat-sun`; null when it is not that. */

@@ -7,17 +7,24 @@ import { createStdoutSink } from '../io/byte-sink.js';
 import { UsageError } from '../language/errors.js';
 import { suggest } from '../language/suggest.js';
 import type { RunContext } from '../runtime/context.js';
-import { parseRemote, prepareInput, readSelected, type ReaderArgs } from '../runtime/input.js';
+import { liveFlushMs, parseRemote, prepareInput, readSelected, type ReaderArgs } from '../runtime/input.js';
+import { openBinaryOutput, type OutputArgs } from '../runtime/output.js';
+import { listenServing, servingFor, type ServeArgs } from '../runtime/serve.js';
+import { BlockKind } from '../stream/format.js';
+import { alertJson, type Alert } from '../record/alert.js';
 import { builtinRules, canaryRule } from './builtin.js';
 import { describeLanguageError, LanguageError } from '../language/errors.js';
-import { AlertEngine, type Alert } from './engine.js';
+import { AlertEngine, type SavedBaselines } from './engine.js';
+import { openState } from '../runtime/state-file.js';
 import { AlertExec } from './exec.js';
 import { SyslogOut, type SyslogFormat } from './syslog-out.js';
-import { formatAlert, wantsColour } from './format.js';
+import { formatAlert, wantsColour } from '../format/alert-line.js';
 import { parseRules, type Rule } from './rules.js';
 
-export interface AlertArgs extends ReaderArgs {
+export interface AlertArgs extends ReaderArgs, OutputArgs, ServeArgs {
   config?: string;
+  state?: string;
+  'alerts-only': boolean;
   builtin: string[];
   canary: string[];
   json: boolean;
@@ -30,6 +37,9 @@ export interface AlertArgs extends ReaderArgs {
   'syslog-format': SyslogFormat;
   _: string[];
 }
+
+/** How often --state is saved while running: a kill loses at most this much of the baselines' sums. */
+const SAVE_EVERY_MS = 60_000;
 
 /** Every rule asked for; a mistake in any is an error before anything is read. */
 export function loadRules(a: Pick<AlertArgs, 'config' | 'builtin' | 'canary'>): Rule[] {
@@ -63,19 +73,34 @@ function syslogTarget(text: string): { host: string; port: number } {
 export async function runAlert(a: AlertArgs, ctx: RunContext): Promise<void> {
   const rules = loadRules(a);
   const input = prepareInput(a, a._);
-  const out = createStdoutSink();
   if (a['dry-run'] && a.exec === undefined) throw new UsageError('--dry-run says what --exec would run: give --exec CMD');
+  if (a.json && a.write === '-') throw new UsageError('--json and -w - both write to stdout: give -w a file or FIFO');
   const syslog = a.syslog === undefined ? undefined : new SyslogOut(syslogTarget(a.syslog), a['syslog-format'], ctx.report);
   const exec = a.exec === undefined ? undefined : new AlertExec(a.exec, ctx.report, { max: a['exec-max'], timeoutMs: a['exec-timeout'], dryRun: a['dry-run'] });
+  if (a['alerts-only'] && a.write === undefined && a.serve === undefined) throw new UsageError('--alerts-only says what -w and -P carry: give one');
+  // -w and -P: the records read (unless --alerts-only), and each alert and clearing as an alert block at its record time.
+  const server = servingFor(a, ctx.report);
+  const stream = a.write === undefined && !server ? undefined : openBinaryOutput('smbta-alert', a, { flushMs: liveFlushMs(input) }, server ? [server] : []);
+  if (server) ctx.report.warn(`serving on ${await listenServing(server, a)}`);
+  const records = a['alerts-only'] ? undefined : stream;
+  // The lines for people go to stdout, unless it carries the stream or NDJSON.
+  const out = a.write === '-' ? undefined : createStdoutSink();
   const said = (alert: Alert): void => {
-    if (a.json) {
-      out.write(`${JSON.stringify({ ...alert, time: new Date(alert.time).toISOString() })}\n`);
-      ctx.report.warn(formatAlert(alert, wantsColour(process.stderr)));
-    } else out.write(`${formatAlert(alert, wantsColour(process.stdout))}\n`);
+    if (a.json) out?.write(`${JSON.stringify(alertJson(alert))}\n`);
+    if (a.json || !out) ctx.report.warn(formatAlert(alert, wantsColour(process.stderr)));
+    else out.write(`${formatAlert(alert, wantsColour(process.stdout))}\n`);
+    stream?.writeSide(BlockKind.Alert, alertJson(alert), alert.time);
     syslog?.send(alert);
     if (alert.kind === 'alert') exec?.run(alert);
   };
   const engine = new AlertEngine(rules, said, a['max-groups']);
+  // --state: the baseline rules' periods, restored at start and saved every minute and at the end.
+  const state = openState(a.state, 'smbta-alert', ctx.report);
+  const baselines = state?.previous?.baselines;
+  if (baselines) ctx.report.warn(`${a.state}: ${engine.restoreBaselines(baselines as SavedBaselines)} baselines restored`);
+  const save = (): void => state?.save({ covered: {}, clean: false, baselines: engine.baselines() });
+  save();
+  const saving = state && setInterval(save, SAVE_EVERY_MS).unref();
   ctx.report.warn(`${rules.length} rules: ${rules.map((r) => r.name).join(', ')}`);
   const reload = (): void => {
     try {
@@ -89,12 +114,26 @@ export async function runAlert(a: AlertArgs, ctx: RunContext): Promise<void> {
   };
   if (a.config !== undefined) process.on('SIGHUP', reload);
   try {
-    await readSelected(input, ctx, (b, rows, n) => engine.batch(b, rows, n));
+    await readSelected(
+      input,
+      ctx,
+      async (b, rows, n, source) => {
+        if (records && rows === null && b.raw) records.writeBlock(b.raw, b, source);
+        else records?.addRows(b, rows, n, source);
+        engine.batch(b, rows, n);
+        await stream?.ready();
+      },
+      records && ((side) => records.writeRaw(side.raw)),
+      records && ((b, source) => records.pass(b, source)),
+    );
   } finally {
     process.off('SIGHUP', reload);
+    clearInterval(saving);
   }
   engine.finish();
-  await out.close();
+  state?.finish({ covered: {}, clean: true, baselines: engine.baselines() });
+  await stream?.close();
+  await out?.close();
   await exec?.drained();
   await syslog?.close();
   const s = engine.stats;

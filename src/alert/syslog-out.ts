@@ -7,8 +7,8 @@ import { createSocket, type Socket } from 'node:dgram';
 import { hostname } from 'node:os';
 import type { Reporter } from '../io/report.js';
 import { VERSION } from '../version.js';
-import type { Alert } from './engine.js';
-import { formatAlert } from './format.js';
+import type { Alert } from '../record/alert.js';
+import { formatAlert } from '../format/alert-line.js';
 
 /** The facility: auth (4), security events. */
 const FACILITY = 4;

@@ -1,4 +1,4 @@
-import { pick, READER } from '../cli/options.js';
+import { pick, READER, SERVING } from '../cli/options.js';
 import { defineProgram } from '../cli/program.js';
 import { runAlert } from '../alert/run-alert.js';
 import { FILTER_POSITIONAL } from './common.js';
@@ -13,14 +13,20 @@ export const alert = defineProgram({
     'Windows run on record time, so reading an archive again gives exactly the alerts the live run gave.',
   options: {
     ...READER,
-    ...pick('config'),
+    ...SERVING,
+    ...pick('config', 'force'),
+    write: {
+      ...pick('write').write,
+      describe:
+        'also write the stream to FILE (- is stdout, the lines for people then going to stderr): the records read, with each alert and clearing as an alert block that smbta-top shows and smbta-rotate archives',
+    },
     builtin: {
       kind: 'text',
       many: true,
       value: 'NAME...',
       group: 'Rules',
       describe:
-        'switch on built-in rules: mass-rename, mass-delete, mass-write, new-extensions, ransomware-extension, ransom-note, outside-hours, failed-opens, or all',
+        'switch on built-in rules: mass-rename, mass-delete, mass-write, new-extensions, ransomware-extension, ransom-note, outside-hours, unusual-download, failed-opens, or all',
     },
     canary: {
       kind: 'text',
@@ -28,6 +34,15 @@ export const alert = defineProgram({
       value: 'GLOB...',
       group: 'Rules',
       describe: "bait paths (the filter's globs, e.g. '*/~budget-2026.xlsx'): any operation on one, by anyone, is a critical alert at once",
+    },
+    state: {
+      ...pick('state').state,
+      describe: "keep the baseline rules' usual per user (or group) in FILE, saved every minute and at exit, so a restart does not forget it",
+    },
+    'alerts-only': {
+      kind: 'flag',
+      group: 'Output',
+      describe: '-w and -P carry the alert blocks alone, not the records: for smbta-mux to join with the records it reads (docs/deploy.md)',
     },
     json: { kind: 'flag', group: 'Output', describe: 'write alerts as NDJSON on stdout (the lines for people go to stderr)' },
     exec: {

@@ -28,6 +28,8 @@ export interface SavedState {
    * Found at start, it means the commit did not finish: the files are cut back to those sizes.
    */
   intent?: [string, number][];
+  /** smbta-alert: its baseline rules' per-period sums (alert/engine.ts's SavedBaselines). */
+  baselines?: unknown;
   /** False while running: a state found unclean at start means the last run was killed. */
   clean: boolean;
   saved: number;

@@ -9,9 +9,12 @@ import { FormatError } from './bytes.js';
 import { decodeRecordsPayload } from './decode-block.js';
 import { BlockKind, FORMAT_VERSION, MAGIC, MAX_BLOCK_RECORDS, readHeader, type BlockHeader } from './format.js';
 
+/** Kinds whose payload is one JSON object: status, gap, info and alert. */
+const SIDE_KINDS: ReadonlySet<number> = new Set([BlockKind.Status, BlockKind.Gap, BlockKind.Info, BlockKind.Alert]);
+
 export interface SideBlock {
   kind: number;
-  /** The parsed JSON payload of a status, gap or info block. */
+  /** The parsed JSON payload of a status, gap, info or alert block. */
   body: Record<string, unknown>;
   raw: Buffer;
   /** Numbered side blocks (a server's gap for a slow reader): the run and first lost record. */
@@ -175,7 +178,7 @@ export class StreamDecoder {
         batch.seq = h.seq;
         this.stats.records += h.count;
         this.on.batch(batch);
-      } else if (h.kind === BlockKind.Status || h.kind === BlockKind.Gap || h.kind === BlockKind.Info) {
+      } else if (SIDE_KINDS.has(h.kind)) {
         const body = JSON.parse(payload.toString('utf8')) as unknown;
         if (typeof body !== 'object' || body === null) throw new FormatError('not an object');
         this.on.side?.({ kind: h.kind, body: body as Record<string, unknown>, raw, run: h.run, seq: h.seq });

@@ -17,7 +17,7 @@ export const MAX_HEADER_LENGTH = 1024;
 export const MAX_PAYLOAD_LENGTH = 64 * 1024 * 1024;
 
 /** Kinds of block; a reader skips kinds it does not know, so the header carries a plain number. */
-export const BlockKind = { Records: 1, Status: 2, Gap: 3, Info: 4 } as const;
+export const BlockKind = { Records: 1, Status: 2, Gap: 3, Info: 4, Alert: 5 } as const;
 export type BlockKind = (typeof BlockKind)[keyof typeof BlockKind];
 
 /** Wire ids of the record columns. `end` travels as duration (end - time). */

@@ -107,14 +107,13 @@ export class StreamWriter {
     this.out(renumberBlock(block, this.number(batch.length)));
   }
 
-  /** Writes a status, gap or info block. */
-  writeSide(kind: BlockKind, body: Record<string, unknown>): void {
+  /** Writes a status, gap, info or alert block, dated `time` (now, but an alert's is its record time). */
+  writeSide(kind: BlockKind, body: Record<string, unknown>, time = Date.now()): void {
     this.flush();
-    const now = Date.now();
-    this.out(frameBlock(kind, Buffer.from(JSON.stringify(body)), 0, now, now));
+    this.out(frameBlock(kind, Buffer.from(JSON.stringify(body)), 0, time, time));
   }
 
-  /** Passes an upstream status, gap or info block on unchanged. */
+  /** Passes an upstream status, gap, info or alert block on unchanged. */
   writeRaw(block: Buffer): void {
     this.flush();
     this.out(block);

@@ -4,6 +4,7 @@
  * second of record time for the sparkline, the latest operations, and what was lost.
  * Batches go in column by column; a snapshot comes out once per refresh.
  */
+import type { Alert } from '../record/alert.js';
 import { isReadOp, isWriteOp, opName } from '../record/fields.js';
 import type { RecordBatch } from '../stream/batch.js';
 
@@ -18,6 +19,7 @@ export const HISTORY_SECONDS = 600;
 /** Distinct keys per grouping beyond which the idle, smallest ones are forgotten. */
 const MAX_KEYS = 50_000;
 const LOG_LINES = 100;
+const ALERT_LINES = 20;
 
 interface Entry {
   name: string;
@@ -73,6 +75,9 @@ export interface TopSnapshot {
   log: LogLine[];
   /** The latest things the sources said (reconnecting, gaps), newest last. */
   notes: string[];
+  /** Alert blocks in the stream (smbta-alert -w): how many, and the latest, newest last. */
+  alertCount: number;
+  alerts: Alert[];
 }
 
 export class TopModel {
@@ -87,6 +92,8 @@ export class TopModel {
   private histSecond = -Infinity;
   private log: LogLine[] = [];
   private notes: string[] = [];
+  private alerts: Alert[] = [];
+  private alertCount = 0;
   private lastTick = NaN;
   private perRow = { read: new Float64Array(0), written: new Float64Array(0), ops: new Float64Array(0) };
   private rates = { read: 0, write: 0, ops: 0 };
@@ -157,6 +164,13 @@ export class TopModel {
     this.dropped += records;
   }
 
+  /** An alert or clearing an smbta-alert upstream put in the stream. */
+  alert(a: Alert): void {
+    this.alertCount++;
+    this.alerts.push(a);
+    if (this.alerts.length > ALERT_LINES) this.alerts.shift();
+  }
+
   note(message: string): void {
     this.notes.push(message);
     if (this.notes.length > 20) this.notes.shift();
@@ -190,6 +204,8 @@ export class TopModel {
     this.readHist.fill(0);
     this.writeHist.fill(0);
     this.log = [];
+    this.alerts = [];
+    this.alertCount = 0;
     this.records = 0;
     this.dropped = 0;
     this.rates = { read: 0, write: 0, ops: 0 };
@@ -213,6 +229,8 @@ export class TopModel {
       rows,
       log: this.log.slice(-LOG_LINES),
       notes: this.notes.slice(),
+      alertCount: this.alertCount,
+      alerts: this.alerts.slice(),
     };
   }
 }

@@ -5,7 +5,9 @@
 import { openSync } from 'node:fs';
 import { ReadStream } from 'node:tty';
 import { render, renderToString } from 'ink';
+import { alertFromJson } from '../record/alert.js';
 import type { RunContext } from '../runtime/context.js';
+import { BlockKind } from '../stream/format.js';
 import { readSelected, type PreparedInput } from '../runtime/input.js';
 import { TopApp } from './app.js';
 import type { TopFeed } from './feed.js';
@@ -79,7 +81,11 @@ function read(o: TopRun, ctx: RunContext): Promise<void> {
     o.input,
     ctx,
     (b, rows, n) => o.feed.add(b, rows, n),
-    (_side, _source, lost) => o.feed.model.lost(lost),
+    (side, _source, lost) => {
+      o.feed.model.lost(lost);
+      const alert = side.kind === BlockKind.Alert ? alertFromJson(side.body) : undefined;
+      if (alert) o.feed.model.alert(alert);
+    },
   );
 }
 

@@ -8,4 +8,10 @@ export const THEME = {
   error: 'red',
   dim: 'gray',
   dropped: 'red',
+  /** Alerts by severity, as smbta-alert colours its lines. */
+  critical: 'redBright',
+  high: 'red',
+  medium: 'yellow',
+  low: 'cyan',
+  cleared: 'green',
 } as const;

@@ -3,6 +3,8 @@
  * given width and height, so the same view serves the live terminal, --once and tests.
  */
 import { Box, Text } from 'ink';
+import type { Alert } from '../record/alert.js';
+import { formatAlert } from '../format/alert-line.js';
 import { createLocalFormatter } from '../format/time.js';
 import { visible } from '../format/text.js';
 import { formatCount, formatSize } from '../format/units.js';
@@ -29,8 +31,10 @@ export function TopView({ snap, ui, width, height, source, interactive = true }:
   const note = snap.notes.at(-1);
   const fixed = 1 + 2 + 1 + (ui.error ? 1 : 0) + (note ? 1 : 0) + (interactive ? 1 : 0);
   const rest = Math.max(0, height - fixed);
-  // The table takes what its rows need, up to 60% of the room; the log has the rest.
+  // The table takes what its rows need, up to 60% of the room; then up to 3 latest alerts; the log has the rest.
   const tableLines = rest < 8 ? rest : Math.min(snap.rows.length + 1, Math.ceil(rest * 0.6));
+  const alertLines = snap.alerts.length && rest - tableLines > 2 ? Math.min(snap.alerts.length, 3, rest - tableLines - 2) + 1 : 0;
+  const logLines = rest - tableLines - alertLines;
   return (
     <Box flexDirection="column" width={width}>
       <TitleLine snap={snap} ui={ui} source={source} width={width} />
@@ -41,7 +45,8 @@ export function TopView({ snap, ui, width, height, source, interactive = true }:
       ) : (
         <>
           <GroupTable rows={snap.rows.slice(0, Math.max(0, tableLines - 1))} grouping={snap.grouping} groups={snap.groups} sort={ui.sort} width={width} />
-          {rest - tableLines > 1 && <Log lines={snap.log.slice(-(rest - tableLines - 1))} width={width} />}
+          {alertLines > 0 && <Alerts alerts={snap.alerts.slice(-(alertLines - 1))} count={snap.alertCount} />}
+          {logLines > 1 && <Log lines={snap.log.slice(-(logLines - 1))} width={width} />}
         </>
       )}
       {note && (
@@ -185,6 +190,19 @@ const clockText = (
   (f) => (ms: number) =>
     f(ms).slice(11, 19)
 )(createLocalFormatter());
+
+function Alerts({ alerts, count }: { alerts: Alert[]; count: number }) {
+  return (
+    <Box flexDirection="column">
+      <Text bold color={THEME.heading} wrap="truncate">{`ALERTS (${formatCount(count)}, latest last)`}</Text>
+      {alerts.map((a, k) => (
+        <Text key={k} wrap="truncate" color={THEME[a.kind === 'alert' ? a.severity : 'cleared']}>
+          {visible(formatAlert(a))}
+        </Text>
+      ))}
+    </Box>
+  );
+}
 
 function Log({ lines, width }: { lines: LogLine[]; width: number }) {
   const wide = width >= 70;

@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { test } from 'node:test';
 import { unframeSyslog } from '../../src/audit/syslog.js';
 import { attackRecords } from '../helpers/example-home.js';
 import { startProc } from '../helpers/proc.js';
-import { runBin } from '../helpers/run-bin.js';
-import { encodeRecords } from '../helpers/stream.js';
+import { runBin, type RunResult } from '../helpers/run-bin.js';
+import { emptyRecord, opId, type SmbRecord } from '../../src/record/fields.js';
+import { decodeAll, encodeRecords, type Decoded } from '../helpers/stream.js';
+import { BlockKind } from '../../src/stream/format.js';
 import { withTmpDir } from '../helpers/tmp-dir.js';
 import { waitUntil } from '../helpers/wait.js';
 
@@ -114,4 +117,88 @@ test('smbta-alert --syslog: RFC 5424 with the alert as structured data, or CEF, 
           / - CEF:0\|smbta\|smbta-alert\|[\d.]+\|mass-rename\|mass-rename\|8\|rt=\d+ act=alert suser=mallory src=10\.0\.0\.66 fname=q3\/report500\.docx cnt=501 cs1Label=rule cs1=mass-rename /,
         );
     }
+  }));
+
+test('smbta-alert -w -: the records pass on with the alerts as blocks; smbta-filter keeps them, smbta-rotate archives them, smbta-top shows them', () =>
+  withTmpDir(async (dir) => {
+    writeFileSync(`${dir}/attack.smbta`, encodeRecords(attackRecords(), 100));
+    const r = await runBin('smbta-alert', ['-r', `${dir}/attack.smbta`, '--builtin', 'mass-rename,ransom-note', '-w', '-']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /ALERT high mass-rename user=mallory/, 'the lines for people go to stderr when stdout is the stream');
+    const passed = decodeAll(r.stdout);
+    assert.deepEqual(passed.records, decodeAll(encodeRecords(attackRecords(), 100)).records, 'every record passes on, unchanged');
+    const alertsOf = (d: Decoded): unknown[][] => d.side.filter((s) => s.kind === BlockKind.Alert).map((s) => [s.body.rule, s.body.time, s.body.group]);
+    const crossing = attackRecords().filter((x) => x.user === 'mallory' && x.op === 6)[500]!;
+    assert.deepEqual(alertsOf(passed), [
+      ['mass-rename', new Date(crossing.time).toISOString(), { user: 'mallory' }],
+      ['ransom-note', alertsOf(passed)[1]![1], { user: 'mallory' }],
+    ]);
+    const block = passed.side.find((s) => s.kind === BlockKind.Alert)!;
+    assert.equal(Number(block.raw.readBigInt64LE(16)), crossing.time, 'an alert block is dated at its record time');
+
+    const filtered = await runBin('smbta-filter', ['user=mallory'], { input: r.stdout });
+    assert.deepEqual(alertsOf(decodeAll(filtered.stdout)), alertsOf(passed), 'smbta-filter passes alert blocks through');
+    const rotated = await runBin('smbta-rotate', ['-M', 'time', '1h', '-w', `${dir}/a/%Y%m%d-%H.smbta`], { input: r.stdout });
+    assert.equal(rotated.code, 0, rotated.stderr);
+    const top = await runBin('smbta-top', ['--once', '-R', `${dir}/a`], { env: { COLUMNS: '120', LINES: '40' } });
+    assert.equal(top.code, 0, top.stderr);
+    assert.match(
+      top.stdout.toString(),
+      /^ALERTS \(2, latest last\)\n.*ALERT high mass-rename user=mallory: 501 operations in 1m .*\n.*ALERT critical ransom-note user=mallory/m,
+    );
+    // Readers that do not know the kind (csv here) read the records and nothing else.
+    const csv = await runBin('smbta-csv', ['-R', `${dir}/a`, '-N', '3']);
+    assert.deepEqual([csv.code, csv.stderr], [0, '']);
+
+    const both = await runBin('smbta-alert', ['-r', `${dir}/attack.smbta`, '--builtin', 'all', '--json', '-w', '-']);
+    assert.deepEqual([both.code, both.stderr.split('\n')[0]], [2, 'smbta-alert: --json and -w - both write to stdout: give -w a file or FIFO']);
+  }));
+
+test('smbta-alert --alerts-only -P: a mux joins its alert blocks with the records it reads, as deploy.md runs them', () =>
+  withTmpDir(async (dir) => {
+    writeFileSync(`${dir}/attack.smbta`, encodeRecords(attackRecords(), 100));
+    // The receiver's stand-in waits for three readers: smbta-alert, the hub, and this test (once the hub reads smbta-alert).
+    const recv = startProc('smbta-mux', ['-r', `${dir}/attack.smbta`, '-P', '0', '--wait-readers', '3']);
+    const recvPort = (await recv.waitFor(/serving on 127\.0\.0\.1:(\d+)/))[1]!;
+    const alert = startProc('smbta-alert', ['-S', `127.0.0.1:${recvPort}`, '--builtin', 'mass-rename', '--alerts-only', '-P', '0']);
+    const alertPort = (await alert.waitFor(/serving on 127\.0\.0\.1:(\d+)/))[1]!;
+    const hub = startProc('smbta-mux', ['-S', `127.0.0.1:${alertPort}`, '-S', `127.0.0.1:${recvPort}`, '-P', '0', '-w', `${dir}/hub.smbta`]);
+    await alert.waitFor(/127\.0\.0\.1:\d+ connected/);
+    const me = connect(Number(recvPort), '127.0.0.1');
+    try {
+      await waitUntil('the alert', () => /ALERT high mass-rename user=mallory/.test(alert.stdout().toString()));
+      // -w writes under .NAME.PID.tmp until the hub stops.
+      const growing = `${dir}/.hub.smbta.${hub.proc.pid}.tmp`;
+      await waitUntil('the hub has every record', () => existsSync(growing) && decodeAll(readFileSync(growing)).records.length === 2002);
+    } finally {
+      me.destroy();
+    }
+    for (const p of [alert, hub, recv]) await p.stop();
+    const joined = decodeAll(readFileSync(`${dir}/hub.smbta`));
+    assert.deepEqual(
+      joined.side.filter((s) => s.kind === BlockKind.Alert).map((s) => s.body.rule),
+      ['mass-rename'],
+    );
+    assert.equal(joined.records.length, 2002, 'the records once: smbta-alert passed none of them on');
+  }));
+
+test('smbta-alert --state: the unusual-download baseline outlives a restart', () =>
+  withTmpDir(async (dir) => {
+    const read = (day: number, bytes: number): SmbRecord => {
+      const time = Date.UTC(2026, 10, 20 + day, 12);
+      return { ...emptyRecord(), time, end: time, op: opId('pread'), user: 'mallory', share: 'finance', path: 'ledger.db', bytes };
+    };
+    writeFileSync(`${dir}/usual.smbta`, encodeRecords(Array.from({ length: 10 }, (_, d) => read(d, 200 << 20))));
+    writeFileSync(`${dir}/big.smbta`, encodeRecords([read(10, 1536 << 20)]));
+    const run = (file: string, state: string[]): Promise<RunResult> =>
+      runBin('smbta-alert', ['-r', `${dir}/${file}`, '--builtin', 'unusual-download', ...state]);
+    const learnt = await run('usual.smbta', ['--state', `${dir}/alert.state`]);
+    assert.deepEqual([learnt.code, learnt.stdout.toString()], [0, '']);
+    const state = JSON.parse(readFileSync(`${dir}/alert.state`, 'utf8')) as { clean: boolean; baselines: Record<string, unknown> };
+    assert.deepEqual([state.clean, Object.keys(state.baselines)], [true, ['unusual-download']]);
+    const forgot = await run('big.smbta', []);
+    assert.equal(forgot.stdout.toString(), '', 'without --state a restart is learning again');
+    const remembered = await run('big.smbta', ['--state', `${dir}/alert.state`]);
+    assert.match(remembered.stderr, /alert\.state: 1 baselines restored/);
+    assert.equal(remembered.stdout.toString(), '2026-11-30T12:00:00Z ALERT medium unusual-download user=mallory: 1.5 GiB in 1d (above 1.0 GiB); ledger.db\n');
   }));

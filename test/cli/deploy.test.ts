@@ -57,7 +57,7 @@ async function accepts(command: string): Promise<void> {
 
 test('deploy.md: the systemd units parse and start real smbta commands with real options', async () => {
   const units = blocks.filter((b) => b.file.endsWith('.service'));
-  assert.equal(units.length, 5);
+  assert.equal(units.length, 6);
   for (const u of units) {
     const ini = parseIni(u.body);
     assert.deepEqual([...ini.keys()], ['Unit', 'Service', 'Install'], u.file);

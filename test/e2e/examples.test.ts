@@ -717,23 +717,30 @@ function deployScript(): string {
   out.push(`grep -qx '& stop' /etc/rsyslog.d/smbta.conf || fail 'rsyslog stops after forwarding'`);
   // The units, in order, as systemd would start them.
   const units = blocks.filter((b) => b.file.endsWith('.service'));
+  const execs = units.map((u) => unitValue(u.body, 'ExecStart') ?? 'fail no-ExecStart');
+  /** Where a unit serves its stream (-P), as its readers' -S give it. */
+  const served = (exec: string): string | undefined => /(?:^| )-P (\S+)/.exec(exec)?.[1]?.replace(/^(\d+)$/, '127.0.0.1:$1');
   for (const [k, u] of units.entries()) {
-    const exec = unitValue(u.body, 'ExecStart') ?? 'fail no-ExecStart';
     const user = unitValue(u.body, 'User') ?? 'root';
     const cwd = unitValue(u.body, 'WorkingDirectory') ?? '/';
     // As systemd's User=: the program itself runs as the user (setpriv execs it; runuser would stay between).
     out.push(
-      `(cd ${shq(cwd)} && exec setpriv --reuid=${user} --regid=${user} --init-groups -- env HOME="$(getent passwd ${user} | cut -d: -f6)" USER=${user} LOGNAME=${user} ${exec}) 2> unit${k}.err &`,
+      `(cd ${shq(cwd)} && exec setpriv --reuid=${user} --regid=${user} --init-groups -- env HOME="$(getent passwd ${user} | cut -d: -f6)" USER=${user} LOGNAME=${user} ${execs[k]}) 2> unit${k}.err &`,
       `UNIT${k}=$(last_job)`,
     );
-    if (k === 0) out.push(`wait_for unit0.err 'listening on 0.0.0.0:3490 and full_audit syslog on udp 0.0.0.0:5514; serving readers on 127.0.0.1:3491'`);
-    if (k === 1) out.push(`wait_for unit1.err 'serving on 127.0.0.1:3499'`);
+    const at = served(execs[k]!);
+    if (k === 0) out.push(`wait_for unit0.err 'listening on 0.0.0.0:3490 and full_audit syslog on udp 0.0.0.0:5514; serving readers on ${at}'`);
+    else if (at) out.push(`wait_for unit${k}.err 'serving on ${at}'`);
+  }
+  // Every unit that serves has its readers, the units that read it, before anything is sent.
+  for (const [k, exec] of execs.entries()) {
+    const at = served(exec);
+    if (at) out.push(`readers_on unit${k}.err ${execs.filter((e) => e.includes(` -S ${at} `)).length}`);
   }
   out.push(
-    'readers_on unit0.err 1',
-    'readers_on unit1.err 3',
     'feed 2000',
-    `logger -n 127.0.0.1 -P 5514 -d --rfc3164 -t smbd_audit 'bob|10.0.0.5|pc|pool1|mkdirat|ok|/srv/pool1/new'`,
+    // A bait file touched (--canary in the alert unit): its alert reaches the archive through the multiplexer.
+    `logger -n 127.0.0.1 -P 5514 -d --rfc3164 -t smbd_audit 'bob|10.0.0.5|pc|pool1|mkdirat|ok|/srv/pool1/q3/~budget-2026.xlsx'`,
     `received 2001 $UNIT0 unit0.err`,
     // systemctl reload smbta-recv
     `kill -HUP $(jobs -p %$UNIT0)`,
@@ -742,8 +749,8 @@ function deployScript(): string {
   // Prometheus scrapes what the units serve.
   const prom = blocks.find((b) => b.file.endsWith('prometheus.yml'))?.body ?? '';
   const targets = [...prom.matchAll(/'([\d.]+:\d+)'/g)].map((m) => m[1] ?? '');
-  const served = units.flatMap((u) => [...(unitValue(u.body, 'ExecStart') ?? '').matchAll(/--metrics (\S+)/g)].map((m) => m[1] ?? ''));
-  out.push(`[ ${shq(targets.sort().join(' '))} = ${shq(served.sort().join(' '))} ] || fail 'Prometheus scrapes what the units serve'`);
+  const metrics = execs.flatMap((e) => [...e.matchAll(/--metrics (\S+)/g)].map((m) => m[1] ?? ''));
+  out.push(`[ ${shq(targets.sort().join(' '))} = ${shq(metrics.sort().join(' '))} ] || fail 'Prometheus scrapes what the units serve'`);
   for (const t of targets)
     out.push(
       `(exec 3<>/dev/tcp/${t.replace(':', '/')}; printf 'GET /metrics HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3) | grep -q '^smbta_records_in_total' || fail 'metrics at ${t}'`,
@@ -755,6 +762,7 @@ function deployScript(): string {
     `[ "$(smbta-json -R /var/lib/smbta/archive | wc -l)" -eq 2001 ] || fail "the archive holds everything: $(smbta-json -R /var/lib/smbta/archive | wc -l)"`,
     `[ "$(sqlite3 /var/lib/smbta/.local/share/smbta/smbta.db 'SELECT count(*) FROM smbta_records')" -eq 2001 ] || fail 'the store holds everything'`,
     `[ -s /var/lib/smbta/site.rrd ] || fail 'the rrd'`,
+    `smbta-top --once -R /var/lib/smbta/archive | grep -q 'ALERT critical canary user=bob' || fail "the alert in the archive: $(smbta-top --once -R /var/lib/smbta/archive)"`,
   );
   // The crontab, as cron runs it: its own environment, its variables, % as in crontab(5).
   const cron = blocks.find((b) => b.lang === 'cron')?.body ?? '';

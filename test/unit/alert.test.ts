@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { BUILTIN_RULES, builtinRules, canaryRule } from '../../src/alert/builtin.js';
-import { AlertEngine, extensionOf, type Alert } from '../../src/alert/engine.js';
-import { formatAlert } from '../../src/alert/format.js';
+import { AlertEngine, extensionOf, type SavedBaselines } from '../../src/alert/engine.js';
+import { alertFromJson, alertJson, type Alert } from '../../src/record/alert.js';
+import { formatAlert } from '../../src/format/alert-line.js';
 import { syslogMessage } from '../../src/alert/syslog-out.js';
 import { parseRules, withinHours, type Rule } from '../../src/alert/rules.js';
 import { formatLanguageError, LanguageError } from '../../src/language/errors.js';
@@ -36,6 +37,12 @@ const builtin = (name: string): Rule[] => [builtinRules().get(name)!];
 const fired = (name: string, records: SmbRecord[]): string[] => alerts(builtin(name), records).map((a) => `${a.kind} ${a.group.user}`);
 const many = (n: number, o: (k: number) => Omit<Partial<SmbRecord>, 'op'> & { op: string }): SmbRecord[] => Array.from({ length: n }, (_, k) => rec(k, o(k)));
 
+const MiB = 1 << 20;
+/** A read of `bytes` at noon (local time) of day `d` from 2026-11-20; a day with none for 0 bytes. */
+const dayRead = (d: number, bytes: number): SmbRecord[] =>
+  bytes ? [rec(0, { op: 'pread', bytes, path: 'big.iso', time: new Date(2026, 10, 20 + d, 12).getTime() })] : [];
+const days = (n: number, bytes: number, from = 0): SmbRecord[] => Array.from({ length: n }, (_, d) => dayRead(from + d, bytes)).flat();
+
 test('each built-in rule fires above its threshold and not at or below it', () => {
   const cases: [string, SmbRecord[], SmbRecord[]][] = [
     ['mass-rename', many(501, (k) => ({ op: 'rename', path2: `f${k}.x` })), many(500, (k) => ({ op: 'rename', path2: `f${k}.x` }))],
@@ -54,6 +61,9 @@ test('each built-in rule fires above its threshold and not at or below it', () =
       many(201, (k) => ({ op: 'open', time: new Date(2026, 11, 6, 3, 0, k).getTime() })),
       many(500, (k) => ({ op: 'open', time: new Date(2026, 11, 7, 10, 0, k).getTime() })),
     ],
+    // Ten days of 200 MiB, then a day of 1.5 GiB (over 5 times the usual and 1 GiB); not: 900 MiB, or the big day too soon.
+    ['unusual-download', [...days(10, 200 * MiB), ...dayRead(10, 1536 * MiB)], [...days(10, 200 * MiB), ...dayRead(10, 900 * MiB), ...dayRead(11, 1000 * MiB)]],
+    ['unusual-download', [...dayRead(0, MiB), ...days(7, 200 * MiB, 7), ...dayRead(14, 1536 * MiB)], [...days(6, 200 * MiB), ...dayRead(6, 5 * 1024 * MiB)]],
     ['failed-opens', many(101, () => ({ op: 'open', result: -1 })), [...many(100, () => ({ op: 'open', result: -1 })), ...many(500, () => ({ op: 'open' }))]],
   ];
   for (const [name, fires, not] of cases) {
@@ -135,6 +145,46 @@ test('a rule file: [rule NAME] sections beside program sections; every mistake a
   );
   assert.equal(error('[rule a]\nmeasure = bytes\n').split('\n')[0], "site.ini:1:1: [rule a] needs 'over = ...'");
   assert.equal(error('[rule a b]\n').split('\n')[0], 'site.ini:1:1: a rule section is [rule NAME] (letters, digits, . _ -)');
+  const base = '[rule a]\nmeasure = bytes\nover = 1d\nabove = 1G\n';
+  assert.equal(error(`${base}baseline = 36h\n`).split('\n')[0], "site.ini:5:12: baseline = 36h: expected a duration of two or more whole 'over' periods (14d)");
+  assert.equal(error(`${base}baseline = 14d\ntimes = many\n`).split('\n')[0], 'site.ini:6:9: times = many: expected a number above 0 (5, 2.5)');
+  assert.equal(error(`${base}times = 5\n`).split('\n')[0], "site.ini:5:9: 'times' compares with a group's usual: it needs 'baseline = ...' (14d)");
+  assert.equal(
+    error('[rule a]\nmeasure = paths\nover = 1d\nabove = 1\nbaseline = 7d\n').split('\n')[0],
+    'site.ini:5:12: a baseline is kept of sums: measure operations, bytes or failures, not paths',
+  );
+});
+
+test('a baseline kept by --state: a restart remembers the usual; a changed rule, or a damaged state, starts learning', () => {
+  const [rule] = [builtinRules().get('unusual-download')!];
+  const first = new AlertEngine([rule], () => undefined);
+  const history = new BatchBuilder();
+  for (const r of days(10, 200 * MiB)) history.add(r);
+  const h = history.toBatch();
+  first.batch(h, null, h.length);
+  const saved = JSON.parse(JSON.stringify(first.baselines())) as SavedBaselines;
+  const after = (engine: AlertEngine, out: Alert[]): Alert[] => {
+    const b = new BatchBuilder();
+    for (const r of dayRead(10, 1536 * MiB)) b.add(r);
+    const built = b.toBatch();
+    engine.batch(built, null, built.length);
+    return out;
+  };
+  const restarted = (state: SavedBaselines, r: Rule = rule): [number, Alert[]] => {
+    const out: Alert[] = [];
+    const engine = new AlertEngine([r], (a) => out.push(a));
+    return [engine.restoreBaselines(state), after(engine, out)];
+  };
+  const [restored, got] = restarted(saved);
+  assert.equal(restored, 1);
+  assert.deepEqual(
+    got.map((a) => [a.rule, a.group.user, a.value, a.above]),
+    [['unusual-download', 'mallory', 1536 * MiB, 1024 * MiB]],
+  );
+  assert.deepEqual(restarted({})[1], [], 'without the state: learning');
+  assert.deepEqual(restarted(saved, { ...rule, times: 4 }), [0, []], 'a changed rule starts learning');
+  const damaged = { 'unusual-download': { ...saved['unusual-download']!, groups: [{ names: { user: 'mallory' }, base: { first: 'x' } }] } };
+  assert.deepEqual(restarted(damaged as unknown as SavedBaselines), [0, []]);
 });
 
 test('extensions: the last dot of the name, lower-cased; none for dot files and plain names', () => {
@@ -227,4 +277,20 @@ test('working hours: local time, days, a span across midnight; docs/alert.md sho
   })();
   assert.equal(bad, 'hours = 7-19: expected HH:MM-HH:MM, and optionally days (07:00-19:00 mon-fri)');
   assert.ok(readFileSync(`${ROOT}docs/alert.md`, 'utf8').includes(BUILTIN_RULES.trim()), 'docs/alert.md has the built-in rules as written');
+});
+
+test('an alert block reads back as the alert written; a body that is not one is ignored', () => {
+  const [a] = alerts(
+    [builtinRules().get('mass-rename')!],
+    Array.from({ length: 501 }, (_, k) => rec(k, { op: 'rename', path2: `f${k}.locked` })),
+  );
+  assert.deepEqual(alertFromJson(JSON.parse(JSON.stringify(alertJson(a!))) as Record<string, unknown>), a);
+  for (const body of [
+    {},
+    { ...alertJson(a!), kind: 'maybe' },
+    { ...alertJson(a!), time: 'never' },
+    { ...alertJson(a!), group: [1] },
+    { ...alertJson(a!), severity: 9 },
+  ])
+    assert.equal(alertFromJson(body), undefined, JSON.stringify(body));
 });

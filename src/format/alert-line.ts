@@ -1,7 +1,7 @@
 /** An alert as a line for people: when, what, who, how much; its severity in colour on a terminal. */
 import { styleText } from 'node:util';
-import { formatSize } from '../format/units.js';
-import type { Alert } from './engine.js';
+import { formatSize } from './units.js';
+import type { Alert } from '../record/alert.js';
 
 const COLOUR = { critical: ['red', 'bold'], high: ['red'], medium: ['yellow'], low: ['cyan'], cleared: ['green'] } as const;
 
