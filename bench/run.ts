@@ -95,7 +95,6 @@ async function benchAlert(records: readonly SmbRecord[], run: Run): Promise<void
     ['renames-client', 'rename', 'client', 'operations', '1h', '10000'],
     ['failures-share', '', 'share', 'failures', '10m', '5000'],
     ['big-reads', 'read and bytes>1M', 'user', 'operations', '1h', '1000'],
-    ['mkdirs', 'mkdir', 'user', 'operations', '10m', '2000'],
     ['slow', 'latency>100ms', 'server', 'operations', '10m', '1000'],
   ];
   const rules = custom
@@ -106,7 +105,7 @@ async function benchAlert(records: readonly SmbRecord[], run: Run): Promise<void
     .join('\n');
   const ini = join(dir, 'alert.ini');
   writeFileSync(ini, rules);
-  await run('smbta-alert, 20 rules (8 built-in)', `${smbta('smbta-alert', `-c ${ini} --builtin all`)} < ${stream} > /dev/null 2>&1`, 1_000_000);
+  await run('smbta-alert, 20 rules (9 built-in)', `${smbta('smbta-alert', `-c ${ini} --builtin all`)} < ${stream} > /dev/null 2>&1`, 1_000_000);
   const crowd = join(dir, 'crowd.smbta');
   writeFileSync(crowd, encodeRecords(records.map((r, k) => ({ ...r, user: `u${k % 100_000}` }))));
   await run(

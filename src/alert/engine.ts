@@ -8,11 +8,11 @@
  * forgotten first, and counted), each holding per-second sums, or for distinct measures the
  * values seen in the window (at most MAX_DISTINCT, beyond which the count is a floor).
  */
-import { periodStart } from '../format/period.js';
+import { nextPeriod, periodStart } from '../format/period.js';
 import { STRING_FIELDS, type FieldName, type StringFieldName } from '../record/fields.js';
 import type { RecordBatch } from '../stream/batch.js';
 import type { Alert } from '../record/alert.js';
-import { withinHours, type Rule } from './rules.js';
+import { withinHours, type Hours, type Rule } from './rules.js';
 
 const MAX_DISTINCT = 100_000;
 
@@ -23,8 +23,10 @@ interface Group {
   sums: number[];
   head: number;
   total: number;
-  /** Distinct values and when each was last seen (oldest first). */
+  /** Distinct values and the second each was last seen in (oldest first); the last one added, and its second. */
   distinct: Map<string, number> | undefined;
+  lastValue: string;
+  lastSecond: number;
   alerting: boolean;
   lastAbove: number;
   /** A baseline rule's periods. */
@@ -59,8 +61,16 @@ export class AlertEngine {
   private readonly alerting: Set<Group>[];
   private newest = -Infinity;
   private readonly pending: Alert[] = [];
-  /** The groups the rule being evaluated met in this batch, by their rows' string refs. */
-  private readonly batchGroups = new Map<number | string, Group>();
+  private scratch = newScratch(0);
+  /**
+   * Per rule, the groups met in this batch by their number (see groupIds), valid where
+   * their stamp is the generation: a new batch starts a new one instead of clearing.
+   */
+  private locals: LocalGroups[];
+  private generation = 0;
+  /** The batch's selections, by their text, and its groupings, by their fields. */
+  private readonly masks = new Map<string, Uint8Array>();
+  private readonly ids = new Map<string, GroupIds>();
 
   constructor(
     private rules: readonly Rule[],
@@ -69,6 +79,7 @@ export class AlertEngine {
   ) {
     this.groups = rules.map(() => new Map<string, Group>());
     this.alerting = rules.map(() => new Set<Group>());
+    this.locals = rules.map(() => ({ groups: [], stamp: new Uint32Array(0) }));
   }
 
   /** New rules (SIGHUP): a rule kept by name and definition keeps its windows and alerts; the others start empty. */
@@ -78,18 +89,89 @@ export class AlertEngine {
     const alerting = kept.map((k) => (k >= 0 ? this.alerting[k]! : new Set<Group>()));
     this.groups.splice(0, Infinity, ...groups);
     this.alerting.splice(0, Infinity, ...alerting);
+    this.locals = rules.map(() => ({ groups: [], stamp: new Uint32Array(0) }));
     this.rules = rules;
   }
 
   /** The rows of a batch already selected by the reader (all when `rows` is null). */
   batch(b: RecordBatch, rows: Uint32Array | null, count: number): void {
-    const before = this.newest;
-    let newest = before;
-    this.rules.forEach((rule, r) => (newest = Math.max(newest, this.evaluate(rule, r, b, rows, count, before))));
-    this.newest = newest;
+    const scratch = this.batchScratch(b, rows, count);
+    this.masks.clear();
+    this.ids.clear();
+    this.generation++;
+    this.rules.forEach((rule, r) => this.evaluate(rule, r, b, scratch, count));
+    if (count) this.newest = scratch.clock[count - 1]!;
     this.stats.records += count;
     this.clearQuiet();
     this.flush();
+  }
+
+  /**
+   * What every rule reads per row, worked out once per batch: the row index, its time, and
+   * the clock (the newest record time up to it).
+   */
+  private batchScratch(b: RecordBatch, rows: Uint32Array | null, count: number): Scratch {
+    if (this.scratch.index.length < count) this.scratch = newScratch(count);
+    const { index, clock } = this.scratch;
+    const time = b.nums('time');
+    let now = this.newest;
+    for (let k = 0; k < count; k++) {
+      const i = rows ? rows[k]! : k;
+      index[k] = i;
+      if (time[i]! > now) now = time[i]!;
+      clock[k] = now;
+    }
+    return this.scratch;
+  }
+
+  /** The rows a selection keeps, as a 0/1 per row: worked out once per batch for rules that share a selection. */
+  private mask(rule: Rule, b: RecordBatch, index: Uint32Array, count: number): Uint8Array | undefined {
+    if (!rule.filter) return undefined;
+    let m = this.masks.get(rule.select);
+    if (m) return m;
+    const test = rule.filter(b);
+    m = new Uint8Array(count);
+    for (let k = 0; k < count; k++) m[k] = test(index[k]!) ? 1 : 0;
+    this.masks.set(rule.select, m);
+    return m;
+  }
+
+  /** Rule r's groups of this batch, with room for `n` of them. */
+  private local(r: number, n: number): LocalGroups {
+    const l = this.locals[r]!;
+    if (l.stamp.length < n) l.stamp = new Uint32Array(Math.max(n, 2 * l.stamp.length));
+    return l;
+  }
+
+  /**
+   * Each row's group in this batch as a small number (0 to n-1), worked out once per batch
+   * for rules grouping by the same string fields; undefined for a grouping by a number field.
+   */
+  private groupIds(rule: Rule, b: RecordBatch, index: Uint32Array, count: number): GroupIds | undefined {
+    const by = rule.by.join(',');
+    let ids = this.ids.get(by);
+    if (ids) return ids;
+    if (!rule.by.every(isStringField)) return undefined;
+    if (rule.by.length === 1) {
+      // One field: its string refs number the groups already.
+      ids = { of: b.refs(rule.by[0] as StringFieldName), n: b.strings.size };
+      this.ids.set(by, ids);
+      return ids;
+    }
+    const keyOf = groupKeys(rule, b);
+    if (!keyOf) return undefined;
+    const of = new Uint32Array(b.length);
+    const seen = new Map<number, number>();
+    for (let k = 0; k < count; k++) {
+      const i = index[k]!;
+      const key = keyOf(i);
+      let id = seen.get(key);
+      if (id === undefined) seen.set(key, (id = seen.size));
+      of[i] = id;
+    }
+    ids = { of, n: seen.size };
+    this.ids.set(by, ids);
+    return ids;
   }
 
   /** A batch's alerts in time order (rules are evaluated one after the other), as they would come live. */
@@ -104,39 +186,50 @@ export class AlertEngine {
     this.flush();
   }
 
-  /** One rule over a batch, its clock going forward record by record from `now`; returns the clock. */
-  private evaluate(rule: Rule, r: number, b: RecordBatch, rows: Uint32Array | null, count: number, now: number): number {
-    const test = rule.filter?.(b);
-    const refs = rule.by.every(isStringField) ? rule.by.map((f) => b.refs(f as StringFieldName)) : undefined;
-    this.batchGroups.clear();
+  /** One rule over a batch, its clock going forward record by record. */
+  private evaluate(rule: Rule, r: number, b: RecordBatch, scratch: Scratch, count: number): void {
+    const { index, clock } = scratch;
+    const mask = this.mask(rule, b, index, count);
+    const ids = this.groupIds(rule, b, index, count);
+    const local = this.local(r, ids?.n ?? 0);
     const time = b.nums('time');
-    const bytes = b.nums('bytes');
-    const result = b.nums('result');
+    const bytes = rule.measure === 'bytes' ? b.nums('bytes') : undefined;
+    const failures = rule.measure === 'failures' ? b.nums('result') : undefined;
+    const distinct = distinctValues(rule, b);
+    const outside = rule.hours && outsideHours(rule.hours);
+    const periodOf = rule.baselineMs ? periods(rule.overMs) : undefined;
     for (let k = 0; k < count; k++) {
-      const i = rows ? rows[k]! : k;
+      if (mask && mask[k] === 0) continue;
+      const i = index[k]!;
       const t = time[i]!;
-      if (t > now) now = t;
-      if (test && !test(i)) continue;
-      if (rule.measure === 'failures' && result[i]! >= 0) continue;
-      if (rule.hours && withinHours(rule.hours, t)) continue;
-      // Each distinct group of a batch is looked up by its strings once: later rows find it by their string refs.
-      const ref = refs === undefined ? undefined : refs.length === 1 ? refs[0]![i]! : refs.map((c) => c[i]).join(',');
-      let g = ref === undefined ? undefined : this.batchGroups.get(ref);
+      if (failures && failures[i]! >= 0) continue;
+      if (outside && !outside(t)) continue;
+      // Each distinct group of a batch is looked up by its strings once: later rows find it by its number.
+      const id = ids ? ids.of[i]! : -1;
+      let g = id >= 0 && local.stamp[id] === this.generation ? local.groups[id] : undefined;
       if (!g) {
         g = this.group(rule, r, b, i);
-        if (ref !== undefined) this.batchGroups.set(ref, g);
+        if (id >= 0) {
+          local.groups[id] = g;
+          local.stamp[id] = this.generation;
+        }
       }
       if (g.alerting && t - g.lastAbove >= rule.quietForMs) this.clear(rule, r, g);
-      if (rule.measure === 'paths' || rule.measure === 'extensions') {
-        const path = String(b.value(rule.measure === 'extensions' && b.value('path2', i) ? 'path2' : 'path', i));
-        const v = rule.measure === 'paths' ? path : extensionOf(path);
+      const amount = bytes ? bytes[i]! : 1;
+      let value: number;
+      let above = rule.above;
+      if (distinct) {
+        const v = distinct(i);
         if (!v) continue;
-        g.distinct ??= new Map();
-        g.distinct.delete(v);
-        if (g.distinct.size < MAX_DISTINCT) g.distinct.set(v, t);
-      } else if (!rule.baselineMs) this.add(g, t, rule.measure === 'bytes' ? bytes[i]! : 1);
-      const value = rule.baselineMs ? addToPeriod(g, rule, t, rule.measure === 'bytes' ? bytes[i]! : 1) : this.measure(g, rule, now);
-      const above = rule.baselineMs ? baselineThreshold(g.base!, rule) : rule.above;
+        this.addDistinct(g, v, t);
+        value = this.measure(g, rule, clock[k]!);
+      } else if (periodOf) {
+        value = addToPeriod(g, rule, periodOf(t), amount);
+        above = baselineThreshold(g.base!, rule);
+      } else {
+        this.add(g, t, amount);
+        value = this.measure(g, rule, clock[k]!);
+      }
       if (value <= above) continue;
       g.lastAbove = t;
       if (g.alerting) continue;
@@ -146,7 +239,23 @@ export class AlertEngine {
       const at = { path: String(b.value('path', i)), path2: String(b.value('path2', i)), client: String(b.value('client', i)) };
       this.pending.push({ ...alertOf('alert', rule, g, t, value, at), above });
     }
-    return now;
+  }
+
+  /**
+   * Adds a value to the group's distinct values, seen at `t` (to the second, as sums are
+   * kept): the map stays in order of last sight, so a value seen again moves to its end,
+   * unless it was already seen in that second.
+   */
+  private addDistinct(g: Group, v: string, t: number): void {
+    const second = t - (t % 1000);
+    if (v === g.lastValue && second === g.lastSecond) return; // a file's open, reads and close: one lookup
+    g.lastValue = v;
+    g.lastSecond = second;
+    g.distinct ??= new Map();
+    const seen = g.distinct.get(v);
+    if (seen === second) return;
+    if (seen !== undefined) g.distinct.delete(v);
+    if (g.distinct.size < MAX_DISTINCT) g.distinct.set(v, second);
   }
 
   /** The baseline rules' periods, for --state. */
@@ -178,18 +287,18 @@ export class AlertEngine {
 
   private group(rule: Rule, r: number, b: RecordBatch, i: number): Group {
     const groups = this.groups[r]!;
-    const names = rule.by.map((f) => String(b.value(f, i)));
-    const key = names.join('\0');
+    // One field (the usual): its value is the key, with no array or join to make.
+    const key = rule.by.length === 1 ? String(b.value(rule.by[0]!, i)) : rule.by.map((f) => String(b.value(f, i))).join('\0');
     let g = groups.get(key);
     if (g) {
       groups.delete(key); // kept in order of last activity
     } else {
-      g = newGroup(Object.fromEntries(rule.by.map((f, k) => [f, names[k]!])));
+      g = newGroup(Object.fromEntries(rule.by.map((f) => [f, String(b.value(f, i))])));
       if (groups.size >= this.maxGroups) {
         const [oldest, forgotten] = groups.entries().next().value!;
         groups.delete(oldest);
         this.alerting[r]!.delete(forgotten);
-        this.batchGroups.clear(); // it may hold the forgotten group
+        this.generation++; // the batch's groups found so far may hold the forgotten one
         this.stats.evictedGroups++;
       }
     }
@@ -212,8 +321,8 @@ export class AlertEngine {
   private measure(g: Group, rule: Rule, now: number): number {
     const from = now - rule.overMs;
     if (g.distinct) {
-      for (const [v, t] of g.distinct) {
-        if (t > from) break;
+      for (const [v, second] of g.distinct) {
+        if (second + 1000 > from) break;
         g.distinct.delete(v);
       }
       return g.distinct.size;
@@ -247,8 +356,95 @@ export class AlertEngine {
   }
 }
 
+interface LocalGroups {
+  groups: (Group | undefined)[];
+  stamp: Uint32Array;
+}
+
+interface GroupIds {
+  /** Per row of the batch (its index in the batch), its group's number; n groups in all. */
+  of: Uint32Array;
+  n: number;
+}
+
+interface Scratch {
+  /** Per row of the batch: its index in the batch, and the clock (newest time so far). */
+  index: Uint32Array;
+  clock: Float64Array;
+}
+
+function newScratch(n: number): Scratch {
+  return { index: new Uint32Array(n), clock: new Float64Array(n) };
+}
+
+/**
+ * A row's group as one number made of its string refs (a batch's strings are numbered), or
+ * undefined when there are too many parts to fit: found by its values.
+ */
+function groupKeys(rule: Rule, b: RecordBatch): ((i: number) => number) | undefined {
+  const cols = rule.by.map((f) => b.refs(f as StringFieldName));
+  const size = b.strings.size + 1;
+  if (size ** cols.length > Number.MAX_SAFE_INTEGER) return undefined;
+  return (i) => cols.reduce((key, c) => key * size + c[i]!, 0);
+}
+
+/**
+ * A row's value for a distinct measure: its path, or for `extensions` the extension of its
+ * new name (a rename's path2) or else its path, worked out once per string of the batch.
+ */
+function distinctValues(rule: Rule, b: RecordBatch): ((i: number) => string) | undefined {
+  if (rule.measure !== 'paths' && rule.measure !== 'extensions') return undefined;
+  const { strings } = b;
+  const path = b.refs('path');
+  if (rule.measure === 'paths') return (i) => strings.get(path[i]!);
+  const path2 = b.refs('path2');
+  const ext = new Array<string | undefined>(strings.size);
+  return (i) => {
+    const r = strings.get(path2[i]!) ? path2[i]! : path[i]!;
+    return (ext[r] ??= extensionOf(strings.get(r)));
+  };
+}
+
+/** `periodStart` for records mostly in time order: the last period found is asked first. */
+function periods(span: number): (t: number) => number {
+  let [start, end] = [NaN, NaN];
+  return (t) => {
+    if (!(t >= start && t < end)) {
+      start = periodStart(t, span);
+      end = nextPeriod(start, span);
+    }
+    return start;
+  };
+}
+
+/** `withinHours` turned around and remembered per minute: records come in time order, so most ask of the last minute again. */
+function outsideHours(h: Hours): (t: number) => boolean {
+  let minute = NaN;
+  let outside = false;
+  return (t) => {
+    const m = Math.floor(t / 60_000);
+    if (m !== minute) {
+      minute = m;
+      outside = !withinHours(h, t);
+    }
+    return outside;
+  };
+}
+
 function newGroup(names: Record<string, string>): Group {
-  return { names, seconds: [], sums: [], head: 0, total: 0, distinct: undefined, alerting: false, lastAbove: -Infinity, base: undefined };
+  return {
+    names,
+    seconds: [],
+    sums: [],
+    head: 0,
+    total: 0,
+    distinct: undefined,
+    lastValue: '',
+    lastSecond: NaN,
+    alerting: false,
+    lastAbove: -Infinity,
+    base: undefined,
+  };
 }
 
 /** A saved baseline as this program writes one (a state file edited by hand may hold anything). */
@@ -269,12 +465,11 @@ function definition(rule: Rule): string {
 }
 
 /**
- * Adds `v` at `t` to the group's period sums, finishing the period under way when `t` is in
- * a later one; returns the sum of the period under way. A late record adds to its own
+ * Adds `v` to the group's sum for the period starting at `period`, finishing the period
+ * under way when that is a later one; returns the sum of the period under way. A late record adds to its own
  * period's sum when that is still kept.
  */
-function addToPeriod(g: Group, rule: Rule, t: number, v: number): number {
-  const period = periodStart(t, rule.overMs);
+function addToPeriod(g: Group, rule: Rule, period: number, v: number): number {
   const base = (g.base ??= { first: period, period, current: 0, history: [] });
   if (period > base.period) {
     if (base.current) base.history.push([base.period, base.current]);
