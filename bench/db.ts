@@ -20,9 +20,9 @@ export interface DbRow {
   note?: string;
 }
 
-/** Writes n records of realistic traffic block by block, never holding them all. */
-function writeTraffic(path: string, n: number): void {
-  const t = createTraffic({ seed: 43, users: 200, shares: 5, files: 5000, gapMs: 40 });
+/** Writes n records of realistic traffic block by block, never holding them all; one every `gapMs`, from 2026-11-23 08:00 UTC. */
+export function writeTraffic(path: string, n: number, gapMs = 40): void {
+  const t = createTraffic({ seed: 43, users: 200, shares: 5, files: 5000, gapMs });
   const fd = openSync(path, 'w');
   const b = new BatchBuilder();
   for (let k = 0; k < n; k++) {

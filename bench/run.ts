@@ -10,7 +10,7 @@ import { encodeRecords } from '../src/stream/builder.js';
 import type { SmbRecord } from '../src/record/fields.js';
 import { createTraffic } from '../src/synth/traffic.js';
 import { makeArgusFile, withBobEveryEighth, writeFlowCapture } from './argus.js';
-import { benchDatabases } from './db.js';
+import { benchDatabases, writeTraffic } from './db.js';
 import { blockReader, formatRate, measure, measureFanOut, measureReceiver, onPath, ROOT, smbta } from './harness.js';
 
 const RECORDS = Number(process.env.SMBTA_BENCH_RECORDS ?? 1_000_000);
@@ -114,6 +114,22 @@ async function benchAlert(records: readonly SmbRecord[], run: Run): Promise<void
     undefined,
     'peak RSS: the groups held (--max-groups 100,000 per rule)',
   );
+}
+
+/** A day's report from an archive of `n` records (issue 21: 10M in under 30 s). */
+async function benchReport(n: number): Promise<Row> {
+  const day = join(dir, 'day.smbta');
+  // One record every 5 ms from 08:00 UTC: 10M records all fall on 2026-11-23.
+  writeTraffic(day, n, 5);
+  const m = await measure(`TZ=UTC ${smbta('smbta-report', `-r ${day} --day 2026-11-23 --html`)} > /dev/null 2>&1`, 1);
+  rmSync(day, { force: true });
+  return {
+    stage: `smbta-report --day (${(n / 1e6).toFixed(0)}M records, HTML)`,
+    rate: n / m.seconds,
+    target: n / 30,
+    peakRssMiB: m.peakRssMiB,
+    note: `${m.seconds.toFixed(1)} s (target 30 s)`,
+  };
 }
 
 /** Fixed cost: a program's start against bare Node's (issue 23: within 15 ms). */
@@ -238,6 +254,8 @@ async function main(): Promise<void> {
       note: [r.seconds ? `${r.seconds.toFixed(2)} s` : '', r.note].filter(Boolean).join('; '),
     });
   }
+
+  rows.push(await benchReport(DB_RECORDS));
 
   const w = Math.max(...rows.map((r) => r.stage.length));
   console.log(`${'stage'.padEnd(w)}  ${'records/s'.padStart(9)}  ${'target'.padStart(7)}  ${'peak RSS'.padStart(9)}  result`);

@@ -179,6 +179,17 @@ _smbta_complete() {
         --syslog-format) COMPREPLY=($(compgen -W "rfc5424 cef" -- "$cur")); return ;;
       esac
       ;;
+    smbta-report)
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --day --week --month --now --html --text --json --mail --mail-from --out --keep -h --help -V --version"
+      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --day --week --month --now --mail --mail-from --out --keep "
+      filter=1
+      case "$prev" in
+        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--out) kind=file ;;
+        -R|--recursive) kind=dir ;;
+        -S|--remote) kind=hostport ;;
+        -t|--time|-N|--count|--tz|--day|--week|--month|--now|--mail|--mail-from|--keep) kind=none ;;
+      esac
+      ;;
     *) return ;;
   esac
   case "$kind" in
@@ -217,4 +228,4 @@ _smbta_complete() {
     compopt -o nospace 2>/dev/null
   fi
 }
-complete -F _smbta_complete smbta-recv smbta-probe smbta-torture smbta-mux smbta-rotate smbta-cluster smbta-cat smbta-csv smbta-json smbta-filter smbta-top smbta-query smbta-db smbta-rrd smbta-alert
+complete -F _smbta_complete smbta-recv smbta-probe smbta-torture smbta-mux smbta-rotate smbta-cluster smbta-cat smbta-csv smbta-json smbta-filter smbta-top smbta-query smbta-db smbta-rrd smbta-alert smbta-report

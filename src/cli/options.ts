@@ -24,7 +24,8 @@ export type OptionGroup =
   | 'Store'
   | 'Config'
   | 'Security'
-  | 'Rules';
+  | 'Rules'
+  | 'Period';
 
 export interface OptionSpec extends ValueRules {
   readonly kind: ValueKind;

@@ -11,9 +11,10 @@ import { mux } from './mux.js';
 import { probe } from './probe.js';
 import { query } from './query.js';
 import { recv } from './recv.js';
+import { report } from './report.js';
 import { rotate } from './rotate.js';
 import { rrd } from './rrd.js';
 import { top } from './top.js';
 import { torture } from './torture.js';
 
-export const PROGRAMS: readonly Program[] = [recv, probe, torture, mux, rotate, cluster, cat, csv, json, filter, top, query, db, rrd, alert];
+export const PROGRAMS: readonly Program[] = [recv, probe, torture, mux, rotate, cluster, cat, csv, json, filter, top, query, db, rrd, alert, report];

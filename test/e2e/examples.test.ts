@@ -377,6 +377,38 @@ grep -q 'ALERT critical canary user=eve client=10.0.0.77: 1 operation in 1h (abo
 ${cmd} > out.txt 2> err.txt || fail alert
 grep -q 'ALERT high mass-rename user=mallory' out.txt || fail "the alert: $(cat out.txt)"
 grep -q -- '--dry-run: would run for mass-rename: smbcontrol smbd kill-client-ip "$SMBTA_ALERT_CLIENT" (.*SMBTA_ALERT_CLIENT=10.0.0.66 ' err.txt || fail "the command, not run: $(cat err.txt)"`,
+  // smbta-report: the archive holds today's records; yesterday's are added as a day's files would be.
+  'smbta-report -R archive --text': (cmd) => `
+cp yesterday.smbta archive/yesterday.smbta
+${cmd} > out.txt 2> err.txt || fail report
+[ "$(head -1 out.txt)" = "File server activity: $(date -d yesterday '+%A, %-d %B %Y')" ] || fail "yesterday: $(head -1 out.txt)"
+grep -Eq '^records +20,000 +0 +▲ new$' out.txt || fail "the day's records, none the day before: $(head -12 out.txt)"
+grep -q '^BUSIEST USERS$' out.txt && grep -q '^EXAMPLE.bob ' out.txt || fail 'the users'`,
+  'smbta-report -R archive --week last > week.html': (cmd) => `
+cp yesterday.smbta archive/yesterday.smbta
+${cmd} 2> err.txt || fail report
+head -1 week.html | grep -qx '<!DOCTYPE html>' || fail 'HTML'
+d=$(date -d '7 days ago' +%F)
+monday=$(date -d "$d -$(( $(date -d "$d" +%u) - 1 )) days" '+%-d %B %Y')
+grep -q "<title>File server activity: week of $monday</title>" week.html || fail "last week, from $monday: $(grep '<title>' week.html)"
+! grep -qi '<script' week.html || fail 'no script'
+grep -q '<section id="summary">' week.html || fail 'the sections'`,
+  "smbta-report -R archive --day yesterday 'share=projects' --json | jq .totals": (cmd) => `
+cp yesterday.smbta archive/yesterday.smbta
+{ ${cmd}; } > out.txt 2> err.txt || fail report
+[ "$(jq .records out.txt)" -eq "$(smbta-json -r yesterday.smbta 'share=projects' | wc -l)" ] || fail "the share's records: $(cat out.txt)"
+[ "$(jq .read out.txt)" -gt 0 ] || fail 'bytes read'`,
+  'smbta-report -R archive --mail admin@example.org > report.eml': (cmd) => `
+cp yesterday.smbta archive/yesterday.smbta
+${cmd} 2> err.txt || fail report
+python3 -c 'import email, sys; m = email.message_from_binary_file(open("report.eml", "rb")); print(m["To"], m.get_content_type(), *[p.get_content_type() for p in m.get_payload()])' > parts.txt || fail 'not a mail'
+[ "$(cat parts.txt)" = 'admin@example.org multipart/alternative text/plain text/html' ] || fail "the parts: $(cat parts.txt)"`,
+  'smbta-report -R archive --out reports --keep 90d': (cmd) => `
+cp yesterday.smbta archive/yesterday.smbta
+${cmd} > out.txt 2> err.txt || fail report
+[ -s "reports/day-$(date -d yesterday +%F).html" ] && [ -s reports/index.html ] || fail "the dated report and the index: $(ls reports)"
+grep -q "href=.day-$(date -d yesterday +%F).html" reports/index.html || fail "the index links it: $(cat reports/index.html)"
+[ ! -s out.txt ] || fail 'quiet on stdout'`,
   'smbta-json -r day.smbta | jq -r .user | sort | uniq -c': (cmd) => `
 ${cmd} > out.txt || fail json
 grep -Eq '^ +[0-9]+ bob$' out.txt || fail "operations per user: $(head out.txt)"
@@ -787,6 +819,7 @@ function deployScript(): string {
     `[ ! -e /var/lib/smbta/daily/old.smbta.bz2 ] || fail 'old daily files expire'`,
     `grep -q 'expired' cron2.err || fail "the store's expiry: $(cat cron2.err)"`,
     `[ "$(grep -Ec '[0-9.]+ (B|KiB|MiB|GiB)$' cron3.out)" -ge 20 ] || fail "the weekly report: $(cat cron3.out)"`,
+    `grep -q 'records in the period' /var/lib/smbta/reports/day-$Y.html && [ -s /var/lib/smbta/reports/index.html ] || fail "yesterday's report: $(ls /var/lib/smbta/reports)"`,
   );
   // The inline commands of the page.
   for (const cmd of [...doc.matchAll(/`(smbta-[^`]+)`/g)].map((m) => m[1] ?? '').filter((c) => /^smbta-\w+ -/.test(c))) {

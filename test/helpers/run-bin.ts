@@ -15,6 +15,8 @@ export interface RunOptions {
   input?: Buffer | string;
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** The directory to run in (default: the repository). */
+  cwd?: string;
   /** Run as this user (and group), as another account on the machine would. */
   as?: { uid: number; gid: number };
 }
@@ -23,7 +25,7 @@ export function runBin(program: string, args: readonly string[], opts: RunOption
   return new Promise((resolve, reject) => {
     const child = track(
       spawn(process.execPath, [`${ROOT}bin/${program}.js`, ...args], {
-        cwd: ROOT,
+        cwd: opts.cwd ?? ROOT,
         env: { ...process.env, TZ: 'UTC', NO_COLOR: '1', COLUMNS: '100', ...opts.env },
         stdio: ['pipe', 'pipe', 'pipe'],
         ...opts.as,
