@@ -180,11 +180,11 @@ _smbta_complete() {
       esac
       ;;
     smbta-report)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --day --week --month --now --html --text --json --mail --mail-from --out --keep -h --help -V --version"
-      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --day --week --month --now --mail --mail-from --out --keep "
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --db --day --week --month --now --html --text --json --mail --mail-from --out --keep -h --help -V --version"
+      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --db --day --week --month --now --mail --mail-from --out --keep "
       filter=1
       case "$prev" in
-        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--out) kind=file ;;
+        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--db|--out) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
         -t|--time|-N|--count|--tz|--day|--week|--month|--now|--mail|--mail-from|--keep) kind=none ;;

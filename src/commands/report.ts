@@ -1,4 +1,4 @@
-import { READER } from '../cli/options.js';
+import { pick, READER } from '../cli/options.js';
 import { defineProgram } from '../cli/program.js';
 import { parseTime } from '../filter/time-spec.js';
 import { runReport } from '../report/run-report.js';
@@ -8,13 +8,18 @@ export const report = defineProgram({
   name: 'smbta-report',
   summary: 'the daily, weekly or monthly report: who moved what, charts, alerts, losses, against the period before',
   description:
-    'Reads the period (--day, --week from Monday, --month, or any -t range) and the period before it, and writes one report: ' +
+    'Reads the period (--day, --week from Monday, --month, or any -t range) and the period before it, from archives, streams ' +
+    '(a live -S source until the period ends) or the SQL store (--db), and writes one report: ' +
     'volume over time, the busiest users, shares, files and clients, operations by kind, deletes and renames, failures, the alerts ' +
     'the stream carries (smbta-alert -P or -w), the senders seen and what was lost, each against the period before. It is one ' +
     'self-contained HTML file (inline CSS and SVG, no scripts, printable), text in 80 columns (the default on a terminal), JSON, ' +
     'or with --mail a mail for sendmail -t with both. --out DIR keeps a dated file per report with an index page (docs/report.md).',
   options: {
     ...READER,
+    db: {
+      ...pick('db').db,
+      describe: 'read from the SQL store instead (sqlite:PATH, PATH.db or postgres://USER@HOST/DB): it keeps senders and losses, not alerts',
+    },
     day: { kind: 'text', value: 'DAY', group: 'Period', describe: 'the local day: yesterday (the default), today, or a date (2026-12-07)' },
     week: { kind: 'text', value: 'WEEK', group: 'Period', describe: 'the week from Monday: last, this, or a date in it' },
     month: { kind: 'text', value: 'MONTH', group: 'Period', describe: 'the month: last, this, or 2026-11' },

@@ -59,6 +59,8 @@ export interface ReportData {
   changes: Changes[];
   failures: Failure[];
   alerts: Alert[];
+  /** False when the source keeps no alerts (the SQL store). */
+  alertsKept: boolean;
   senders: [string, string][];
   losses: LossEvent[];
 }
@@ -211,18 +213,25 @@ export class ReportAggregator {
 
   /** A status, gap or alert block, and the records it newly says were lost. */
   side(s: SideBlock, lost: number, loss: () => LossEvent): void {
-    for (const [server, protocol] of statusSenders(s)) this.senders.set(server, protocol);
-    const { from, to } = this.periods.period;
-    if (lost > 0) {
-      const l = loss();
-      if (l.to >= from && l.from < to) this.losses.push(l);
-    }
+    for (const [server, protocol] of statusSenders(s)) this.sender(server, protocol);
+    if (lost > 0) this.loss(loss());
     if (s.kind !== BlockKind.Alert) return;
     const a = alertFromJson(s.body);
+    const { from, to } = this.periods.period;
     if (a && a.time >= from && a.time < to) this.alerts.push(a);
   }
 
-  result(tz: string): ReportData {
+  sender(server: string, protocol: string): void {
+    this.senders.set(server, protocol);
+  }
+
+  /** A loss, kept when it touches the period. */
+  loss(l: LossEvent): void {
+    const { from, to } = this.periods.period;
+    if (l.to >= from && l.from < to) this.losses.push(l);
+  }
+
+  result(tz: string, alertsKept = true): ReportData {
     const ranked = (list: ListName): Busiest[] =>
       [...this.lists.get(list)!]
         .map(([name, s]) => ({ name, ...s }))
@@ -244,6 +253,7 @@ export class ReportAggregator {
       changes: [...this.changes.values()].sort((a, b) => b.deletes + b.renames - (a.deletes + a.renames) || (a.user < b.user ? -1 : 1)).slice(0, TOP),
       failures: [...this.failures.values()].sort((a, b) => b.count - a.count || (a.user < b.user ? -1 : 1)).slice(0, TOP),
       alerts: this.alerts.filter((a) => a.kind === 'alert' && a.time >= from).sort((a, b) => a.time - b.time),
+      alertsKept,
       senders: [...this.senders].sort(),
       losses: this.losses.sort((a, b) => a.from - b.from),
     };

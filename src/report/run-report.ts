@@ -4,17 +4,19 @@
  * with --out kept in a directory of dated reports.
  */
 import { hostname } from 'node:os';
-import { sourceLabel } from '../io/source-spec.js';
 import { UsageError } from '../language/errors.js';
 import type { RunContext } from '../runtime/context.js';
-import { prepareInput, readSelected, type ReaderArgs } from '../runtime/input.js';
+import { buildSelection, prepareInput, readSelected, type ReaderArgs } from '../runtime/input.js';
+import { isLiveSource, sourceLabel } from '../io/source-spec.js';
+import { openStore, parseDbTarget } from '../store/store.js';
+import { reportFromStore } from './from-store.js';
 import { lossEvent } from '../stream/loss.js';
 import { ReportAggregator, seriesStep, type ReportData } from './aggregate.js';
 import { reportHeader } from './header.js';
 import { renderHtml } from './html.js';
 import { mimeMessage } from './mime.js';
 import { keepReport, reportFileName, type PeriodKind } from './out-dir.js';
-import { reportPeriods } from './period.js';
+import { reportPeriods, type Periods } from './period.js';
 import { reportSections } from './sections.js';
 import { renderText } from './text.js';
 
@@ -31,6 +33,7 @@ export interface ReportArgs extends ReaderArgs {
   'mail-from'?: string;
   out?: string;
   keep?: number;
+  db?: string;
   _: string[];
 }
 
@@ -40,24 +43,10 @@ export async function runReport(a: ReportArgs, ctx: RunContext): Promise<void> {
   if (a.mail.length && formats.length) throw new UsageError('--mail sends the text and the HTML together: leave out --' + formats[0]);
   if (a.keep !== undefined && a.out === undefined) throw new UsageError('--keep expires the reports kept by --out DIR: give --out');
   const periods = reportPeriods({ day: a.day, week: a.week, month: a.month, time: a.time }, a.now);
-  const input = prepareInput({ ...a, time: undefined }, a._);
-  // Both periods are read: the one before only for its totals.
-  input.sel.start = periods.previous.from;
-  input.sel.end = periods.period.to;
   const agg = new ReportAggregator(periods, seriesStep(periods.period.from, periods.period.to));
-  const stopProgress = progress(() => agg.records);
-  try {
-    await readSelected(
-      input,
-      ctx,
-      (b, rows, n) => agg.add(b, rows, n),
-      (side, source, lost) => agg.side(side, lost, () => lossEvent(side, source, lost)),
-    );
-  } finally {
-    stopProgress();
-  }
-  const data = agg.result(Intl.DateTimeFormat().resolvedOptions().timeZone);
-  const header = reportHeader(data, input.specs.map(sourceLabel), a.now);
+  const sources = a.db === undefined ? await readStreams(a, periods, agg, ctx) : await readStore(a, periods, agg);
+  const data = agg.result(Intl.DateTimeFormat().resolvedOptions().timeZone, a.db === undefined);
+  const header = reportHeader(data, sources, a.now);
   const sections = reportSections(data);
   const html = (): string => renderHtml(header, sections);
   const text = (): string => renderText(header, sections);
@@ -77,6 +66,53 @@ export async function runReport(a: ReportArgs, ctx: RunContext): Promise<void> {
         ? html()
         : text();
   await new Promise<void>((resolve, reject) => process.stdout.write(out, (err) => (err ? reject(err) : resolve())));
+}
+
+/** How long a live source is read past the period's end, for its last blocks (a writer flushes within 100 ms). */
+const STRAGGLERS_MS = 2000;
+
+/**
+ * Both periods from files, archives or streams; the sources' names. A live source brings
+ * what happens from now on: it is read until the period ends (and a little longer for stragglers).
+ */
+async function readStreams(a: ReportArgs, periods: Periods, agg: ReportAggregator, ctx: RunContext): Promise<string[]> {
+  const input = prepareInput({ ...a, time: undefined }, a._);
+  input.sel.start = periods.previous.from;
+  input.sel.end = periods.period.to;
+  let timer: NodeJS.Timeout | undefined;
+  if (input.specs.some(isLiveSource)) {
+    const left = periods.period.to - Date.now();
+    if (left <= 0)
+      throw new UsageError('a live source (-S) brings what happens from now on, and this period is over: report from the archive (-R) or the store (--db)');
+    timer = setTimeout(() => ctx.abort(), left + STRAGGLERS_MS);
+    ctx.report.warn(`reading the live stream until ${new Date(periods.period.to).toLocaleString('sv-SE').slice(0, 16)}, when the period ends`);
+  }
+  const stopProgress = progress(() => agg.records);
+  try {
+    await readSelected(
+      input,
+      ctx,
+      (b, rows, n) => agg.add(b, rows, n),
+      (side, source, lost) => agg.side(side, lost, () => lossEvent(side, source, lost)),
+    );
+  } finally {
+    clearTimeout(timer);
+    stopProgress();
+  }
+  return input.specs.map(sourceLabel);
+}
+
+/** Both periods from the SQL store; its name. */
+async function readStore(a: ReportArgs, periods: Periods, agg: ReportAggregator): Promise<string[]> {
+  if (a.read.length || a.recursive.length || a.remote.length) throw new UsageError('--db is the source: leave out -r, -R and -S (or --db)');
+  const sel = buildSelection(a._.join(' '), undefined, undefined, a.now);
+  const store = await openStore(parseDbTarget(a.db), { readOnly: true });
+  try {
+    await reportFromStore(store, periods, sel, agg);
+    return [store.location];
+  } finally {
+    await store.close();
+  }
 }
 
 /** The data with its times as ISO 8601 as well, for scripts. */

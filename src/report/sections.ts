@@ -102,7 +102,11 @@ export function reportSections(d: ReportData): Section[] {
     {
       id: 'alerts',
       title: 'Alerts raised',
-      ...(d.alerts.length ? {} : { empty: 'No alerts in this period (alerts are in the stream where smbta-alert -P or -w put them).' }),
+      ...(d.alerts.length
+        ? {}
+        : d.alertsKept
+          ? { empty: 'No alerts in this period (alerts are in the stream where smbta-alert -P or -w put them).' }
+          : { empty: 'The SQL store keeps no alerts: a report from the archive (-R) shows them.' }),
       table: {
         columns: ['time', 'severity', 'rule', 'who', 'measure'],
         numeric: [false, false, false, false, true],

@@ -18,6 +18,7 @@ import { VERSION } from '../../src/version.js';
 import { fixtureRecords, writeReportFixture } from '../helpers/report-fixture.js';
 import { ROOT, runBin } from '../helpers/run-bin.js';
 import { withTmpDir } from '../helpers/tmp-dir.js';
+import { servingReceiver, startProc } from '../helpers/proc.js';
 
 const DAY = ['--day', '2026-11-23', '--now', '2026-11-24T06:00'];
 const GOLDEN = join(ROOT, 'test/golden/report-day.txt');
@@ -202,4 +203,25 @@ test("docs/report.md's cron lines: five time fields and an smbta-report command 
     readFileSync(join(ROOT, 'docs/deploy.md'), 'utf8').includes(lines[1]!.replace(/^30 6 \* \* \*\s+/, '')),
     "deploy.md's crontab keeps the reports as this page says",
   );
+});
+
+test('smbta-report -S: a live stream is read until the period ends, then reported; a period already over is refused', async () => {
+  const recv = await servingReceiver();
+  try {
+    const rep = startProc('smbta-report', ['-S', `127.0.0.1:${recv.serve}`, '-t', 'now..+8s', '--json']);
+    await rep.waitFor(/reading the live stream until /);
+    await recv.p.waitFor(/connected$/m);
+    const fed = await runBin('smbta-torture', ['-d', `127.0.0.1:${recv.port}`, '-c', '1', '-n', '500', '--seed', '3']);
+    assert.equal(fed.code, 0, fed.stderr);
+    assert.equal(await rep.exited, 0, rep.stderr());
+    const d = JSON.parse(rep.stdout().toString()) as ReportData;
+    assert.equal(d.totals.records, 500);
+    const over = await runBin('smbta-report', ['-S', `127.0.0.1:${recv.serve}`, '--day', 'yesterday']);
+    assert.deepEqual(
+      [over.code, over.stderr.split('\n')[0]],
+      [2, 'smbta-report: a live source (-S) brings what happens from now on, and this period is over: report from the archive (-R) or the store (--db)'],
+    );
+  } finally {
+    await recv.p.stop();
+  }
 });
