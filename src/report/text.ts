@@ -70,8 +70,20 @@ function section(s: Section): string[] {
   if (s.empty) return [...out, ...wrap(s.empty)];
   if (s.note) out.push(...wrap(s.note));
   if (s.series) out.push(...series(s.series));
-  if (s.table) out.push(...table(s.table));
+  if (s.table) out.push(...table(s.bars?.length ? withBars(s.table, s.bars) : s.table));
   return out;
+}
+
+const BAR = 10;
+
+/** A ranked table with its chart: a bar per row of the bytes moved, against the first. */
+function withBars(t: Table, bars: NonNullable<Section['bars']>): Table {
+  const max = Math.max(0, ...bars.map((b) => b.read + b.written));
+  return {
+    columns: [...t.columns, 'moved'],
+    numeric: [...t.numeric, false],
+    rows: t.rows.map((r, k) => [...r, { text: padEndTo(textBar(bars[k]!.read + bars[k]!.written, max, BAR), BAR) }]),
+  };
 }
 
 export function renderText(h: Header, sections: readonly Section[]): string {

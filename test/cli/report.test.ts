@@ -216,6 +216,15 @@ test('smbta-report -S: a live stream is read until the period ends, then reporte
     assert.equal(await rep.exited, 0, rep.stderr());
     const d = JSON.parse(rep.stdout().toString()) as ReportData;
     assert.equal(d.totals.records, 500);
+    // On a terminal (script(1) gives it one), the records read so far, every second, then the text report.
+    const tty = spawnSync('script', ['-qec', `TZ=UTC ${process.execPath} ${ROOT}bin/smbta-report.js -S 127.0.0.1:${recv.serve} -t now..+3s`, '/dev/null'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.equal(tty.status, 0, tty.stdout);
+    assert.match(tty.stdout, /\r0 records read/);
+    const cleared = tty.stdout.lastIndexOf('\r\u001b[K');
+    assert.ok(cleared > 0 && tty.stdout.indexOf('File server activity: ') > cleared, 'the progress line cleared, then the text report');
     const over = await runBin('smbta-report', ['-S', `127.0.0.1:${recv.serve}`, '--day', 'yesterday']);
     assert.deepEqual(
       [over.code, over.stderr.split('\n')[0]],
