@@ -77,7 +77,7 @@ test('deploy.md: the cron lines have five time fields and real smbta commands', 
   // cron's own PATH (/usr/bin:/bin) does not reach npm's /usr/local/bin.
   assert.match(all[0] ?? '', /^PATH=\/usr\/local\/bin:/);
   const lines = all.filter((l) => !/^[A-Z]+=/.test(l));
-  assert.equal(lines.length, 4);
+  assert.equal(lines.length, 5);
   for (const line of lines) {
     const fields = line.trim().split(/\s+/);
     fields.slice(0, 5).forEach((f) => assert.match(f, /^(\*|\d+(-\d+)?(,\d+)*)(\/\d+)?$/, line));
