@@ -5,7 +5,8 @@
  * (stock bzip2 writes one for the whole file) is decoded as it arrives by unbzip2-stream,
  * slower but in bounded memory, whatever its size.
  */
-import unbzip2 from 'unbzip2-stream';
+import { createRequire } from 'node:module';
+import type unbzip2Type from 'unbzip2-stream';
 
 interface BZip2Api {
   init(): Promise<void>;
@@ -64,10 +65,17 @@ export function compressBuffer(bz: BZip2Api, data: Uint8Array): Buffer {
  * completes; once a stream outgrows what is decoded whole, the rest of the input is decoded
  * streaming (which follows stream after stream by itself).
  */
+/** unbzip2-stream, loaded at the first compressed input: a program reading none does not pay its start-up. */
+let loaded: typeof unbzip2Type | undefined;
+function unbzip2(): ReturnType<typeof unbzip2Type> {
+  loaded ??= createRequire(import.meta.url)('unbzip2-stream') as typeof unbzip2Type;
+  return loaded();
+}
+
 export class Bz2Splitter {
   private buf: Buffer = Buffer.alloc(0);
   private searched = 1;
-  private streaming: ReturnType<typeof unbzip2> | undefined;
+  private streaming: ReturnType<typeof unbzip2Type> | undefined;
   private streamed = 0;
   private ending = false;
 
