@@ -32,3 +32,23 @@ export function fitTo(s: string, width: number): string {
   }
   return padEndTo(`${out}…`, width);
 }
+
+/**
+ * `s` cut to `width` columns in its middle (its start, …, its end), padded to exactly
+ * `width`: for paths, whose start names the server and share and whose end the file.
+ */
+export function fitMiddleTo(s: string, width: number): string {
+  if (displayWidth(s) <= width) return padEndTo(s, width);
+  const chars = [...s];
+  let head = '';
+  for (const ch of chars) {
+    if (displayWidth(head + ch) > Math.floor(width / 3)) break;
+    head += ch;
+  }
+  let tail = '';
+  for (const ch of chars.reverse()) {
+    if (displayWidth(head + ch + tail) > width - 1) break;
+    tail = ch + tail;
+  }
+  return padEndTo(`${head}…${tail}`, width);
+}

@@ -18,6 +18,8 @@ export interface Table {
   columns: string[];
   /** Columns that hold numbers (right-aligned). */
   numeric: boolean[];
+  /** Columns of paths: cut in the middle when too wide, so the server, the share and the file's name stay. */
+  paths?: boolean[];
   rows: Cell[][];
 }
 
@@ -160,6 +162,7 @@ function ranked(id: string, title: string, what: string, rows: Busiest[]): Secti
     table: {
       columns: [what, 'read', 'written', 'operations'],
       numeric: [false, true, true, true],
+      paths: [id === 'files', false, false, false],
       rows: rows.map((r) => [text(r.name), bytes(r.read), bytes(r.written), count(r.ops)]),
     },
   };

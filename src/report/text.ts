@@ -4,7 +4,7 @@
  * bars of block characters.
  */
 import { formatSize } from '../format/units.js';
-import { displayWidth, fitTo, padEndTo, padStartTo } from '../format/width.js';
+import { displayWidth, fitMiddleTo, fitTo, padEndTo, padStartTo } from '../format/width.js';
 import { visible } from '../format/text.js';
 import type { Header } from './header.js';
 import type { Section, Table } from './sections.js';
@@ -31,7 +31,7 @@ function table(t: Table): string[] {
   }
   const line = (r: string[]): string =>
     r
-      .map((c, k) => (t.numeric[k] ? padStartTo(c, widths[k]!) : fitTo(c, widths[k]!)))
+      .map((c, k) => (t.numeric[k] ? padStartTo(c, widths[k]!) : t.paths?.[k] ? fitMiddleTo(c, widths[k]!) : fitTo(c, widths[k]!)))
       .join('  ')
       .trimEnd();
   return [line(t.columns), ...cells.map(line)];
@@ -80,6 +80,7 @@ const BAR = 10;
 function withBars(t: Table, bars: NonNullable<Section['bars']>): Table {
   const max = Math.max(0, ...bars.map((b) => b.read + b.written));
   return {
+    ...t,
     columns: [...t.columns, 'moved'],
     numeric: [...t.numeric, false],
     rows: t.rows.map((r, k) => [...r, { text: padEndTo(textBar(bars[k]!.read + bars[k]!.written, max, BAR), BAR) }]),

@@ -4,6 +4,7 @@ import { reportPeriods } from '../../src/report/period.js';
 import { change } from '../../src/report/sections.js';
 import { textBar, wrap } from '../../src/report/text.js';
 import { mimeMessage } from '../../src/report/mime.js';
+import { displayWidth, fitMiddleTo } from '../../src/format/width.js';
 
 // Local days across a daylight-saving change: Berlin leaves summer time on 2026-10-25.
 process.env.TZ = 'Europe/Berlin';
@@ -49,6 +50,12 @@ test('changes against the period before: up, down, the same, or new', () => {
       ['▲ 0.1%', 'up'],
     ],
   );
+});
+
+test('a path too wide keeps its start (server, share) and its end (the file), and wide characters count double', () => {
+  assert.equal(fitMiddleTo('//fs1/projects/docs/plan.odt', 20), '//fs1/…docs/plan.odt');
+  assert.equal(fitMiddleTo('//fs1/a.odt', 20), '//fs1/a.odt         ');
+  assert.equal(displayWidth(fitMiddleTo('//fs1/予算/予算予算予算.xlsx', 15)), 15);
 });
 
 test('text bars in eighths of a cell, and words wrapped to 80 columns', () => {
