@@ -196,16 +196,19 @@ export class Rotator {
   }
 
   /**
-   * A status, gap or info block: kept in the file of the period it speaks of (its first
+   * A status, gap or alert block: kept in the file of the period it speaks of (its first
    * time), so the archive says where records were lost and which senders were seen. With a
    * pattern by user, share or server it goes into that period's open files (or, when none is
-   * open, every open file, or the next one opened).
+   * open, every open file, or the next one opened). An info block says who wrote the stream,
+   * not when anything happened: it goes with the records in the same way, never into a file
+   * of its own (replaying last week would otherwise leave a file for this hour).
    */
   addSide(raw: Buffer): void {
     const t = Number(raw.readBigInt64LE(16));
     const m = this.o.mode;
     const period = m.kind === 'time' ? periodStart(t, m.ms) : 0;
-    if (!this.hasFields) return this.fileFor(m.kind === 'time' ? `${this.o.pattern}\0${period}` : this.o.pattern, t).writer.writeRaw(raw);
+    if (!this.hasFields && raw[5] !== BlockKind.Info)
+      return this.fileFor(m.kind === 'time' ? `${this.o.pattern}\0${period}` : this.o.pattern, t).writer.writeRaw(raw);
     const files = [...this.open].filter(([key]) => m.kind !== 'time' || key.endsWith(`\0${period}`)).map(([, f]) => f);
     const targets = files.length ? files : [...this.open.values()];
     if (!targets.length) this.pendingSide.push(raw);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { test } from 'node:test';
 import { unframeSyslog } from '../../src/audit/syslog.js';
@@ -140,6 +140,7 @@ test('smbta-alert -w -: the records pass on with the alerts as blocks; smbta-fil
     assert.deepEqual(alertsOf(decodeAll(filtered.stdout)), alertsOf(passed), 'smbta-filter passes alert blocks through');
     const rotated = await runBin('smbta-rotate', ['-M', 'time', '1h', '-w', `${dir}/a/%Y%m%d-%H.smbta`], { input: r.stdout });
     assert.equal(rotated.code, 0, rotated.stderr);
+    assert.equal(readdirSync(`${dir}/a`).length, 1, 'one file for the hour of the attack; the info blocks (written now) go with its records');
     const top = await runBin('smbta-top', ['--once', '-R', `${dir}/a`], { env: { COLUMNS: '120', LINES: '40' } });
     assert.equal(top.code, 0, top.stderr);
     assert.match(
