@@ -8,6 +8,8 @@ export interface Header {
   compared: string;
   made: string;
   version: string;
+  /** Said first when some input could not be read: the numbers may be short. */
+  warning?: string;
 }
 
 /** `2026-12-07 00:00` in the local zone. */
@@ -20,7 +22,7 @@ function offset(t: number): string {
   return `UTC${m < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
 }
 
-export function reportHeader(d: ReportData, sources: readonly string[], now: number): Header {
+export function reportHeader(d: ReportData, sources: readonly string[], now: number, inputFailed: boolean): Header {
   const { period, previous } = d.periods;
   return {
     title: `File server activity: ${period.label}`,
@@ -28,5 +30,6 @@ export function reportHeader(d: ReportData, sources: readonly string[], now: num
     compared: `Changes are against the period before: ${previous.label}.`,
     made: `Made by smbta-report ${VERSION} at ${local(now)} from ${sources.join(', ')}; ${d.totals.records.toLocaleString('en')} records in the period.`,
     version: VERSION,
+    ...(inputFailed ? { warning: 'Some input could not be read (stderr says which): the numbers below may be short.' } : {}),
   };
 }

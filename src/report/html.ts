@@ -63,7 +63,7 @@ export function renderHtml(h: Header, sections: readonly Section[]): string {
 <p class="range" id="range">${esc(h.range)}</p>
 <p class="range">${esc(h.compared)}</p>
 <p class="range">${esc(h.made)}</p>
-</header>
+${h.warning ? `<p class="note" id="warning">${esc(h.warning)}</p>\n` : ''}</header>
 ${sections.map(section).join('\n')}
 </body>
 </html>

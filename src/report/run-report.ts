@@ -46,7 +46,7 @@ export async function runReport(a: ReportArgs, ctx: RunContext): Promise<void> {
   const agg = new ReportAggregator(periods, seriesStep(periods.period.from, periods.period.to));
   const sources = a.db === undefined ? await readStreams(a, periods, agg, ctx) : await readStore(a, periods, agg);
   const data = agg.result(Intl.DateTimeFormat().resolvedOptions().timeZone, a.db === undefined);
-  const header = reportHeader(data, sources, a.now);
+  const header = reportHeader(data, sources, a.now, ctx.report.failed);
   const sections = reportSections(data);
   const html = (): string => renderHtml(header, sections);
   const text = (): string => renderText(header, sections);

@@ -88,5 +88,6 @@ function withBars(t: Table, bars: NonNullable<Section['bars']>): Table {
 }
 
 export function renderText(h: Header, sections: readonly Section[]): string {
-  return [h.title, h.range, h.compared, h.made].flatMap(wrap).concat(sections.flatMap(section)).join('\n') + '\n';
+  const head = [h.title, h.range, h.compared, h.made, ...(h.warning ? ['', h.warning] : [])];
+  return head.flatMap(wrap).concat(sections.flatMap(section)).join('\n') + '\n';
 }

@@ -111,6 +111,14 @@ test('smbta-report: an empty period says so in every section; mistakes are exit 
       'Nothing was lost',
     ])
       assert.ok(text.includes(said), said);
+    const missing = await runBin('smbta-report', ['-r', `${dir}/day.smbta`, `${dir}/gone.smbta`, ...DAY, '--text']);
+    assert.equal(missing.code, 1, 'input missing: exit 1, the report still written');
+    assert.match(missing.stderr, /gone\.smbta/);
+    assert.equal(
+      missing.stdout.toString().split('\n\n')[1]!.replace(/\n/g, ' '),
+      'Some input could not be read (stderr says which): the numbers below may be short.',
+      'said after the header',
+    );
     const bad = async (args: string[], message: string): Promise<void> => {
       const b = await runBin('smbta-report', ['-r', `${dir}/day.smbta`, ...args]);
       assert.deepEqual([b.code, b.stderr.split('\n')[0]], [2, `smbta-report: ${message}`]);
