@@ -386,7 +386,7 @@ complete -c smbta-report -l tls-ca -r -F -d 'CA that -S tls:// servers must have
 complete -c smbta-report -l tls-cert -r -F -d 'this end\'s certificate: a server\'s (-P then speaks TLS), or a client\'s for servers that require one'
 complete -c smbta-report -l tls-key -r -F -d 'the private key of --tls-cert'
 complete -c smbta-report -l token-file -r -F -d 'shared token (first line of FILE): clients send it, a server serves only clients that do'
-complete -c smbta-report -l db -r -F -d 'read from the SQL store instead (sqlite:PATH, PATH.db or postgres://USER@HOST/DB): it keeps senders and losses, not alerts'
+complete -c smbta-report -l db -r -F -d 'read from the SQL store instead (sqlite:PATH, PATH.db or postgres://USER@HOST/DB), with the senders, losses and alerts it kept'
 complete -c smbta-report -l day -r -f -d 'the local day: yesterday (the default), today, or a date (2026-12-07)'
 complete -c smbta-report -l week -r -f -d 'the week from Monday: last, this, or a date in it'
 complete -c smbta-report -l month -r -f -d 'the month: last, this, or 2026-11'

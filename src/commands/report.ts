@@ -18,7 +18,7 @@ export const report = defineProgram({
     ...READER,
     db: {
       ...pick('db').db,
-      describe: 'read from the SQL store instead (sqlite:PATH, PATH.db or postgres://USER@HOST/DB): it keeps senders and losses, not alerts',
+      describe: 'read from the SQL store instead (sqlite:PATH, PATH.db or postgres://USER@HOST/DB), with the senders, losses and alerts it kept',
     },
     day: { kind: 'text', value: 'DAY', group: 'Period', describe: 'the local day: yesterday (the default), today, or a date (2026-12-07)' },
     week: { kind: 'text', value: 'WEEK', group: 'Period', describe: 'the week from Monday: last, this, or a date in it' },

@@ -4,7 +4,8 @@
  * cut) the loader says so, waits, reconnects and stores the same batch again, which the
  * store's batch notes keep from being stored twice. Expiry runs between batches.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { alertFromJson } from '../record/alert.js';
 import type { RunContext } from '../runtime/context.js';
 import { readSelected, type PreparedInput } from '../runtime/input.js';
 import { FIELD_NAMES } from '../record/fields.js';
@@ -13,7 +14,7 @@ import { bodyText, statusSenders } from '../stream/decoder.js';
 import { BlockKind } from '../stream/format.js';
 import { lossEvent, type LossEvent } from '../stream/loss.js';
 import { nameKey, RECORD_COLUMNS, STORED_COLUMNS } from '../store/schema.js';
-import { storedPositions, type PendingRows, type Store, type StoreBatch } from '../store/types.js';
+import { storedPositions, type PendingRows, type Store, type StoreBatch, type StoredAlert } from '../store/types.js';
 import { blockIdentity, CoveredRuns } from './covered.js';
 import { positionThrough, type Position } from '../stream/sequence.js';
 
@@ -63,6 +64,7 @@ export async function loadStream(store: Store, input: PreparedInput, ctx: RunCon
   let senders = new Map<string, string>();
   let status = new Map<string, number>();
   let losses: LossEvent[] = [];
+  let alerts: StoredAlert[] = [];
   let skipped = 0;
   let lost = 0;
   let repaired = 0;
@@ -83,15 +85,16 @@ export async function loadStream(store: Store, input: PreparedInput, ctx: RunCon
       failure ??= err instanceof Error ? err : new Error(String(err));
     }));
 
-  // Status blocks and losses after the last records are committed too: a batch may hold nothing else.
+  // Status blocks, losses and alerts after the last records are committed too: a batch may hold nothing else.
   const commit = (): Promise<void> => {
-    if (pending.n === 0 && positions.size === 0 && senders.size === 0 && status.size === 0 && losses.length === 0) return queue;
-    const batch: StoreBatch = { id: `${run}:${batches++}`, rows: pending, senders, status, positions, covered: covered.takeTouched(), losses };
+    if (pending.n === 0 && positions.size === 0 && senders.size === 0 && status.size === 0 && losses.length === 0 && alerts.length === 0) return queue;
+    const batch: StoreBatch = { id: `${run}:${batches++}`, rows: pending, senders, status, positions, covered: covered.takeTouched(), losses, alerts };
     pending = { values: [], n: 0 };
     senders = new Map();
     status = new Map();
     positions = new Map();
     losses = [];
+    alerts = [];
     return enqueue(async () => {
       const n = await insertOrSplit(store, ctx, batch);
       refused += n;
@@ -157,6 +160,8 @@ export async function loadStream(store: Store, input: PreparedInput, ctx: RunCon
           losses.push(lossEvent(side, source, newlyLost));
           lost += newlyLost;
         }
+        const alert = side.kind === BlockKind.Alert ? storedAlert(side.body) : undefined;
+        if (alert) alerts.push(alert);
       },
       expect,
     );
@@ -167,6 +172,14 @@ export async function loadStream(store: Store, input: PreparedInput, ctx: RunCon
   await commit();
   if (failure) throw failure;
   return { records: stored, batches, skipped, lost, repaired, refused };
+}
+
+/** An alert block as the store keeps it, known by a hash of its JSON (loading it again stores it once); undefined when it is not one. */
+function storedAlert(body: Record<string, unknown>): StoredAlert | undefined {
+  const a = alertFromJson(body);
+  if (!a) return undefined;
+  const json = JSON.stringify(body);
+  return { time: a.time, rule: a.rule, severity: a.severity, body: json, id: createHash('sha256').update(json).digest('hex') };
 }
 
 /** A database that refuses the data itself (not the link): PostgreSQL's classes 22 and 23, SQLite's type, size and constraint errors. */
@@ -199,7 +212,7 @@ async function insertOrSplit(store: Store, ctx: RunContext, b: StoreBatch): Prom
       return b.rows.n;
     }
     const half = Math.ceil(b.rows.n / 2);
-    const none = { senders: new Map(), status: new Map(), positions: new Map(), covered: new Map(), losses: [] };
+    const none = { senders: new Map(), status: new Map(), positions: new Map(), covered: new Map(), losses: [], alerts: [] };
     return (
       (await insertOrSplit(store, ctx, { ...b, ...none, id: `${b.id}a`, rows: slice(b.rows, 0, half) })) +
       (await insertOrSplit(store, ctx, { ...b, id: `${b.id}b`, rows: slice(b.rows, half, b.rows.n) }))

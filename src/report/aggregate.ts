@@ -59,7 +59,7 @@ export interface ReportData {
   changes: Changes[];
   failures: Failure[];
   alerts: Alert[];
-  /** False when the source keeps no alerts (the SQL store). */
+  /** False when the source has no alerts (a store made before smbta-db kept them). */
   alertsKept: boolean;
   senders: [string, string][];
   losses: LossEvent[];
@@ -215,10 +215,14 @@ export class ReportAggregator {
   side(s: SideBlock, lost: number, loss: () => LossEvent): void {
     for (const [server, protocol] of statusSenders(s)) this.sender(server, protocol);
     if (lost > 0) this.loss(loss());
-    if (s.kind !== BlockKind.Alert) return;
-    const a = alertFromJson(s.body);
+    const a = s.kind === BlockKind.Alert ? alertFromJson(s.body) : undefined;
+    if (a) this.alert(a);
+  }
+
+  /** An alert, kept when it was raised in the period. */
+  alert(a: Alert): void {
     const { from, to } = this.periods.period;
-    if (a && a.time >= from && a.time < to) this.alerts.push(a);
+    if (a.time >= from && a.time < to) this.alerts.push(a);
   }
 
   sender(server: string, protocol: string): void {

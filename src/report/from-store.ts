@@ -1,9 +1,10 @@
 /**
  * --db: the records of both periods read back from the SQL store a page at a time (in time
  * order, by the time index), built into batches for the same aggregation as a stream's, with
- * the senders and losses the store kept. The store keeps no alerts.
+ * the senders, losses and alerts the store kept.
  */
 import type { Selection } from '../runtime/input.js';
+import { alertFromJson } from '../record/alert.js';
 import { emptyRecord, type SmbRecord } from '../record/fields.js';
 import { RECORD_COLUMNS } from '../store/schema.js';
 import type { Store } from '../store/types.js';
@@ -24,8 +25,12 @@ function recordOf(row: Record<string, unknown>): SmbRecord {
   return r as unknown as SmbRecord;
 }
 
-/** Feeds the selected records of both periods, and the store's senders and losses, to `agg`. */
-export async function reportFromStore(store: Store, periods: Periods, sel: Selection, agg: ReportAggregator): Promise<void> {
+/**
+ * Feeds the selected records of both periods, and the store's senders, losses and alerts, to
+ * `agg`; false when the store has no alerts table (made before smbta-db kept alerts, and
+ * loaded by none since).
+ */
+export async function reportFromStore(store: Store, periods: Periods, sel: Selection, agg: ReportAggregator): Promise<boolean> {
   const cols = RECORD_COLUMNS.map(([, c]) => c).join(', ');
   const to = periods.period.to;
   let [time, id] = [periods.previous.from - 1, Number.MAX_SAFE_INTEGER];
@@ -56,10 +61,29 @@ export async function reportFromStore(store: Store, periods: Periods, sel: Selec
     agg.add(batch, scratch.subarray(0, n), n);
   } while (rows.length === PAGE);
   for (const s of await store.all('SELECT server, protocol FROM smbta_senders ORDER BY server')) agg.sender(String(s.server), String(s.protocol));
-  const losses = await store.all('SELECT time, end_time, source, records, reason FROM smbta_losses WHERE end_time >= ? AND time < ? ORDER BY time', [
+  const losses = await store.all('SELECT time, end_time, source, records, reason, loss_id FROM smbta_losses WHERE end_time >= ? AND time < ? ORDER BY time', [
     periods.period.from,
     to,
   ]);
   for (const l of losses)
-    agg.loss({ from: Number(l.time), to: Number(l.end_time), source: String(l.source), records: Number(l.records), reason: String(l.reason) });
+    agg.loss({
+      from: Number(l.time),
+      to: Number(l.end_time),
+      source: String(l.source),
+      records: Number(l.records),
+      reason: String(l.reason),
+      ...(typeof l.loss_id === 'string' ? { id: l.loss_id } : {}),
+    });
+  let alerts: Record<string, unknown>[];
+  try {
+    alerts = await store.all('SELECT body FROM smbta_alerts WHERE time >= ? AND time < ? ORDER BY time', [periods.period.from, to]);
+  } catch (err) {
+    if (/smbta_alerts/.test((err as Error).message)) return false;
+    throw err;
+  }
+  for (const { body } of alerts) {
+    const a = typeof body === 'string' ? alertFromJson(JSON.parse(body) as Record<string, unknown>) : undefined;
+    if (a) agg.alert(a);
+  }
+  return true;
 }

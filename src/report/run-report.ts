@@ -44,8 +44,9 @@ export async function runReport(a: ReportArgs, ctx: RunContext): Promise<void> {
   if (a.keep !== undefined && a.out === undefined) throw new UsageError('--keep expires the reports kept by --out DIR: give --out');
   const periods = reportPeriods({ day: a.day, week: a.week, month: a.month, time: a.time }, a.now);
   const agg = new ReportAggregator(periods, seriesStep(periods.period.from, periods.period.to));
-  const sources = a.db === undefined ? await readStreams(a, periods, agg, ctx) : await readStore(a, periods, agg);
-  const data = agg.result(Intl.DateTimeFormat().resolvedOptions().timeZone, a.db === undefined);
+  const { sources, alertsKept } =
+    a.db === undefined ? { sources: await readStreams(a, periods, agg, ctx), alertsKept: true } : await readStore(a, periods, agg);
+  const data = agg.result(Intl.DateTimeFormat().resolvedOptions().timeZone, alertsKept);
   const header = reportHeader(data, sources, a.now, ctx.report.failed);
   const sections = reportSections(data);
   const html = (): string => renderHtml(header, sections);
@@ -102,14 +103,14 @@ async function readStreams(a: ReportArgs, periods: Periods, agg: ReportAggregato
   return input.specs.map(sourceLabel);
 }
 
-/** Both periods from the SQL store; its name. */
-async function readStore(a: ReportArgs, periods: Periods, agg: ReportAggregator): Promise<string[]> {
+/** Both periods from the SQL store; its name, and whether it keeps alerts. */
+async function readStore(a: ReportArgs, periods: Periods, agg: ReportAggregator): Promise<{ sources: string[]; alertsKept: boolean }> {
   if (a.read.length || a.recursive.length || a.remote.length) throw new UsageError('--db is the source: leave out -r, -R and -S (or --db)');
   const sel = buildSelection(a._.join(' '), undefined, undefined, a.now);
   const store = await openStore(parseDbTarget(a.db), { readOnly: true });
   try {
-    await reportFromStore(store, periods, sel, agg);
-    return [store.location];
+    const alertsKept = await reportFromStore(store, periods, sel, agg);
+    return { sources: [store.location], alertsKept };
   } finally {
     await store.close();
   }

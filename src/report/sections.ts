@@ -108,7 +108,7 @@ export function reportSections(d: ReportData): Section[] {
         ? {}
         : d.alertsKept
           ? { empty: 'No alerts in this period (alerts are in the stream where smbta-alert -P or -w put them).' }
-          : { empty: 'The SQL store keeps no alerts: a report from the archive (-R) shows them.' }),
+          : { empty: 'This store has no alerts table (made before smbta-db kept alerts): a report from the archive (-R) shows them.' }),
       table: {
         columns: ['time', 'severity', 'rule', 'who', 'measure'],
         numeric: [false, false, false, false, true],

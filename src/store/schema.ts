@@ -65,5 +65,9 @@ export function schemaStatements(d: Dialect): string[] {
     // A loss told twice (a replayed gap block, an archive loaded again) is stored once.
     'CREATE UNIQUE INDEX IF NOT EXISTS smbta_losses_id ON smbta_losses (loss_id)',
     `CREATE TABLE IF NOT EXISTS smbta_status (source TEXT PRIMARY KEY, blocks ${int} NOT NULL, last_seen ${int} NOT NULL)`,
+    // Alerts smbta-alert put in the stream (the --json object as body), once each (alert_id: a hash of the body).
+    `CREATE TABLE IF NOT EXISTS smbta_alerts (time ${int} NOT NULL, rule TEXT NOT NULL, severity TEXT NOT NULL, body TEXT NOT NULL, alert_id TEXT NOT NULL)`,
+    'CREATE UNIQUE INDEX IF NOT EXISTS smbta_alerts_id ON smbta_alerts (alert_id)',
+    'CREATE INDEX IF NOT EXISTS smbta_alerts_time ON smbta_alerts (time)',
   ];
 }

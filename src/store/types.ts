@@ -33,6 +33,16 @@ export interface StoreBatch {
   /** The stored record numbers of each run these rows touched (every range of the run). */
   covered: ReadonlyMap<string, Ranges>;
   losses: readonly LossEvent[];
+  alerts: readonly StoredAlert[];
+}
+
+/** An alert block as the store keeps it: its record time, rule and severity, and its JSON. */
+export interface StoredAlert {
+  time: number;
+  rule: string;
+  severity: string;
+  body: string;
+  id: string;
 }
 
 /** The bookkeeping statements of a batch after its records, the same in both dialects (`?` placeholders). */
@@ -62,6 +72,11 @@ export function bookkeeping(b: StoreBatch, now: number): [string, unknown[]][] {
     out.push([
       'INSERT INTO smbta_losses (time, end_time, source, records, reason, loss_id) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
       [l.from, l.to, l.source, l.records, l.reason, l.id ?? null],
+    ]);
+  for (const a of b.alerts)
+    out.push([
+      'INSERT INTO smbta_alerts (time, rule, severity, body, alert_id) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      [a.time, a.rule, a.severity, a.body, a.id],
     ]);
   return out;
 }

@@ -51,7 +51,12 @@ export function writeReportFixture(path: string): void {
       side(BlockKind.Status, { source: 'smbta-recv@hub', records: 14000, dropped: {}, senders: { fs1: 'V2.0', fs2: 'V2.0 AES' } }, FIXTURE_DAY),
       encodeRecords(recs, 1000),
       side(BlockKind.Alert, alert, alertAt),
-      side(BlockKind.Gap, { records: 120, reason: 'client too slow', source: 'smbta-mux@hub', from: lossFrom, to: lossFrom + 600_000 }, lossFrom + 600_000),
+      // As a multiplexer tells a slow reader: the run and first number lost make the loss known once.
+      side(
+        BlockKind.Gap,
+        { records: 120, reason: 'client too slow', source: 'smbta-mux@hub', from: lossFrom, to: lossFrom + 600_000, run: '5eed5eed5eed5eed', first: 9000 },
+        lossFrom + 600_000,
+      ),
     ]),
   );
 }
