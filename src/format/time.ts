@@ -38,3 +38,10 @@ export function formatLatency(us: number): string {
   if (us < 1_000_000) return `${(us / 1000).toFixed(1)}ms`;
   return `${(us / 1_000_000).toFixed(2)}s`;
 }
+
+const localText = createLocalFormatter();
+
+/** `2026-11-23 11:00` in the local zone (TZ): a time to the minute, for headings and reports. */
+export function formatLocalMinute(ms: number): string {
+  return localText(ms).slice(0, 16);
+}

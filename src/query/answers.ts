@@ -8,7 +8,7 @@ import { createLocalFormatter } from '../format/time.js';
 import { formatSize } from '../format/units.js';
 import { opName, type StringFieldName } from '../record/fields.js';
 import { linearRegex } from '../language/linear-match.js';
-import type { LossEvent } from '../stream/loss.js';
+import { lostBetween, type LossEvent } from '../stream/loss.js';
 import { FIELD_HEADING, KIND_FIELDS, LIST_FIELDS, UNIT_MS, type Command, type Kind, type Question } from './ast.js';
 
 export type CellKind = 'text' | 'bytes' | 'count' | 'percent' | 'time' | 'rate' | 'seconds';
@@ -193,13 +193,6 @@ export function activityAnswer(q: Question, latest: Activity[]): Answer {
 
 /** Quarter hours fit every zone's offset, so 15-minute buckets map exactly to local hours. */
 export const QUARTER_MS = 900_000;
-
-/** The records lost between `from` and `to` (record times): each loss counted where its missing stretch begins. */
-export function lostBetween(losses: readonly LossEvent[], from: number, to: number): number {
-  let n = 0;
-  for (const l of losses) if (l.from >= from && l.from < to) n += l.records;
-  return n;
-}
 
 /** What a chart says beside a bar whose period lost records. */
 const lostMark = (n: number): string => (n ? `! ${n} records lost` : '');

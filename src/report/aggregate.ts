@@ -10,7 +10,7 @@ import { isReadOp, isWriteOp, opName, OPS, type StringFieldName } from '../recor
 import type { RecordBatch } from '../stream/batch.js';
 import { statusSenders, type SideBlock } from '../stream/decoder.js';
 import { BlockKind } from '../stream/format.js';
-import type { LossEvent } from '../stream/loss.js';
+import { lostBetween, type LossEvent } from '../stream/loss.js';
 import type { Periods } from './period.js';
 
 export interface Totals {
@@ -242,7 +242,7 @@ export class ReportAggregator {
         .sort((a, b) => b.read + b.written - (a.read + a.written) || b.ops - a.ops || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
         .slice(0, TOP);
     const { from } = this.periods.period;
-    const lost = this.starts.map((start, k) => lostIn(this.losses, start, this.starts[k + 1] ?? this.periods.period.to));
+    const lost = this.starts.map((start, k) => lostBetween(this.losses, start, this.starts[k + 1] ?? this.periods.period.to));
     return {
       periods: this.periods,
       tz,
@@ -262,17 +262,6 @@ export class ReportAggregator {
       losses: this.losses.sort((a, b) => a.from - b.from),
     };
   }
-}
-
-/** Records lost between `from` and `to`: each loss's records spread evenly over its span. */
-function lostIn(losses: readonly LossEvent[], from: number, to: number): number {
-  let n = 0;
-  for (const l of losses) {
-    if (l.to < from || l.from >= to) continue;
-    const span = l.to - l.from;
-    n += span <= 0 ? l.records : (l.records * (Math.min(to, l.to) - Math.max(from, l.from))) / span;
-  }
-  return Math.round(n);
 }
 
 /** The bucket for a period: an hour for a day, 6 hours for a week, a day for a month or more. */

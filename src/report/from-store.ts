@@ -5,7 +5,7 @@
  */
 import type { Selection } from '../runtime/input.js';
 import { alertFromJson } from '../record/alert.js';
-import { emptyRecord, type SmbRecord } from '../record/fields.js';
+import { emptyRecord, STRING_FIELDS, type SmbRecord } from '../record/fields.js';
 import { RECORD_COLUMNS } from '../store/schema.js';
 import type { Store } from '../store/types.js';
 import { BatchBuilder } from '../stream/builder.js';
@@ -13,7 +13,7 @@ import type { ReportAggregator } from './aggregate.js';
 import type { Periods } from './period.js';
 
 const PAGE = 8192;
-const TEXT = new Set(['user', 'sid', 'domain', 'share', 'path', 'path2', 'client', 'server']);
+const TEXT: ReadonlySet<string> = new Set(STRING_FIELDS);
 
 function recordOf(row: Record<string, unknown>): SmbRecord {
   const r: Record<string, string | number> = { ...emptyRecord() };

@@ -1,4 +1,6 @@
 /** What a report says of itself: the period, exactly, in which time zone, compared with what, made when and from what. */
+import { localOffset } from '../format/period.js';
+import { formatLocalMinute } from '../format/time.js';
 import { VERSION } from '../version.js';
 import type { ReportData } from './aggregate.js';
 
@@ -12,12 +14,11 @@ export interface Header {
   warning?: string;
 }
 
-/** `2026-12-07 00:00` in the local zone. */
-const local = (t: number): string => new Date(t).toLocaleString('sv-SE').slice(0, 16);
+const local = formatLocalMinute;
 
 /** `UTC+01:00` at `t`. */
 function offset(t: number): string {
-  const m = -new Date(t).getTimezoneOffset();
+  const m = localOffset(t) / 60_000;
   const a = Math.abs(m);
   return `UTC${m < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
 }

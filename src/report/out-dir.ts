@@ -6,6 +6,7 @@
  */
 import { mkdirSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { formatLocalMinute } from '../format/time.js';
 import { esc } from './charts.js';
 import type { Period } from './period.js';
 
@@ -15,7 +16,7 @@ export type PeriodKind = 'day' | 'week' | 'month' | 'range';
 
 /** The file a period's report is kept in. */
 export function reportFileName(kind: PeriodKind, p: Period): string {
-  const s = new Date(p.from).toLocaleString('sv-SE');
+  const s = formatLocalMinute(p.from);
   const date = kind === 'month' ? s.slice(0, 7) : kind === 'range' ? `${s.slice(0, 10)}-${s.slice(11, 13)}${s.slice(14, 16)}` : s.slice(0, 10);
   return `${kind}-${date}.html`;
 }

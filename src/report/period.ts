@@ -4,6 +4,11 @@
  */
 import { parseTime, parseTimeRange } from '../filter/time-spec.js';
 import { UsageError } from '../language/errors.js';
+import { formatLocalMinute } from '../format/time.js';
+import { nextPeriod, periodStart } from '../format/period.js';
+
+const DAY = 86_400_000;
+const WEEK = 7 * DAY;
 
 export interface Period {
   from: number;
@@ -41,19 +46,17 @@ export function reportPeriods(a: PeriodArgs, now: number): Periods {
 function dayPeriods(text: string, now: number): Periods {
   const day = /^\d{4}-\d\d-\d\d$|^(today|yesterday)$/i.test(text.trim()) ? parseTime(text, now) : undefined;
   if (!day) throw new UsageError(`--day ${text}: expected yesterday, today or a date (2026-12-07)`);
-  const d = new Date(day.start);
-  const before = new Date(d.getFullYear(), d.getMonth(), d.getDate() - 1).getTime();
+  const before = periodStart(day.start - 1, DAY);
   return { period: { from: day.start, to: day.end, label: dayName(day.start) }, previous: { from: before, to: day.start, label: dayName(before) } };
 }
 
 /** A week from Monday 00:00 local time. */
 function weekPeriods(text: string, now: number): Periods {
   const t = text.trim().toLowerCase();
-  const at = t === 'last' ? now - 7 * 86_400_000 : t === 'this' ? now : /^\d{4}-\d\d-\d\d$/.test(t) ? parseTime(t, now)?.start : undefined;
+  const at = t === 'last' ? now - WEEK : t === 'this' ? now : /^\d{4}-\d\d-\d\d$/.test(t) ? parseTime(t, now)?.start : undefined;
   if (at === undefined) throw new UsageError(`--week ${text}: expected last, this or a date in the week (2026-12-07)`);
-  const d = new Date(at);
-  const monday = (back: number): number => new Date(d.getFullYear(), d.getMonth(), d.getDate() - ((d.getDay() + 6) % 7) - back).getTime();
-  const [from, to, before] = [monday(0), monday(-7), monday(7)];
+  const from = periodStart(at, WEEK);
+  const [to, before] = [nextPeriod(from, WEEK), periodStart(from - 1, WEEK)];
   return {
     period: { from, to, label: `week of ${shortDay(from)}` },
     previous: { from: before, to: from, label: `week of ${shortDay(before)}` },
@@ -81,7 +84,7 @@ function rangePeriods(text: string, now: number): Periods {
   const r = parseTimeRange(text, now);
   if (!r || !Number.isFinite(r.start) || !Number.isFinite(r.end))
     throw new UsageError(`-t ${text}: a report needs a range with both ends (2026-12-01..2026-12-07)`);
-  const iso = (t: number): string => new Date(t).toLocaleString('sv-SE').slice(0, 16);
+  const iso = formatLocalMinute;
   const before = r.start - (r.end - r.start);
   return {
     period: { from: r.start, to: r.end, label: `${iso(r.start)} to ${iso(r.end)}` },

@@ -5,6 +5,7 @@
  */
 import { hostname } from 'node:os';
 import { UsageError } from '../language/errors.js';
+import { formatLocalMinute } from '../format/time.js';
 import type { RunContext } from '../runtime/context.js';
 import { buildSelection, prepareInput, readSelected, type ReaderArgs } from '../runtime/input.js';
 import { isLiveSource, sourceLabel } from '../io/source-spec.js';
@@ -86,7 +87,7 @@ async function readStreams(a: ReportArgs, periods: Periods, agg: ReportAggregato
     if (left <= 0)
       throw new UsageError('a live source (-S) brings what happens from now on, and this period is over: report from the archive (-R) or the store (--db)');
     timer = setTimeout(() => ctx.abort(), left + STRAGGLERS_MS);
-    ctx.report.warn(`reading the live stream until ${new Date(periods.period.to).toLocaleString('sv-SE').slice(0, 16)}, when the period ends`);
+    ctx.report.warn(`reading the live stream until ${formatLocalMinute(periods.period.to)}, when the period ends`);
   }
   const stopProgress = progress(() => agg.records);
   try {

@@ -3,6 +3,7 @@
  * for people and its exact value, so the HTML and the text forms are written from one place
  * and a section with nothing in it says so in both.
  */
+import { formatLocalMinute } from '../format/time.js';
 import { formatCount, formatSize } from '../format/units.js';
 import type { ReportData, Totals, Busiest } from './aggregate.js';
 
@@ -47,10 +48,7 @@ export function change(now: number, before: number): Cell {
   return { text: `${pct > 0 ? '▲' : '▼'} ${shown}%`, trend: pct > 0 ? 'up' : 'down' };
 }
 
-const localTime = (t: number, withDate: boolean): string => {
-  const s = new Date(t).toLocaleString('sv-SE');
-  return withDate ? s.slice(0, 16) : s.slice(11, 16);
-};
+const localTime = (t: number, withDate: boolean): string => (withDate ? formatLocalMinute(t) : formatLocalMinute(t).slice(11));
 
 /** The sections, in order, from the data gathered. */
 export function reportSections(d: ReportData): Section[] {

@@ -35,3 +35,10 @@ export function lossEvent(side: SideBlock, source: string, records: number): Los
   const id = gapId(side);
   return { from, to: Math.max(from, to), source: bodyText(b.source, source), records, reason, ...(id ? { id } : {}) };
 }
+
+/** The records lost between `from` and `to` (record times): each loss counted where its missing stretch begins. */
+export function lostBetween(losses: readonly LossEvent[], from: number, to: number): number {
+  let n = 0;
+  for (const l of losses) if (l.from >= from && l.from < to) n += l.records;
+  return n;
+}
