@@ -94,7 +94,10 @@ export class ReportAggregator {
   private readonly totals = zeroTotals();
   private readonly previous = zeroTotals();
   private readonly lists = new Map<ListName, Map<string, Sums>>(Object.keys(LISTS).map((k) => [k as ListName, new Map()]));
-  private readonly opCounts = new Map<number, { count: number; bytes: number }>();
+  /** Operations and bytes by op id: arrays for the ids there are names for (every record adds here), a map for any newer. */
+  private readonly opCount = new Float64Array(256);
+  private readonly opBytes = new Float64Array(256);
+  private readonly otherOps = new Map<number, { count: number; bytes: number }>();
   private readonly changes = new Map<string, Changes>();
   private readonly failures = new Map<string, Failure>();
   private readonly alerts: Alert[] = [];
@@ -144,10 +147,15 @@ export class ReportAggregator {
       const bucket = Math.floor((t - from) / this.step);
       if (isReadOp(o)) this.read[bucket]! += bytes[i]!;
       else if (isWriteOp(o)) this.written[bucket]! += bytes[i]!;
-      const c = this.opCounts.get(o) ?? { count: 0, bytes: 0 };
-      c.count += ops[i]!;
-      c.bytes += bytes[i]!;
-      this.opCounts.set(o, c);
+      if (o < 256) {
+        this.opCount[o]! += ops[i]!;
+        this.opBytes[o]! += bytes[i]!;
+      } else {
+        const c = this.otherOps.get(o) ?? { count: 0, bytes: 0 };
+        c.count += ops[i]!;
+        c.bytes += bytes[i]!;
+        this.otherOps.set(o, c);
+      }
     }
     const sel = inPeriod.subarray(0, n);
     for (const name of Object.keys(LISTS) as ListName[]) this.addList(b, sel, name);
@@ -235,6 +243,13 @@ export class ReportAggregator {
     if (l.to >= from && l.from < to) this.losses.push(l);
   }
 
+  /** Each op seen, busiest first. */
+  private opTotals(): ReportData['ops'] {
+    const seen = [...this.opCount.keys()].filter((o) => this.opCount[o]).map((o) => ({ op: opName(o), count: this.opCount[o]!, bytes: this.opBytes[o]! }));
+    const other = [...this.otherOps].map(([o, c]) => ({ op: opName(o), ...c }));
+    return [...seen, ...other].sort((a, b) => b.count - a.count || (a.op < b.op ? -1 : 1));
+  }
+
   result(tz: string, alertsKept = true): ReportData {
     const ranked = (list: ListName): Busiest[] =>
       [...this.lists.get(list)!]
@@ -253,7 +268,7 @@ export class ReportAggregator {
       shares: ranked('shares'),
       files: ranked('files'),
       clients: ranked('clients'),
-      ops: [...this.opCounts].map(([o, c]) => ({ op: opName(o), ...c })).sort((a, b) => b.count - a.count || (a.op < b.op ? -1 : 1)),
+      ops: this.opTotals(),
       changes: [...this.changes.values()].sort((a, b) => b.deletes + b.renames - (a.deletes + a.renames) || (a.user < b.user ? -1 : 1)).slice(0, TOP),
       failures: [...this.failures.values()].sort((a, b) => b.count - a.count || (a.user < b.user ? -1 : 1)).slice(0, TOP),
       alerts: this.alerts.filter((a) => a.kind === 'alert' && a.time >= from).sort((a, b) => a.time - b.time),
