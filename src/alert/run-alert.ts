@@ -8,6 +8,7 @@ import { UsageError } from '../language/errors.js';
 import { suggest } from '../language/suggest.js';
 import type { RunContext } from '../runtime/context.js';
 import { liveFlushMs, parseRemote, prepareInput, readSelected, type ReaderArgs } from '../runtime/input.js';
+import { forwarding } from '../runtime/forward.js';
 import { openBinaryOutput, type OutputArgs } from '../runtime/output.js';
 import { listenServing, servingFor, type ServeArgs } from '../runtime/serve.js';
 import { BlockKind } from '../stream/format.js';
@@ -82,7 +83,7 @@ export async function runAlert(a: AlertArgs, ctx: RunContext): Promise<void> {
   const server = servingFor(a, ctx.report);
   const stream = a.write === undefined && !server ? undefined : openBinaryOutput('smbta-alert', a, { flushMs: liveFlushMs(input) }, server ? [server] : []);
   if (server) ctx.report.warn(`serving on ${await listenServing(server, a)}`);
-  const records = a['alerts-only'] ? undefined : stream;
+  const records = a['alerts-only'] || !stream ? undefined : forwarding(stream);
   // The lines for people go to stdout, unless it carries the stream or NDJSON.
   const out = a.write === '-' ? undefined : createStdoutSink();
   const said = (alert: Alert): void => {
@@ -118,13 +119,12 @@ export async function runAlert(a: AlertArgs, ctx: RunContext): Promise<void> {
       input,
       ctx,
       async (b, rows, n, source) => {
-        if (records && rows === null && b.raw) records.writeBlock(b.raw, b, source);
-        else records?.addRows(b, rows, n, source);
+        records?.rows(b, rows, n, source);
         engine.batch(b, rows, n);
         await stream?.ready();
       },
-      records && ((side) => records.writeRaw(side.raw)),
-      records && ((b, source) => records.pass(b, source)),
+      records?.side,
+      records?.none,
     );
   } finally {
     process.off('SIGHUP', reload);
