@@ -4,11 +4,11 @@
  * rows are `smbta_output/KIND/table_row/table_value[@id=...]`, with the original's ids for
  * names (sharename, username, filename, domain, usersid).
  */
+import { escapeMarkup } from '../format/markup.js';
 import type { Answer } from './answers.js';
 import { cellText } from './cells.js';
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const escape = (s: string): string => s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+const escape = escapeMarkup;
 
 /** The original's id of each column, where it had one. */
 const IDS: Record<string, string> = { share: 'sharename', user: 'username', file: 'filename', sid: 'usersid' };

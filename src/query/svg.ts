@@ -1,10 +1,11 @@
 /** A usage series as a standalone SVG bar chart that any browser shows. */
 import { writeFileSync } from 'node:fs';
 import { UsageError } from '../language/errors.js';
+import { escapeMarkup } from '../format/markup.js';
 import { formatSize } from '../format/units.js';
 import type { Answer } from './answers.js';
 
-const escape = (s: string): string => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escape = escapeMarkup;
 
 /** The chart; a bar with a mark (records lost in its period) gets a red ! above it and the mark in its tooltip. */
 export function formatSvgChart(title: string, labels: string[], values: number[], marks: readonly string[] = []): string {

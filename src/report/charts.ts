@@ -3,13 +3,14 @@
  * for ranked lists, with axes in binary sizes, a legend, and a title and description that
  * screen readers announce (role="img", aria-labelledby). No script, no external reference.
  */
+import { escapeMarkup } from '../format/markup.js';
 import { formatSize } from '../format/units.js';
 
 const READ_COLOUR = '#2f6fc0';
 const WRITE_COLOUR = '#d9731a';
 const LOST_COLOUR = '#f4c7c3';
 
-export const esc = (s: string): string => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+export const esc = escapeMarkup;
 
 /** A round axis maximum at or above `max`: 1, 2 or 5 times a power of 1024 or 10. */
 function niceMax(max: number): number {
