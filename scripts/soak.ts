@@ -92,6 +92,7 @@ function sentRecords(recording: string): Map<string, number> {
         f.conn,
         (d = new WireConnection({ maxBody: 1 << 20, maxLine: 1 << 20 }, toUtc, {
           record: (r) => add(sent, keyOf(r)),
+          dropped: () => undefined,
           reject: () => undefined,
           notice: () => undefined,
         })),

@@ -151,6 +151,12 @@ export class Receiver {
       this.opts.toUtc,
       {
         record: (r) => void (this.record(r, server) && passed.n++),
+        dropped: (n, from, to) => {
+          this.count(this.stats.dropped, 'by the sending module', n);
+          report.warn(
+            `${label}: the sending module dropped ${n} records from ${isoSecond(from)} to ${isoSecond(to)} (its queue was full while it could not send)`,
+          );
+        },
         reject: (reason, detail) => {
           this.count(this.stats.rejected, reason);
           if (!rejectedHere.has(reason)) report.warn(`${label}: record rejected: ${visible(detail)} (further ones from this connection are only counted)`);
@@ -290,6 +296,8 @@ export class Receiver {
     if (this.opts.unix && existsSync(this.opts.unix)) unlinkSync(this.opts.unix);
   }
 }
+
+const isoSecond = (t: number): string => new Date(t).toISOString().slice(0, 19) + 'Z';
 
 /** A socket file nobody listens on is left over from a crash: remove it; a live one is an error. */
 async function removeStaleSocket(path: string): Promise<void> {

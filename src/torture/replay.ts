@@ -21,6 +21,8 @@ export async function replay(path: string, dest: SourceSpec, speed: number, key:
     createLocalTimeConverter(),
     {
       record: (r) => addToLedger(ledger, r),
+      // A drop count a module sent is no record: the ledger has nothing to add.
+      dropped: () => undefined,
       reject: (reason) => void unread.set(reason, (unread.get(reason) ?? 0) + 1),
       notice: () => undefined,
     },

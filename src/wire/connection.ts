@@ -6,7 +6,7 @@
  */
 import type { SmbRecord } from '../record/fields.js';
 import type { LocalTimeConverter } from './local-time.js';
-import { BodyDecrypter, decodeV1Line, parseV2Header, V2_HEADER_LENGTH, V2BodyDecoder, WireError, type V2Header } from './protocol.js';
+import { BodyDecrypter, decodeV1Line, DROPPED_OP, parseV2Header, V2_HEADER_LENGTH, V2BodyDecoder, WireError, type V2Header } from './protocol.js';
 
 const NOTHING = Buffer.alloc(0);
 
@@ -19,6 +19,8 @@ export interface ConnectionLimits {
 
 export interface ConnectionEvents {
   record(r: SmbRecord): void;
+  /** The sender dropped `count` records between `from` and `to` (smbta's VFS module, queue full). */
+  dropped(count: number, from: number, to: number): void;
   /** A record that could not be decoded; `reason` is short and stable (a counter name). */
   reject(reason: string, detail: string): void;
   /** Something worth saying once per connection (a newer sub-release, extra common blocks). */
@@ -158,12 +160,17 @@ export class WireConnection {
 
   private decrypted(plain: Buffer): void {
     try {
-      this.on.record(this.bodies.decode(plain, 0, plain.length, true));
+      this.v2Decoded(this.bodies.decode(plain, 0, plain.length, true));
       this.noteExtraCommon();
     } catch (err) {
       if (!(err instanceof WireError)) throw err;
       this.on.reject('wrong key', `an encrypted record does not decode: wrong key? (${err.message})`);
     }
+  }
+
+  private v2Decoded(r: SmbRecord): void {
+    if (r.op === DROPPED_OP) this.on.dropped(r.count, r.time, r.end);
+    else this.on.record(r);
   }
 
   private noteExtraCommon(): void {
@@ -192,7 +199,7 @@ export class WireConnection {
         this.decrypted(this.decrypter.decrypt(buf.subarray(start, end)));
         return;
       }
-      this.on.record(this.bodies.decode(buf, start, end, false));
+      this.v2Decoded(this.bodies.decode(buf, start, end, false));
       this.noteExtraCommon();
     } catch (err) {
       if (!(err instanceof WireError)) throw err;

@@ -52,7 +52,11 @@ const OP_FIELDS: readonly (readonly ('path' | 'path2' | 'bytes' | 'mode' | 'resu
   ['path', 'result'], // 7 chdir
   ['path', 'mode', 'result'], // 8 open
   ['path', 'result'], // 9 close
+  ['path', 'result'], // 10 delete (smbta's VFS module)
 ];
+
+/** smbta's VFS module: records it dropped (count, first and last drop time), not a record itself. */
+export const DROPPED_OP = 99;
 
 export class WireError extends Error {}
 
@@ -122,8 +126,18 @@ export class V2BodyDecoder {
     this.sub();
     r.time = r.end = this.timestamp();
     if (common >= 7) r.client = this.text();
-    for (let k = 7; k < common; k++) this.sub();
-    this.info.extraCommon = Math.max(0, common - 7);
+    // smbta's VFS module adds two: the operations a summary stands for, and the last one's time.
+    const known = common >= 9 ? 9 : 7;
+    if (known === 9) {
+      this.sub();
+      r.count = this.number();
+      if (r.count < 1) throw new WireError('a summary of no operations');
+      this.sub();
+      r.end = Math.max(r.time, parseWireTime(this.buf, this.a, this.b, this.toUtc));
+    }
+    for (let k = known; k < common; k++) this.sub();
+    this.info.extraCommon = Math.max(0, common - known);
+    if (op === DROPPED_OP) return this.dropped(r);
     const fields = OP_FIELDS[op];
     if (!fields) throw new WireError(`unknown operation ${op}`);
     for (const f of fields) {
@@ -139,6 +153,18 @@ export class V2BodyDecoder {
       else r.bytes = v;
     }
     if (!trailing) while (this.p < this.end) this.sub();
+    return r;
+  }
+
+  /** A drop count: `count` records, dropped from `time` to `end`; further blocks are skipped. */
+  private dropped(r: SmbRecord): SmbRecord {
+    this.sub();
+    r.count = this.number();
+    this.sub();
+    r.time = parseWireTime(this.buf, this.a, this.b, this.toUtc);
+    this.sub();
+    r.end = Math.max(r.time, parseWireTime(this.buf, this.a, this.b, this.toUtc));
+    while (this.p < this.end) this.sub();
     return r;
   }
 

@@ -105,6 +105,16 @@ test('deploy.md: the smb.conf block points the module at the receiver the unit s
   assert.match(recv, new RegExp(`-i ${share.get('smb_traffic_analyzer:port')![0]} `));
 });
 
+test('deploy.md: vfs_smbta comes first, pointed at the Unix socket the receiver unit listens on', () => {
+  const samba = blocks.filter((b) => b.file.startsWith('/etc/samba/smb.conf'));
+  assert.match(samba[0]!.file, /Samba 4\.17 and later, vfs_smbta/);
+  const share = parseIni(samba[0]!.body).get('pool1')!;
+  assert.deepEqual(share.get('vfs objects'), ['smbta']);
+  const recv = blocks.find((b) => b.file.endsWith('smbta-recv.service'))!.body;
+  assert.match(recv, new RegExp(` -u ${share.get('smbta:socket')![0]} `));
+  assert.match(doc, /`scripts\/build-vfs-module\.sh`/, 'the page says how to build the module');
+});
+
 test('deploy.md: full_audit is set up with the prefix the receiver expects, operations it maps, and syslog sent to its --audit-udp port', () => {
   const conf = parseIni(blocks.find((b) => b.file.startsWith('/etc/samba/smb.conf (Samba 4.4'))!.body);
   const share = conf.get('pool1')!;

@@ -762,7 +762,10 @@ function deployScript(): string {
       `UNIT${k}=$(last_job)`,
     );
     const at = served(execs[k]!);
-    if (k === 0) out.push(`wait_for unit0.err 'listening on 0.0.0.0:3490 and full_audit syslog on udp 0.0.0.0:5514; serving readers on ${at}'`);
+    if (k === 0)
+      out.push(
+        `wait_for unit0.err 'listening on 0.0.0.0:3490 and unix:/var/tmp/stadsocket and full_audit syslog on udp 0.0.0.0:5514; serving readers on ${at}'`,
+      );
     else if (at) out.push(`wait_for unit${k}.err 'serving on ${at}'`);
   }
   // Every unit that serves has its readers, the units that read it, before anything is sent.

@@ -28,6 +28,7 @@ import { createTraffic } from '../../src/synth/traffic.js';
 import { WireConnection } from '../../src/wire/connection.js';
 import { encodeV1Message, encodeV2Message } from '../../src/wire/encode.js';
 import { createLocalTimeConverter } from '../../src/wire/local-time.js';
+import { MODULE_DELETE, MODULE_DROPPED, MODULE_SUMMARY } from '../helpers/wire-golden.js';
 import { everyOpRecords } from '../helpers/records.js';
 import { decodeAll, encodeRecords } from '../helpers/stream.js';
 
@@ -78,9 +79,13 @@ function wellFormed(r: SmbRecord): void {
 const stamp = createLocalFormatter();
 const traffic = createTraffic({ seed: 21, users: 5, files: 20 });
 const samples = Array.from({ length: 40 }, () => traffic.next());
-const wireMessages = samples.map((r, k) =>
-  k % 4 === 0 && r.op <= 3 ? encodeV1Message(r, stamp) : encodeV2Message(r, stamp, { key: k % 3 === 0 ? KEY : undefined, common: k % 5 === 0 ? 6 : 7 }),
-);
+const wireMessages = [
+  ...samples.map((r, k) =>
+    k % 4 === 0 && r.op <= 3 ? encodeV1Message(r, stamp) : encodeV2Message(r, stamp, { key: k % 3 === 0 ? KEY : undefined, common: k % 5 === 0 ? 6 : 7 }),
+  ),
+  // vfs_smbta's additions: a delete, a summary's nine common blocks, a drop count.
+  ...[MODULE_DELETE, MODULE_SUMMARY, MODULE_DROPPED].map((m) => Buffer.from(m, 'latin1')),
+];
 
 PROPS['wire protocol (V1, V2, AES): mutated and random senders never throw, and never yield more records than messages'] = (opts) => {
   const toUtc = createLocalTimeConverter('UTC');
@@ -97,7 +102,7 @@ PROPS['wire protocol (V1, V2, AES): mutated and random senders never throw, and 
         const conn = new WireConnection(
           { maxBody: 65536, maxLine: 65536 },
           toUtc,
-          { record: (r) => (wellFormed(r), records++), reject: () => undefined, notice: () => undefined },
+          { record: (r) => (wellFormed(r), records++), dropped: () => undefined, reject: () => undefined, notice: () => undefined },
           keyed ? KEY : undefined,
         );
         for (const c of chunked(data, sizes)) if (!conn.push(c)) break;
@@ -364,6 +369,7 @@ PROPS['names with NUL and control characters: the receiver replaces NUL, every s
       const got: SmbRecord[] = [];
       const conn = new WireConnection({ maxBody: 65536, maxLine: 65536 }, toUtc, {
         record: (x) => void got.push(x),
+        dropped: () => undefined,
         reject: () => undefined,
         notice: () => undefined,
       });
@@ -395,6 +401,7 @@ PROPS['times before 1970 and far in the future: wire dates decode or are refused
       const got: SmbRecord[] = [];
       const conn = new WireConnection({ maxBody: 65536, maxLine: 65536 }, toUtc, {
         record: (x) => void got.push(x),
+        dropped: () => undefined,
         reject: () => undefined,
         notice: () => undefined,
       });

@@ -48,6 +48,8 @@ export interface SambaOptions {
   ipv6?: boolean;
   /** The full_audit lines of pool1, if not docs/deploy.md's. */
   auditLines?: readonly string[];
+  /** More shares: name to their lines (a path under the test's directory is added). */
+  shares?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface ClientOptions {
@@ -55,6 +57,11 @@ export interface ClientOptions {
   cwd?: string;
   /** More smbclient arguments (--client-protection=encrypt, -I ::1, -m SMB3_00). */
   args?: readonly string[];
+  /**
+   * Commands on stdin instead of -c, one per line, all at once: one session throughout, paced
+   * by `!` shell lines (smbclient runs them in order, waiting) that wait for files the test makes.
+   */
+  stdin?: string;
 }
 
 export interface ClientRun {
@@ -115,10 +122,13 @@ touch /dev/log; mount --bind "$1" /dev/log
 shift 2; exec "$@"`;
 
 export async function startSamba(dir: string, o: SambaOptions = {}): Promise<Samba> {
-  for (const d of ['run', 'lock', 'state', 'cache', 'private', 'ncalrpc', 'pool1', 'pool2']) mkdirSync(`${dir}/${d}`, { recursive: true });
-  chmodSync(dir, 0o755); // the test user must reach the shares inside
-  chmodSync(`${dir}/pool1`, 0o777);
-  chmodSync(`${dir}/pool2`, 0o777);
+  const shares = { ...o.shares };
+  for (const d of ['run', 'lock', 'state', 'cache', 'private', 'ncalrpc']) mkdirSync(`${dir}/${d}`, { recursive: true });
+  chmodSync(dir, 0o755); // the test users must reach the shares inside
+  for (const s of ['pool1', 'pool2', ...Object.keys(shares)]) {
+    mkdirSync(`${dir}/${s}`, { recursive: true });
+    chmodSync(`${dir}/${s}`, 0o777);
+  }
   for (const u of SMB_USERS) if (!have('id', [u])) execFileSync('useradd', ['-M', '-s', '/usr/sbin/nologin', u]);
   const port = o.port ?? (await freePort());
   const log = `${dir}/log.smbd`;
@@ -158,7 +168,9 @@ export async function startSamba(dir: string, o: SambaOptions = {}): Promise<Sam
 [pool2]
   path = ${dir}/pool2
   read only = no
-`,
+${Object.entries(shares)
+  .map(([name, lines]) => `[${name}]\n  path = ${dir}/${name}\n  read only = no\n  ${lines.join('\n  ')}\n`)
+  .join('')}`,
   );
   for (const u of SMB_USERS)
     execFileSync('smbpasswd', ['-c', conf, '-s', '-a', u], { input: `${SMB_PASSWORD}\n${SMB_PASSWORD}\n`, stdio: ['pipe', 'ignore', 'pipe'] });
@@ -191,8 +203,7 @@ export async function startSamba(dir: string, o: SambaOptions = {}): Promise<Sam
     '-U',
     `${c.user ?? SMB_USER}%${SMB_PASSWORD}`,
     ...(c.args ?? []),
-    '-c',
-    commands,
+    ...(c.stdin === undefined ? ['-c', commands] : []),
   ];
   return {
     port,
@@ -208,11 +219,13 @@ export async function startSamba(dir: string, o: SambaOptions = {}): Promise<Sam
     },
     clientAsync(share, commands, c = {}) {
       const [cmd, ...rest] = clientArgs(share, commands, c);
-      const child = track(spawn(cmd!, rest, { cwd: c.cwd ?? dir, stdio: ['ignore', 'pipe', 'pipe'] }));
+      const child = track(spawn(cmd!, rest, { cwd: c.cwd ?? dir, stdio: [c.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] }));
+      // Written whole and closed: smbclient waits on stdin only while it is open.
+      if (c.stdin !== undefined) child.stdin!.end(c.stdin);
       let stdout = '';
       let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
       return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
     },
     async stop() {

@@ -112,3 +112,50 @@ export function v1WithDuplicate(): string {
   const line = 'V1,8192,"dave","EXAMPLE","W","/srv/share/docs","report, final.txt","2026-11-23 10:00:04.000"\n';
   return line + header(line.length, false) + line;
 }
+
+/* smbta's VFS module's additions (docs/wire-protocol.md, "smbta's VFS module"). */
+
+/** A delete (op 10) of a file whose name has a space, failed (-1). */
+export const MODULE_DELETE =
+  'V2.00000000000000000000127' +
+  '00017' +
+  '000210' +
+  '0005alice' +
+  '0012S-1-5-21-7-1' +
+  '0005pool1' +
+  '0009WORKGROUP' +
+  '00232026-12-07 15:04:05.006' +
+  '0009127.0.0.1' +
+  '0011old pan.txt' +
+  '00104294967295';
+
+/** A summary (9 common blocks): 12 reads moved 52,428,800 bytes from .006 to 15:04:09.250. */
+export const MODULE_SUMMARY =
+  'V2.00000000000000000000157' +
+  '00019' +
+  '00011' +
+  '0005alice' +
+  '0012S-1-5-21-7-1' +
+  '0005pool1' +
+  '0009WORKGROUP' +
+  '00232026-12-07 15:04:05.006' +
+  '0009127.0.0.1' +
+  '000212' +
+  '00232026-12-07 15:04:09.250' +
+  '0011big/50m.bin' +
+  '000852428800';
+
+/** A drop count (op 99): 1,234 records dropped from 15:04:05.006 to 15:04:06.500; empty who-blocks. */
+export const MODULE_DROPPED =
+  'V2.00000000000000000000120' +
+  '00017' +
+  '000299' +
+  '0000' +
+  '0000' +
+  '0000' +
+  '0000' +
+  '00232026-12-07 15:04:06.500' +
+  '0000' +
+  '00041234' +
+  '00232026-12-07 15:04:05.006' +
+  '00232026-12-07 15:04:06.500';

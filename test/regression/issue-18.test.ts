@@ -227,6 +227,7 @@ test('an idle sender holds no socket chunk: the decoder keeps copies of at most 
     message.copy(chunk);
     const conn = new WireConnection({ maxBody: 65536, maxLine: 65536 }, createLocalTimeConverter('UTC'), {
       record: () => undefined,
+      dropped: () => undefined,
       reject: (why) => assert.fail(why),
       notice: () => undefined,
     });
@@ -268,6 +269,7 @@ function feedWire(data: Buffer): { records: SmbRecord[]; rejected: string[] } {
   const rejected: string[] = [];
   const conn = new WireConnection({ maxBody: 65536, maxLine: 65536 }, createLocalTimeConverter('UTC'), {
     record: (r) => void records.push(r),
+    dropped: () => undefined,
     reject: (_, detail) => void rejected.push(detail),
     notice: () => undefined,
   });

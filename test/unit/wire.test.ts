@@ -10,14 +10,23 @@ import { encryptedRead, extraCommonBlock, longPathRename, sixBlockMkdir, v1WithD
 
 const KEY = Buffer.from('0123456789abcdef');
 
-function feed(data: Buffer, chunks: number[], key?: Buffer): { records: SmbRecord[]; rejected: string[]; fatal?: string } {
+interface Fed {
+  records: SmbRecord[];
+  rejected: string[];
+  drops: { n: number; from: number; to: number }[];
+  fatal?: string;
+}
+
+function feed(data: Buffer, chunks: number[], key?: Buffer): Fed {
   const records: SmbRecord[] = [];
   const rejected: string[] = [];
+  const drops: Fed['drops'] = [];
   const conn = new WireConnection(
     { maxBody: 65536, maxLine: 65536 },
     createLocalTimeConverter('UTC'),
     {
       record: (r) => void records.push(r),
+      dropped: (n, from, to) => void drops.push({ n, from, to }),
       reject: (reason) => void rejected.push(reason),
       notice: () => undefined,
     },
@@ -29,7 +38,7 @@ function feed(data: Buffer, chunks: number[], key?: Buffer): { records: SmbRecor
     if (!conn.push(data.subarray(p, p + n))) break;
     p += n;
   }
-  return { records, rejected, fatal: conn.fatal };
+  return { records, rejected, drops, fatal: conn.fatal };
 }
 
 test('framing survives every way of cutting the stream into chunks', () => {
