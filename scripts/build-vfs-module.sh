@@ -63,10 +63,13 @@ fetch_source() {
     die "apt-get build-dep samba=$version failed (is $version still in the archive your sources name?)"
   if [ ! -d "$tree" ]; then
     say "fetching and unpacking the source of samba $version"
-    (cd "$cache/src" && apt-get "${aptopt[@]}" source --download-only -qq "samba=$version") ||
-      die "apt-get source samba=$version failed: the archive no longer has the installed version"
+    # apt checks the download against the archive's signed index; dpkg-source's own signature
+    # check wants debian-keyring, so its warning goes to the log with the rest.
+    (cd "$cache/src" && apt-get "${aptopt[@]}" source --download-only -qq "samba=$version" >"$cache/src/fetch.log" 2>&1) ||
+      die "apt-get source samba=$version failed (see $cache/src/fetch.log): the archive no longer has the installed version"
     rm -rf "$tree.part"
-    dpkg-source -x "$cache/src/samba_${version#*:}.dsc" "$tree.part" >/dev/null
+    dpkg-source -x "$cache/src/samba_${version#*:}.dsc" "$tree.part" >"$cache/src/unpack.log" 2>&1 ||
+      die "dpkg-source could not unpack the samba source; see $cache/src/unpack.log"
     mv "$tree.part" "$tree"
   fi
 }

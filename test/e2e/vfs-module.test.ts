@@ -161,13 +161,22 @@ test(
     withTmpDir(async (dir) => {
       assertModuleCurrent();
       const sock = `${dir}/recv.sock`;
-      const samba = await startSamba(dir, { global: GLOBAL, shares: { each: moduleShare({ sock }), summ: moduleShare({ sock }, 'smbta:summary = yes') } });
+      const samba = await startSamba(dir, {
+        global: GLOBAL,
+        shares: {
+          each: moduleShare({ sock }),
+          summ: moduleShare({ sock }, 'smbta:summary = yes'),
+          anon: moduleShare({ sock }, 'smbta:anonymize_prefix = anon'),
+          total: moduleShare({ sock }, 'smbta:anonymize_prefix = anon', 'smbta:total_anonymization = yes'),
+        },
+      });
       const recv = startProc('smbta-recv', ['-u', sock, '-w', `${dir}/out.smbta`]);
       try {
         await recv.waitFor(/listening on/);
         writeFiles(dir);
         const commands = 'put big.bin big.bin; get big.bin big.back; put mid.bin mid.bin; get mid.bin mid.back; get mid.bin mid.again';
         for (const share of ['each', 'summ']) assert.equal(samba.client(share, commands).code, 0);
+        for (const share of ['anon', 'total']) assert.equal(samba.client(share, 'put one.bin one.bin').code, 0);
         await quiet(recv, RECV_RECORDS);
       } finally {
         await stopAll(recv, samba);
@@ -295,4 +304,18 @@ test(
       assert.equal(bytesOf(second.records, WRITES, A, 'after.bin'), SIZES['one.bin']);
       assert.equal(bytesOf(first.records, WRITES, A, 'before.bin'), SIZES['one.bin']);
     }),
+);
+
+test('scripts/build-vfs-module.sh refuses clearly what it cannot do: a user other than root, a Samba before 4.17', { skip }, () =>
+  withTmpDir(async (dir) => {
+    const script = `${ROOT}scripts/build-vfs-module.sh`;
+    const asNobody = spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'bash', script], { encoding: 'utf8' });
+    assert.equal(asNobody.status, 1);
+    assert.match(asNobody.stderr, /^build-vfs-module: error: run as root/m);
+    // A dpkg that says an older samba is installed.
+    writeFileSync(`${dir}/dpkg-query`, "#!/bin/sh\necho '2:4.15.13+dfsg-0ubuntu1'\n", { mode: 0o755 });
+    const old = spawnSync('bash', [script], { encoding: 'utf8', env: { ...process.env, PATH: `${dir}:${process.env.PATH ?? ''}` } });
+    assert.equal(old.status, 1);
+    assert.match(old.stderr, /samba 2:4\.15\.13\+dfsg-0ubuntu1: the module is written for Samba 4\.17 and later/);
+  }),
 );
