@@ -132,7 +132,7 @@ _smbta_complete() {
       esac
       ;;
     smbta-query)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --db -q --query -f --query-file --share --user --path --domain --since --until -n --limit --mode --asc --now --csv --json --html --xml --language-help --svg -h --help -V --version"
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --db -q --query -f --query-file --share --user --path --domain --since --until -n --limit --mode --asc --now --csv --json --html --xml --language-help -v --verbose --svg -h --help -V --version"
       valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --db -q --query -f --query-file --share --user --path --domain --since --until -n --limit --mode --now --xml --svg "
       first="top total list last-activity usage 24h-usage search throughput report self-check"
       _smbta_after() { case "$1" in top) echo "users shares files domains" ;; list) echo "users shares files domains" ;; report) echo "full" ;; throughput) echo "" ;; esac; }
@@ -145,15 +145,15 @@ _smbta_complete() {
       esac
       ;;
     smbta-db)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --db --older-than --expire-every --batch-records --metrics --metrics-users --insecure -c --config -h --help -V --version"
-      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --db --older-than --expire-every --batch-records --metrics -c --config "
+      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --db --older-than --rollup-keep --expire-every --batch-records --metrics --metrics-users --insecure -c --config -h --help -V --version"
+      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --db --older-than --rollup-keep --expire-every --batch-records --metrics -c --config "
       first="init load expire"
       filter=1
       case "$prev" in
         -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--db|-c|--config) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
-        -t|--time|-N|--count|--tz|--older-than|--expire-every|--batch-records|--metrics) kind=none ;;
+        -t|--time|-N|--count|--tz|--older-than|--rollup-keep|--expire-every|--batch-records|--metrics) kind=none ;;
       esac
       ;;
     smbta-rrd)

@@ -5,6 +5,7 @@ import { looksLikeFilter } from '../filter/looks-like.js';
 import { isLiveSource } from '../io/source-spec.js';
 import { UsageError } from '../language/errors.js';
 import { prepareInput } from '../runtime/input.js';
+import { parseRollupKeep, rollupCutoffs } from '../store/rollups.js';
 import { openStore, parseDbTarget } from '../store/store.js';
 
 const ACTIONS = ['init', 'load', 'expire'];
@@ -23,11 +24,17 @@ export const db = defineProgram({
     'init creates the schema (docs/database.md). load reads a stream (-r, -R, -S, stdin; a trailing filter selects) and stores it in ' +
     'transactions of --batch-records, by COPY into PostgreSQL; a batch is kept until the database has committed it, so a database ' +
     'restart costs a retry, never a record; --expire-every with --older-than expires while loading. expire deletes records older than ' +
-    '--older-than. Without --db the database is SQLite at $XDG_DATA_HOME/smbta/smbta.db (else ~/.local/share/smbta/smbta.db), created on first use.',
+    '--older-than and gives their space back (a SQLite file shrinks; one made before smbta did that is rewritten once, by VACUUM). Without --db the database is SQLite at $XDG_DATA_HOME/smbta/smbta.db (else ~/.local/share/smbta/smbta.db), created on first use.',
   options: {
     ...READER,
     ...pick('db'),
     'older-than': { kind: 'duration', min: 1, value: 'AGE', group: 'Store', describe: 'expire: delete records older than AGE (5d, 12h)' },
+    'rollup-keep': {
+      kind: 'text',
+      value: 'SPEC',
+      group: 'Store',
+      describe: 'expire: how long the per-minute, -hour and -day sums are kept, whatever --older-than keeps of the records (default 1m=35d,1h=400d,1d=forever)',
+    },
     'expire-every': {
       kind: 'duration',
       min: 1,
@@ -46,7 +53,7 @@ export const db = defineProgram({
     ['smbta-db load -R archive/2026-11-23 --db day.db', 'one day of archives into a file of its own'],
     ['smbta-db expire --older-than 30d', 'what the old maintenance timer did, without its bugs'],
   ],
-  reloadable: ['expire-every', 'older-than'],
+  reloadable: ['expire-every', 'older-than', 'rollup-keep'],
   exitStatus:
     '0 when done (load: when the input ended, or after SIGTERM once what was read is stored); 1 when the input or database failed; 2 for a bad option.',
   async run(a, ctx) {
@@ -54,13 +61,15 @@ export const db = defineProgram({
     if (!ACTIONS.includes(action)) throw new UsageError(`${action ? `'${action}' is not an action` : 'no action'}: give ${ACTIONS.join(', ')}`);
     if (action !== 'load' && filter.length) throw new UsageError(`unexpected '${filter.join(' ')}' after ${action}`);
     const olderThan = a['older-than'];
+    const keep = rollupKeep(a);
     if (action === 'expire' && olderThan === undefined) throw new UsageError('expire needs --older-than AGE');
     const expire = expiryOf(a);
     const input = action === 'load' ? prepareInput(a, filter) : undefined;
     const store = await openStore(parseDbTarget(a.db));
     try {
       await store.init();
-      if (action === 'expire' && olderThan !== undefined) ctx.report.warn(`expired ${await store.expire(Date.now() - olderThan)} records`);
+      if (action === 'expire' && olderThan !== undefined)
+        ctx.report.warn(`expired ${await store.expire(Date.now() - olderThan, rollupCutoffs(keep, Date.now()))} records`);
       if (action === 'init') ctx.report.warn(`schema ready in ${store.dialect} at ${store.location}`);
       if (input) {
         if (olderThan !== undefined) await store.setMeta('expire_older_than', `${olderThan / 1000}s`);
@@ -89,10 +98,16 @@ export const db = defineProgram({
 });
 
 /** The expiry a load runs, if --expire-every is given (it needs --older-than). */
-function expiryOf(a: { 'expire-every'?: number; 'older-than'?: number }): Expiry | undefined {
+function expiryOf(a: { 'expire-every'?: number; 'older-than'?: number; 'rollup-keep'?: string }): Expiry | undefined {
   const everyMs = a['expire-every'];
   if (everyMs === undefined) return undefined;
   const olderThanMs = a['older-than'];
   if (olderThanMs === undefined) throw new UsageError('--expire-every needs --older-than AGE');
-  return { olderThanMs, everyMs };
+  return { olderThanMs, everyMs, keep: rollupKeep(a) };
+}
+
+function rollupKeep(a: { 'rollup-keep'?: string }): Expiry['keep'] {
+  const keep = parseRollupKeep(a['rollup-keep'] ?? '');
+  if (typeof keep === 'string') throw new UsageError(`--rollup-keep ${a['rollup-keep']}: ${keep}`);
+  return keep;
 }

@@ -80,6 +80,13 @@ export const query = defineProgram({
       describe: "also write the answers as XML to FILE, rows as smbta_output/COMMAND/table_row/table_value[@id] (smbtaquery's -x)",
     },
     'language-help': { kind: 'flag', group: 'Query', describe: "print the statement language in brief and exit (smbtaquery's -p)" },
+    verbose: {
+      kind: 'flag',
+      alias: 'v',
+      group: 'Output',
+      describe:
+        'say on stderr which tables of the database answered each question: its per-day, -hour or -minute sums (rollups) or its records, and the span of each',
+    },
     svg: { kind: 'path', value: 'FILE', group: 'Output', describe: 'also write the chart of usage or 24h_usage as an SVG image (FILE-2.svg... for more)' },
   },
   positional: { name: 'question', describe: `a question in the command-line form: ${FRIENDLY_USAGE}`, looksLike: looksLikeQuestion, complete: QUESTION_WORDS },
@@ -133,6 +140,7 @@ export const query = defineProgram({
     process.stdout.write(formatAnswers(answers, a.json ? 'json' : a.csv ? 'csv' : a.html ? 'html' : 'table', width));
     if (a.svg) writeSvgCharts(a.svg, answers);
     if (a.xml) writeFileSync(a.xml, formatXml(answers));
+    if (a.verbose) for (const x of answers) if (x.sources) ctx.report.warn(`${x.question.statement}: from ${x.sources}`);
     // A refused question (an ambiguous name) is said last, after every other answer, and makes the status 2.
     const refused = answers.filter((x) => x.error !== undefined);
     for (const x of refused) ctx.report.warn(`${x.question.statement}: ${x.error}`);

@@ -13,9 +13,10 @@ export const DEFAULT_PORT = 3490;
 
 export const recv = defineProgram({
   name: 'smbta-recv',
-  summary: "receive what Samba's traffic-analyzer module sends, and write it as a stream",
+  summary: "receive what Samba's traffic-analyzer modules send, and write it as a stream",
   description:
-    "Listens for Samba's smb_traffic_analyzer VFS module (protocol V1, V2 and AES-encrypted V2) on TCP and/or a Unix socket, " +
+    "Listens for Samba's traffic-analyzer modules on TCP and/or a Unix socket: smb_traffic_analyzer (Samba 3.2 to 4.3; protocol V1, V2 " +
+    "and AES-encrypted V2) and smbta's vfs_smbta (Samba 4.17 and later, vfs/README.md: V2 with deletes, summaries and drop counts), " +
     "and for Samba's full_audit lines (--audit-udp, --audit-unix, --audit-file), from any number of file servers at once, and " +
     'writes every operation as a record to stdout, a file (-w), and/or readers (-P). With only full_audit inputs given, the ' +
     "module's port is not opened unless -i says so. " +
@@ -30,7 +31,7 @@ export const recv = defineProgram({
       value: 'PATH',
       optionalValue: true,
       group: 'Listen',
-      describe: `listen on a Unix socket (default path ${DEFAULT_UNIX_SOCKET}); with -u alone TCP is off unless -i is given too`,
+      describe: `listen on a Unix socket (default path ${DEFAULT_UNIX_SOCKET}, where both modules send unless told otherwise); with -u alone TCP is off unless -i is given too`,
     },
     ...pick('write', 'force'),
     ...SERVING,

@@ -4,6 +4,7 @@
  * cut) the loader says so, waits, reconnects and stores the same batch again, which the
  * store's batch notes keep from being stored twice. Expiry runs between batches.
  */
+import { rollupCutoffs, type Rollup } from '../store/rollups.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { alertFromJson } from '../record/alert.js';
 import type { RunContext } from '../runtime/context.js';
@@ -30,6 +31,8 @@ export interface LoadOptions {
 export interface Expiry {
   olderThanMs: number;
   everyMs: number;
+  /** How long each rollup is kept (parseRollupKeep). */
+  keep: Readonly<Record<Rollup['grain'], number | undefined>>;
 }
 
 const COLUMN_INDEX = RECORD_COLUMNS.map(([field]) => FIELD_NAMES.indexOf(field));
@@ -119,7 +122,7 @@ export async function loadStream(store: Store, input: PreparedInput, ctx: RunCon
     if (!e) return;
     const expire = (): void =>
       void enqueue(async () => {
-        const n = await persist(store, ctx, () => store.expire(Date.now() - e.olderThanMs));
+        const n = await persist(store, ctx, () => store.expire(Date.now() - e.olderThanMs, rollupCutoffs(e.keep, Date.now())));
         if (n) ctx.report.warn(`expired ${n} records older than ${new Date(Date.now() - e.olderThanMs).toISOString()}`);
       });
     expire();

@@ -32,6 +32,8 @@ export interface Answer {
   note?: string;
   /** The question could not be answered (an ambiguous name): said on stderr, exit status 2. */
   error?: string;
+  /** Which tables of a database answered (smbta-query -v): rollups, records, and the spans each covered. */
+  sources?: string;
 }
 
 /** The operations last_activity tells of. */

@@ -4,6 +4,7 @@
  * and share indexes; the answers are then built by the same code as for archives.
  */
 import { createLocalFormatter } from '../format/time.js';
+import { EXPIRED_META, ROLLUPS, ROLLUPS_META } from '../store/rollups.js';
 import { nameKey } from '../store/schema.js';
 import type { Store } from '../store/types.js';
 import type { StringFieldName } from '../record/fields.js';
@@ -31,6 +32,7 @@ import {
   type Groups,
 } from './answers.js';
 import { ambiguityError, bareUserNames, lossFacts, systemFacts, throughputWindow, type Provenance } from './facts.js';
+import { describePieces, planPieces, RECORDS_TABLE, type Grain, type Piece } from './rollup-plan.js';
 
 const COLUMN: Record<StringFieldName, string> = {
   user: 'user_name',
@@ -83,6 +85,45 @@ function where(sel: Selection, mode?: Mode, from = sel.from, to = sel.to): Where
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
+/** Rows to sum: a table and its WHERE, or the union of rollup and record pieces that answers exactly. */
+interface SumSource {
+  sql: string;
+  params: unknown[];
+  pieces: Piece[];
+}
+
+/** Columns the rollups keep: sums grouped by these (and op) can come from them. */
+const ROLLUP_FIELDS: readonly StringFieldName[] = ['user', 'domain', 'share', 'server'];
+
+/**
+ * Where sums of bytes and operations over [from, to) come from: rollups where whole minutes,
+ * hours or days answer exactly (only those dividing `bucket`, when the sums are per bucket),
+ * the records elsewhere. A selection naming files needs the records.
+ */
+function sumSource(grains: readonly Grain[], sel: Selection, mode: Mode | undefined, from = sel.from, to = sel.to, bucket?: number): SumSource {
+  const usable = sel.files.length ? [] : grains.filter((g) => bucket === undefined || bucket % g.ms === 0);
+  const pieces = planPieces(from, to, usable);
+  if (pieces.length <= 1 && pieces.every((p) => p.table === RECORDS_TABLE)) {
+    const w = where(sel, mode, from, to);
+    return { sql: `${RECORDS_TABLE} ${w.sql}`, params: w.params, pieces: [{ table: RECORDS_TABLE, from, to }] };
+  }
+  const params: unknown[] = [];
+  const parts = pieces.map((p) => {
+    const w = where(sel, mode, p.from, p.to);
+    params.push(...w.params);
+    return `SELECT time, server, domain, user_name, share, bytes, count FROM ${p.table} ${w.sql}`;
+  });
+  return { sql: `(${parts.join(' UNION ALL ')}) AS r`, params, pieces };
+}
+
+/** The rollups the store keeps, coarsest first, with where each was expired; none in a store made before them. */
+async function rollupGrains(store: Store): Promise<Grain[]> {
+  const rows = await store.all(`SELECT key, value FROM smbta_meta WHERE key = ? OR key LIKE '${EXPIRED_META}%'`, [ROLLUPS_META]);
+  const meta = new Map(rows.map((r) => [String(r.key), String(r.value)]));
+  if (!meta.has(ROLLUPS_META)) return [];
+  return [...ROLLUPS].reverse().map((r) => ({ table: r.table, ms: r.ms, since: Number(meta.get(EXPIRED_META + r.table) ?? -Infinity) }));
+}
+
 export async function answerFromStore(questions: Question[], store: Store, now: number): Promise<Answer[]> {
   // A user named without a domain must be one user: a question naming one in several is refused, the others answered.
   const ambiguous = new Map<string, string>();
@@ -98,10 +139,22 @@ export async function answerFromStore(questions: Question[], store: Store, now: 
       );
   }
   const prov = await provenance(store);
+  const grains = await rollupGrains(store);
   const out: Answer[] = [];
   for (const q of questions) {
     const refused = bareUserNames(q).find((name) => ambiguous.has(name));
-    out.push(refused !== undefined ? errorAnswer(q, ambiguous.get(refused)!) : await answer(q, store, now, prov));
+    if (refused !== undefined) {
+      out.push(errorAnswer(q, ambiguous.get(refused)!));
+      continue;
+    }
+    const used: Piece[][] = [];
+    const sums: Sums = (sel, mode, from, to, bucket) => {
+      const src = sumSource(grains, sel, mode, from, to, bucket);
+      used.push(src.pieces);
+      return src;
+    };
+    const a = await answer(q, store, now, prov, sums);
+    out.push(used.length ? { ...a, sources: used.map(describePieces).join('; ') } : a);
   }
   return out;
 }
@@ -118,13 +171,17 @@ async function provenance(store: Store): Promise<Provenance> {
   };
 }
 
-async function answer(q: Question, store: Store, now: number, prov: Provenance): Promise<Answer> {
+/** Sums' rows for a selection, mode and span (sumSource without the rollups, which the caller knows). */
+type Sums = (sel: Selection, mode: Mode | undefined, from?: number, to?: number, bucket?: number) => SumSource;
+
+async function answer(q: Question, store: Store, now: number, prov: Provenance, sums: Sums): Promise<Answer> {
   const c = q.command;
   const sel = q.selection;
   const one = async (sql: string, w: Where): Promise<Record<string, unknown>> => (await store.all(`${sql} ${w.sql}`, w.params))[0] ?? {};
+  const total = async (src: SumSource): Promise<number> => num((await store.all(`SELECT SUM(bytes) AS b FROM ${src.sql}`, src.params))[0]?.b);
   switch (c.kind) {
     case 'total':
-      return totalAnswer(q, num((await one('SELECT SUM(bytes) AS b FROM smbta_records', where(sel, c.mode))).b));
+      return totalAnswer(q, await total(sums(sel, c.mode)));
     case 'list': {
       const fields = LIST_FIELDS[c.what];
       const w = where(sel);
@@ -136,7 +193,7 @@ async function answer(q: Question, store: Store, now: number, prov: Provenance):
       );
     }
     case 'top':
-      return topAnswer(q, c, await groupSums(store, sel, c.what, c.mode));
+      return topAnswer(q, c, await groupSums(store, sel, c.what, c.mode, sums));
     case 'last_activity': {
       const w = where(sel);
       const rows = await store.all(
@@ -157,7 +214,7 @@ async function answer(q: Question, store: Store, now: number, prov: Provenance):
       return activityAnswer(q, acts);
     }
     case '24h_usage':
-      return dayUsageAnswer(q, await buckets(store, where(sel, c.mode), QUARTER_MS), prov.losses);
+      return dayUsageAnswer(q, await buckets(store, sums(sel, c.mode, sel.from, sel.to, QUARTER_MS), QUARTER_MS), prov.losses);
     case 'usage': {
       const w = where(sel, c.mode);
       const m = await one('SELECT MIN(time) AS lo, MAX(time) AS hi FROM smbta_records', w);
@@ -168,7 +225,13 @@ async function answer(q: Question, store: Store, now: number, prov: Provenance):
         m.hi === null || m.hi === undefined ? -Infinity : num(m.hi),
       );
       const grain = range ? usageGrain(usageStep(range[0], range[1], c.rows)) : QUARTER_MS;
-      return usageAnswer(q, range, range ? await buckets(store, w, grain) : new Map<number, number>(), grain, prov.losses);
+      return usageAnswer(
+        q,
+        range,
+        range ? await buckets(store, sums(sel, c.mode, sel.from, sel.to, grain), grain) : new Map<number, number>(),
+        grain,
+        prov.losses,
+      );
     }
     case 'search': {
       const found = new Map<string, string[][]>();
@@ -188,8 +251,7 @@ async function answer(q: Question, store: Store, now: number, prov: Provenance):
     }
     case 'throughput': {
       const [from, to] = throughputWindow(sel, c, now);
-      const w = where(sel, c.mode, from, to);
-      return throughputAnswer(q, num((await one('SELECT SUM(bytes) AS b FROM smbta_records', w)).b), Math.max(0, to - from) / 1000);
+      return throughputAnswer(q, await total(sums(sel, c.mode, from, to)), Math.max(0, to - from) / 1000);
     }
     case 'sql': {
       const r = await store.readOnly(c.text);
@@ -223,11 +285,12 @@ async function answer(q: Question, store: Store, now: number, prov: Provenance):
 }
 
 /** Bytes and operations per object of a kind (KIND_FIELDS), every group, for the shared ranking. */
-async function groupSums(store: Store, sel: Selection, what: Kind, mode: Mode): Promise<Groups> {
+async function groupSums(store: Store, sel: Selection, what: Kind, mode: Mode, sums: Sums): Promise<Groups> {
   const fields = KIND_FIELDS[what];
   const w = where(sel, mode);
+  const src = fields.every((f) => ROLLUP_FIELDS.includes(f)) ? sums(sel, mode) : { sql: `${RECORDS_TABLE} ${w.sql}`, params: w.params };
   const cols = fields.map((f) => COLUMN[f]).join(', ');
-  const rows = await store.all(`SELECT ${columnsOf(fields)}, SUM(bytes) AS b, SUM(count) AS n FROM smbta_records ${w.sql} GROUP BY ${cols}`, w.params);
+  const rows = await store.all(`SELECT ${columnsOf(fields)}, SUM(bytes) AS b, SUM(count) AS n FROM ${src.sql} GROUP BY ${cols}`, src.params);
   const groups: Groups = new Map();
   for (const r of rows) addToGroup(groups, tupleOf(r, fields.length), num(r.b), num(r.n));
   return groups;
@@ -237,9 +300,9 @@ async function groupSums(store: Store, sel: Selection, what: Kind, mode: Mode): 
  * Bytes per bucket of `size` ms: bucket number = time / size rounded down, also before 1970
  * (SQL's integer division rounds toward zero, so the remainder is taken off first).
  */
-async function buckets(store: Store, w: Where, size: number): Promise<Buckets> {
+async function buckets(store: Store, src: SumSource, size: number): Promise<Buckets> {
   const k = `((time - ((time % ${size}) + ${size}) % ${size}) / ${size})`;
-  const rows = await store.all(`SELECT ${k} AS k, SUM(bytes) AS b FROM smbta_records ${w.sql} GROUP BY ${k}`, w.params);
+  const rows = await store.all(`SELECT ${k} AS k, SUM(bytes) AS b FROM ${src.sql} GROUP BY ${k}`, src.params);
   return new Map(rows.map((r) => [num(r.k), num(r.b)]));
 }
 

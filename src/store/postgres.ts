@@ -7,6 +7,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { createDaySql, DAY_MS, dayOfPartition, daysToMake, DEFAULT_PARTITION, partitionName } from './partitions.js';
+import { EXPIRED_META, rollupBackfill, rollupStatements, ROLLUPS_META } from './rollups.js';
 import { STORED_COLUMNS, schemaStatements } from './schema.js';
 import { bookkeeping, type PendingRows, type Store } from './types.js';
 
@@ -44,6 +46,11 @@ function* copyChunks(rows: PendingRows): Generator<string> {
   if (chunk) yield chunk;
 }
 
+/** Each row's record time (the first stored column). */
+function* timesOf(rows: PendingRows): Generator<number> {
+  for (let r = 0; r < rows.n; r++) yield rows.values[r * WIDTH] as number;
+}
+
 export async function openPostgres(url: string): Promise<Store> {
   let client = await connect(url);
   const location = url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
@@ -62,6 +69,30 @@ export async function openPostgres(url: string): Promise<Store> {
       throw err;
     }
   };
+  /** Day partitions that exist (or could not be made: their rows go to the default one); undefined: not partitioned. */
+  let days: Set<number> | undefined;
+  const partitionDays = async (): Promise<Set<number> | undefined> => {
+    const r = await client.query<{ relkind: string }>("SELECT relkind FROM pg_class WHERE oid = to_regclass('smbta_records')");
+    if (r.rows[0]?.relkind !== 'p') return undefined;
+    const parts = await client.query<{ name: string }>("SELECT inhrelid::regclass::text AS name FROM pg_inherits WHERE inhparent = 'smbta_records'::regclass");
+    return new Set(parts.rows.map((p) => dayOfPartition(p.name)).filter((d): d is number => d !== undefined));
+  };
+  /** Makes the day partitions these times need, one maker at a time across loaders; a day that cannot be made stays in the default partition. */
+  const makeDays = async (times: Iterable<number>): Promise<void> => {
+    if (!days) return;
+    const wanted = daysToMake(times, days, Date.now());
+    if (!wanted.length) return;
+    await client.query('SELECT pg_advisory_lock(4242002)');
+    try {
+      for (const d of wanted) {
+        // Rows of that day already in the default partition make it fail: they stay there, expired row by row.
+        await client.query(createDaySql(d)).catch(() => undefined);
+        days.add(d);
+      }
+    } finally {
+      await client.query('SELECT pg_advisory_unlock(4242002)');
+    }
+  };
   return {
     dialect: 'postgres',
     location,
@@ -69,9 +100,20 @@ export async function openPostgres(url: string): Promise<Store> {
       // One creator at a time when many loaders start together.
       await inTransaction(async () => {
         await client.query('SELECT pg_advisory_xact_lock(4242001)');
-        for (const sql of schemaStatements('postgres')) await client.query(sql);
+        for (const sql of [...schemaStatements('postgres'), ...rollupStatements('postgres')]) await client.query(sql);
         await client.query("INSERT INTO smbta_meta (key, value) VALUES ('schema_version', '1') ON CONFLICT DO NOTHING");
+        // Records loaded before there were rollups: summed into them once.
+        if (!(await client.query('SELECT 1 FROM smbta_meta WHERE key = $1', [ROLLUPS_META])).rowCount) {
+          for (const sql of rollupBackfill()) await client.query(sql);
+          await client.query("INSERT INTO smbta_meta (key, value) VALUES ($1, 'yes')", [ROLLUPS_META]);
+        }
       });
+      // A store made before partitioning keeps its one table (and row-by-row expiry).
+      days = await partitionDays();
+      if (days) {
+        await client.query(`CREATE TABLE IF NOT EXISTS ${DEFAULT_PARTITION} PARTITION OF smbta_records DEFAULT`);
+        await makeDays([Date.now()]);
+      }
     },
     all: query,
     async readOnly(sql) {
@@ -84,6 +126,7 @@ export async function openPostgres(url: string): Promise<Store> {
       }, ' READ ONLY');
     },
     async insert(b) {
+      await makeDays(timesOf(b.rows));
       await inTransaction(async () => {
         if ((await client.query('SELECT 1 FROM smbta_loads WHERE batch = $1', [b.id])).rowCount) return;
         if (b.rows.n) {
@@ -94,10 +137,27 @@ export async function openPostgres(url: string): Promise<Store> {
       });
     },
     async suspendIndexes() {},
-    async expire(before) {
+    async expire(before, rollups = []) {
       let total = 0;
+      // Whole days first: a partition wholly before the cutoff is dropped, not deleted from.
+      for (const d of [...((days = await partitionDays()) ?? [])].sort((a, b) => a - b)) {
+        if (d + DAY_MS > before) continue;
+        const name = partitionName(d);
+        await inTransaction(async () => {
+          total += Number((await client.query<{ n: string }>(`SELECT COUNT(*) AS n FROM ${name}`)).rows[0]?.n ?? 0);
+          await client.query(`DROP TABLE ${name}`);
+        });
+        days!.delete(d);
+      }
       for (let n = -1; n !== 0; total += n) {
         n = (await client.query('DELETE FROM smbta_records WHERE id IN (SELECT id FROM smbta_records WHERE time < $1 LIMIT 50000)', [before])).rowCount ?? 0;
+      }
+      await setMeta(`${EXPIRED_META}smbta_records`, String(before));
+      for (const [table, at] of rollups) {
+        await inTransaction(async () => {
+          await client.query(`DELETE FROM ${table} WHERE time < $1`, [at]);
+          await setMeta(`${EXPIRED_META}${table}`, String(at));
+        });
       }
       return total;
     },

@@ -6,6 +6,8 @@
  * share_key) rather than the text: integer index entries cost half as much to load, and
  * queries check the name itself too, so a hash collision only costs a row read.
  */
+import { OPS } from '../record/fields.js';
+
 export type Dialect = 'sqlite' | 'postgres';
 
 export const SCHEMA_VERSION = '1';
@@ -45,12 +47,17 @@ export const RECORD_INDEXES = ['smbta_records_time', 'smbta_records_user', 'smbt
 
 export function schemaStatements(d: Dialect): string[] {
   const int = d === 'sqlite' ? 'INTEGER' : 'BIGINT';
-  const id = d === 'sqlite' ? 'id INTEGER PRIMARY KEY' : 'id BIGSERIAL PRIMARY KEY';
+  const id = d === 'sqlite' ? 'id INTEGER PRIMARY KEY' : 'id BIGSERIAL';
   const cols = RECORD_COLUMNS.map(
     ([field, col]) => `${col} ${['user', 'sid', 'domain', 'share', 'path', 'path2', 'client', 'server'].includes(field) ? 'TEXT' : int} NOT NULL`,
   );
+  // PostgreSQL's is partitioned by day of record time (partitions.ts), so expiry drops whole days.
+  const records =
+    d === 'sqlite'
+      ? `CREATE TABLE IF NOT EXISTS smbta_records (${id}, ${cols.join(', ')}, user_key INTEGER NOT NULL, share_key INTEGER NOT NULL)`
+      : `CREATE TABLE IF NOT EXISTS smbta_records (${id}, ${cols.join(', ')}, user_key INTEGER NOT NULL, share_key INTEGER NOT NULL, PRIMARY KEY (time, id)) PARTITION BY RANGE (time)`;
   return [
-    `CREATE TABLE IF NOT EXISTS smbta_records (${id}, ${cols.join(', ')}, user_key INTEGER NOT NULL, share_key INTEGER NOT NULL)`,
+    records,
     'CREATE INDEX IF NOT EXISTS smbta_records_time ON smbta_records (time)',
     'CREATE INDEX IF NOT EXISTS smbta_records_user ON smbta_records (user_key, time)',
     'CREATE INDEX IF NOT EXISTS smbta_records_share ON smbta_records (share_key, time)',
@@ -69,5 +76,15 @@ export function schemaStatements(d: Dialect): string[] {
     `CREATE TABLE IF NOT EXISTS smbta_alerts (time ${int} NOT NULL, rule TEXT NOT NULL, severity TEXT NOT NULL, body TEXT NOT NULL, alert_id TEXT NOT NULL)`,
     'CREATE UNIQUE INDEX IF NOT EXISTS smbta_alerts_id ON smbta_alerts (alert_id)',
     'CREATE INDEX IF NOT EXISTS smbta_alerts_time ON smbta_alerts (time)',
+    opsView(d),
   ];
+}
+
+/** smbta_ops: the records for people writing their own SQL, with times as timestamps and operations by name. */
+function opsView(d: Dialect): string {
+  const at = (col: string): string => (d === 'sqlite' ? `strftime('%Y-%m-%dT%H:%M:%fZ', ${col} / 1000.0, 'unixepoch')` : `to_timestamp(${col} / 1000.0)`);
+  const op = `CASE op ${OPS.map((name, k) => `WHEN ${k} THEN '${name}'`).join(' ')} ELSE 'op' || op END`;
+  const rest = RECORD_COLUMNS.filter(([f]) => !['time', 'end', 'op'].includes(f)).map(([f, c]) => (f === c ? c : `${c} AS "${f}"`));
+  const body = `SELECT id, ${at('time')} AS time, ${at('end_time')} AS "end", ${op} AS op, ${rest.join(', ')} FROM smbta_records`;
+  return d === 'sqlite' ? `CREATE VIEW IF NOT EXISTS smbta_ops AS ${body}` : `CREATE OR REPLACE VIEW smbta_ops AS ${body}`;
 }

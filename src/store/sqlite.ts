@@ -3,6 +3,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { RECORD_INDEXES, STORED_COLUMNS, schemaStatements } from './schema.js';
+import { EXPIRED_META, rollupBackfill, rollupStatements, ROLLUPS_META } from './rollups.js';
 import { bookkeeping, type Store, type StoreBatch } from './types.js';
 
 const WIDTH = STORED_COLUMNS.length;
@@ -18,6 +19,26 @@ function checkPlace(path: string, o: { makeDir: boolean; readOnly: boolean }): v
 }
 /** Rows per INSERT statement: fewer statement runs, well under SQLite's parameter limit. */
 const ROWS_PER_INSERT = 64;
+
+/**
+ * Returns the pages expire freed to the file system, so the file shrinks with the data. A
+ * file made before auto_vacuum was set is converted once (VACUUM, which rewrites it) when at
+ * least a quarter of it is free; from then on incremental_vacuum returns pages in slices.
+ */
+function giveBackSpace(db: Database.Database): void {
+  const free = db.pragma('freelist_count', { simple: true }) as number;
+  if (free === 0) return;
+  if ((db.pragma('auto_vacuum', { simple: true }) as number) !== 2) {
+    if (free * 4 < (db.pragma('page_count', { simple: true }) as number)) return;
+    db.pragma('auto_vacuum = INCREMENTAL');
+    db.exec('VACUUM');
+    return;
+  }
+  // In slices, like the deletes: a reader or the loader waits for one slice at most.
+  for (let left = free, was = Infinity; left > 0 && left < was; was = left, left = db.pragma('freelist_count', { simple: true }) as number) {
+    db.pragma('incremental_vacuum(4096)');
+  }
+}
 
 /**
  * Opens the database file at `path`. Its directory is made only when asked (the default
@@ -56,11 +77,18 @@ export function openSqlite(path: string, o: { makeDir: boolean; readOnly: boolea
     dialect: 'sqlite',
     location: path,
     async init() {
+      // Before the first table: a new file gives back what expire frees (an existing one is converted then).
+      db.pragma('auto_vacuum = INCREMENTAL');
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.transaction(() => {
-        for (const sql of schemaStatements('sqlite')) db.exec(sql);
+        for (const sql of [...schemaStatements('sqlite'), ...rollupStatements('sqlite')]) db.exec(sql);
         db.prepare("INSERT OR IGNORE INTO smbta_meta (key, value) VALUES ('schema_version', '1')").run();
+        // Records loaded before there were rollups: summed into them once.
+        if (!db.prepare('SELECT 1 FROM smbta_meta WHERE key = ?').get(ROLLUPS_META)) {
+          for (const sql of rollupBackfill()) db.exec(sql);
+          db.prepare("INSERT INTO smbta_meta (key, value) VALUES (?, 'yes')").run(ROLLUPS_META);
+        }
       })();
     },
     async all(sql, params = []) {
@@ -80,11 +108,20 @@ export function openSqlite(path: string, o: { makeDir: boolean; readOnly: boolea
       db.pragma('journal_mode = DELETE');
       db.pragma('synchronous = OFF');
     },
-    async expire(before) {
+    async expire(before, rollups = []) {
       // In slices, so a large expiry never holds the write lock for long.
       const del = db.prepare('DELETE FROM smbta_records WHERE id IN (SELECT id FROM smbta_records WHERE time < ? LIMIT 50000)');
       let total = 0;
       for (let n = -1; n !== 0; total += n) n = del.run(before).changes;
+      const note = db.prepare('INSERT INTO smbta_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+      note.run(`${EXPIRED_META}smbta_records`, String(before));
+      for (const [table, at] of rollups) {
+        db.transaction(() => {
+          db.prepare(`DELETE FROM ${table} WHERE time < ?`).run(at);
+          note.run(`${EXPIRED_META}${table}`, String(at));
+        })();
+      }
+      if (total > 0) giveBackSpace(db);
       return total;
     },
     async setMeta(key, value) {

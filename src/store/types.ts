@@ -3,6 +3,7 @@
  * once: `?` placeholders everywhere (PostgreSQL's are numbered by its store), records
  * handed over as flat rows of values in STORED_COLUMNS order.
  */
+import { rollupUpserts } from './rollups.js';
 import type { Dialect } from './schema.js';
 import type { LossEvent } from '../stream/loss.js';
 import type { Position } from '../stream/sequence.js';
@@ -48,7 +49,7 @@ export interface StoredAlert {
 /** The bookkeeping statements of a batch after its records, the same in both dialects (`?` placeholders). */
 export function bookkeeping(b: StoreBatch, now: number): [string, unknown[]][] {
   const out: [string, unknown[]][] = [];
-  if (b.rows.n) out.push(['INSERT INTO smbta_loads (batch, records, loaded_at) VALUES (?, ?, ?)', [b.id, b.rows.n, now]]);
+  if (b.rows.n) out.push(['INSERT INTO smbta_loads (batch, records, loaded_at) VALUES (?, ?, ?)', [b.id, b.rows.n, now]], ...rollupUpserts(b.rows));
   for (const [server, protocol] of b.senders)
     out.push([
       'INSERT INTO smbta_senders (server, protocol, last_seen) VALUES (?, ?, ?) ON CONFLICT (server) DO UPDATE SET protocol = excluded.protocol, last_seen = excluded.last_seen',
@@ -107,8 +108,11 @@ export interface Store {
    * keeps its indexes for the others using it.
    */
   suspendIndexes(): Promise<void>;
-  /** Deletes records older than `before` (ms); returns how many. */
-  expire(before: number): Promise<number>;
+  /**
+   * Deletes records older than `before` (ms), and the rows of each rollup table older than
+   * its own time; notes each table's time in smbta_meta (EXPIRED_META); returns how many records.
+   */
+  expire(before: number, rollups?: readonly (readonly [table: string, before: number])[]): Promise<number>;
   setMeta(key: string, value: string): Promise<void>;
   /** The database's own name and version. */
   version(): Promise<string>;

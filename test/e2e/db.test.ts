@@ -3,11 +3,13 @@
  * restart in the middle of a live load that loses nothing and doubles nothing.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { statSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { opId } from '../../src/record/fields.js';
 import { createTraffic } from '../../src/synth/traffic.js';
 import type { Ledger } from '../../src/torture/ledger.js';
-import { NO_POSTGRES, postgresBin, startPostgres } from '../helpers/postgres.js';
+import { NO_POSTGRES, postgresBin, startPostgres, testDatabase } from '../helpers/postgres.js';
 import { servingReceiver, startProc } from '../helpers/proc.js';
 import { runBin } from '../helpers/run-bin.js';
 import { encodeRecords } from '../helpers/stream.js';
@@ -50,6 +52,29 @@ test('expire deletes exactly the records older than the age; init is idempotent'
     const bad = await runBin('smbta-db', ['expire', '--db', db]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /expire needs --older-than AGE/);
+  }));
+
+test('expire gives the space back: a SQLite file shrinks with its data, a file made before that once converted', () =>
+  withTmpDir(async (dir) => {
+    writeFileSync(`${dir}/in.smbta`, encodeRecords(trafficAt(Date.now() - 10 * DAY, 60_000, 3)));
+    const made = `${dir}/new.db`;
+    const older = `${dir}/older.db`;
+    for (const db of [made, older]) assert.equal((await runBin('smbta-db', ['init', '--db', db])).code, 0);
+    // As files made before smbta set auto_vacuum: none.
+    assert.equal(spawnSync('sqlite3', [older, 'PRAGMA auto_vacuum = NONE; VACUUM;']).status, 0);
+    for (const db of [made, older]) {
+      assert.equal((await runBin('smbta-db', ['load', '-r', `${dir}/in.smbta`, '--db', db])).code, 0);
+      const full = statSync(db).size;
+      assert.ok(full > 4_000_000, `${db}: ${full} bytes loaded`);
+      // The rollups go too: kept a day here.
+      const r = await runBin('smbta-db', ['expire', '--older-than', '1d', '--rollup-keep', '1m=1d,1h=1d,1d=1d', '--db', db]);
+      assert.match(r.stderr, /expired 60000 records/);
+      const left = statSync(db).size;
+      assert.ok(left * 10 < full, `${db}: ${full} bytes before expire, ${left} after`);
+      assert.equal(await count(db), 0);
+    }
+    // Converted: the next expiry gives back without rewriting the file.
+    assert.equal(spawnSync('sqlite3', [older, 'PRAGMA auto_vacuum']).stdout.toString().trim(), '2');
   }));
 
 test('load --expire-every expires while a live load goes on, and keeps every new record', () =>
@@ -125,3 +150,103 @@ test('SIGHUP with -c: a new --older-than applies to a running load at once', () 
     await src.p.stop();
     assert.equal(await count(db), 0);
   }));
+
+/** Rows of a SELECT through smbta-query (CSV, header dropped). */
+async function select(db: string, sql: string): Promise<string[]> {
+  const r = await runBin('smbta-query', ['--db', db, '--csv', '-q', sql]);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout.toString().trim().split('\n').slice(1);
+}
+
+const PARTITIONS = "SELECT inhrelid::regclass::text AS name FROM pg_inherits WHERE inhparent = 'smbta_records'::regclass ORDER BY 1";
+const dayName = (t: number): string => `smbta_records_d${new Date(t).toISOString().slice(0, 10).replaceAll('-', '')}`;
+
+test(
+  'PostgreSQL: records partitioned by day as they load, the next day made ahead, stray times in the default partition; expire drops whole days, exact',
+  { skip: NO_POSTGRES },
+  () =>
+    withTmpDir(async (dir) => {
+      const pg = await testDatabase();
+      try {
+        const today = Math.floor(Date.now() / DAY) * DAY;
+        // 300 records on each of the five days before today (from 01:00), 40 in 1990, 100 today.
+        const days = [5, 4, 3, 2, 1].map((k) => trafficAt(today - k * DAY + 3_600_000, 300, 10 + k));
+        const stray = trafficAt(Date.UTC(1990, 0, 1), 40, 20);
+        const now = trafficAt(Date.now() - 60_000, 100, 21);
+        writeFileSync(`${dir}/in.smbta`, encodeRecords([...days.flat(), ...stray, ...now]));
+        const load = await runBin('smbta-db', ['load', '-r', `${dir}/in.smbta`, '--db', pg.url]);
+        assert.equal(load.code, 0, load.stderr);
+        assert.equal(await count(pg.url), 5 * 300 + 40 + 100);
+        const made = await select(pg.url, PARTITIONS);
+        for (let k = -5; k <= 1; k++) assert.ok(made.includes(dayName(today + k * DAY)), `${dayName(today + k * DAY)} in ${made.join(' ')}`);
+        assert.ok(made.includes('smbta_records_other'));
+        assert.deepEqual(await select(pg.url, 'SELECT COUNT(*) FROM smbta_records_other'), ['40']);
+        assert.deepEqual(await select(pg.url, `SELECT COUNT(*) FROM ${dayName(today - 3 * DAY)}`), ['300']);
+
+        // Older than 2.5 days: days -5 and -4 wholly (dropped), day -3's older rows (deleted), and 1990's.
+        const cutoff = Date.now() - 2.5 * DAY;
+        const older = [...days.flat(), ...stray].filter((r) => r.time < cutoff).length;
+        const expired = await runBin('smbta-db', ['expire', '--older-than', '60h', '--db', pg.url]);
+        assert.equal(expired.code, 0, expired.stderr);
+        const said = Number(/expired (\d+) records/.exec(expired.stderr)?.[1]);
+        // Records within a second of the cutoff may fall either side of the program's own clock.
+        assert.ok(Math.abs(said - older) <= 2, `expired ${said}, ${older} were older`);
+        assert.equal(await count(pg.url), 5 * 300 + 40 + 100 - said);
+        const left = await select(pg.url, PARTITIONS);
+        for (const k of [5, 4]) assert.ok(!left.includes(dayName(today - k * DAY)), `${dayName(today - k * DAY)} dropped`);
+        assert.ok(left.includes(dayName(today - 2 * DAY)));
+        assert.deepEqual(await select(pg.url, 'SELECT COUNT(*) FROM smbta_records_other'), ['0']);
+        // The readable view, for people writing their own SQL.
+        const ops = await select(pg.url, "SELECT DISTINCT op FROM smbta_ops WHERE time > now() - interval '1 day'");
+        assert.ok(ops.length > 0 && ops.every((op) => opId(op) >= 0 && !/^op\d+$/.test(op)), ops.join(' '));
+      } finally {
+        await pg.close();
+      }
+    }),
+);
+
+test(
+  'PostgreSQL: two loaders at once into one store make each day once and store every record once; a store made before partitions keeps its table',
+  { skip: NO_POSTGRES },
+  () =>
+    withTmpDir(async (dir) => {
+      const pg = await testDatabase();
+      try {
+        const start = Math.floor(Date.now() / DAY) * DAY - 6 * DAY;
+        for (const k of [1, 2]) writeFileSync(`${dir}/in${k}.smbta`, encodeRecords(createTrafficSpread(start, 4000, 30 + k)));
+        const loads = await Promise.all([1, 2].map((k) => runBin('smbta-db', ['load', '-r', `${dir}/in${k}.smbta`, '--db', pg.url, '--batch-records', '200'])));
+        for (const l of loads) assert.equal(l.code, 0, l.stderr);
+        assert.equal(await count(pg.url), 8000);
+        const made = await select(pg.url, PARTITIONS);
+        assert.equal(new Set(made).size, made.length);
+        assert.ok(made.length >= 7, made.join(' '));
+      } finally {
+        await pg.close();
+      }
+      // Made by an older smbta: one plain table. It loads and expires as before, row by row.
+      const old = await testDatabase();
+      try {
+        const { default: pgClient } = await import('pg');
+        const c = new pgClient.Client({ connectionString: old.url });
+        await c.connect();
+        await c.query(
+          'CREATE TABLE smbta_records (id BIGSERIAL PRIMARY KEY, time BIGINT NOT NULL, end_time BIGINT NOT NULL, op BIGINT NOT NULL, user_name TEXT NOT NULL, sid TEXT NOT NULL, domain TEXT NOT NULL, share TEXT NOT NULL, path TEXT NOT NULL, path2 TEXT NOT NULL, client TEXT NOT NULL, server TEXT NOT NULL, bytes BIGINT NOT NULL, count BIGINT NOT NULL, mode BIGINT NOT NULL, result BIGINT NOT NULL, latency BIGINT NOT NULL, latency_max BIGINT NOT NULL, user_key INTEGER NOT NULL, share_key INTEGER NOT NULL)',
+        );
+        await c.end();
+        writeFileSync(`${dir}/old.smbta`, encodeRecords(trafficAt(Date.now() - 3 * DAY, 500, 40)));
+        assert.equal((await runBin('smbta-db', ['load', '-r', `${dir}/old.smbta`, '--db', old.url])).code, 0);
+        assert.deepEqual(await select(old.url, PARTITIONS), []);
+        const r = await runBin('smbta-db', ['expire', '--older-than', '1d', '--db', old.url]);
+        assert.match(r.stderr, /expired 500 records/);
+        assert.equal(await count(old.url), 0);
+      } finally {
+        await old.close();
+      }
+    }),
+);
+
+/** `n` records spread evenly over the six days from `start`. */
+function createTrafficSpread(start: number, n: number, seed: number) {
+  const t = createTraffic({ seed, users: 10, start, gapMs: Math.floor((6 * DAY) / n) });
+  return Array.from({ length: n }, () => t.next());
+}

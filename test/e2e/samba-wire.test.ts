@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { opName, type SmbRecord } from '../../src/record/fields.js';
 import { BlockKind } from '../../src/stream/format.js';
@@ -15,6 +15,7 @@ import { PROBE_RECORDS, quiet, startProc, type Proc } from '../helpers/proc.js';
 import { captureReady, sambaMissing, SMB_USERS, startSamba, tsharkMissing } from '../helpers/samba.js';
 import { decodeAll } from '../helpers/stream.js';
 import { withTmpDir } from '../helpers/tmp-dir.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const skip = sambaMissing() || tsharkMissing() || netnsMissing();
 const MiB = 1048576;
@@ -59,6 +60,16 @@ test(
         ]);
         for (const r of runs) assert.equal(r.code, 0, r.stderr);
         assert.equal(readFileSync(`${samba.sharePath('pool2')}/${a}-copy.bin`).length, size(0), 'the server copied the file');
+        // The capture has reached each session's last operation once the probe's growing file holds
+        // it: on a busy machine the capture can pause longer than quiet() waits.
+        const growing = `${dir}/.wire.smbta.${probe.proc.pid}.tmp`;
+        const has = (rs: SmbRecord[], op: string, user: string): boolean => rs.some((r) => opName(r.op) === op && r.user === user);
+        await waitUntil(
+          "the probe's records of every session's last operation",
+          () => existsSync(growing) && ((rs) => has(rs, 'copy', a) && has(rs, 'read', b) && has(rs, 'encrypted', c))(decodeAll(readFileSync(growing)).records),
+          60_000,
+          200,
+        );
         await quiet(probe, PROBE_RECORDS);
       } finally {
         await probe.stop();

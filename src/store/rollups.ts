@@ -1,0 +1,158 @@
+/**
+ * Rollups: the records summed per minute, hour and day of record time (UTC) by server,
+ * domain, user, share and operation, kept by the loader in the same transaction as the
+ * records, so they always sum exactly what smbta_records holds (until either is expired).
+ * A question about days over a fleet reads a few thousand rollup rows instead of millions
+ * of records (the query side: src/query/rollup-plan.ts).
+ */
+import { parseDuration } from '../format/units.js';
+import type { Dialect } from './schema.js';
+import { STORED_COLUMNS } from './schema.js';
+
+/** Rows as loaders hand them over: `n` rows of STORED_COLUMNS values, flat (types.ts's PendingRows). */
+interface Rows {
+  n: number;
+  values: readonly (string | number)[];
+}
+
+export interface Rollup {
+  /** What retention options and -v call it. */
+  readonly grain: '1m' | '1h' | '1d';
+  readonly table: string;
+  readonly ms: number;
+}
+
+/** Finest first. */
+export const ROLLUPS: readonly Rollup[] = [
+  { grain: '1m', table: 'smbta_rollup_1m', ms: 60_000 },
+  { grain: '1h', table: 'smbta_rollup_1h', ms: 3_600_000 },
+  { grain: '1d', table: 'smbta_rollup_1d', ms: 86_400_000 },
+];
+
+/** How long each rollup is kept by default (ms; undefined: for ever), whatever --older-than keeps of the records. */
+export const DEFAULT_KEEP: Readonly<Record<Rollup['grain'], number | undefined>> = { '1m': 35 * 86_400_000, '1h': 400 * 86_400_000, '1d': undefined };
+
+/** `1m=30d,1h=400d,1d=forever` over the defaults; a string saying what is wrong otherwise. */
+export function parseRollupKeep(text: string): Record<Rollup['grain'], number | undefined> | string {
+  const keep = { ...DEFAULT_KEEP };
+  for (const part of text.split(',').filter(Boolean)) {
+    const [grain, age] = part.split('=').map((x) => x.trim());
+    if (!ROLLUPS.some((r) => r.grain === grain)) return `'${grain}' is not a rollup (1m, 1h or 1d)`;
+    const ms = age === 'forever' ? undefined : parseDuration(age ?? '');
+    if (ms === undefined && age !== 'forever') return `'${age ?? ''}' is not an age (30d, 52w) or forever`;
+    keep[grain as Rollup['grain']] = ms;
+  }
+  return keep;
+}
+
+/** Each kept-not-for-ever rollup table and the time before which its rows go. */
+export function rollupCutoffs(keep: Readonly<Record<Rollup['grain'], number | undefined>>, now: number): [string, number][] {
+  return ROLLUPS.filter((r) => keep[r.grain] !== undefined).map((r) => [r.table, now - keep[r.grain]!]);
+}
+
+/** smbta_meta's key, per table, of the time before which expiry removed that table's rows: answers do not use it there. */
+export const EXPIRED_META = 'expired_before ';
+
+/** smbta_meta's key saying the rollups sum every record (set when they were made or filled). */
+export const ROLLUPS_META = 'rollups';
+
+const KEY = ['time', 'server', 'domain', 'user_name', 'share', 'op'] as const;
+const COLUMNS = [...KEY, 'user_key', 'share_key', 'bytes', 'count', 'records', 'failures', 'latency'] as const;
+const SUMS = ['bytes', 'count', 'records', 'failures', 'latency'] as const;
+const WIDTH = STORED_COLUMNS.length;
+const at = (name: string): number => STORED_COLUMNS.indexOf(name);
+const [TIME, SERVER, DOMAIN, USER, SHARE, OP, USER_KEY, SHARE_KEY, BYTES, COUNT, RESULT, LATENCY] = [
+  at('time'),
+  at('server'),
+  at('domain'),
+  at('user_name'),
+  at('share'),
+  at('op'),
+  at('user_key'),
+  at('share_key'),
+  at('bytes'),
+  at('count'),
+  at('result'),
+  at('latency'),
+];
+/** Rows per INSERT: 13 values each stays under SQLite's 32,766 and PostgreSQL's 65,535 parameters. */
+const ROWS_PER_UPSERT = 2000;
+
+/** Bucket start of `time` for a grain, also before 1970 (SQL's % keeps the sign of time). */
+const bucketSql = (ms: number): string => `(time - ((time % ${ms}) + ${ms}) % ${ms})`;
+
+export function rollupStatements(d: Dialect): string[] {
+  const int = d === 'sqlite' ? 'INTEGER' : 'BIGINT';
+  return ROLLUPS.flatMap(({ table }) => [
+    `CREATE TABLE IF NOT EXISTS ${table} (time ${int} NOT NULL, server TEXT NOT NULL, domain TEXT NOT NULL, user_name TEXT NOT NULL, share TEXT NOT NULL, ` +
+      `op ${int} NOT NULL, user_key INTEGER NOT NULL, share_key INTEGER NOT NULL, ${SUMS.map((c) => `${c} ${int} NOT NULL`).join(', ')}, ` +
+      `PRIMARY KEY (${KEY.join(', ')}))`,
+    `CREATE INDEX IF NOT EXISTS ${table}_user ON ${table} (user_key, time)`,
+    `CREATE INDEX IF NOT EXISTS ${table}_share ON ${table} (share_key, time)`,
+  ]);
+}
+
+/** Fills every rollup from the records: for a store whose records predate its rollups. */
+export function rollupBackfill(): string[] {
+  const sums = 'SUM(bytes), SUM(count), COUNT(*), SUM(CASE WHEN result < 0 THEN 1 ELSE 0 END), SUM(latency)';
+  return ROLLUPS.flatMap(({ table, ms }) => [
+    `DELETE FROM ${table}`,
+    `INSERT INTO ${table} (${COLUMNS.join(', ')}) SELECT ${bucketSql(ms)}, server, domain, user_name, share, op, MIN(user_key), MIN(share_key), ${sums} ` +
+      `FROM smbta_records GROUP BY ${bucketSql(ms)}, server, domain, user_name, share, op`,
+  ]);
+}
+
+type Sum = [number, string, string, string, string, number, number, number, number, number, number, number, number];
+
+/** Adds `s`, re-bucketed to `ms`, into `sums`. */
+function addSum(sums: Map<string, Sum>, s: Sum, ms: number): void {
+  const bucket = s[0] - (((s[0] % ms) + ms) % ms);
+  const key = `${bucket}\0${s[1]}\0${s[2]}\0${s[3]}\0${s[4]}\0${s[5]}`;
+  const t = sums.get(key);
+  if (!t) return void sums.set(key, [bucket, s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11], s[12]]);
+  for (let k = 8; k < 13; k++) t[k] = (t[k] as number) + (s[k] as number);
+}
+
+/**
+ * The upserts that add a batch's rows to every rollup. The batch is summed here first (per
+ * minute from the rows, coarser from the minutes); the rows go in key order, so loaders
+ * adding to the same rows at once lock them in one order (no deadlock).
+ */
+export function rollupUpserts(rows: Rows): [string, unknown[]][] {
+  const v = rows.values;
+  let sums = new Map<string, Sum>();
+  for (let r = 0, o = 0; r < rows.n; r++, o += WIDTH) {
+    const row: Sum = [
+      v[o + TIME] as number,
+      v[o + SERVER] as string,
+      v[o + DOMAIN] as string,
+      v[o + USER] as string,
+      v[o + SHARE] as string,
+      v[o + OP] as number,
+      v[o + USER_KEY] as number,
+      v[o + SHARE_KEY] as number,
+      v[o + BYTES] as number,
+      v[o + COUNT] as number,
+      1,
+      (v[o + RESULT] as number) < 0 ? 1 : 0,
+      v[o + LATENCY] as number,
+    ];
+    addSum(sums, row, ROLLUPS[0]!.ms);
+  }
+  const out: [string, unknown[]][] = [];
+  for (const [k, { table, ms }] of ROLLUPS.entries()) {
+    if (k > 0) {
+      const finer = sums;
+      sums = new Map();
+      for (const s of finer.values()) addSum(sums, s, ms);
+    }
+    const ordered = [...sums.keys()].sort().map((key) => sums.get(key)!);
+    const add = SUMS.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ');
+    for (let at = 0; at < ordered.length; at += ROWS_PER_UPSERT) {
+      const chunk = ordered.slice(at, at + ROWS_PER_UPSERT);
+      const values = chunk.map(() => `(${COLUMNS.map(() => '?').join(', ')})`).join(', ');
+      out.push([`INSERT INTO ${table} (${COLUMNS.join(', ')}) VALUES ${values} ON CONFLICT (${KEY.join(', ')}) DO UPDATE SET ${add}`, chunk.flat()]);
+    }
+  }
+  return out;
+}
