@@ -547,8 +547,12 @@ static void account_io(struct vfs_handle_struct *handle, files_struct *fsp, enum
 		       ssize_t n)
 {
 	struct smbta_share *sh = handle->data;
-	struct smbta_file *f = sh && sh->summary ? VFS_FETCH_FSP_EXTENSION(handle, fsp) : NULL;
+	struct smbta_file *f;
 
+	if (sh == NULL) {
+		return;
+	}
+	f = sh->summary ? VFS_FETCH_FSP_EXTENSION(handle, fsp) : NULL;
 	if (f != NULL && n >= 0) {
 		bool reading = op == SMBTA_READ || op == SMBTA_PREAD;
 		struct timespec t = now();
