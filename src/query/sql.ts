@@ -120,7 +120,7 @@ function sumSource(grains: readonly Grain[], sel: Selection, mode: Mode | undefi
 async function rollupGrains(store: Store): Promise<Grain[]> {
   const rows = await store.all(`SELECT key, value FROM smbta_meta WHERE key = ? OR key LIKE '${EXPIRED_META}%'`, [ROLLUPS_META]);
   const meta = new Map(rows.map((r) => [String(r.key), String(r.value)]));
-  if (!meta.has(ROLLUPS_META)) return [];
+  if (meta.get(ROLLUPS_META) !== 'yes') return [];
   return [...ROLLUPS].reverse().map((r) => ({ table: r.table, ms: r.ms, since: Number(meta.get(EXPIRED_META + r.table) ?? -Infinity) }));
 }
 

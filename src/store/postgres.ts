@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { createDaySql, DAY_MS, dayOfPartition, daysToMake, DEFAULT_PARTITION, partitionName } from './partitions.js';
-import { EXPIRED_META, rollupBackfill, rollupStatements, ROLLUPS_META } from './rollups.js';
+import { EXPIRED_META, rollupCatchUp, rollupStatements, ROLLUPS_META, rollupUpserts } from './rollups.js';
 import { STORED_COLUMNS, schemaStatements } from './schema.js';
 import { bookkeeping, type PendingRows, type Store } from './types.js';
 
@@ -103,10 +103,9 @@ export async function openPostgres(url: string): Promise<Store> {
         for (const sql of [...schemaStatements('postgres'), ...rollupStatements('postgres')]) await client.query(sql);
         await client.query("INSERT INTO smbta_meta (key, value) VALUES ('schema_version', '1') ON CONFLICT DO NOTHING");
         // Records loaded before there were rollups: summed into them once.
-        if (!(await client.query('SELECT 1 FROM smbta_meta WHERE key = $1', [ROLLUPS_META])).rowCount) {
-          for (const sql of rollupBackfill()) await client.query(sql);
-          await client.query("INSERT INTO smbta_meta (key, value) VALUES ($1, 'yes')", [ROLLUPS_META]);
-        }
+        const state = (await client.query<{ value: string }>('SELECT value FROM smbta_meta WHERE key = $1', [ROLLUPS_META])).rows[0]?.value;
+        for (const sql of rollupCatchUp(state)) await client.query(sql);
+        await setMeta(ROLLUPS_META, 'yes');
       });
       // A store made before partitioning keeps its one table (and row-by-row expiry).
       days = await partitionDays();
@@ -133,7 +132,7 @@ export async function openPostgres(url: string): Promise<Store> {
           const copy = client.query(copyFrom(`COPY smbta_records (${STORED_COLUMNS.join(', ')}) FROM STDIN`));
           await pipeline(Readable.from(copyChunks(b.rows)), copy);
         }
-        for (const [sql, params] of bookkeeping(b, Date.now())) await query(sql, params);
+        for (const [sql, params] of bookkeeping(b, Date.now(), (rows) => rollupUpserts(rows, 'postgres'))) await query(sql, params);
       });
     },
     async suspendIndexes() {},

@@ -53,8 +53,18 @@ export function rollupCutoffs(keep: Readonly<Record<Rollup['grain'], number | un
 /** smbta_meta's key, per table, of the time before which expiry removed that table's rows: answers do not use it there. */
 export const EXPIRED_META = 'expired_before ';
 
-/** smbta_meta's key saying the rollups sum every record (set when they were made or filled). */
+/**
+ * smbta_meta's key saying whether the rollups sum every record: `yes`; `pending` while a bulk
+ * load sets its minutes aside (PENDING_TABLE), until init() adds them in; absent in a store
+ * made before rollups, until init() fills them from the records.
+ */
 export const ROLLUPS_META = 'rollups';
+export const PENDING_TABLE = 'smbta_rollup_pending';
+
+/** What init() runs for the rollups' state in smbta_meta, to leave them summing every record. */
+export function rollupCatchUp(state: unknown): string[] {
+  return state === 'yes' ? [] : state === 'pending' ? rollupMerge() : rollupBackfill();
+}
 
 const KEY = ['time', 'server', 'domain', 'user_name', 'share', 'op'] as const;
 const COLUMNS = [...KEY, 'user_key', 'share_key', 'bytes', 'count', 'records', 'failures', 'latency'] as const;
@@ -75,30 +85,38 @@ const [TIME, SERVER, DOMAIN, USER, SHARE, OP, USER_KEY, SHARE_KEY, BYTES, COUNT,
   at('result'),
   at('latency'),
 ];
-/** Rows per INSERT: 13 values each stays under SQLite's 32,766 and PostgreSQL's 65,535 parameters. */
-const ROWS_PER_UPSERT = 2000;
+/** Rows per INSERT (13 values each); the rest go one by one, so a store can keep the two statements prepared. */
+const ROWS_PER_UPSERT = 256;
 
 /** Bucket start of `time` for a grain, also before 1970 (SQL's % keeps the sign of time). */
 const bucketSql = (ms: number): string => `(time - ((time % ${ms}) + ${ms}) % ${ms})`;
 
 export function rollupStatements(d: Dialect): string[] {
   const int = d === 'sqlite' ? 'INTEGER' : 'BIGINT';
-  return ROLLUPS.flatMap(({ table }) => [
-    `CREATE TABLE IF NOT EXISTS ${table} (time ${int} NOT NULL, server TEXT NOT NULL, domain TEXT NOT NULL, user_name TEXT NOT NULL, share TEXT NOT NULL, ` +
-      `op ${int} NOT NULL, user_key INTEGER NOT NULL, share_key INTEGER NOT NULL, ${SUMS.map((c) => `${c} ${int} NOT NULL`).join(', ')}, ` +
-      `PRIMARY KEY (${KEY.join(', ')}))`,
-    `CREATE INDEX IF NOT EXISTS ${table}_user ON ${table} (user_key, time)`,
-    `CREATE INDEX IF NOT EXISTS ${table}_share ON ${table} (share_key, time)`,
-  ]);
+  // The key leads with time: every piece an answer reads is a time range. No other index: each
+  // one costs every upsert, and a rollup's rows for a span are few enough to read whole.
+  const columns =
+    `time ${int} NOT NULL, server TEXT NOT NULL, domain TEXT NOT NULL, user_name TEXT NOT NULL, share TEXT NOT NULL, ` +
+    `op ${int} NOT NULL, user_key INTEGER NOT NULL, share_key INTEGER NOT NULL, ${SUMS.map((c) => `${c} ${int} NOT NULL`).join(', ')}`;
+  return [
+    ...ROLLUPS.map(({ table }) => `CREATE TABLE IF NOT EXISTS ${table} (${columns}, PRIMARY KEY (${KEY.join(', ')}))${d === 'sqlite' ? ' WITHOUT ROWID' : ''}`),
+    `CREATE TABLE IF NOT EXISTS ${PENDING_TABLE} (${columns})`,
+  ];
 }
 
-/** Fills every rollup from the records: for a store whose records predate its rollups. */
+/**
+ * Fills every rollup from the records, for a store whose records predate its rollups or were
+ * bulk-loaded without them: the minutes from the records in one pass, each coarser rollup
+ * from the one below it.
+ */
 export function rollupBackfill(): string[] {
-  const sums = 'SUM(bytes), SUM(count), COUNT(*), SUM(CASE WHEN result < 0 THEN 1 ELSE 0 END), SUM(latency)';
-  return ROLLUPS.flatMap(({ table, ms }) => [
+  const group = (ms: number): string => `${bucketSql(ms)}, server, domain, user_name, share, op`;
+  const fromRecords = 'SUM(bytes), SUM(count), COUNT(*), SUM(CASE WHEN result < 0 THEN 1 ELSE 0 END), SUM(latency)';
+  const fromRollup = SUMS.map((c) => `SUM(${c})`).join(', ');
+  return ROLLUPS.flatMap(({ table, ms }, k) => [
     `DELETE FROM ${table}`,
-    `INSERT INTO ${table} (${COLUMNS.join(', ')}) SELECT ${bucketSql(ms)}, server, domain, user_name, share, op, MIN(user_key), MIN(share_key), ${sums} ` +
-      `FROM smbta_records GROUP BY ${bucketSql(ms)}, server, domain, user_name, share, op`,
+    `INSERT INTO ${table} (${COLUMNS.join(', ')}) SELECT ${group(ms)}, MIN(user_key), MIN(share_key), ${k ? fromRollup : fromRecords} ` +
+      `FROM ${k ? ROLLUPS[k - 1]!.table : 'smbta_records'} GROUP BY ${group(ms)}`,
   ]);
 }
 
@@ -116,9 +134,10 @@ function addSum(sums: Map<string, Sum>, s: Sum, ms: number): void {
 /**
  * The upserts that add a batch's rows to every rollup. The batch is summed here first (per
  * minute from the rows, coarser from the minutes); the rows go in key order, so loaders
- * adding to the same rows at once lock them in one order (no deadlock).
+ * adding to the same rows at once lock them in one order (no deadlock). `pending`: a bulk
+ * load's, whose minutes are only set aside (rollupMerge adds them in at its end).
  */
-export function rollupUpserts(rows: Rows): [string, unknown[]][] {
+export function rollupUpserts(rows: Rows, d: Dialect, pending = false): [string, unknown[]][] {
   const v = rows.values;
   let sums = new Map<string, Sum>();
   for (let r = 0, o = 0; r < rows.n; r++, o += WIDTH) {
@@ -139,6 +158,7 @@ export function rollupUpserts(rows: Rows): [string, unknown[]][] {
     ];
     addSum(sums, row, ROLLUPS[0]!.ms);
   }
+  if (pending) return inserts(PENDING_TABLE, [...sums.values()], d, '');
   const out: [string, unknown[]][] = [];
   for (const [k, { table, ms }] of ROLLUPS.entries()) {
     if (k > 0) {
@@ -147,12 +167,44 @@ export function rollupUpserts(rows: Rows): [string, unknown[]][] {
       for (const s of finer.values()) addSum(sums, s, ms);
     }
     const ordered = [...sums.keys()].sort().map((key) => sums.get(key)!);
-    const add = SUMS.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ');
-    for (let at = 0; at < ordered.length; at += ROWS_PER_UPSERT) {
-      const chunk = ordered.slice(at, at + ROWS_PER_UPSERT);
-      const values = chunk.map(() => `(${COLUMNS.map(() => '?').join(', ')})`).join(', ');
-      out.push([`INSERT INTO ${table} (${COLUMNS.join(', ')}) VALUES ${values} ON CONFLICT (${KEY.join(', ')}) DO UPDATE SET ${add}`, chunk.flat()]);
-    }
+    out.push(...inserts(table, ordered, d, addOnConflict(table)));
   }
   return out;
+}
+
+/** `ON CONFLICT ... DO UPDATE`: a row already there gets the new sums added. */
+const addOnConflict = (table: string): string => `ON CONFLICT (${KEY.join(', ')}) DO UPDATE SET ${SUMS.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ')}`;
+
+const TYPES = ['bigint', 'text', 'text', 'text', 'text', 'bigint', 'integer', 'integer', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint'];
+
+/** Statements inserting `rows` into `table`, then `conflict`: PostgreSQL's as one of arrays, SQLite's in chunks of fixed size. */
+function inserts(table: string, rows: readonly Sum[], d: Dialect, conflict: string): [string, unknown[]][] {
+  if (!rows.length) return [];
+  if (d === 'postgres') {
+    // A column of values each, as arrays: no parse of thousands of parameters.
+    const unnest = TYPES.map((t) => `?::${t}[]`).join(', ');
+    return [[`INSERT INTO ${table} (${COLUMNS.join(', ')}) SELECT * FROM unnest(${unnest}) ${conflict}`, TYPES.map((_, k) => rows.map((row) => row[k]))]];
+  }
+  const sql = (n: number): string =>
+    `INSERT INTO ${table} (${COLUMNS.join(', ')}) VALUES ${Array.from({ length: n }, () => `(${COLUMNS.map(() => '?').join(', ')})`).join(', ')} ${conflict}`;
+  const out: [string, unknown[]][] = [];
+  let at = 0;
+  for (; at + ROWS_PER_UPSERT <= rows.length; at += ROWS_PER_UPSERT) out.push([sql(ROWS_PER_UPSERT), rows.slice(at, at + ROWS_PER_UPSERT).flat()]);
+  for (; at < rows.length; at++) out.push([sql(1), rows[at]!]);
+  return out;
+}
+
+/** Adds the minutes a bulk load set aside into every rollup, and empties them. */
+export function rollupMerge(): string[] {
+  const group = (ms: number): string => `${bucketSql(ms)}, server, domain, user_name, share, op`;
+  const sums = SUMS.map((c) => `SUM(${c})`).join(', ');
+  // `WHERE true`: SQLite reads ON CONFLICT after a bare SELECT ... GROUP BY as part of it.
+  return [
+    ...ROLLUPS.map(
+      ({ table, ms }) =>
+        `INSERT INTO ${table} (${COLUMNS.join(', ')}) SELECT ${group(ms)}, MIN(user_key), MIN(share_key), ${sums} FROM ${PENDING_TABLE} WHERE true ` +
+        `GROUP BY ${group(ms)} ${addOnConflict(table)}`,
+    ),
+    `DELETE FROM ${PENDING_TABLE}`,
+  ];
 }

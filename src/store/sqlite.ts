@@ -3,7 +3,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { RECORD_INDEXES, STORED_COLUMNS, schemaStatements } from './schema.js';
-import { EXPIRED_META, rollupBackfill, rollupStatements, ROLLUPS_META } from './rollups.js';
+import { EXPIRED_META, rollupCatchUp, rollupStatements, ROLLUPS_META, rollupUpserts } from './rollups.js';
 import { bookkeeping, type Store, type StoreBatch } from './types.js';
 
 const WIDTH = STORED_COLUMNS.length;
@@ -63,6 +63,11 @@ export function openSqlite(path: string, o: { makeDir: boolean; readOnly: boolea
       one: db.prepare(insertSql(1)),
       seen: db.prepare('SELECT 1 FROM smbta_loads WHERE batch = ?'),
     });
+  /** During a bulk load the batches' minutes are set aside, and init() at its end adds them into the rollups in one pass. */
+  let bulk = false;
+  // The bookkeeping's statements are a few fixed texts: each prepared once.
+  const kept = new Map<string, Database.Statement>();
+  const statement = (sql: string): Database.Statement => kept.get(sql) ?? kept.set(sql, db.prepare(sql)).get(sql)!;
   const insert = db.transaction((b: StoreBatch) => {
     const s = prepared();
     if (s.seen.get(b.id)) return;
@@ -70,7 +75,7 @@ export function openSqlite(path: string, o: { makeDir: boolean; readOnly: boolea
     let k = 0;
     for (; k + ROWS_PER_INSERT <= b.rows.n; k += ROWS_PER_INSERT) s.many.run(v.slice(k * WIDTH, (k + ROWS_PER_INSERT) * WIDTH));
     for (; k < b.rows.n; k++) s.one.run(v.slice(k * WIDTH, (k + 1) * WIDTH));
-    for (const [sql, params] of bookkeeping(b, Date.now())) db.prepare(sql).run(...params);
+    for (const [sql, params] of bookkeeping(b, Date.now(), (rows) => rollupUpserts(rows, 'sqlite', bulk))) statement(sql).run(...params);
   });
 
   return {
@@ -84,12 +89,12 @@ export function openSqlite(path: string, o: { makeDir: boolean; readOnly: boolea
       db.transaction(() => {
         for (const sql of [...schemaStatements('sqlite'), ...rollupStatements('sqlite')]) db.exec(sql);
         db.prepare("INSERT OR IGNORE INTO smbta_meta (key, value) VALUES ('schema_version', '1')").run();
-        // Records loaded before there were rollups: summed into them once.
-        if (!db.prepare('SELECT 1 FROM smbta_meta WHERE key = ?').get(ROLLUPS_META)) {
-          for (const sql of rollupBackfill()) db.exec(sql);
-          db.prepare("INSERT INTO smbta_meta (key, value) VALUES (?, 'yes')").run(ROLLUPS_META);
-        }
+        // Records loaded before there were rollups (summed into them), or a bulk load's minutes (added in).
+        const state = (db.prepare('SELECT value FROM smbta_meta WHERE key = ?').get(ROLLUPS_META) as { value: string } | undefined)?.value;
+        for (const sql of rollupCatchUp(state)) db.exec(sql);
+        db.prepare("INSERT OR REPLACE INTO smbta_meta (key, value) VALUES (?, 'yes')").run(ROLLUPS_META);
       })();
+      bulk = false;
     },
     async all(sql, params = []) {
       return db.prepare(sql).all(...params) as Record<string, unknown>[];
@@ -104,6 +109,9 @@ export function openSqlite(path: string, o: { makeDir: boolean; readOnly: boolea
     },
     async suspendIndexes() {
       for (const name of RECORD_INDEXES) db.exec(`DROP INDEX IF EXISTS ${name}`);
+      // The rollups too: until init() adds the load's minutes in, answers read the records.
+      bulk = true;
+      db.prepare("INSERT OR REPLACE INTO smbta_meta (key, value) VALUES (?, 'pending')").run(ROLLUPS_META);
       // A bulk load can be run again, so it needs no write-ahead log and no waiting for the disk; init() restores both.
       db.pragma('journal_mode = DELETE');
       db.pragma('synchronous = OFF');

@@ -3,7 +3,6 @@
  * once: `?` placeholders everywhere (PostgreSQL's are numbered by its store), records
  * handed over as flat rows of values in STORED_COLUMNS order.
  */
-import { rollupUpserts } from './rollups.js';
 import type { Dialect } from './schema.js';
 import type { LossEvent } from '../stream/loss.js';
 import type { Position } from '../stream/sequence.js';
@@ -46,10 +45,10 @@ export interface StoredAlert {
   id: string;
 }
 
-/** The bookkeeping statements of a batch after its records, the same in both dialects (`?` placeholders). */
-export function bookkeeping(b: StoreBatch, now: number): [string, unknown[]][] {
+/** The bookkeeping statements of a batch after its records (`?` placeholders), the rollups' from `rollups`. */
+export function bookkeeping(b: StoreBatch, now: number, rollups: (rows: PendingRows) => [string, unknown[]][]): [string, unknown[]][] {
   const out: [string, unknown[]][] = [];
-  if (b.rows.n) out.push(['INSERT INTO smbta_loads (batch, records, loaded_at) VALUES (?, ?, ?)', [b.id, b.rows.n, now]], ...rollupUpserts(b.rows));
+  if (b.rows.n) out.push(['INSERT INTO smbta_loads (batch, records, loaded_at) VALUES (?, ?, ?)', [b.id, b.rows.n, now]], ...rollups(b.rows));
   for (const [server, protocol] of b.senders)
     out.push([
       'INSERT INTO smbta_senders (server, protocol, last_seen) VALUES (?, ?, ?) ON CONFLICT (server) DO UPDATE SET protocol = excluded.protocol, last_seen = excluded.last_seen',
@@ -103,9 +102,9 @@ export interface Store {
    */
   insert(batch: StoreBatch): Promise<void>;
   /**
-   * Before a bulk load from archives: drops the record indexes, which init() builds again
-   * at the end in one sorted pass, much faster than row by row. A shared PostgreSQL store
-   * keeps its indexes for the others using it.
+   * Before a bulk load from archives: drops the record indexes and stops the rollups, which
+   * init() builds again at the end in one sorted pass, much faster than row by row. A shared
+   * PostgreSQL store keeps both for the others using it.
    */
   suspendIndexes(): Promise<void>;
   /**

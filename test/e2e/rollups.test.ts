@@ -13,7 +13,9 @@ import { after, before, test } from 'node:test';
 import type { SmbRecord } from '../../src/record/fields.js';
 import { createTraffic } from '../../src/synth/traffic.js';
 import { NO_POSTGRES, testDatabase } from '../helpers/postgres.js';
+import { startProc } from '../helpers/proc.js';
 import { runBin } from '../helpers/run-bin.js';
+import { waitUntil } from '../helpers/wait.js';
 import { encodeRecords } from '../helpers/stream.js';
 
 /** Four days and a bit of traffic, from a ragged start: 80,000 records, one every 4.5 s. */
@@ -110,6 +112,33 @@ test('an expired rollup is not read where it was expired; a store made before ro
   const bad = await runBin('smbta-db', ['expire', '--older-than', '1d', '--rollup-keep', '1w=30d', '--db', db]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--rollup-keep 1w=30d: '1w' is not a rollup \(1m, 1h or 1d\)/);
+});
+
+test('a bulk load adds to rollups that outlived their records, and a load cut short is added in by the next run', async () => {
+  const db = `${dir}/bulk.db`;
+  assert.equal((await runBin('smbta-db', ['load', '-r', `${dir}/in.smbta`, '--db', db], { timeoutMs: 120_000 })).code, 0);
+  // Every record expired, every sum kept.
+  const r = await runBin('smbta-db', ['expire', '--older-than', '1d', '--rollup-keep', '1m=forever,1h=forever', '--db', db]);
+  assert.match(r.stderr, /expired 80000 records/);
+  const more = createTraffic({ seed: 9, users: 3, start: Date.UTC(2026, 10, 25, 9), gapMs: 1000 });
+  writeFileSync(`${dir}/more.smbta`, encodeRecords(Array.from({ length: 1000 }, () => more.next())));
+  assert.equal((await runBin('smbta-db', ['load', '-r', `${dir}/more.smbta`, '--db', db])).code, 0);
+  for (const t of ['smbta_rollup_1m', 'smbta_rollup_1h', 'smbta_rollup_1d']) assert.equal(sqlite(db, `SELECT SUM(records) FROM ${t}`), '81000', t);
+
+  // A bulk load killed in the middle: what it committed is in the rollups after the next run.
+  const cut = `${dir}/cut.db`;
+  const load = startProc('smbta-db', ['load', '-r', `${dir}/in.smbta`, '--db', cut, '--batch-records', '500']);
+  // (The file may not be there yet, or be locked by the writer: then ask again.)
+  const committed = (): number => Number(spawnSync('sqlite3', [cut, 'SELECT COUNT(*) FROM smbta_records'], { encoding: 'utf8' }).stdout || 0);
+  await waitUntil('the load to commit some batches', () => committed() > 5000, 60_000, 20);
+  await load.stop('SIGKILL');
+  assert.equal(sqlite(cut, "SELECT value FROM smbta_meta WHERE key = 'rollups'"), 'pending');
+  assert.doesNotMatch((await ask(['--db', cut], QUESTIONS[0]!, true)).said, /rollup/, 'pending: the records answer');
+  assert.equal((await runBin('smbta-db', ['init', '--db', cut])).code, 0);
+  const stored = sqlite(cut, 'SELECT COUNT(*) FROM smbta_records');
+  for (const t of ['smbta_rollup_1m', 'smbta_rollup_1h', 'smbta_rollup_1d']) assert.equal(sqlite(cut, `SELECT SUM(records) FROM ${t}`), stored, t);
+  assert.equal(sqlite(cut, 'SELECT COUNT(*) FROM smbta_rollup_pending'), '0');
+  assert.match((await ask(['--db', cut], QUESTIONS[0]!, true)).said, /smbta_rollup_1d/);
 });
 
 function sqlite(db: string, sql: string): string {
