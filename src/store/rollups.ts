@@ -173,7 +173,8 @@ export function rollupUpserts(rows: Rows, d: Dialect, pending = false): [string,
 }
 
 /** `ON CONFLICT ... DO UPDATE`: a row already there gets the new sums added. */
-const addOnConflict = (table: string): string => `ON CONFLICT (${KEY.join(', ')}) DO UPDATE SET ${SUMS.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ')}`;
+const addOnConflict = (table: string): string =>
+  `ON CONFLICT (${KEY.join(', ')}) DO UPDATE SET ${SUMS.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ')}`;
 
 const TYPES = ['bigint', 'text', 'text', 'text', 'text', 'bigint', 'integer', 'integer', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint'];
 
