@@ -200,7 +200,8 @@ static void take_pending(struct smbta_sender *s)
 	s->pending_len = 0;
 }
 
-static void wait_ms(struct smbta_sender *s, unsigned ms)
+/* `ms` from now on the monotonic clock the condition variables wait on. */
+static struct timespec deadline(unsigned ms)
 {
 	struct timespec until;
 	clock_gettime(CLOCK_MONOTONIC, &until);
@@ -210,6 +211,12 @@ static void wait_ms(struct smbta_sender *s, unsigned ms)
 		until.tv_sec++;
 		until.tv_nsec -= 1000000000;
 	}
+	return until;
+}
+
+static void wait_ms(struct smbta_sender *s, unsigned ms)
+{
+	struct timespec until = deadline(ms);
 	pthread_cond_timedwait(&s->wake, &s->lock, &until);
 }
 
@@ -331,15 +338,8 @@ static void sender_enqueue(struct smbta_sender *s, const char *msg, size_t len)
 /* Waits up to ms for the queue to empty while the receiver is there; never when it is away. */
 static void sender_flush(struct smbta_sender *s, int ms)
 {
-	struct timespec until;
+	struct timespec until = deadline((unsigned)MAX(ms, 0));
 
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
 	pthread_mutex_lock(&s->lock);
 	while (!s->away && (s->pending_len > 0 || s->out_len > 0 || s->unreported > 0)) {
 		if (pthread_cond_timedwait(&s->idle, &s->lock, &until) == ETIMEDOUT) {
@@ -523,13 +523,14 @@ static void emit(struct vfs_handle_struct *handle, enum smbta_op op, const char 
 	sender_enqueue(sh->sender, len < 0 ? NULL : msg, len < 0 ? 0 : (size_t)len);
 }
 
+/* An operation's path, its second field if it has one (a rename's target, a mode), and its result: 0, or -1 when negative. */
 static void emit_result(struct vfs_handle_struct *handle, enum smbta_op op, const char *path,
-			int result)
+			const char *second, int result)
 {
 	char res[21];
-	const char *fields[] = { path, res };
+	const char *fields[] = { path, second != NULL ? second : res, res };
 	smbta_number(res, result < 0 ? -1 : 0);
-	emit(handle, op, NULL, NULL, NULL, 2, fields);
+	emit(handle, op, NULL, NULL, NULL, second != NULL ? 3 : 2, fields);
 }
 
 static void emit_bytes(struct vfs_handle_struct *handle, enum smbta_op op, const char *path,
@@ -656,8 +657,7 @@ static int smbta_openat(vfs_handle_struct *handle, const struct files_struct *di
 {
 	int fd = SMB_VFS_NEXT_OPENAT(handle, dirfsp, smb_fname, fsp, how);
 	int err = errno;
-	char mode[21], res[21];
-	const char *fields[] = { NULL, mode, res };
+	char mode[21];
 
 	/*
 	 * Pathref opens are smbd walking paths, not a client opening a file; a failed open is
@@ -668,11 +668,11 @@ static int smbta_openat(vfs_handle_struct *handle, const struct files_struct *di
 		return fd;
 	}
 	/* Reopens go through /proc/self/fd: the file's own name is the one to report. */
-	fields[0] = fsp->fsp_name != NULL ? report_name(talloc_tos(), handle->data, fsp->fsp_name)
-					  : at_name(talloc_tos(), handle->data, dirfsp, smb_fname);
 	smbta_number(mode, how->mode);
-	smbta_number(res, 0);
-	emit(handle, SMBTA_OPEN, NULL, NULL, NULL, 3, fields);
+	emit_result(handle, SMBTA_OPEN,
+		    fsp->fsp_name != NULL ? report_name(talloc_tos(), handle->data, fsp->fsp_name)
+					  : at_name(talloc_tos(), handle->data, dirfsp, smb_fname),
+		    mode, 0);
 	{
 		struct smbta_file *f = VFS_FETCH_FSP_EXTENSION(handle, fsp);
 		if (f == NULL) {
@@ -702,13 +702,9 @@ static NTSTATUS smbta_create_file(vfs_handle_struct *handle, struct smb_request 
 		handle, req, dirfsp, smb_fname, access_mask, share_access, create_disposition,
 		create_options, file_attributes, oplock_request, lease, allocation_size,
 		private_flags, sd, ea_list, result_fsp, pinfo, in_context_blobs, out_context_blobs);
-	char res[21];
-	const char *fields[] = { NULL, "0", res };
 
 	if (!NT_STATUS_IS_OK(status) && handle->data != NULL) {
-		fields[0] = at_name(talloc_tos(), handle->data, dirfsp, smb_fname);
-		smbta_number(res, -1);
-		emit(handle, SMBTA_OPEN, NULL, NULL, NULL, 3, fields);
+		emit_result(handle, SMBTA_OPEN, at_name(talloc_tos(), handle->data, dirfsp, smb_fname), "0", -1);
 	}
 	return status;
 }
@@ -724,7 +720,7 @@ static int smbta_close(vfs_handle_struct *handle, files_struct *fsp)
 	if (f != NULL && f->fd == fd) {
 		const char *name = report_name(talloc_tos(), handle->data, fsp->fsp_name);
 		emit_summary(handle, name, f);
-		emit_result(handle, SMBTA_CLOSE, name, ret);
+		emit_result(handle, SMBTA_CLOSE, name, NULL, ret);
 		VFS_REMOVE_FSP_EXTENSION(handle, fsp);
 	}
 	errno = err;
@@ -895,14 +891,10 @@ static int smbta_renameat(vfs_handle_struct *handle, files_struct *srcfsp,
 {
 	int ret = SMB_VFS_NEXT_RENAMEAT(handle, srcfsp, src, dstfsp, dst);
 	int err = errno;
-	char res[21];
-	const char *fields[] = { NULL, NULL, res };
 
 	if (handle->data != NULL) {
-		fields[0] = at_name(talloc_tos(), handle->data, srcfsp, src);
-		fields[1] = at_name(talloc_tos(), handle->data, dstfsp, dst);
-		smbta_number(res, ret < 0 ? -1 : 0);
-		emit(handle, SMBTA_RENAME, NULL, NULL, NULL, 3, fields);
+		emit_result(handle, SMBTA_RENAME, at_name(talloc_tos(), handle->data, srcfsp, src),
+			    at_name(talloc_tos(), handle->data, dstfsp, dst), ret);
 	}
 	errno = err;
 	return ret;
@@ -913,14 +905,11 @@ static int smbta_mkdirat(vfs_handle_struct *handle, struct files_struct *dirfsp,
 {
 	int ret = SMB_VFS_NEXT_MKDIRAT(handle, dirfsp, smb_fname, mode);
 	int err = errno;
-	char m[21], res[21];
-	const char *fields[] = { NULL, m, res };
+	char m[21];
 
 	if (handle->data != NULL) {
-		fields[0] = at_name(talloc_tos(), handle->data, dirfsp, smb_fname);
 		smbta_number(m, mode);
-		smbta_number(res, ret < 0 ? -1 : 0);
-		emit(handle, SMBTA_MKDIR, NULL, NULL, NULL, 3, fields);
+		emit_result(handle, SMBTA_MKDIR, at_name(talloc_tos(), handle->data, dirfsp, smb_fname), m, ret);
 	}
 	errno = err;
 	return ret;
@@ -934,7 +923,7 @@ static int smbta_unlinkat(vfs_handle_struct *handle, struct files_struct *dirfsp
 
 	if (handle->data != NULL) {
 		emit_result(handle, (flags & AT_REMOVEDIR) ? SMBTA_RMDIR : SMBTA_DELETE,
-			    at_name(talloc_tos(), handle->data, dirfsp, smb_fname), ret);
+			    at_name(talloc_tos(), handle->data, dirfsp, smb_fname), NULL, ret);
 	}
 	errno = err;
 	return ret;
@@ -946,7 +935,7 @@ static int smbta_chdir(vfs_handle_struct *handle, const struct smb_filename *smb
 	int err = errno;
 
 	if (handle->data != NULL) {
-		emit_result(handle, SMBTA_CHDIR, report_name(talloc_tos(), handle->data, smb_fname), ret);
+		emit_result(handle, SMBTA_CHDIR, report_name(talloc_tos(), handle->data, smb_fname), NULL, ret);
 	}
 	errno = err;
 	return ret;
