@@ -140,23 +140,22 @@ function addSum(sums: Map<string, Sum>, s: Sum, ms: number): void {
 export function rollupUpserts(rows: Rows, d: Dialect, pending = false): [string, unknown[]][] {
   const v = rows.values;
   let sums = new Map<string, Sum>();
+  const ms = ROLLUPS[0]!.ms;
+  // Every record passes here: a record only makes an array when it starts a new minute's sum.
   for (let r = 0, o = 0; r < rows.n; r++, o += WIDTH) {
-    const row: Sum = [
-      v[o + TIME] as number,
-      v[o + SERVER] as string,
-      v[o + DOMAIN] as string,
-      v[o + USER] as string,
-      v[o + SHARE] as string,
-      v[o + OP] as number,
-      v[o + USER_KEY] as number,
-      v[o + SHARE_KEY] as number,
-      v[o + BYTES] as number,
-      v[o + COUNT] as number,
-      1,
-      (v[o + RESULT] as number) < 0 ? 1 : 0,
-      v[o + LATENCY] as number,
-    ];
-    addSum(sums, row, ROLLUPS[0]!.ms);
+    const t = v[o + TIME] as number;
+    const bucket = t - (((t % ms) + ms) % ms);
+    const key = `${bucket}\0${v[o + SERVER]}\0${v[o + DOMAIN]}\0${v[o + USER]}\0${v[o + SHARE]}\0${v[o + OP]}`;
+    let sum = sums.get(key);
+    if (!sum) {
+      const [server, domain, user, share] = [v[o + SERVER] as string, v[o + DOMAIN] as string, v[o + USER] as string, v[o + SHARE] as string];
+      sums.set(key, (sum = [bucket, server, domain, user, share, v[o + OP] as number, v[o + USER_KEY] as number, v[o + SHARE_KEY] as number, 0, 0, 0, 0, 0]));
+    }
+    sum[8] += v[o + BYTES] as number;
+    sum[9] += v[o + COUNT] as number;
+    sum[10]++;
+    if ((v[o + RESULT] as number) < 0) sum[11]++;
+    sum[12] += v[o + LATENCY] as number;
   }
   if (pending) return inserts(PENDING_TABLE, [...sums.values()], d, '');
   const out: [string, unknown[]][] = [];
