@@ -95,13 +95,22 @@ interface SumSource {
 /** Columns the rollups keep: sums grouped by these (and op) can come from them. */
 const ROLLUP_FIELDS: readonly StringFieldName[] = ['user', 'domain', 'share', 'server'];
 
+/** What a sum covers beyond its selection and mode: a span other than the selection's, buckets, fields only the records keep. */
+interface SumSpan {
+  from?: number;
+  to?: number;
+  /** Sums per bucket of this many ms: only rollups whose grain divides it. */
+  bucket?: number;
+  /** Grouped by fields the rollups do not keep (files). */
+  records?: boolean;
+}
+
 /**
  * Where sums of bytes and operations over [from, to) come from: rollups where whole minutes,
- * hours or days answer exactly (only those dividing `bucket`, when the sums are per bucket),
- * the records elsewhere. A selection naming files needs the records.
+ * hours or days answer exactly, the records elsewhere. A selection naming files needs the records.
  */
-function sumSource(grains: readonly Grain[], sel: Selection, mode: Mode | undefined, from = sel.from, to = sel.to, bucket?: number): SumSource {
-  const usable = sel.files.length ? [] : grains.filter((g) => bucket === undefined || bucket % g.ms === 0);
+function sumSource(grains: readonly Grain[], sel: Selection, mode: Mode | undefined, { from = sel.from, to = sel.to, bucket, records }: SumSpan): SumSource {
+  const usable = sel.files.length || records ? [] : grains.filter((g) => bucket === undefined || bucket % g.ms === 0);
   const pieces = planPieces(from, to, usable);
   if (pieces.length <= 1 && pieces.every((p) => p.table === RECORDS_TABLE)) {
     const w = where(sel, mode, from, to);
@@ -148,8 +157,8 @@ export async function answerFromStore(questions: Question[], store: Store, now: 
       continue;
     }
     const used: Piece[][] = [];
-    const sums: Sums = (sel, mode, from, to, bucket) => {
-      const src = sumSource(grains, sel, mode, from, to, bucket);
+    const sums: Sums = (sel, mode, span = {}) => {
+      const src = sumSource(grains, sel, mode, span);
       used.push(src.pieces);
       return src;
     };
@@ -172,7 +181,7 @@ async function provenance(store: Store): Promise<Provenance> {
 }
 
 /** Sums' rows for a selection, mode and span (sumSource without the rollups, which the caller knows). */
-type Sums = (sel: Selection, mode: Mode | undefined, from?: number, to?: number, bucket?: number) => SumSource;
+type Sums = (sel: Selection, mode: Mode | undefined, span?: SumSpan) => SumSource;
 
 async function answer(q: Question, store: Store, now: number, prov: Provenance, sums: Sums): Promise<Answer> {
   const c = q.command;
@@ -214,7 +223,7 @@ async function answer(q: Question, store: Store, now: number, prov: Provenance, 
       return activityAnswer(q, acts);
     }
     case '24h_usage':
-      return dayUsageAnswer(q, await buckets(store, sums(sel, c.mode, sel.from, sel.to, QUARTER_MS), QUARTER_MS), prov.losses);
+      return dayUsageAnswer(q, await buckets(store, sums(sel, c.mode, { bucket: QUARTER_MS }), QUARTER_MS), prov.losses);
     case 'usage': {
       const w = where(sel, c.mode);
       const m = await one('SELECT MIN(time) AS lo, MAX(time) AS hi FROM smbta_records', w);
@@ -225,13 +234,7 @@ async function answer(q: Question, store: Store, now: number, prov: Provenance, 
         m.hi === null || m.hi === undefined ? -Infinity : num(m.hi),
       );
       const grain = range ? usageGrain(usageStep(range[0], range[1], c.rows)) : QUARTER_MS;
-      return usageAnswer(
-        q,
-        range,
-        range ? await buckets(store, sums(sel, c.mode, sel.from, sel.to, grain), grain) : new Map<number, number>(),
-        grain,
-        prov.losses,
-      );
+      return usageAnswer(q, range, range ? await buckets(store, sums(sel, c.mode, { bucket: grain }), grain) : new Map<number, number>(), grain, prov.losses);
     }
     case 'search': {
       const found = new Map<string, string[][]>();
@@ -251,7 +254,7 @@ async function answer(q: Question, store: Store, now: number, prov: Provenance, 
     }
     case 'throughput': {
       const [from, to] = throughputWindow(sel, c, now);
-      return throughputAnswer(q, await total(sums(sel, c.mode, from, to)), Math.max(0, to - from) / 1000);
+      return throughputAnswer(q, await total(sums(sel, c.mode, { from, to })), Math.max(0, to - from) / 1000);
     }
     case 'sql': {
       const r = await store.readOnly(c.text);
@@ -287,8 +290,7 @@ async function answer(q: Question, store: Store, now: number, prov: Provenance, 
 /** Bytes and operations per object of a kind (KIND_FIELDS), every group, for the shared ranking. */
 async function groupSums(store: Store, sel: Selection, what: Kind, mode: Mode, sums: Sums): Promise<Groups> {
   const fields = KIND_FIELDS[what];
-  const w = where(sel, mode);
-  const src = fields.every((f) => ROLLUP_FIELDS.includes(f)) ? sums(sel, mode) : { sql: `${RECORDS_TABLE} ${w.sql}`, params: w.params };
+  const src = sums(sel, mode, { records: !fields.every((f) => ROLLUP_FIELDS.includes(f)) });
   const cols = fields.map((f) => COLUMN[f]).join(', ');
   const rows = await store.all(`SELECT ${columnsOf(fields)}, SUM(bytes) AS b, SUM(count) AS n FROM ${src.sql} GROUP BY ${cols}`, src.params);
   const groups: Groups = new Map();
