@@ -8,6 +8,7 @@ import { unlinkSync, existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { visible } from '../format/text.js';
+import { createLocalFormatter } from '../format/time.js';
 import { describeIoError } from '../io/consume.js';
 import type { Reporter } from '../io/report.js';
 import { replaceNul, type SmbRecord } from '../record/fields.js';
@@ -154,7 +155,7 @@ export class Receiver {
         dropped: (n, from, to) => {
           this.count(this.stats.dropped, 'by the sending module', n);
           report.warn(
-            `${label}: the sending module dropped ${n} records from ${isoSecond(from)} to ${isoSecond(to)} (its queue was full while it could not send)`,
+            `${label}: the sending module dropped ${n} records from ${localTime(from)} to ${localTime(to)} (its queue was full while it could not send)`,
           );
         },
         reject: (reason, detail) => {
@@ -297,7 +298,8 @@ export class Receiver {
   }
 }
 
-const isoSecond = (t: number): string => new Date(t).toISOString().slice(0, 19) + 'Z';
+/** The module's drop times, in local time as it sent them. */
+const localTime = createLocalFormatter();
 
 /** A socket file nobody listens on is left over from a crash: remove it; a live one is an error. */
 async function removeStaleSocket(path: string): Promise<void> {
