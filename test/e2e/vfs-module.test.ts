@@ -210,12 +210,6 @@ test(
     }),
 );
 
-/** Median of a few timings: one slow run on a busy machine says nothing. */
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
 test(
   'smbta-recv stopped in the middle: smbclient is no slower with vfs_smbta than without it, and every record is delivered or counted',
   { skip, timeout: 300_000 },
@@ -263,9 +257,11 @@ test(
             timed[share].push(Number(process.hrtime.bigint() - start) / 1e6);
             assert.equal(r.code, 0, r.stderr);
           }
-        const ratio = median(timed.mod) / median(timed.pool2);
+        // The fastest of each: a busy machine only ever adds time, so the minimum is the transfer's own.
+        const fastest = (xs: number[]): number => Math.min(...xs);
+        const ratio = fastest(timed.mod) / fastest(timed.pool2);
         t.diagnostic(
-          `receiver away: ${median(timed.mod).toFixed(0)} ms with vfs_smbta, ${median(timed.pool2).toFixed(0)} ms without: ratio ${ratio.toFixed(2)}`,
+          `receiver away: ${fastest(timed.mod).toFixed(0)} ms with vfs_smbta, ${fastest(timed.pool2).toFixed(0)} ms without (fastest of 5): ratio ${ratio.toFixed(2)}`,
         );
         assert.ok(ratio < 1.5, `with the module ${ratio.toFixed(2)} times as long as without`);
 
