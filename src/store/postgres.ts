@@ -106,13 +106,12 @@ export async function openPostgres(url: string): Promise<Store> {
         const state = (await client.query<{ value: string }>('SELECT value FROM smbta_meta WHERE key = $1', [ROLLUPS_META])).rows[0]?.value;
         for (const sql of rollupCatchUp(state)) await client.query(sql);
         await setMeta(ROLLUPS_META, 'yes');
+        // A store made before partitioning keeps its one table (and row-by-row expiry). Under
+        // the creators' lock: IF NOT EXISTS does not stop two loaders making it at once.
+        days = await partitionDays();
+        if (days) await client.query(`CREATE TABLE IF NOT EXISTS ${DEFAULT_PARTITION} PARTITION OF smbta_records DEFAULT`);
       });
-      // A store made before partitioning keeps its one table (and row-by-row expiry).
-      days = await partitionDays();
-      if (days) {
-        await client.query(`CREATE TABLE IF NOT EXISTS ${DEFAULT_PARTITION} PARTITION OF smbta_records DEFAULT`);
-        await makeDays([Date.now()]);
-      }
+      await makeDays([Date.now()]);
     },
     all: query,
     async readOnly(sql) {
