@@ -12,19 +12,19 @@ _smbta_complete() {
   _smbta_after() { :; }
   case "${COMP_WORDS[0]##*/}" in
     smbta-recv)
-      opts="-i --port -B --bind -u --unix -w --write --force -P --serve --tls-cert --tls-key --tls-client-ca --token-file --insecure -k --key --tz --server-name --anonymize --anon-key --anonymize-total --stats --status-every --max-body --max-connections --idle-timeout --stall-timeout --max-buffer --max-backlog --audit-udp --audit-unix --audit-unix-mode --audit-file --audit-from-end --audit-prefix --state --metrics --metrics-users -c --config -h --help -V --version"
-      valueopts=" -i --port -B --bind -u --unix -w --write -P --serve --tls-cert --tls-key --tls-client-ca --token-file -k --key --tz --server-name --anonymize --anon-key --anonymize-total --stats --status-every --max-body --max-connections --idle-timeout --stall-timeout --max-buffer --max-backlog --audit-udp --audit-unix --audit-unix-mode --audit-file --audit-prefix --state --metrics -c --config "
+      opts="-i --port -B --bind -u --unix -w --write --force --nats-creds --nats-ca --insecure -P --serve --tls-cert --tls-key --tls-client-ca --token-file -k --key --tz --server-name --anonymize --anon-key --anonymize-total --stats --status-every --max-body --max-connections --idle-timeout --stall-timeout --max-buffer --max-backlog --audit-udp --audit-unix --audit-unix-mode --audit-file --audit-from-end --audit-prefix --state --metrics --metrics-users -c --config -h --help -V --version"
+      valueopts=" -i --port -B --bind -u --unix -w --write --nats-creds --nats-ca -P --serve --tls-cert --tls-key --tls-client-ca --token-file -k --key --tz --server-name --anonymize --anon-key --anonymize-total --stats --status-every --max-body --max-connections --idle-timeout --stall-timeout --max-buffer --max-backlog --audit-udp --audit-unix --audit-unix-mode --audit-file --audit-prefix --state --metrics -c --config "
       case "$prev" in
-        -u|--unix|-w|--write|--tls-cert|--tls-key|--tls-client-ca|--token-file|-k|--key|--anon-key|--audit-unix|--audit-file|--state|-c|--config) kind=file ;;
+        -u|--unix|-w|--write|--nats-creds|--nats-ca|--tls-cert|--tls-key|--tls-client-ca|--token-file|-k|--key|--anon-key|--audit-unix|--audit-file|--state|-c|--config) kind=file ;;
         -i|--port|-B|--bind|-P|--serve|--tz|--server-name|--anonymize-total|--stats|--status-every|--max-body|--max-connections|--idle-timeout|--stall-timeout|--max-buffer|--max-backlog|--audit-udp|--audit-unix-mode|--audit-prefix|--metrics) kind=none ;;
         --anonymize) COMPREPLY=($(compgen -W "user sid client user,sid user,sid,client" -- "$cur")); return ;;
       esac
       ;;
     smbta-probe)
-      opts="-i --interface -r --read -f --filter --smb-port --capture-buffer --reset-every -w --write --force -P --serve -B --bind --tls-cert --tls-key --tls-client-ca --token-file --insecure --server-name --stats --status-every --metrics --metrics-users -c --config -h --help -V --version"
-      valueopts=" -i --interface -r --read -f --filter --smb-port --capture-buffer --reset-every -w --write -P --serve -B --bind --tls-cert --tls-key --tls-client-ca --token-file --server-name --stats --status-every --metrics -c --config "
+      opts="-i --interface -r --read -f --filter --smb-port --capture-buffer --reset-every -w --write --force --nats-creds --nats-ca --insecure -P --serve -B --bind --tls-cert --tls-key --tls-client-ca --token-file --server-name --stats --status-every --metrics --metrics-users -c --config -h --help -V --version"
+      valueopts=" -i --interface -r --read -f --filter --smb-port --capture-buffer --reset-every -w --write --nats-creds --nats-ca -P --serve -B --bind --tls-cert --tls-key --tls-client-ca --token-file --server-name --stats --status-every --metrics -c --config "
       case "$prev" in
-        -r|--read|-w|--write|--tls-cert|--tls-key|--tls-client-ca|--token-file|-c|--config) kind=file ;;
+        -r|--read|-w|--write|--nats-creds|--nats-ca|--tls-cert|--tls-key|--tls-client-ca|--token-file|-c|--config) kind=file ;;
         -i|--interface|-f|--filter|--smb-port|--capture-buffer|--reset-every|-P|--serve|-B|--bind|--server-name|--stats|--status-every|--metrics) kind=none ;;
       esac
       ;;
@@ -38,156 +38,156 @@ _smbta_complete() {
       esac
       ;;
     smbta-mux)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -P --serve -B --bind --tls-client-ca --insecure -w --write --force --client-buffer --wait-readers --state --metrics --metrics-users -c --config -h --help -V --version"
-      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -P --serve -B --bind --tls-client-ca -w --write --client-buffer --wait-readers --state --metrics -c --config "
+      opts="-r --read -R --recursive -S --remote --durable -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --nats-creds --nats-ca --insecure -P --serve -B --bind --tls-client-ca -w --write --force --client-buffer --wait-readers --state --metrics --metrics-users -c --config -h --help -V --version"
+      valueopts=" -r --read -R --recursive -S --remote --durable -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --nats-creds --nats-ca -P --serve -B --bind --tls-client-ca -w --write --client-buffer --wait-readers --state --metrics -c --config "
       filter=1
       case "$prev" in
-        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--tls-client-ca|-w|--write|--state|-c|--config) kind=file ;;
+        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--nats-creds|--nats-ca|--tls-client-ca|-w|--write|--state|-c|--config) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
-        -t|--time|-N|--count|--tz|-P|--serve|-B|--bind|--client-buffer|--wait-readers|--metrics) kind=none ;;
+        --durable|-t|--time|-N|--count|--tz|-P|--serve|-B|--bind|--client-buffer|--wait-readers|--metrics) kind=none ;;
       esac
       ;;
     smbta-rotate)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -M --mode -w --write --late -z --compress -f --on-close --keep --max-held --future --state --metrics --metrics-users --insecure -c --config -h --help -V --version"
-      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -M --mode -w --write --late -f --on-close --keep --max-held --future --state --metrics -c --config "
+      opts="-r --read -R --recursive -S --remote --durable -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --nats-creds --nats-ca --insecure -M --mode -w --write --late -z --compress -f --on-close --keep --max-held --future --state --metrics --metrics-users -c --config -h --help -V --version"
+      valueopts=" -r --read -R --recursive -S --remote --durable -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --nats-creds --nats-ca -M --mode -w --write --late -f --on-close --keep --max-held --future --state --metrics -c --config "
       filter=1
       case "$prev" in
-        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|-w|--write|--state|-c|--config) kind=file ;;
+        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--nats-creds|--nats-ca|-w|--write|--state|-c|--config) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
-        -t|--time|-N|--count|--tz|-M|--mode|--late|-f|--on-close|--keep|--max-held|--future|--metrics) kind=none ;;
+        --durable|-t|--time|-N|--count|--tz|-M|--mode|--late|-f|--on-close|--keep|--max-held|--future|--metrics) kind=none ;;
       esac
       ;;
     smbta-cluster)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -m --merge -p --precision -M --mode --late -w --write --force -h --help -V --version"
-      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -m --merge -p --precision -M --mode --late -w --write "
+      opts="-r --read -R --recursive -S --remote --durable -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --nats-creds --nats-ca --insecure -m --merge -p --precision -M --mode --late -w --write --force -h --help -V --version"
+      valueopts=" -r --read -R --recursive -S --remote --durable -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --nats-creds --nats-ca -m --merge -p --precision -M --mode --late -w --write "
       filter=1
       case "$prev" in
-        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|-w|--write) kind=file ;;
+        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--nats-creds|--nats-ca|-w|--write) kind=file ;;
         -R|--recursive) kind=dir ;;
         -m|--merge) kind=fields ;;
         -S|--remote) kind=hostport ;;
-        -t|--time|-N|--count|--tz|-p|--precision|-M|--mode|--late) kind=none ;;
+        --durable|-t|--time|-N|--count|--tz|-p|--precision|-M|--mode|--late) kind=none ;;
       esac
       ;;
     smbta-cat)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -s --fields -n --numeric --header --no-header -h --help -V --version"
-      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -s --fields "
+      opts="-r --read -R --recursive -S --remote --durable -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --nats-creds --nats-ca --insecure -s --fields -n --numeric --header --no-header -h --help -V --version"
+      valueopts=" -r --read -R --recursive -S --remote --durable -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --nats-creds --nats-ca -s --fields "
       filter=1
       case "$prev" in
-        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file) kind=file ;;
+        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--nats-creds|--nats-ca) kind=file ;;
         -R|--recursive) kind=dir ;;
         -s|--fields) kind=fields ;;
         -S|--remote) kind=hostport ;;
-        -t|--time|-N|--count|--tz) kind=none ;;
+        --durable|-t|--time|-N|--count|--tz) kind=none ;;
       esac
       ;;
     smbta-csv)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -s --fields -n --numeric --header --no-header -h --help -V --version"
-      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -s --fields "
+      opts="-r --read -R --recursive -S --remote --durable -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --nats-creds --nats-ca --insecure -s --fields -n --numeric --header --no-header -h --help -V --version"
+      valueopts=" -r --read -R --recursive -S --remote --durable -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --nats-creds --nats-ca -s --fields "
       filter=1
       case "$prev" in
-        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file) kind=file ;;
+        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--nats-creds|--nats-ca) kind=file ;;
         -R|--recursive) kind=dir ;;
         -s|--fields) kind=fields ;;
         -S|--remote) kind=hostport ;;
-        -t|--time|-N|--count|--tz) kind=none ;;
+        --durable|-t|--time|-N|--count|--tz) kind=none ;;
       esac
       ;;
     smbta-json)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -s --fields -n --numeric -h --help -V --version"
-      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -s --fields "
+      opts="-r --read -R --recursive -S --remote --durable -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --nats-creds --nats-ca --insecure -s --fields -n --numeric -h --help -V --version"
+      valueopts=" -r --read -R --recursive -S --remote --durable -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --nats-creds --nats-ca -s --fields "
       filter=1
       case "$prev" in
-        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file) kind=file ;;
+        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--nats-creds|--nats-ca) kind=file ;;
         -R|--recursive) kind=dir ;;
         -s|--fields) kind=fields ;;
         -S|--remote) kind=hostport ;;
-        -t|--time|-N|--count|--tz) kind=none ;;
+        --durable|-t|--time|-N|--count|--tz) kind=none ;;
       esac
       ;;
     smbta-filter)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -w --write --force --check --explain -h --help -V --version"
-      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -w --write "
+      opts="-r --read -R --recursive -S --remote --durable -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --nats-creds --nats-ca --insecure -w --write --force --check --explain -h --help -V --version"
+      valueopts=" -r --read -R --recursive -S --remote --durable -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --nats-creds --nats-ca -w --write "
       filter=1
       case "$prev" in
-        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|-w|--write) kind=file ;;
+        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--nats-creds|--nats-ca|-w|--write) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
-        -t|--time|-N|--count|--tz) kind=none ;;
+        --durable|-t|--time|-N|--count|--tz) kind=none ;;
       esac
       ;;
     smbta-top)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --speed --refresh -g --group --sort --once -h --help -V --version"
-      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --speed --refresh -g --group --sort "
+      opts="-r --read -R --recursive -S --remote --durable -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --nats-creds --nats-ca --insecure --speed --refresh -g --group --sort --once -h --help -V --version"
+      valueopts=" -r --read -R --recursive -S --remote --durable -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --nats-creds --nats-ca --speed --refresh -g --group --sort "
       filter=1
       case "$prev" in
-        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file) kind=file ;;
+        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--nats-creds|--nats-ca) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
-        -t|--time|-N|--count|--tz|--speed|--refresh) kind=none ;;
+        --durable|-t|--time|-N|--count|--tz|--speed|--refresh) kind=none ;;
         -g|--group) COMPREPLY=($(compgen -W "user share path client server" -- "$cur")); return ;;
         --sort) COMPREPLY=($(compgen -W "read/s write/s ops/s total name" -- "$cur")); return ;;
       esac
       ;;
     smbta-query)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --db -q --query -f --query-file --share --user --path --domain --since --until -n --limit --mode --asc --now --csv --json --html --xml --language-help -v --verbose --svg -h --help -V --version"
-      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --db -q --query -f --query-file --share --user --path --domain --since --until -n --limit --mode --now --xml --svg "
+      opts="-r --read -R --recursive -S --remote --durable -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --nats-creds --nats-ca --insecure --db -q --query -f --query-file --share --user --path --domain --since --until -n --limit --mode --asc --now --csv --json --html --xml --language-help -v --verbose --svg -h --help -V --version"
+      valueopts=" -r --read -R --recursive -S --remote --durable -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --nats-creds --nats-ca --db -q --query -f --query-file --share --user --path --domain --since --until -n --limit --mode --now --xml --svg "
       first="top total list last-activity usage 24h-usage search throughput report self-check"
       _smbta_after() { case "$1" in top) echo "users shares files domains" ;; list) echo "users shares files domains" ;; report) echo "full" ;; throughput) echo "" ;; esac; }
       case "$prev" in
-        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--db|-f|--query-file|--xml|--svg) kind=file ;;
+        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--nats-creds|--nats-ca|--db|-f|--query-file|--xml|--svg) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
-        -t|--time|-N|--count|--tz|-q|--query|--share|--user|--path|--domain|--since|--until|-n|--limit|--now) kind=none ;;
+        --durable|-t|--time|-N|--count|--tz|-q|--query|--share|--user|--path|--domain|--since|--until|-n|--limit|--now) kind=none ;;
         --mode) COMPREPLY=($(compgen -W "r w rw" -- "$cur")); return ;;
       esac
       ;;
     smbta-db)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --db --older-than --rollup-keep --expire-every --batch-records --metrics --metrics-users --insecure -c --config -h --help -V --version"
-      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --db --older-than --rollup-keep --expire-every --batch-records --metrics -c --config "
+      opts="-r --read -R --recursive -S --remote --durable -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --nats-creds --nats-ca --insecure --db --older-than --rollup-keep --expire-every --batch-records --metrics --metrics-users -c --config -h --help -V --version"
+      valueopts=" -r --read -R --recursive -S --remote --durable -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --nats-creds --nats-ca --db --older-than --rollup-keep --expire-every --batch-records --metrics -c --config "
       first="init load expire"
       filter=1
       case "$prev" in
-        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--db|-c|--config) kind=file ;;
+        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--nats-creds|--nats-ca|--db|-c|--config) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
-        -t|--time|-N|--count|--tz|--older-than|--rollup-keep|--expire-every|--batch-records|--metrics) kind=none ;;
+        --durable|-t|--time|-N|--count|--tz|--older-than|--rollup-keep|--expire-every|--batch-records|--metrics) kind=none ;;
       esac
       ;;
     smbta-rrd)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --rrd --step --late --graph --since --until -h --help -V --version"
-      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --rrd --step --late --graph --since --until "
+      opts="-r --read -R --recursive -S --remote --durable -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --nats-creds --nats-ca --insecure --rrd --step --late --graph --since --until -h --help -V --version"
+      valueopts=" -r --read -R --recursive -S --remote --durable -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --nats-creds --nats-ca --rrd --step --late --graph --since --until "
       filter=1
       case "$prev" in
-        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--rrd|--graph) kind=file ;;
+        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--nats-creds|--nats-ca|--rrd|--graph) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
-        -t|--time|-N|--count|--tz|--step|--late|--since|--until) kind=none ;;
+        --durable|-t|--time|-N|--count|--tz|--step|--late|--since|--until) kind=none ;;
       esac
       ;;
     smbta-alert)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -P --serve -B --bind --tls-client-ca --insecure -c --config --force -w --write --builtin --canary --state --alerts-only --json --exec --exec-max --exec-timeout --syslog --syslog-format --dry-run --max-groups -h --help -V --version"
-      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file -P --serve -B --bind --tls-client-ca -c --config -w --write --builtin --canary --state --exec --exec-max --exec-timeout --syslog --syslog-format --max-groups "
+      opts="-r --read -R --recursive -S --remote --durable -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --nats-creds --nats-ca --insecure -P --serve -B --bind --tls-client-ca -c --config -w --write --force --builtin --canary --state --alerts-only --json --exec --exec-max --exec-timeout --syslog --syslog-format --dry-run --max-groups -h --help -V --version"
+      valueopts=" -r --read -R --recursive -S --remote --durable -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --nats-creds --nats-ca -P --serve -B --bind --tls-client-ca -c --config -w --write --builtin --canary --state --exec --exec-max --exec-timeout --syslog --syslog-format --max-groups "
       filter=1
       case "$prev" in
-        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--tls-client-ca|-c|--config|-w|--write|--state) kind=file ;;
+        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--nats-creds|--nats-ca|--tls-client-ca|-c|--config|-w|--write|--state) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
-        -t|--time|-N|--count|--tz|-P|--serve|-B|--bind|--builtin|--canary|--exec|--exec-max|--exec-timeout|--syslog|--max-groups) kind=none ;;
+        --durable|-t|--time|-N|--count|--tz|-P|--serve|-B|--bind|--builtin|--canary|--exec|--exec-max|--exec-timeout|--syslog|--max-groups) kind=none ;;
         --syslog-format) COMPREPLY=($(compgen -W "rfc5424 cef" -- "$cur")); return ;;
       esac
       ;;
     smbta-report)
-      opts="-r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --db --day --week --month --now --html --text --json --mail --mail-from --out --keep -h --help -V --version"
-      valueopts=" -r --read -R --recursive -S --remote -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --db --day --week --month --now --mail --mail-from --out --keep "
+      opts="-r --read -R --recursive -S --remote --durable -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --nats-creds --nats-ca --insecure --db --day --week --month --now --html --text --json --mail --mail-from --out --keep -h --help -V --version"
+      valueopts=" -r --read -R --recursive -S --remote --durable -t --time -N --count --tz --tls-ca --tls-cert --tls-key --token-file --nats-creds --nats-ca --db --day --week --month --now --mail --mail-from --out --keep "
       filter=1
       case "$prev" in
-        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--db|--out) kind=file ;;
+        -r|--read|--tls-ca|--tls-cert|--tls-key|--token-file|--nats-creds|--nats-ca|--db|--out) kind=file ;;
         -R|--recursive) kind=dir ;;
         -S|--remote) kind=hostport ;;
-        -t|--time|-N|--count|--tz|--day|--week|--month|--now|--mail|--mail-from|--keep) kind=none ;;
+        --durable|-t|--time|-N|--count|--tz|--day|--week|--month|--now|--mail|--mail-from|--keep) kind=none ;;
       esac
       ;;
     *) return ;;

@@ -71,7 +71,15 @@ export const SHARED = {
     many: true,
     value: 'HOST:PORT...',
     group: 'Input',
-    describe: 'read a live stream from HOST:PORT, tls://HOST:PORT or unix:PATH (reconnects with backoff); takes words while they are addresses',
+    describe:
+      'read a live stream from HOST:PORT, tls://HOST:PORT, unix:PATH, or a JetStream stream nats://HOST:PORT/STREAM[/SUBJECT] (reconnects with backoff); takes words while they are addresses',
+  },
+  durable: {
+    kind: 'text',
+    value: 'NAME',
+    group: 'Input',
+    describe:
+      'read -S nats:// through the durable consumer NAME: a restart resumes after what was acknowledged, and a message is acknowledged once kept (rotate: committed; db: stored)',
   },
   time: { kind: 'range', alias: 't', value: 'RANGE', group: 'Selection', describe: 'only records in RANGE: 2026-11-23, 10:00-11:00, -1h, A..B' },
   count: { kind: 'count', alias: 'N', value: 'COUNT', group: 'Selection', describe: 'stop after COUNT records' },
@@ -90,7 +98,7 @@ export const SHARED = {
     value: 'FILE',
     group: 'Output',
     describe:
-      'write the stream to FILE (- is stdout; .bz2 compresses); a regular file is written under a temporary name and renamed when whole, a device or FIFO is written directly',
+      'write the stream to FILE (- is stdout; .bz2 compresses), or publish it to JetStream at nats://HOST:PORT/SUBJECT; a regular file is written under a temporary name and renamed when whole, a device or FIFO is written directly',
   },
   force: { kind: 'flag', group: 'Output', describe: 'let -w replace an existing file (never replaced otherwise)' },
   bind: {
@@ -224,8 +232,15 @@ export const SHARED = {
   insecure: {
     kind: 'flag',
     group: 'Security',
-    describe: 'serve the stream without TLS, or --metrics in clear text, on an address beyond loopback (refused otherwise)',
+    describe: 'serve the stream without TLS, --metrics in clear text, or a nats:// link without TLS, on an address beyond loopback (refused otherwise)',
   },
+  'nats-creds': {
+    kind: 'path',
+    value: 'FILE',
+    group: 'Security',
+    describe: "what a nats:// link proves: a .creds file (JWT and nkey), an nkey seed, or a token (user:password go in the URL's user part)",
+  },
+  'nats-ca': { kind: 'path', value: 'PEM', group: 'Security', describe: 'CA that tls:// NATS servers must have certificates from (default: the system CAs)' },
 } as const satisfies Options;
 
 export type SharedName = keyof typeof SHARED;
@@ -236,7 +251,25 @@ export function pick<const N extends readonly SharedName[]>(...names: N): { read
 }
 
 /** What every reader takes: sources, selection, and what live links need. */
-export const READER = pick('read', 'recursive', 'remote', 'time', 'count', 'tz', 'tls-ca', 'tls-cert', 'tls-key', 'token-file');
+export const READER = pick(
+  'read',
+  'recursive',
+  'remote',
+  'durable',
+  'time',
+  'count',
+  'tz',
+  'tls-ca',
+  'tls-cert',
+  'tls-key',
+  'token-file',
+  'nats-creds',
+  'nats-ca',
+  'insecure',
+);
+
+/** What a program writing the binary stream takes: -w to a file, stdout or JetStream. */
+export const STREAM_OUT = pick('write', 'force', 'nats-creds', 'nats-ca', 'insecure');
 
 /** What a program serving the stream (-P) takes to secure it. */
 export const SERVING = pick('serve', 'bind', 'tls-cert', 'tls-key', 'tls-client-ca', 'token-file', 'insecure');

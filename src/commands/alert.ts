@@ -1,4 +1,4 @@
-import { pick, READER, SERVING } from '../cli/options.js';
+import { pick, READER, SERVING, STREAM_OUT } from '../cli/options.js';
 import { defineProgram } from '../cli/program.js';
 import { runAlert } from '../alert/run-alert.js';
 import { FILTER_POSITIONAL } from './common.js';
@@ -14,11 +14,12 @@ export const alert = defineProgram({
   options: {
     ...READER,
     ...SERVING,
-    ...pick('config', 'force'),
+    ...pick('config'),
+    ...STREAM_OUT,
     write: {
       ...pick('write').write,
       describe:
-        'also write the stream to FILE (- is stdout, the lines for people then going to stderr): the records read, with each alert and clearing as an alert block that smbta-top shows and smbta-rotate archives',
+        'also write the stream to FILE (- is stdout, the lines for people then going to stderr) or nats://HOST:PORT/SUBJECT: the records read, with each alert and clearing as an alert block that smbta-top shows and smbta-rotate archives',
     },
     builtin: {
       kind: 'text',

@@ -1,4 +1,4 @@
-import { pick, READER, SHARED } from '../cli/options.js';
+import { pick, STREAM_OUT, READER, SHARED } from '../cli/options.js';
 import { defineProgram } from '../cli/program.js';
 import { Clusterer } from '../cluster/clusterer.js';
 import { parseFieldList } from '../format/field-list.js';
@@ -41,7 +41,8 @@ export const cluster = defineProgram({
       describe: "window from a cluster's first record (0 keeps every record)",
     },
     mode: { ...SHARED.mode, splits: ['time'] },
-    ...pick('late', 'write', 'force'),
+    ...pick('late'),
+    ...STREAM_OUT,
   },
   positional: FILTER_POSITIONAL,
   examples: [

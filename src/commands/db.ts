@@ -4,6 +4,7 @@ import { loadStream, type Expiry } from '../db/loader.js';
 import { looksLikeFilter } from '../filter/looks-like.js';
 import { isLiveSource } from '../io/source-spec.js';
 import { UsageError } from '../language/errors.js';
+import { Commits } from '../io/commits.js';
 import { prepareInput } from '../runtime/input.js';
 import { parseRollupKeep, rollupCutoffs } from '../store/rollups.js';
 import { openStore, parseDbTarget } from '../store/store.js';
@@ -64,7 +65,7 @@ export const db = defineProgram({
     const keep = rollupKeep(a);
     if (action === 'expire' && olderThan === undefined) throw new UsageError('expire needs --older-than AGE');
     const expire = expiryOf(a);
-    const input = action === 'load' ? prepareInput(a, filter) : undefined;
+    const input = action === 'load' ? { ...prepareInput(a, filter), commits: new Commits() } : undefined;
     const store = await openStore(parseDbTarget(a.db));
     try {
       await store.init();

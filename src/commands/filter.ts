@@ -1,4 +1,4 @@
-import { pick, READER } from '../cli/options.js';
+import { READER, STREAM_OUT } from '../cli/options.js';
 import { defineProgram } from '../cli/program.js';
 import { printExpr } from '../filter/ast.js';
 import { compileFilter } from '../filter/compile.js';
@@ -16,7 +16,7 @@ export const filter = defineProgram({
     'Blocks whose records all match pass through unchanged; status and gap blocks are kept so loss stays visible.',
   options: {
     ...READER,
-    ...pick('write', 'force'),
+    ...STREAM_OUT,
     check: { kind: 'flag', group: 'Filter', describe: 'only check the expression: exit 0 if valid, 2 if not; read nothing' },
     explain: { kind: 'flag', group: 'Filter', describe: 'print the expression fully parenthesised, as parsed, and exit' },
   },

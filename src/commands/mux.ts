@@ -1,4 +1,4 @@
-import { pick, READER, SERVING } from '../cli/options.js';
+import { pick, STREAM_OUT, READER, SERVING } from '../cli/options.js';
 import { defineProgram } from '../cli/program.js';
 import { UsageError } from '../language/errors.js';
 import { forwardSelected } from '../runtime/forward.js';
@@ -19,7 +19,7 @@ export const mux = defineProgram({
   options: {
     ...READER,
     ...SERVING,
-    ...pick('write', 'force'),
+    ...STREAM_OUT,
     'client-buffer': {
       kind: 'size',
       min: 1,

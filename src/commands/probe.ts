@@ -1,4 +1,4 @@
-import { pick, SERVING } from '../cli/options.js';
+import { pick, STREAM_OUT, SERVING } from '../cli/options.js';
 import { defineProgram } from '../cli/program.js';
 import { UsageError } from '../language/errors.js';
 import { runProbe } from '../probe/run-probe.js';
@@ -41,7 +41,7 @@ export const probe = defineProgram({
       group: 'Limits',
       describe: 'live: tshark forgets its dissection state every this many packets (its memory bound); sessions and trees stay attributed',
     },
-    ...pick('write', 'force'),
+    ...STREAM_OUT,
     ...SERVING,
     ...pick('server-name', 'stats', 'status-every', 'metrics', 'metrics-users', 'config'),
   },

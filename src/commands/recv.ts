@@ -1,4 +1,4 @@
-import { pick, SERVING } from '../cli/options.js';
+import { pick, STREAM_OUT, SERVING } from '../cli/options.js';
 import { defineProgram } from '../cli/program.js';
 import { prefixError } from '../audit/full-audit.js';
 import { readAnonKey, readKeyFile } from '../io/secrets.js';
@@ -33,7 +33,7 @@ export const recv = defineProgram({
       group: 'Listen',
       describe: `listen on a Unix socket (default path ${DEFAULT_UNIX_SOCKET}, where both modules send unless told otherwise); with -u alone TCP is off unless -i is given too`,
     },
-    ...pick('write', 'force'),
+    ...STREAM_OUT,
     ...SERVING,
     ...pick('key', 'tz', 'server-name'),
     anonymize: {

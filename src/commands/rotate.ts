@@ -5,6 +5,7 @@ import { checkPattern } from '../rotate/names.js';
 import { Rotator } from '../rotate/rotator.js';
 import { prepareInput, readSelected } from '../runtime/input.js';
 import { openState } from '../runtime/state-file.js';
+import { Commits } from '../io/commits.js';
 import { FILTER_POSITIONAL } from './common.js';
 
 export const rotate = defineProgram({
@@ -61,7 +62,12 @@ export const rotate = defineProgram({
     const wrong = checkPattern(a.write);
     if (wrong) throw new UsageError(`-w ${a.write}: ${wrong}`);
     const input = prepareInput(a, a._);
+    if (a.durable !== undefined && a.state === undefined)
+      throw new UsageError(
+        '--durable needs --state: what the archive holds is noted there, so a restart skips what it kept and JetStream had not yet heard acknowledged',
+      );
     const state = openState(a.state, 'smbta-rotate', ctx.report);
+    const commits = new Commits();
     const rotator = new Rotator({
       pattern: a.write,
       mode: a.mode ?? { kind: 'time', ms: 600_000 },
@@ -73,13 +79,14 @@ export const rotate = defineProgram({
       maxHeld: a['max-held'],
       report: ctx.report,
       state,
+      commits,
     });
     // SIGHUP with -c: the next finished file gets the new command and expiry.
     ctx.onReload = (next) => rotator.configure({ onClose: next['on-close'], keepMs: next.keep });
     if (ctx.metrics) ctx.metrics.recordsOut = () => rotator.records;
     await rotator.recover();
     await readSelected(
-      { ...input, resume: rotator.covered },
+      { ...input, resume: rotator.covered, commits },
       ctx,
       (b, rows, n, source) => rotator.addRows(b, rows, n, source),
       (side) => rotator.addSide(side.raw),

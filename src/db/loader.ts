@@ -102,6 +102,7 @@ export async function loadStream(store: Store, input: PreparedInput, ctx: RunCon
       const n = await insertOrSplit(store, ctx, batch);
       refused += n;
       stored += batch.rows.n - n;
+      input.commits?.committed(batch.positions);
     });
   };
 

@@ -6,10 +6,11 @@
 import { sayFirst, type Reporter } from './report.js';
 import type { RecordBatch } from '../stream/batch.js';
 import { bodyText, StreamDecoder, type SideBlock } from '../stream/decoder.js';
-import { describeLoss, SequenceTracker, type Loss, type Position } from '../stream/sequence.js';
+import { describeLoss, type Loss, type Position } from '../stream/sequence.js';
+import type { Commits } from './commits.js';
 import { BlockKind, frameBlock } from '../stream/format.js';
 import { Bz2Splitter, isBzip2, loadBzip2 } from './bz2.js';
-import type { LinkSecurity } from './link-security.js';
+import type { LinkSecurity, NatsAuth } from './link-security.js';
 
 export interface RecordHandlers {
   batch(batch: RecordBatch, source: string): void | Promise<void>;
@@ -25,17 +26,18 @@ export interface ReadOptions {
   security?: LinkSecurity;
   /** Where each live source stood when this program last let records go (from --state). */
   resume?: ReadonlyMap<string, Position>;
+  /** Where the program's output became durable (a commit): sources that acknowledge upstream listen. */
+  commits?: Commits;
+  /** NATS credentials and trust, and a durable consumer's name, for -S nats:// sources. */
+  nats?: { auth: NatsAuth; durable?: string };
 }
 
-export interface ReadOptions {
-  report: Reporter;
-  signal: AbortSignal;
-  /** First reconnect delay for live sources, doubled up to 30 s. */
-  retryMs?: number;
-  /** Trust, client certificate and token for -S sources. */
-  security?: LinkSecurity;
-  /** Where each live source stood when this program last let records go (from --state). */
-  resume?: ReadonlyMap<string, Position>;
+/** How a live source's numbering is followed: one upstream run (SequenceTracker), or one per subject of a JetStream stream. */
+export interface Numbering {
+  lastEnd: number | undefined;
+  readonly position: Position | undefined;
+  block(run: string, seq: number, count: number): Loss | 'restarted' | undefined;
+  gap(run: string, seq: number, records: number): Loss | undefined;
 }
 
 /** Damage messages per source before the rest are only counted. */
@@ -88,7 +90,7 @@ function transitGap(loss: Loss, source: string, from: number, to: number): SideB
  * Decodes one byte source (plain or bzip2, told apart by content) into handler calls. A live
  * source's `tracker` counts the numbered records that never reached us.
  */
-export async function consume(label: string, chunks: AsyncIterable<Buffer>, on: RecordHandlers, opts: ReadOptions, tracker?: SequenceTracker): Promise<void> {
+export async function consume(label: string, chunks: AsyncIterable<Buffer>, on: RecordHandlers, opts: ReadOptions, tracker?: Numbering): Promise<void> {
   const { report } = opts;
   const queue: (() => void | Promise<void>)[] = [];
   const numbered = (b: RecordBatch): void => {

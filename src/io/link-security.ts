@@ -23,6 +23,13 @@ export interface LinkSecurity {
   token?: Buffer;
 }
 
+/** What a NATS link proves and trusts: --nats-creds (a .creds file, an nkey seed or a token) and --nats-ca. */
+export interface NatsAuth {
+  creds?: Buffer;
+  ca?: Buffer;
+  insecure?: boolean;
+}
+
 export interface SecurityArgs {
   'tls-cert'?: string;
   'tls-key'?: string;

@@ -18,6 +18,7 @@ import { BlockKind } from '../stream/format.js';
 import type { SplitMode } from '../runtime/split-mode.js';
 import { orphans } from '../io/temp-files.js';
 import type { StateFile } from '../runtime/state-file.js';
+import type { Commits } from '../io/commits.js';
 import type { RecordBatch } from '../stream/batch.js';
 import type { Position } from '../stream/sequence.js';
 import { StreamWriter } from '../stream/writer.js';
@@ -41,6 +42,8 @@ export interface RotateOptions {
   futureMs?: number;
   report: Reporter;
   state?: StateFile;
+  /** Told what the archive covers after each commit (a durable JetStream consumer acknowledges that far). */
+  commits?: Commits;
 }
 
 interface OpenFile {
@@ -241,6 +244,7 @@ export class Rotator {
     for (const [source, at] of this.waiting) this.covered.set(source, at);
     this.waiting.clear();
     state?.save({ covered: Object.fromEntries(this.covered), clean: false });
+    this.o.commits?.committed(this.covered);
   }
 
   /** Lands a file's blocks; a local error (EACCES, ENOSPC) is said once, and the blocks wait for the next commit. */

@@ -7,7 +7,9 @@ import { fstatSync } from 'node:fs';
 import { compileFilter, type BatchFilter } from '../filter/compile.js';
 import { parseFilter } from '../filter/parser.js';
 import { parseTimeRange } from '../filter/time-spec.js';
-import { loadLinkSecurity, type LinkSecurity, type SecurityArgs } from '../io/link-security.js';
+import type { Commits } from '../io/commits.js';
+import { checkNatsLink, isNatsUrl, loadNatsAuth, parseNatsUrl } from '../io/jetstream.js';
+import { loadLinkSecurity, type LinkSecurity, type NatsAuth, type SecurityArgs } from '../io/link-security.js';
 import { isLiveSource, type SourceSpec } from '../io/source-spec.js';
 import { readSources } from '../io/sources.js';
 import { rowRange, type RecordBatch } from '../stream/batch.js';
@@ -21,6 +23,9 @@ import type { RunContext } from './context.js';
 
 /** What every reader was told: its sources and selection (the filter comes as its trailing words). */
 export interface ReaderArgs extends SecurityArgs {
+  'nats-creds'?: string;
+  'nats-ca'?: string;
+  durable?: string;
   read: string[];
   recursive: string[];
   remote: string[];
@@ -32,6 +37,7 @@ export interface ReaderArgs extends SecurityArgs {
 export type RowsHandler = (batch: RecordBatch, rows: Uint32Array | null, count: number, source: string) => void | Promise<void>;
 
 export function parseRemote(text: string): SourceSpec {
+  if (isNatsUrl(text)) return parseNatsUrl(text, 'read', '-S');
   if (text.startsWith('tls://')) {
     const spec = parseRemote(text.slice(6));
     if (spec.kind !== 'tcp') throw new UsageError(`-S ${text}: TLS is for HOST:PORT; a Unix socket is already private to this host`);
@@ -43,7 +49,8 @@ export function parseRemote(text: string): SourceSpec {
   }
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(text) ?? /^()()(\d+)$/.exec(text);
   const port = m ? Number(m[3]) : NaN;
-  if (!m || port < 1 || port > 65535) throw new UsageError(`-S ${text}: expected HOST:PORT, [IPV6]:PORT, PORT, tls://HOST:PORT or unix:PATH`);
+  if (!m || port < 1 || port > 65535)
+    throw new UsageError(`-S ${text}: expected HOST:PORT, [IPV6]:PORT, PORT, tls://HOST:PORT, unix:PATH or nats://HOST:PORT/STREAM`);
   return { kind: 'tcp', host: m[1] || m[2] || 'localhost', port };
 }
 
@@ -98,6 +105,10 @@ export interface PreparedInput {
   security?: LinkSecurity;
   /** Where each live source stood when this program last let records go (from --state). */
   resume?: ReadonlyMap<string, Position>;
+  /** NATS credentials and trust, and the durable consumer's name, for -S nats:// sources. */
+  nats?: { auth: NatsAuth; durable?: string };
+  /** Told where the program's output became durable: what a durable JetStream consumer acknowledges. */
+  commits?: Commits;
 }
 
 /** A live writer flushes a block at least every 100 ms; one reading only stored files fills whole blocks. */
@@ -111,7 +122,14 @@ export function liveFlushMs(input: PreparedInput): number {
  */
 export function prepareInput(args: ReaderArgs, filter: readonly string[]): PreparedInput {
   const sel = buildSelection(filter.join(' '), args.time, args.count);
-  return { specs: sourceSpecs(args), sel, security: loadLinkSecurity(args) };
+  const specs = sourceSpecs(args);
+  const jetstream = specs.filter((s) => s.kind === 'nats');
+  if (args.durable !== undefined && !jetstream.length) throw new UsageError('--durable names a JetStream consumer: give -S nats://HOST:PORT/STREAM');
+  if (args.durable !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(args.durable))
+    throw new UsageError(`--durable ${args.durable}: letters, digits, - and _ only`);
+  const auth = loadNatsAuth(args);
+  for (const s of jetstream) checkNatsLink(s, auth, '-S');
+  return { specs, sel, security: loadLinkSecurity(args), nats: jetstream.length ? { auth, durable: args.durable } : undefined };
 }
 
 /**
@@ -178,7 +196,11 @@ export async function readSelected(
     if (lost) ctx.metrics?.lostUpstream(lost);
     onSide?.(s, source, lost);
   };
-  await readSources(specs, { batch, side }, { report: ctx.report, signal: ctx.signal, security: input.security, resume: input.resume });
+  await readSources(
+    specs,
+    { batch, side },
+    { report: ctx.report, signal: ctx.signal, security: input.security, resume: input.resume, nats: input.nats, commits: input.commits },
+  );
 }
 
 /** Loss is never silent: gaps always, status blocks when their drop counters grew. Returns the records newly lost. */

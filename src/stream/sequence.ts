@@ -11,6 +11,11 @@
 export interface Position {
   run: string;
   next: number;
+  /**
+   * A source numbered by message (JetStream), not by record: where to read again when the
+   * batch at this position was kept only in part.
+   */
+  redo?: number;
 }
 
 export interface Loss {
@@ -60,6 +65,7 @@ export class SequenceTracker {
 export function positionThrough(b: { position?: Position; length: number }, rows: Uint32Array | null, done: number, count: number): Position | undefined {
   const p = b.position;
   if (!p || done >= count) return p;
+  if (p.redo !== undefined) return { run: p.run, next: p.redo };
   const last = rows ? rows[done - 1]! : done - 1;
   return { run: p.run, next: p.next - b.length + last + 1 };
 }
