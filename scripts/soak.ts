@@ -11,6 +11,11 @@
  *     never left it before it was killed ("lost N records in transit").
  * The archive must be short by exactly recv's + mux's + rotate's count, the database by
  * recv's + mux's + db's, with nothing present twice and nothing that was never sent.
+ * With --jetstream (or SMBTA_SOAK_TRANSPORT=jetstream) a three-node NATS JetStream cluster
+ * stands where mux stood: recv publishes to a stream of three replicas, rotate and db read it
+ * through durable consumers, and one NATS node is killed too. Then everything after
+ * JetStream must be exact: the archive and the database each hold every record the stream
+ * holds exactly once, and nothing else.
  * Bounded: SMBTA_SOAK_SECONDS (default 120) of load at SMBTA_SOAK_RATE records/s (default
  * 2000); everything runs on 127.0.0.1 in a temporary directory that is removed at the end.
  * Exit status 0 when the account balances, 1 when it does not.
@@ -27,12 +32,14 @@ import { readRecording } from '../src/torture/recording.js';
 import { WireConnection } from '../src/wire/connection.js';
 import { createLocalTimeConverter } from '../src/wire/local-time.js';
 import { freePort } from '../test/helpers/ports.js';
+import { jetStreamContent, startNats } from '../test/helpers/nats.js';
 import { decodeAll } from '../test/helpers/stream.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SECONDS = Number(process.env.SMBTA_SOAK_SECONDS ?? 120);
 const RATE = Number(process.env.SMBTA_SOAK_RATE ?? 2000);
 const DOWN_MS = 1000;
+const JETSTREAM = process.argv.includes('--jetstream') || process.env.SMBTA_SOAK_TRANSPORT === 'jetstream';
 // torture stamps local time and the receiver reads it in its zone: one zone for both.
 process.env.TZ = 'UTC';
 
@@ -102,6 +109,25 @@ function sentRecords(recording: string): Map<string, number> {
   return sent;
 }
 
+function counted(d: { records: readonly SmbRecord[] }): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const r of d.records) add(m, keyOf(r));
+  return m;
+}
+
+/** What `got` lacks of `want`, and holds beyond it, record by record. */
+function difference(want: ReadonlyMap<string, number>, got: ReadonlyMap<string, number>): { total: number; missing: number; extra: number } {
+  let missing = 0;
+  let extra = 0;
+  let total = 0;
+  for (const [k, n] of want) {
+    total += n;
+    missing += Math.max(0, n - (got.get(k) ?? 0));
+  }
+  for (const [k, n] of got) extra += Math.max(0, n - (want.get(k) ?? 0));
+  return { total, missing, extra };
+}
+
 /** Sum of N over the lines matching `re` (its first group). */
 const total = (lines: readonly string[], re: RegExp): number => lines.reduce((n, l) => n + Number(re.exec(l)?.[1] ?? 0), 0);
 
@@ -137,11 +163,14 @@ async function main(): Promise<number> {
   const [samba, readers, hub] = [await freePort(), await freePort(), await freePort()];
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
   const component = (name: string, args: string[]): Component => ({ name, args, said: [] });
-  const recv = component('smbta-recv', ['-i', String(samba), '-P', String(readers), '--status-every', '2', '--state', join(dir, 'recv.state')]);
+  const nats = JETSTREAM ? await startNats(3) : undefined;
+  const stream = nats ? `nats://${nats.servers}/SMBTA` : '';
+  const out = nats ? ['-w', `nats://${nats.servers}/smbta.soak?replicas=3`] : ['-P', String(readers)];
+  const recv = component('smbta-recv', ['-i', String(samba), ...out, '--status-every', '2', '--state', join(dir, 'recv.state')]);
   const mux = component('smbta-mux', ['-S', `127.0.0.1:${readers}`, '-P', String(hub), '--state', join(dir, 'mux.state')]);
+  const from = (durable: string): string[] => (nats ? ['-S', stream, '--durable', durable] : ['-S', `127.0.0.1:${hub}`]);
   const rotate = component('smbta-rotate', [
-    '-S',
-    `127.0.0.1:${hub}`,
+    ...from('archive'),
     '-M',
     'count',
     '20000',
@@ -150,8 +179,15 @@ async function main(): Promise<number> {
     '--state',
     join(dir, 'rotate.state'),
   ]);
-  const db = component('smbta-db load', ['-S', `127.0.0.1:${hub}`, '--db', join(dir, 'soak.db'), '--batch-records', '2000']);
-  const all = [recv, mux, rotate, db];
+  const db = component('smbta-db load', [...from('database'), '--db', join(dir, 'soak.db'), '--batch-records', '2000']);
+  const all = nats ? [recv, rotate, db] : [recv, mux, rotate, db];
+  // What is killed in turn: each component, and in JetStream mode one NATS node (the stream has three replicas).
+  const victims: { name: string; kill(): Promise<void>; start(): Promise<void> | void }[] = all.map((c) => ({
+    name: c.name,
+    kill: () => stopped(c, 'SIGKILL'),
+    start: () => void start(c, log),
+  }));
+  if (nats) victims.splice(1, 0, { name: 'nats-server n0', kill: () => nats.nodes[0]!.kill(), start: () => nats.nodes[0]!.start() });
   const torture = component('smbta-torture', [
     '-d',
     `127.0.0.1:${samba}`,
@@ -176,21 +212,22 @@ async function main(): Promise<number> {
     await sleep(1500);
     const began = Date.now();
     const sending = new Promise<number | null>((resolve) => start(torture, log).once('exit', resolve));
-    const killEvery = (SECONDS * 1000) / (all.length + 1);
-    for (let k = 0; k < all.length; k++) {
+    const killEvery = (SECONDS * 1000) / (victims.length + 1);
+    for (let k = 0; k < victims.length; k++) {
       await sleep(began + killEvery * (k + 1) - Date.now());
-      const c = all[k]!;
-      log(`soak: SIGKILL ${c.name} at ${((Date.now() - began) / 1000).toFixed(1)}s`);
-      await stopped(c, 'SIGKILL');
+      const v = victims[k]!;
+      log(`soak: SIGKILL ${v.name} at ${((Date.now() - began) / 1000).toFixed(1)}s`);
+      await v.kill();
       await sleep(DOWN_MS);
-      start(c, log);
-      log(`soak: ${c.name} started again`);
+      await v.start();
+      log(`soak: ${v.name} started again`);
     }
     const code = await sending;
     if (code !== 0) throw new Error(`smbta-torture exited ${code}`);
     // Let the stream settle, then stop the readers first so they store what they hold.
     await sleep(3000);
     for (const c of [rotate, db, mux, recv]) await stopped(c, 'SIGTERM');
+    const held = nats ? counted(await jetStreamContent(await nats.client(), 'SMBTA')) : undefined;
 
     const sent = sentRecords(join(dir, 'sent.rec'));
     const ledger = JSON.parse(readFileSync(join(dir, 'ledger.json'), 'utf8')) as Ledger;
@@ -218,7 +255,7 @@ async function main(): Promise<number> {
     for (const r of rows) add(stored, keyOf(r));
 
     log(
-      `\nsoak: torture sent ${sentTotal} records in ${SECONDS}s at ${RATE}/s over ${ledger.connections?.length ?? 0} connections (${broken.length} broken by the kill); each component killed once (SIGKILL, ${DOWN_MS} ms down)`,
+      `\nsoak: torture sent ${sentTotal} records in ${SECONDS}s at ${RATE}/s over ${ledger.connections?.length ?? 0} connections (${broken.length} broken by the kill); each of ${victims.map((v) => v.name).join(', ')} killed once (SIGKILL, ${DOWN_MS} ms down)`,
     );
     log(
       `soak: counted lost: at smbta-recv ${lostAt.recv} (torture's writes on its broken connections less what recv's --state says it had passed on), by smbta-mux ${lostAt.mux}, by smbta-rotate ${lostAt.rotate}, by smbta-db ${lostAt.db}`,
@@ -244,6 +281,17 @@ async function main(): Promise<number> {
         `${what}: ${present} present, ${missing} missing, ${counted} counted lost, ${twice} present twice, ${unsent} never sent: ${ok ? 'balanced' : 'FAIL'}`,
       );
     }
+    // After JetStream nothing may be lost or doubled, counted or not: each store holds exactly what the stream holds.
+    if (held) {
+      for (const [what, got] of [
+        ['archive (smbta-rotate)', archive],
+        ['database (smbta-db)', stored],
+      ] as const) {
+        const d = difference(held, got);
+        failed ||= d.missing + d.extra > 0;
+        log(`${what} against JetStream (${d.total} records held): ${d.missing} missing, ${d.extra} extra or twice: ${d.missing + d.extra ? 'FAIL' : 'exact'}`);
+      }
+    }
     // The stores themselves say what they miss: the losses found on the way are kept where the records are.
     for (const [what, source, counted] of [
       ['archive (smbta-rotate)', ['-R', join(dir, 'archive')], lostAt.mux + lostAt.rotate],
@@ -260,6 +308,7 @@ async function main(): Promise<number> {
     return failed ? 1 : 0;
   } finally {
     for (const c of [...all, torture]) await stopped(c, 'SIGKILL');
+    await nats?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

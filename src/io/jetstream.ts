@@ -326,6 +326,7 @@ async function publishUntilTaken(publish: () => Promise<unknown>, label: string,
 function describeNatsError(err: unknown): string {
   const e = err as { code?: string; message?: string };
   if (e.code === '503') return 'no JetStream stream takes this subject, or no server of the stream is up';
+  if (e.message === 'stream not found') return 'no such stream (yet: a writer makes SMBTA when it first publishes under smbta.)';
   return describeIoError(err);
 }
 
@@ -399,6 +400,8 @@ export async function readJetStream(s: NatsSpec, on: RecordHandlers, opts: ReadO
   const stopped = (): boolean => opts.signal.aborted;
   const numbering = new SubjectNumbering(s.target);
   const joiner = new PartJoiner((m) => opts.report.fail(`${label}: ${m}`));
+  let said = '';
+  let delay = 250;
   // The last message handed on; undefined: ask the durable consumer (or start at the stream's first).
   let seen = opts.resume?.get(label) ? opts.resume.get(label)!.next - 1 : undefined;
   let unacked: JsMsg[] = [];
@@ -431,6 +434,9 @@ export async function readJetStream(s: NatsSpec, on: RecordHandlers, opts: ReadO
         unacked = [];
         const chunks = async function* (): AsyncGenerator<Buffer> {
           for await (const m of iter) {
+            if (said) opts.report.warn(`${label}: reading`);
+            said = '';
+            delay = 250;
             // Everything before this message was handed on: a program without commits acknowledges it now.
             if (durable && !opts.commits && unacked.length) ackThrough(unacked[unacked.length - 1]!.seq);
             // Redelivered (an acknowledgment not yet due): it was handed on already.
@@ -449,12 +455,16 @@ export async function readJetStream(s: NatsSpec, on: RecordHandlers, opts: ReadO
         await consume(label, chunks(), on, opts, numbering);
       } catch (err) {
         if (err instanceof UsageError) throw err;
-        if (!stopped()) opts.report.warn(`${label}: ${describeNatsError(err)}; reading again`);
+        const why = describeNatsError(err);
+        // Said once while it lasts: a reader started before its stream is made waits quietly.
+        if (!stopped() && why !== said) opts.report.warn(`${label}: ${why}; trying again`);
+        said = why;
       } finally {
         opts.signal.removeEventListener('abort', abort);
         await nc.close().catch(() => undefined);
       }
-      if (!stopped()) await sleep(250);
+      if (!stopped()) await sleep(delay, undefined, { signal: opts.signal }).catch(() => undefined);
+      delay = Math.min(delay * 2, 5000);
     }
   } finally {
     stopListening?.();
