@@ -148,3 +148,46 @@ export async function measureFanOut(server: string, readers: number, reader: (po
   const streamSeconds = (Math.max(...windows.map((w) => w.last)) - Math.min(...windows.map((w) => w.first))) / 1000;
   return { seconds, streamSeconds, peakRssMiB: peak };
 }
+
+/**
+ * smbta-torture (16 connections) -> smbta-recv -> a transport -> smbta-rotate -N: records/s
+ * from torture's start until rotate has filed the last record. `out` is recv's output
+ * (-P PORT or -w nats://...), `from(port)` rotate's input.
+ */
+export async function measureTransport(records: number, out: string, from: (port: number) => string, archive: string): Promise<Measurement> {
+  const rssFile = join(tmpdir(), `smbta-bench-transport-${process.pid}`);
+  const env = { ...process.env, SMBTA_RSS_OUT: rssFile };
+  const recv = spawn('bash', ['-c', `exec ${smbta('smbta-recv', `-i 0 ${out}`)}`], { stdio: ['ignore', 'ignore', 'pipe'], env });
+  let err = '';
+  const ports = await new Promise<number[]>((resolve, reject) => {
+    recv.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      const listen = /listening on 127\.0\.0\.1:(\d+)/.exec(err);
+      const serve = /serving readers on [^:]+:(\d+)/.exec(err);
+      if (listen && (serve || !out.includes('-P'))) resolve([Number(listen[1]), Number(serve?.[1] ?? 0)]);
+    });
+    recv.on('exit', () => reject(new Error(`smbta-recv exited: ${err}`)));
+  });
+  const start = process.hrtime.bigint();
+  const rotate = spawn('bash', ['-c', `exec ${smbta('smbta-rotate', `${from(ports[1]!)} -N ${records} -M count ${records} -w ${archive}/%Y.smbta`)}`], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env,
+  });
+  const filed = new Promise<number | null>((r) => rotate.on('exit', r));
+  const t = spawnSync('bash', ['-c', `${smbta('smbta-torture', `-d 127.0.0.1:${ports[0]} -c 16 -n ${records}`)} > /dev/null`], { encoding: 'utf8', env });
+  if (t.status !== 0) throw new Error(`smbta-torture failed: ${t.stderr}`);
+  const code = await filed;
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const exited = new Promise((r) => recv.on('exit', r));
+  recv.kill('SIGTERM');
+  await exited;
+  if (code !== 0) throw new Error(`smbta-rotate exited ${code}`);
+  let peak = 0;
+  try {
+    for (const line of readFileSync(rssFile, 'utf8').split('\n').filter(Boolean)) peak = Math.max(peak, Number(line) / 1024);
+  } catch {
+    // no probe output
+  }
+  rmSync(rssFile, { force: true });
+  return { seconds, peakRssMiB: peak };
+}

@@ -3,7 +3,7 @@
  * whole processes, with the ratio to peer tools (Argus's ra and racluster, Miller, sqlite3)
  * when they are installed.
  */
-import { statSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeRecords } from '../src/stream/builder.js';
@@ -11,7 +11,8 @@ import type { SmbRecord } from '../src/record/fields.js';
 import { createTraffic } from '../src/synth/traffic.js';
 import { makeArgusFile, withBobEveryEighth, writeFlowCapture } from './argus.js';
 import { benchDatabases, writeTraffic } from './db.js';
-import { blockReader, formatRate, measure, measureFanOut, measureReceiver, onPath, ROOT, smbta } from './harness.js';
+import { blockReader, formatRate, measure, measureFanOut, measureReceiver, measureTransport, onPath, ROOT, smbta } from './harness.js';
+import { NO_NATS, startNats } from '../test/helpers/nats.js';
 
 const RECORDS = Number(process.env.SMBTA_BENCH_RECORDS ?? 1_000_000);
 const DB_RECORDS = Number(process.env.SMBTA_BENCH_DB_RECORDS ?? 10_000_000);
@@ -245,6 +246,8 @@ async function main(): Promise<void> {
     });
   }
 
+  rows.push(...(await benchTransports()));
+
   for (const r of await benchDatabases(dir, DB_RECORDS)) {
     rows.push({
       stage: r.stage,
@@ -265,6 +268,37 @@ async function main(): Promise<void> {
     console.log(
       `${r.stage.padEnd(w)}  ${(r.rate ? formatRate(r.rate) : '').padStart(9)}  ${(r.target ? formatRate(r.target) : '').padStart(7)}  ${rss.padStart(9)}  ${[verdict, r.note].filter(Boolean).join('; ')}`,
     );
+  }
+}
+
+/** recv -> rotate through the plain -P/-S link and through JetStream (one local nats-server), the same records. */
+async function benchTransports(): Promise<Row[]> {
+  if (NO_NATS) {
+    console.log(`(no JetStream figures: ${NO_NATS})\n`);
+    return [];
+  }
+  const archive = (name: string): string => (mkdirSync(join(dir, name)), join(dir, name));
+  const plain = await measureTransport(RECORDS, '-P 0', (port) => `-S 127.0.0.1:${port}`, archive('plain'));
+  const nats = await startNats();
+  try {
+    const js = await measureTransport(
+      RECORDS,
+      `-w nats://${nats.servers}/smbta.bench`,
+      () => `-S nats://${nats.servers}/SMBTA --durable bench --state ${join(dir, 'rotate.state')}`,
+      archive('jetstream'),
+    );
+    const [p, j] = [RECORDS / plain.seconds, RECORDS / js.seconds];
+    return [
+      { stage: 'torture -> recv -P -> rotate -S', rate: p, peakRssMiB: plain.peakRssMiB },
+      {
+        stage: 'torture -> recv -> JetStream -> rotate --durable',
+        rate: j,
+        peakRssMiB: js.peakRssMiB,
+        note: `${((j / p) * 100).toFixed(0)}% of the plain link`,
+      },
+    ];
+  } finally {
+    await nats.stop();
   }
 }
 
