@@ -1,10 +1,12 @@
 /**
  * Which records a store already holds, by their writer's run and number: every block an
  * smbta writer lets go carries both, so loading an archive twice (or a file and then the
- * directory holding it) stores each record once. An unnumbered block (version 1, older
+ * directory holding it) stores each record once. This is the loader's own view, read at its
+ * start, which spares sending rows the store would drop; the store decides (claim.ts). An unnumbered block (version 1, older
  * files) counts as a run of its own, named by its checksum, times and length.
  */
 import type { RecordBatch } from '../stream/batch.js';
+import { holds } from '../store/claim.js';
 import type { Ranges } from '../store/types.js';
 
 /** A block's run and first number; undefined when nothing identifies it. */
@@ -16,11 +18,9 @@ export function blockIdentity(b: RecordBatch): { run: string; seq: number } | un
 
 export class CoveredRuns {
   private readonly runs = new Map<string, Ranges>();
-  private readonly touched = new Set<string>();
 
   constructor(rows: readonly Record<string, unknown>[]) {
     for (const r of rows) this.mark(String(r.run), Number(r.first), Number(r.next));
-    this.touched.clear();
   }
 
   /** `rows` (indexes into a block numbered from `seq`) without those already stored. */
@@ -30,7 +30,7 @@ export class CoveredRuns {
     const lo = seq + rows[0]!;
     const hi = seq + rows[rows.length - 1]! + 1;
     if (!ranges.some(([first, next]) => first < hi && next > lo)) return rows;
-    return rows.filter((i) => !covers(ranges, seq + i));
+    return rows.filter((i) => !holds(ranges, seq + i));
   }
 
   /** Notes `rows` of a block numbered from `seq` as stored. */
@@ -47,15 +47,7 @@ export class CoveredRuns {
     if (start >= 0) this.mark(run, seq + start, seq + prev + 1);
   }
 
-  /** Every range of each run marked since the last call: what the next transaction writes. */
-  takeTouched(): Map<string, Ranges> {
-    const out = new Map([...this.touched].map((run) => [run, this.runs.get(run)!.map(([a, b]): [number, number] => [a, b])]));
-    this.touched.clear();
-    return out;
-  }
-
   private mark(run: string, first: number, next: number): void {
-    this.touched.add(run);
     // Numbers nearly always come in order: extend or append without sorting.
     const have = this.runs.get(run);
     const last = have?.[have.length - 1];
@@ -73,18 +65,4 @@ export class CoveredRuns {
     }
     this.runs.set(run, merged);
   }
-}
-
-/** Whether sorted, merged `ranges` hold `n`. */
-function covers(ranges: Ranges, n: number): boolean {
-  let lo = 0;
-  let hi = ranges.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const [first, next] = ranges[mid]!;
-    if (n < first) hi = mid - 1;
-    else if (n >= next) lo = mid + 1;
-    else return true;
-  }
-  return false;
 }

@@ -63,7 +63,7 @@ export interface LoadResult {
 export async function loadStream(store: Store, input: PreparedInput, ctx: RunContext, o: LoadOptions): Promise<LoadResult> {
   const run = randomUUID();
   const covered = new CoveredRuns(await store.all('SELECT run, first, next FROM smbta_covered'));
-  let pending: PendingRows = { values: [], n: 0 };
+  let pending = noRows();
   let senders = new Map<string, string>();
   let status = new Map<string, number>();
   let losses: LossEvent[] = [];
@@ -91,8 +91,8 @@ export async function loadStream(store: Store, input: PreparedInput, ctx: RunCon
   // Status blocks, losses and alerts after the last records are committed too: a batch may hold nothing else.
   const commit = (): Promise<void> => {
     if (pending.n === 0 && positions.size === 0 && senders.size === 0 && status.size === 0 && losses.length === 0 && alerts.length === 0) return queue;
-    const batch: StoreBatch = { id: `${run}:${batches++}`, rows: pending, senders, status, positions, covered: covered.takeTouched(), losses, alerts };
-    pending = { values: [], n: 0 };
+    const batch: StoreBatch = { id: `${run}:${batches++}`, rows: pending, senders, status, positions, losses, alerts };
+    pending = noRows();
     senders = new Map();
     status = new Map();
     positions = new Map();
@@ -100,8 +100,9 @@ export async function loadStream(store: Store, input: PreparedInput, ctx: RunCon
     alerts = [];
     return enqueue(async () => {
       const n = await insertOrSplit(store, ctx, batch);
-      refused += n;
-      stored += batch.rows.n - n;
+      refused += n.refused;
+      skipped += n.skipped;
+      stored += batch.rows.n - n.refused - n.skipped;
       input.commits?.committed(batch.positions);
     });
   };
@@ -145,7 +146,7 @@ export async function loadStream(store: Store, input: PreparedInput, ctx: RunCon
         for (let done = 0; done < n;) {
           const m = Math.min(n - done, o.batchRecords - pending.n);
           const slice = all.subarray(done, done + m);
-          repaired += append(pending, b, slice, m);
+          repaired += append(pending, b, slice, m, id);
           if (id) covered.add(id.run, id.seq, slice);
           done += m;
           // A batch split across transactions: each covers the part of it it stores.
@@ -194,33 +195,39 @@ function isDataError(err: unknown): boolean {
 
 const WIDTH = STORED_COLUMNS.length;
 
+const noRows = (): PendingRows => ({ values: [], n: 0, runs: [], nums: [] });
+
 /** Rows [from, to) of a pending set. */
-const slice = (rows: PendingRows, from: number, to: number): PendingRows => ({ values: rows.values.slice(from * WIDTH, to * WIDTH), n: to - from });
+const slice = (rows: PendingRows, from: number, to: number): PendingRows => ({
+  values: rows.values.slice(from * WIDTH, to * WIDTH),
+  n: to - from,
+  runs: rows.runs.slice(from, to),
+  nums: rows.nums.slice(from, to),
+});
 
 /**
  * Stores a batch; when the database refuses its data, halves it until the refused records
  * are found, reports and counts each, and stores the rest (the bookkeeping goes with the
- * last part, so it is stored whatever is refused). Returns the records refused.
+ * last part, so it is stored whatever is refused). Returns the records refused, and those
+ * another load had stored first.
  */
-async function insertOrSplit(store: Store, ctx: RunContext, b: StoreBatch): Promise<number> {
+async function insertOrSplit(store: Store, ctx: RunContext, b: StoreBatch): Promise<{ refused: number; skipped: number }> {
   try {
-    await persist(store, ctx, () => store.insert(b));
-    return 0;
+    return { refused: 0, skipped: await persist(store, ctx, () => store.insert(b)) };
   } catch (err) {
     if (!isDataError(err)) throw err;
     if (b.rows.n <= 1) {
       const v = b.rows.values;
       const what = b.rows.n ? ` (${new Date(Number(v[0])).toISOString()} ${String(v[3])} ${String(v[7])})` : '';
       ctx.report.fail(`the database refused a record${what}: ${(err as Error).message}; skipped, the others are stored`);
-      if (b.rows.n) await persist(store, ctx, () => store.insert({ ...b, rows: { values: [], n: 0 } }));
-      return b.rows.n;
+      if (b.rows.n) await persist(store, ctx, () => store.insert({ ...b, rows: noRows() }));
+      return { refused: b.rows.n, skipped: 0 };
     }
     const half = Math.ceil(b.rows.n / 2);
-    const none = { senders: new Map(), status: new Map(), positions: new Map(), covered: new Map(), losses: [], alerts: [] };
-    return (
-      (await insertOrSplit(store, ctx, { ...b, ...none, id: `${b.id}a`, rows: slice(b.rows, 0, half) })) +
-      (await insertOrSplit(store, ctx, { ...b, id: `${b.id}b`, rows: slice(b.rows, half, b.rows.n) }))
-    );
+    const none = { senders: new Map(), status: new Map(), positions: new Map(), losses: [], alerts: [] };
+    const first = await insertOrSplit(store, ctx, { ...b, ...none, id: `${b.id}a`, rows: slice(b.rows, 0, half) });
+    const second = await insertOrSplit(store, ctx, { ...b, id: `${b.id}b`, rows: slice(b.rows, half, b.rows.n) });
+    return { refused: first.refused + second.refused, skipped: first.skipped + second.skipped };
   }
 }
 
@@ -239,7 +246,7 @@ async function persist<T>(store: Store, ctx: RunContext, work: () => Promise<T>)
 }
 
 /** Appends rows of a batch; returns how many text values held a NUL (stored with U+FFFD: PostgreSQL cannot hold one). */
-function append(p: PendingRows, b: RecordBatch, rows: Uint32Array, n: number): number {
+function append(p: PendingRows, b: RecordBatch, rows: Uint32Array, n: number, id: { run: string; seq: number } | undefined): number {
   const cols = COLUMN_INDEX.map((k) => b.column(k));
   const strings = b.strings;
   const keys = new Map<number, number>();
@@ -270,6 +277,8 @@ function append(p: PendingRows, b: RecordBatch, rows: Uint32Array, n: number): n
     const i = rows[k]!;
     for (let c = 0; c < cols.length; c++) v.push(IS_STRING[c] ? text(cols[c]![i]!) : cols[c]![i]!);
     v.push(key(users[i]!), key(shares[i]!));
+    p.runs.push(id?.run ?? '');
+    p.nums.push(id ? id.seq + i : 0);
   }
   p.n += n;
   return repaired;

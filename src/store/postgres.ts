@@ -10,6 +10,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { createDaySql, DAY_MS, dayOfPartition, daysToMake, DEFAULT_PARTITION, partitionName } from './partitions.js';
 import { EXPIRED_META, rollupCatchUp, rollupStatements, ROLLUPS_META, rollupUpserts } from './rollups.js';
 import { STORED_COLUMNS, schemaStatements } from './schema.js';
+import { claim, runsOf } from './claim.js';
 import { bookkeeping, type PendingRows, type Store } from './types.js';
 
 const WIDTH = STORED_COLUMNS.length;
@@ -125,13 +126,20 @@ export async function openPostgres(url: string): Promise<Store> {
     },
     async insert(b) {
       await makeDays(timesOf(b.rows));
-      await inTransaction(async () => {
-        if ((await client.query('SELECT 1 FROM smbta_loads WHERE batch = $1', [b.id])).rowCount) return;
-        if (b.rows.n) {
+      return inTransaction(async () => {
+        if ((await client.query('SELECT 1 FROM smbta_loads WHERE batch = $1', [b.id])).rowCount) return 0;
+        // Each run's ranges are read and written by one loader at a time (runs in order: no deadlock).
+        const runs = runsOf(b.rows);
+        for (const run of runs) await client.query('SELECT pg_advisory_xact_lock(4242003, hashtext($1))', [run]);
+        const stored = runs.length ? (await client.query('SELECT run, first, next FROM smbta_covered WHERE run = ANY($1)', [runs])).rows : [];
+        const c = claim(b.rows, stored);
+        if (c.rows.n) {
           const copy = client.query(copyFrom(`COPY smbta_records (${STORED_COLUMNS.join(', ')}) FROM STDIN`));
-          await pipeline(Readable.from(copyChunks(b.rows)), copy);
+          await pipeline(Readable.from(copyChunks(c.rows)), copy);
         }
-        for (const [sql, params] of bookkeeping(b, Date.now(), (rows) => rollupUpserts(rows, 'postgres'))) await query(sql, params);
+        for (const [sql, params] of bookkeeping({ ...b, rows: c.rows }, c.covered, Date.now(), (rows) => rollupUpserts(rows, 'postgres')))
+          await query(sql, params);
+        return c.skipped;
       });
     },
     async suspendIndexes() {},

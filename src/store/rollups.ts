@@ -63,7 +63,7 @@ export const PENDING_TABLE = 'smbta_rollup_pending';
 
 /** What init() runs for the rollups' state in smbta_meta, to leave them summing every record. */
 export function rollupCatchUp(state: unknown): string[] {
-  return state === 'yes' ? [] : state === 'pending' ? rollupMerge() : rollupBackfill();
+  return state === 'yes' ? [] : String(state).startsWith('pending') ? rollupMerge() : rollupBackfill();
 }
 
 const KEY = ['time', 'server', 'domain', 'user_name', 'share', 'op'] as const;

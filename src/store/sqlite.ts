@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { RECORD_INDEXES, STORED_COLUMNS, schemaStatements } from './schema.js';
 import { EXPIRED_META, rollupCatchUp, rollupStatements, ROLLUPS_META, rollupUpserts } from './rollups.js';
+import { claim, runsOf } from './claim.js';
 import { bookkeeping, type Store, type StoreBatch } from './types.js';
 
 const WIDTH = STORED_COLUMNS.length;
@@ -49,11 +50,12 @@ function giveBackSpace(db: Database.Database): void {
 export function openSqlite(path: string, o: { makeDir: boolean; readOnly: boolean }): Store {
   if (path !== ':memory:') checkPlace(path, o);
   const db = new Database(path, { readonly: o.readOnly, fileMustExist: o.readOnly });
+  db.pragma('busy_timeout = 10000');
   if (!o.readOnly) {
-    db.pragma('journal_mode = WAL');
+    // (Kept as it is while another process bulk-loads the file.)
+    switchJournal(db, 'WAL');
     db.pragma('synchronous = NORMAL');
   }
-  db.pragma('busy_timeout = 10000');
   const insertSql = (rows: number): string =>
     `INSERT INTO smbta_records (${STORED_COLUMNS.join(', ')}) VALUES ${Array.from({ length: rows }, () => `(${new Array(WIDTH).fill('?').join(', ')})`).join(', ')}`;
   let statements: { many: Database.Statement; one: Database.Statement; seen: Database.Statement } | undefined;
@@ -68,14 +70,19 @@ export function openSqlite(path: string, o: { makeDir: boolean; readOnly: boolea
   // The bookkeeping's statements are a few fixed texts: each prepared once.
   const kept = new Map<string, Database.Statement>();
   const statement = (sql: string): Database.Statement => kept.get(sql) ?? kept.set(sql, db.prepare(sql)).get(sql)!;
-  const insert = db.transaction((b: StoreBatch) => {
+  const insert = db.transaction((b: StoreBatch): number => {
     const s = prepared();
-    if (s.seen.get(b.id)) return;
-    const v = b.rows.values;
+    if (s.seen.get(b.id)) return 0;
+    const runs = runsOf(b.rows);
+    const stored = runs.length ? db.prepare(`SELECT run, first, next FROM smbta_covered WHERE run IN (${runs.map(() => '?').join(', ')})`).all(...runs) : [];
+    const c = claim(b.rows, stored as Record<string, unknown>[]);
+    const v = c.rows.values;
     let k = 0;
-    for (; k + ROWS_PER_INSERT <= b.rows.n; k += ROWS_PER_INSERT) s.many.run(v.slice(k * WIDTH, (k + ROWS_PER_INSERT) * WIDTH));
-    for (; k < b.rows.n; k++) s.one.run(v.slice(k * WIDTH, (k + 1) * WIDTH));
-    for (const [sql, params] of bookkeeping(b, Date.now(), (rows) => rollupUpserts(rows, 'sqlite', bulk))) statement(sql).run(...params);
+    for (; k + ROWS_PER_INSERT <= c.rows.n; k += ROWS_PER_INSERT) s.many.run(v.slice(k * WIDTH, (k + ROWS_PER_INSERT) * WIDTH));
+    for (; k < c.rows.n; k++) s.one.run(v.slice(k * WIDTH, (k + 1) * WIDTH));
+    const kept = { ...b, rows: c.rows };
+    for (const [sql, params] of bookkeeping(kept, c.covered, Date.now(), (rows) => rollupUpserts(rows, 'sqlite', bulk))) statement(sql).run(...params);
+    return c.skipped;
   });
 
   return {
@@ -84,16 +91,19 @@ export function openSqlite(path: string, o: { makeDir: boolean; readOnly: boolea
     async init() {
       // Before the first table: a new file gives back what expire frees (an existing one is converted then).
       db.pragma('auto_vacuum = INCREMENTAL');
-      db.pragma('journal_mode = WAL');
+      // (Refused while another process bulk-loads the file: it left the write-ahead log for the load.)
+      switchJournal(db, 'WAL');
       db.pragma('synchronous = NORMAL');
       db.transaction(() => {
         for (const sql of [...schemaStatements('sqlite'), ...rollupStatements('sqlite')]) db.exec(sql);
         db.prepare("INSERT OR IGNORE INTO smbta_meta (key, value) VALUES ('schema_version', '1')").run();
-        // Records loaded before there were rollups (summed into them), or a bulk load's minutes (added in).
+        // Records loaded before there were rollups (summed into them), or a bulk load's minutes
+        // (added in; but not another live process's, still setting its minutes aside: it adds them in when done).
         const state = (db.prepare('SELECT value FROM smbta_meta WHERE key = ?').get(ROLLUPS_META) as { value: string } | undefined)?.value;
+        if (bulkLoadRunning(state)) return;
         for (const sql of rollupCatchUp(state)) db.exec(sql);
         db.prepare("INSERT OR REPLACE INTO smbta_meta (key, value) VALUES (?, 'yes')").run(ROLLUPS_META);
-      })();
+      }).immediate();
       bulk = false;
     },
     async all(sql, params = []) {
@@ -105,16 +115,24 @@ export function openSqlite(path: string, o: { makeDir: boolean; readOnly: boolea
       return { columns: stmt.columns().map((c) => c.name), rows: stmt.raw().all() as unknown[][] };
     },
     async insert(batch) {
-      insert(batch);
+      // The write lock first: what is stored is read and added to by one loader at a time.
+      return insert.immediate(batch);
     },
     async suspendIndexes() {
-      for (const name of RECORD_INDEXES) db.exec(`DROP INDEX IF EXISTS ${name}`);
-      // The rollups too: until init() adds the load's minutes in, answers read the records.
-      bulk = true;
-      db.prepare("INSERT OR REPLACE INTO smbta_meta (key, value) VALUES (?, 'pending')").run(ROLLUPS_META);
+      // The rollups first: until init() adds the load's minutes in, answers read the records.
+      // One bulk load at a time: another running one leaves this load going row by row beside it.
+      const mark = (value: string): void => void db.prepare('INSERT OR REPLACE INTO smbta_meta (key, value) VALUES (?, ?)').run(ROLLUPS_META, value);
+      const first = db.transaction(() => {
+        const state = db.prepare('SELECT value FROM smbta_meta WHERE key = ?').get(ROLLUPS_META) as { value: string } | undefined;
+        return bulkLoadRunning(state?.value) ? false : (mark(`pending ${process.pid}`), true);
+      });
+      if (!first.immediate()) return;
       // A bulk load can be run again, so it needs no write-ahead log and no waiting for the disk; init() restores both.
-      db.pragma('journal_mode = DELETE');
+      // Another process using the file keeps it from leaving the log: then this load goes row by row too.
+      if (!switchJournal(db, 'DELETE')) return mark('yes');
       db.pragma('synchronous = OFF');
+      for (const name of RECORD_INDEXES) db.exec(`DROP INDEX IF EXISTS ${name}`);
+      bulk = true;
     },
     async expire(before, rollups = []) {
       // In slices, so a large expiry never holds the write lock for long.
@@ -152,4 +170,26 @@ export function openSqlite(path: string, o: { makeDir: boolean; readOnly: boolea
       db.close();
     },
   };
+}
+
+/** Sets the journal mode; false when another process holding the file open keeps it from changing. */
+function switchJournal(db: Database.Database, mode: 'WAL' | 'DELETE'): boolean {
+  try {
+    return String(db.pragma(`journal_mode = ${mode}`, { simple: true })).toUpperCase() === mode;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'SQLITE_BUSY') return false;
+    throw err;
+  }
+}
+
+/** Whether the rollups' state names another process, still running here, bulk-loading the file ('pending PID'). */
+function bulkLoadRunning(state: string | undefined): boolean {
+  const pid = Number(/^pending (\d+)$/.exec(state ?? '')?.[1]);
+  if (!pid || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -30,8 +30,6 @@ export interface StoreBatch {
   status: ReadonlyMap<string, number>;
   /** How far the stored records cover each numbered live source (POSITION_KEY). */
   positions: ReadonlyMap<string, Position>;
-  /** The stored record numbers of each run these rows touched (every range of the run). */
-  covered: ReadonlyMap<string, Ranges>;
   losses: readonly LossEvent[];
   alerts: readonly StoredAlert[];
 }
@@ -46,7 +44,12 @@ export interface StoredAlert {
 }
 
 /** The bookkeeping statements of a batch after its records (`?` placeholders), the rollups' from `rollups`. */
-export function bookkeeping(b: StoreBatch, now: number, rollups: (rows: PendingRows) => [string, unknown[]][]): [string, unknown[]][] {
+export function bookkeeping(
+  b: StoreBatch,
+  covered: ReadonlyMap<string, Ranges>,
+  now: number,
+  rollups: (rows: PendingRows) => [string, unknown[]][],
+): [string, unknown[]][] {
   const out: [string, unknown[]][] = [];
   if (b.rows.n) out.push(['INSERT INTO smbta_loads (batch, records, loaded_at) VALUES (?, ?, ?)', [b.id, b.rows.n, now]], ...rollups(b.rows));
   for (const [server, protocol] of b.senders)
@@ -64,7 +67,7 @@ export function bookkeeping(b: StoreBatch, now: number, rollups: (rows: PendingR
       'INSERT INTO smbta_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
       [POSITION_KEY + source, JSON.stringify(at)],
     ]);
-  for (const [run, ranges] of b.covered) {
+  for (const [run, ranges] of covered) {
     out.push(['DELETE FROM smbta_covered WHERE run = ?', [run]]);
     for (const [first, next] of ranges) out.push(['INSERT INTO smbta_covered (run, first, next) VALUES (?, ?, ?)', [run, first, next]]);
   }
@@ -85,6 +88,9 @@ export function bookkeeping(b: StoreBatch, now: number, rollups: (rows: PendingR
 export interface PendingRows {
   values: (string | number)[];
   n: number;
+  /** Each row's writer's run ('' when nothing identifies it) and record number: what claim.ts stores once. */
+  runs: string[];
+  nums: number[];
 }
 
 export interface Store {
@@ -98,9 +104,10 @@ export interface Store {
   readOnly(sql: string): Promise<{ columns: string[]; rows: unknown[][] }>;
   /**
    * Stores a batch's rows and its bookkeeping in one transaction; a batch already noted is
-   * skipped, so a batch retried after a lost connection is stored once.
+   * skipped, so a batch retried after a lost connection is stored once, and so is each row
+   * another load stored first (claim.ts). Returns how many rows that was.
    */
-  insert(batch: StoreBatch): Promise<void>;
+  insert(batch: StoreBatch): Promise<number>;
   /**
    * Before a bulk load from archives: drops the record indexes and stops the rollups, which
    * init() builds again at the end in one sorted pass, much faster than row by row. A shared

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { opId } from '../../src/record/fields.js';
 import { createTraffic } from '../../src/synth/traffic.js';
@@ -244,6 +244,39 @@ test(
       }
     }),
 );
+
+for (const dialect of ['SQLite', 'PostgreSQL'] as const) {
+  test(
+    `${dialect}: three loaders loading the same records at once (one a file, two the directory holding it and another) store each record once`,
+    { skip: dialect === 'PostgreSQL' && NO_POSTGRES },
+    () =>
+      withTmpDir(async (dir) => {
+        const pg = dialect === 'PostgreSQL' ? await testDatabase() : undefined;
+        const db = pg?.url ?? `${dir}/s.db`;
+        try {
+          await runBin('smbta-db', ['init', '--db', db]);
+          mkdirSync(`${dir}/in`);
+          for (const k of [1, 2]) writeFileSync(`${dir}/in/in${k}.smbta`, encodeRecords(trafficAt(Date.now() - DAY, 6000, 50 + k)));
+          const loads = await Promise.all([
+            runBin('smbta-db', ['load', '-r', `${dir}/in/in1.smbta`, '--db', db, '--batch-records', '150']),
+            runBin('smbta-db', ['load', '-R', `${dir}/in`, '--db', db, '--batch-records', '150']),
+            runBin('smbta-db', ['load', '-R', `${dir}/in`, '--db', db, '--batch-records', '150']),
+          ]);
+          for (const l of loads) assert.equal(l.code, 0, l.stderr);
+          assert.equal(await count(db), 12_000);
+          // Every record is accounted for once: stored by one loader, skipped by the others.
+          const said = (re: RegExp): number => loads.reduce((n, l) => n + Number(re.exec(l.stderr)?.[1] ?? 0), 0);
+          assert.equal(said(/stored (\d+) records/), 12_000);
+          assert.equal(said(/skipped (\d+) already stored/), 6000 + 12_000 + 12_000 - 12_000);
+          // The ranges kept say so too: a fourth load stores nothing.
+          const again = await runBin('smbta-db', ['load', '-R', `${dir}/in`, '--db', db]);
+          assert.match(again.stderr, /stored 0 records .*skipped 12000 already stored/);
+        } finally {
+          await pg?.close();
+        }
+      }),
+  );
+}
 
 /** `n` records spread evenly over the six days from `start`. */
 function createTrafficSpread(start: number, n: number, seed: number) {

@@ -132,7 +132,7 @@ test('a bulk load adds to rollups that outlived their records, and a load cut sh
   const committed = (): number => Number(spawnSync('sqlite3', [cut, 'SELECT COUNT(*) FROM smbta_records'], { encoding: 'utf8' }).stdout || 0);
   await waitUntil('the load to commit some batches', () => committed() > 5000, 60_000, 20);
   await load.stop('SIGKILL');
-  assert.equal(sqlite(cut, "SELECT value FROM smbta_meta WHERE key = 'rollups'"), 'pending');
+  assert.match(sqlite(cut, "SELECT value FROM smbta_meta WHERE key = 'rollups'"), /^pending \d+$/);
   assert.doesNotMatch((await ask(['--db', cut], QUESTIONS[0]!, true)).said, /rollup/, 'pending: the records answer');
   assert.equal((await runBin('smbta-db', ['init', '--db', cut])).code, 0);
   const stored = sqlite(cut, 'SELECT COUNT(*) FROM smbta_records');
