@@ -21,8 +21,8 @@ export interface DbRow {
 }
 
 /** Writes n records of realistic traffic block by block, never holding them all; one every `gapMs`, from 2026-11-23 08:00 UTC. */
-export function writeTraffic(path: string, n: number, gapMs = 40): void {
-  const t = createTraffic({ seed: 43, users: 200, shares: 5, files: 5000, gapMs });
+export function writeTraffic(path: string, n: number, gapMs = 40, seed = 43): void {
+  const t = createTraffic({ seed, users: 200, shares: 5, files: 5000, gapMs });
   const fd = openSync(path, 'w');
   const b = new BatchBuilder();
   for (let k = 0; k < n; k++) {
@@ -70,9 +70,10 @@ export async function benchDatabases(dir: string, n: number): Promise<DbRow[]> {
         stage: `smbta-db load -> PostgreSQL (${(n / 1e6).toFixed(0)}M records)`,
         rate: n / m.seconds,
         seconds: m.seconds,
-        target: 100_000,
         peakRssMiB: m.peakRssMiB,
       });
+      rows.push(await twoLoaders(dir, n));
+      rows.push(await fleetQuarter(pg.url));
       const rolled = await measure(`${smbta('smbta-query', `--db ${pg.url} ${ask}`)} > /dev/null`, 3);
       const raw = await measure(`${smbta('smbta-query', `--db ${pg.url} -q "${sql}"`)} > /dev/null`, 3);
       rows.push({
@@ -86,4 +87,60 @@ export async function benchDatabases(dir: string, n: number): Promise<DbRow[]> {
     }
   } else rows.push({ stage: 'smbta-db load -> PostgreSQL', seconds: 0, peakRssMiB: 0, note: 'PostgreSQL not installed (apt-get install postgresql)' });
   return rows;
+}
+
+/** Two loaders at once into one PostgreSQL, each with half the records (two writers' runs). */
+async function twoLoaders(dir: string, n: number): Promise<DbRow> {
+  const halves = [join(dir, 'half1.smbta'), join(dir, 'half2.smbta')];
+  // Two file servers' worth: different records (the same ones twice would be stored once).
+  halves.forEach((f, k) => writeTraffic(f, n / 2, 40, 44 + k));
+  const pg = await startPostgres({ fsync: true });
+  try {
+    await measure(`${smbta('smbta-db', `init --db ${pg.url}`)} 2> /dev/null`, 1);
+    const m = await measure(halves.map((f) => `${smbta('smbta-db', `load -r ${f} --db ${pg.url}`)} 2> /dev/null &`).join(' ') + ' wait', 1);
+    return {
+      stage: `2 x smbta-db load -> PostgreSQL (${(n / 1e6).toFixed(0)}M records)`,
+      rate: n / m.seconds,
+      seconds: m.seconds,
+      target: 200_000,
+      peakRssMiB: m.peakRssMiB,
+    };
+  } finally {
+    pg.stop();
+  }
+}
+
+/**
+ * A fleet's quarter: 90 days of daily rollups of 100 file servers (50 users on 2 shares
+ * each, 4 operations: 3.6M rows, as a store keeps them once the raw records expired), and
+ * `top 10 users` over those 90 whole days, which smbta-query answers from the daily rollup.
+ */
+async function fleetQuarter(url: string): Promise<DbRow> {
+  const fleet = `${url.replace(/\/[^/]*$/, '')}/fleet`;
+  const end = Math.floor(Date.now() / 86_400_000) * 86_400_000;
+  const start = end - 90 * 86_400_000;
+  const { default: pg } = await import('pg');
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query('CREATE DATABASE fleet');
+  await admin.end();
+  await measure(`${smbta('smbta-db', `init --db ${fleet}`)} 2> /dev/null`, 1);
+  const c = new pg.Client({ connectionString: fleet });
+  await c.connect();
+  await c.query(
+    `INSERT INTO smbta_rollup_1d SELECT $1::bigint + d::bigint * 86400000, 'fs' || s, 'SITE', 'user' || s || '-' || u, 'share' || h, op, s * 100 + u, h, ` +
+      `(s::bigint * 7919 + u * 104729 + d * 31 + op) % 1000000007, 10, 10, 0, 1000 ` +
+      'FROM generate_series(0, 89) d, generate_series(1, 100) s, generate_series(1, 50) u, generate_series(1, 2) h, (VALUES (0), (1), (2), (3)) o(op)',
+    [start],
+  );
+  await c.query('ANALYZE smbta_rollup_1d');
+  await c.end();
+  const range = `${new Date(start).toISOString().slice(0, 10)}..${new Date(end).toISOString().slice(0, 10)}`;
+  const m = await measure(`${smbta('smbta-query', `--db ${fleet} -t ${range} top 10 users --mode rw`)} > /dev/null`, 3);
+  return {
+    stage: 'top 10 users rw, 90 days of 100 servers (PostgreSQL rollups)',
+    seconds: m.seconds,
+    peakRssMiB: m.peakRssMiB,
+    note: `${m.seconds < 1 ? 'under' : 'OVER'} a second: 3.6M daily sums, the whole command`,
+  };
 }
