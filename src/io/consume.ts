@@ -28,8 +28,13 @@ export interface ReadOptions {
   resume?: ReadonlyMap<string, Position>;
   /** Where the program's output became durable (a commit): sources that acknowledge upstream listen. */
   commits?: Commits;
-  /** NATS credentials and trust, and a durable consumer's name, for -S nats:// sources. */
-  nats?: { auth: NatsAuth; durable?: string };
+  nats?: NatsReading;
+}
+
+/** NATS credentials and trust, and a durable consumer's name, for -S nats:// sources. */
+export interface NatsReading {
+  auth: NatsAuth;
+  durable?: string;
 }
 
 /** How a live source's numbering is followed: one upstream run (SequenceTracker), or one per subject of a JetStream stream. */

@@ -1,5 +1,5 @@
 /**
- * NATS JetStream as a durable, replicated transport of the stream (docs/jetstream.md).
+ * NATS JetStream as a durable, replicated transport of the stream (docs/scale.md).
  * A writer publishes each block as one message (a block larger than the server's payload
  * limit as several), whose id is the block's run and first record number, so JetStream's
  * duplicate window drops a resend. A reader decodes messages as one stream, counts what
@@ -31,9 +31,9 @@ import { isLoopback, type NatsAuth } from './link-security.js';
 import type { Reporter } from './report.js';
 import { readSecretFile } from './secrets.js';
 
-export const NATS_DEFAULT_PORT = 4222;
+const NATS_DEFAULT_PORT = 4222;
 /** The stream a writer makes when no stream takes its subject yet: every subject under smbta. */
-export const DEFAULT_STREAM = 'SMBTA';
+const DEFAULT_STREAM = 'SMBTA';
 const DEFAULT_SUBJECTS = 'smbta.>';
 /** Bytes a writer holds unpublished before a producer is told to wait (backpressure). */
 const HIGH_WATER = 8 << 20;
@@ -214,7 +214,7 @@ class PartJoiner {
 }
 
 /** A block's message id: its run and first record's number, or (an unnumbered status, gap or info block) its digest. */
-export function messageId(block: Buffer): string {
+function messageId(block: Buffer): string {
   const h = readHeader(block, 0, block.length);
   if (typeof h !== 'string' && h.run !== undefined && h.kind === 1) return `${h.run}:${h.seq}`;
   return createHash('sha256').update(block).digest('hex').slice(0, 32);

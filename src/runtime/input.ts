@@ -9,7 +9,8 @@ import { parseFilter } from '../filter/parser.js';
 import { parseTimeRange } from '../filter/time-spec.js';
 import type { Commits } from '../io/commits.js';
 import { checkNatsLink, isNatsUrl, loadNatsAuth, parseNatsUrl } from '../io/jetstream.js';
-import { loadLinkSecurity, type LinkSecurity, type NatsAuth, type SecurityArgs } from '../io/link-security.js';
+import type { NatsReading } from '../io/consume.js';
+import { loadLinkSecurity, type LinkSecurity, type SecurityArgs } from '../io/link-security.js';
 import { isLiveSource, type SourceSpec } from '../io/source-spec.js';
 import { readSources } from '../io/sources.js';
 import { rowRange, type RecordBatch } from '../stream/batch.js';
@@ -105,8 +106,7 @@ export interface PreparedInput {
   security?: LinkSecurity;
   /** Where each live source stood when this program last let records go (from --state). */
   resume?: ReadonlyMap<string, Position>;
-  /** NATS credentials and trust, and the durable consumer's name, for -S nats:// sources. */
-  nats?: { auth: NatsAuth; durable?: string };
+  nats?: NatsReading;
   /** Told where the program's output became durable: what a durable JetStream consumer acknowledges. */
   commits?: Commits;
 }
