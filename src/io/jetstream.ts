@@ -8,20 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  AckPolicy,
-  connect,
-  credsAuthenticator,
-  DeliverPolicy,
-  Events,
-  nkeyAuthenticator,
-  headers,
-  type ConnectionOptions,
-  type Consumer,
-  type JsMsg,
-  type MsgHdrs,
-  type NatsConnection,
-} from 'nats';
+import type { ConnectionOptions, Consumer, JsMsg, MsgHdrs, NatsConnection } from 'nats';
 import { UsageError } from '../language/errors.js';
 import { readHeader, MAGIC } from '../stream/format.js';
 import { SequenceTracker, type Loss, type Position } from '../stream/sequence.js';
@@ -32,6 +19,9 @@ import type { Reporter } from './report.js';
 import { readSecretFile } from './secrets.js';
 
 const NATS_DEFAULT_PORT = 4222;
+/** The NATS client, loaded only by a program given a nats:// link: every other start-up stays as quick as it was. */
+type NatsLib = typeof import('nats');
+const natsLib = (): Promise<NatsLib> => import('nats');
 /** The stream a writer makes when no stream takes its subject yet: every subject under smbta. */
 const DEFAULT_STREAM = 'SMBTA';
 const DEFAULT_SUBJECTS = 'smbta.>';
@@ -120,11 +110,11 @@ export function loadNatsAuth(a: { 'nats-creds'?: string; 'nats-ca'?: string; ins
   };
 }
 
-function connectionOptions(s: NatsSpec, auth: NatsAuth, name: string): ConnectionOptions {
+function connectionOptions(lib: NatsLib, s: NatsSpec, auth: NatsAuth, name: string): ConnectionOptions {
   const o: ConnectionOptions = { servers: s.servers, name, maxReconnectAttempts: -1, reconnectTimeWait: 250, user: s.user, pass: s.pass };
   const creds = auth.creds?.toString().trim();
-  if (creds?.includes('BEGIN NATS USER JWT')) o.authenticator = credsAuthenticator(auth.creds!);
-  else if (creds?.startsWith('SU')) o.authenticator = nkeyAuthenticator(new TextEncoder().encode(creds));
+  if (creds?.includes('BEGIN NATS USER JWT')) o.authenticator = lib.credsAuthenticator(auth.creds!);
+  else if (creds?.startsWith('SU')) o.authenticator = lib.nkeyAuthenticator(new TextEncoder().encode(creds));
   else if (creds) o.token = creds;
   if (s.tls || auth.ca) o.tls = auth.ca ? { ca: auth.ca.toString() } : {};
   return o;
@@ -132,10 +122,11 @@ function connectionOptions(s: NatsSpec, auth: NatsAuth, name: string): Connectio
 
 /** Connects, trying again with backoff until it works or `stop` says to give up; says each failure once. */
 async function connectWithRetry(s: NatsSpec, auth: NatsAuth, name: string, report: Reporter, stop: () => boolean): Promise<NatsConnection | undefined> {
+  const lib = await natsLib();
   let said = '';
   for (let delay = 250; !stop(); delay = Math.min(delay * 2, 5000)) {
     try {
-      const nc = await connect(connectionOptions(s, auth, name));
+      const nc = await lib.connect(connectionOptions(lib, s, auth, name));
       if (said) report.warn(`${natsLabel(s)}: connected`);
       return nc;
     } catch (err) {
@@ -171,8 +162,8 @@ class BlockSplitter {
 /** A block larger than the server's payload limit goes as parts, each saying which of how many it is. */
 const PART = 'Smbta-Part';
 
-function partHeader(i: number, n: number): MsgHdrs {
-  const h = headers();
+function partHeader(lib: NatsLib, i: number, n: number): MsgHdrs {
+  const h = lib.headers();
   h.set(PART, `${i}/${n}`);
   return h;
 }
@@ -242,6 +233,7 @@ export function createJetStreamSink(s: NatsSpec, auth: NatsAuth, report: Reporte
   const pump = (async () => {
     let nc: NatsConnection | undefined;
     try {
+      const lib = await natsLib();
       nc = await connectWithRetry(s, auth, program, report, () => giveUp);
       if (!nc) return;
       const js = nc.jetstream();
@@ -258,7 +250,7 @@ export function createJetStreamSink(s: NatsSpec, auth: NatsAuth, report: Reporte
         const parts = Math.ceil(block.length / limit);
         for (let i = 0; i < parts && !giveUp; i++) {
           const part = block.subarray(i * limit, (i + 1) * limit);
-          const o = parts > 1 ? { msgID: `${id}.${i}`, headers: partHeader(i, parts) } : { msgID: id };
+          const o = parts > 1 ? { msgID: `${id}.${i}`, headers: partHeader(lib, i, parts) } : { msgID: id };
           await publishUntilTaken(
             () => js.publish(s.target, part, { ...o, timeout: 5000 }),
             label,
@@ -424,6 +416,7 @@ export async function readJetStream(s: NatsSpec, on: RecordHandlers, opts: ReadO
       const abort = (): void => (end(), void nc.close().catch(() => undefined));
       opts.signal.addEventListener('abort', abort, { once: true });
       // A broken link may have taken delivered messages with it: the consumer is placed again after the last one handed on.
+      const { Events } = await natsLib();
       void (async () => {
         for await (const st of nc.status()) if (st.type === Events.Reconnect) end();
       })().catch(() => undefined);
@@ -476,6 +469,7 @@ export async function readJetStream(s: NatsSpec, on: RecordHandlers, opts: ReadO
  * durable one placed anew there (from its acknowledged floor when `start` is not known).
  */
 async function placeConsumer(nc: NatsConnection, s: NatsSpec, durable: string | undefined, start: number | undefined): Promise<Consumer> {
+  const { AckPolicy, DeliverPolicy } = await natsLib();
   const js = nc.jetstream();
   // (The ordered consumer takes its start as opt_start_seq alone; it never starts when given deliver_policy all.)
   if (!durable) return js.consumers.get(s.target, { ...(s.filter ? { filterSubjects: s.filter } : {}), ...(start ? { opt_start_seq: start } : {}) });
