@@ -139,7 +139,7 @@ async function connectWithRetry(s: NatsSpec, auth: NatsAuth, name: string, repor
   return undefined;
 }
 
-/** Whole blocks out of bytes written in any pieces (a writer writes whole blocks; this does not rely on it). */
+/** Whole blocks out of bytes written in any pieces (StreamWriter hands over whole blocks; a block split across writes is joined). */
 class BlockSplitter {
   private held = Buffer.alloc(0);
   push(data: Uint8Array): Buffer[] {
