@@ -6,7 +6,7 @@
  * files) counts as a run of its own, named by its checksum, times and length.
  */
 import type { RecordBatch } from '../stream/batch.js';
-import { holds } from '../store/claim.js';
+import { addRange, holds } from '../store/ranges.js';
 import type { Ranges } from '../store/types.js';
 
 /** A block's run and first number; undefined when nothing identifies it. */
@@ -48,21 +48,6 @@ export class CoveredRuns {
   }
 
   private mark(run: string, first: number, next: number): void {
-    // Numbers nearly always come in order: extend or append without sorting.
-    const have = this.runs.get(run);
-    const last = have?.[have.length - 1];
-    if (have && last && first >= last[0]) {
-      if (first <= last[1]) last[1] = Math.max(last[1], next);
-      else have.push([first, next]);
-      return;
-    }
-    const ranges = [...(this.runs.get(run) ?? []), [first, next] as [number, number]].sort((a, b) => a[0] - b[0]);
-    const merged: Ranges = [];
-    for (const r of ranges) {
-      const last = merged[merged.length - 1];
-      if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
-      else merged.push([r[0], r[1]]);
-    }
-    this.runs.set(run, merged);
+    addRange(this.runs.get(run) ?? this.runs.set(run, []).get(run)!, first, next);
   }
 }

@@ -5,6 +5,7 @@
  * the ranges stored become those merged with the rows kept. A loader's own view of what is
  * stored (db/covered.ts) only saves the work of sending rows that would be dropped here.
  */
+import { addRange, holds, mergeRanges } from './ranges.js';
 import type { PendingRows, Ranges } from './types.js';
 import { STORED_COLUMNS } from './schema.js';
 
@@ -26,16 +27,17 @@ export function runsOf(rows: PendingRows): string[] {
 /** `rows` less those `stored` holds; `stored` is every range of each of their runs (run, first, next). */
 export function claim(rows: PendingRows, stored: readonly Record<string, unknown>[]): Claimed {
   const covered = new Map<string, Ranges>();
-  for (const r of stored) (covered.get(String(r.run)) ?? covered.set(String(r.run), []).get(String(r.run))!).push([Number(r.first), Number(r.next)]);
-  for (const ranges of covered.values()) merge(ranges);
-  const keep: number[] = [];
-  for (let i = 0; i < rows.n; i++) if (!rows.runs[i] || !holds(covered.get(rows.runs[i]!), rows.nums[i]!)) keep.push(i);
-  const out = keep.length === rows.n ? rows : pick(rows, keep);
-  for (let i = 0; i < out.n; i++) {
-    const run = out.runs[i]!;
-    if (run) (covered.get(run) ?? covered.set(run, []).get(run)!).push([out.nums[i]!, out.nums[i]! + 1]);
+  const of = (run: string): Ranges => covered.get(run) ?? covered.set(run, []).get(run)!;
+  for (const r of stored) of(String(r.run)).push([Number(r.first), Number(r.next)]);
+  for (const ranges of covered.values()) mergeRanges(ranges);
+  // Every record passes here: a binary search in a few ranges, and an extended range; nothing stored of its runs keeps the batch as it is.
+  let out = rows;
+  if (stored.length) {
+    const keep: number[] = [];
+    for (let i = 0; i < rows.n; i++) if (!holds(covered.get(rows.runs[i]!), rows.nums[i]!)) keep.push(i);
+    if (keep.length < rows.n) out = pick(rows, keep);
   }
-  for (const ranges of covered.values()) merge(ranges);
+  for (let i = 0; i < out.n; i++) if (out.runs[i]) addRange(of(out.runs[i]!), out.nums[i]!, out.nums[i]! + 1);
   return { rows: out, skipped: rows.n - out.n, covered };
 }
 
@@ -43,31 +45,4 @@ function pick(rows: PendingRows, keep: readonly number[]): PendingRows {
   const values: (string | number)[] = [];
   for (const i of keep) for (let c = 0; c < WIDTH; c++) values.push(rows.values[i * WIDTH + c]!);
   return { values, n: keep.length, runs: keep.map((i) => rows.runs[i]!), nums: keep.map((i) => rows.nums[i]!) };
-}
-
-/** Sorts and merges ranges in place. */
-function merge(ranges: Ranges): void {
-  ranges.sort((a, b) => a[0] - b[0]);
-  let w = 0;
-  for (const r of ranges) {
-    const last = ranges[w - 1];
-    if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
-    else ranges[w++] = [r[0], r[1]];
-  }
-  ranges.length = w;
-}
-
-/** Whether sorted, merged `ranges` hold `n`. */
-export function holds(ranges: Ranges | undefined, n: number): boolean {
-  if (!ranges) return false;
-  let lo = 0;
-  let hi = ranges.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const [first, next] = ranges[mid]!;
-    if (n < first) hi = mid - 1;
-    else if (n >= next) lo = mid + 1;
-    else return true;
-  }
-  return false;
 }

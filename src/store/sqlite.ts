@@ -74,14 +74,14 @@ export function openSqlite(path: string, o: { makeDir: boolean; readOnly: boolea
     const s = prepared();
     if (s.seen.get(b.id)) return 0;
     const runs = runsOf(b.rows);
-    const stored = runs.length ? db.prepare(`SELECT run, first, next FROM smbta_covered WHERE run IN (${runs.map(() => '?').join(', ')})`).all(...runs) : [];
+    const stored = runs.length ? statement(`SELECT run, first, next FROM smbta_covered WHERE run IN (${runs.map(() => '?').join(', ')})`).all(...runs) : [];
     const c = claim(b.rows, stored as Record<string, unknown>[]);
     const v = c.rows.values;
     let k = 0;
     for (; k + ROWS_PER_INSERT <= c.rows.n; k += ROWS_PER_INSERT) s.many.run(v.slice(k * WIDTH, (k + ROWS_PER_INSERT) * WIDTH));
     for (; k < c.rows.n; k++) s.one.run(v.slice(k * WIDTH, (k + 1) * WIDTH));
-    const kept = { ...b, rows: c.rows };
-    for (const [sql, params] of bookkeeping(kept, c.covered, Date.now(), (rows) => rollupUpserts(rows, 'sqlite', bulk))) statement(sql).run(...params);
+    for (const [sql, params] of bookkeeping({ ...b, rows: c.rows }, c.covered, Date.now(), (rows) => rollupUpserts(rows, 'sqlite', bulk)))
+      statement(sql).run(...params);
     return c.skipped;
   });
 
