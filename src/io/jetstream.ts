@@ -120,18 +120,24 @@ function connectionOptions(lib: NatsLib, s: NatsSpec, auth: NatsAuth, name: stri
   return o;
 }
 
-/** Connects, trying again with backoff until it works or `stop` says to give up; says each failure once. */
-async function connectWithRetry(s: NatsSpec, auth: NatsAuth, name: string, report: Reporter, stop: () => boolean): Promise<NatsConnection | undefined> {
-  const lib = await natsLib();
+/**
+ * Runs `work` until it succeeds or `stop` says to give up (then undefined), waiting 250 ms
+ * doubled up to 5 s between tries; each new reason it fails for is said once, and, when
+ * there is a `recovered` to say, that it works again.
+ */
+async function retrying<T>(
+  work: () => Promise<T>,
+  r: { report: Reporter; stop: () => boolean; failed: (why: string) => string; recovered?: string },
+): Promise<T | undefined> {
   let said = '';
-  for (let delay = 250; !stop(); delay = Math.min(delay * 2, 5000)) {
+  for (let delay = 250; !r.stop(); delay = Math.min(delay * 2, 5000)) {
     try {
-      const nc = await lib.connect(connectionOptions(lib, s, auth, name));
-      if (said) report.warn(`${natsLabel(s)}: connected`);
-      return nc;
+      const out = await work();
+      if (said && r.recovered) r.report.warn(r.recovered);
+      return out;
     } catch (err) {
-      const why = describeIoError(err);
-      if (why !== said) report.warn(`${natsLabel(s)}: ${why}; trying again`);
+      const why = describeNatsError(err);
+      if (why !== said) r.report.warn(r.failed(why));
       said = why;
       await sleep(delay);
     }
@@ -139,11 +145,26 @@ async function connectWithRetry(s: NatsSpec, auth: NatsAuth, name: string, repor
   return undefined;
 }
 
+async function connectWithRetry(s: NatsSpec, auth: NatsAuth, name: string, report: Reporter, stop: () => boolean): Promise<NatsConnection | undefined> {
+  const lib = await natsLib();
+  const label = natsLabel(s);
+  return retrying(() => lib.connect(connectionOptions(lib, s, auth, name)), {
+    report,
+    stop,
+    failed: (why) => `${label}: ${why}; trying again`,
+    recovered: `${label}: connected`,
+  });
+}
+
+/** Bytes (a message's payload, what a writer hands over) as a Buffer, not copied (each message has its own). */
+const view = (d: Uint8Array): Buffer => Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+
 /** Whole blocks out of bytes written in any pieces (StreamWriter hands over whole blocks; a block split across writes is joined). */
 class BlockSplitter {
-  private held = Buffer.alloc(0);
+  private held: Buffer = Buffer.alloc(0);
   push(data: Uint8Array): Buffer[] {
-    this.held = this.held.length ? Buffer.concat([this.held, data]) : Buffer.from(data);
+    // A view of what is written (the sink copies each whole block once).
+    this.held = this.held.length ? Buffer.concat([this.held, data]) : view(data);
     const out: Buffer[] = [];
     let at = 0;
     for (;;) {
@@ -179,14 +200,14 @@ class PartJoiner {
   /** The block this message completes, if any, with the sequence of its first message. */
   take(m: JsMsg): { block: Buffer; first: number } | undefined {
     const part = m.headers?.get(PART);
-    if (!part) return { block: Buffer.from(m.data), first: m.seq };
+    if (!part) return { block: view(m.data), first: m.seq };
     const [i, n] = part.split('/').map(Number) as [number, number];
     const held = this.pending.get(m.subject);
     if (i === 0) {
       if (held) this.damage(`${m.subject}: a block in parts was cut off at part ${held.parts.length} (messages from ${held.first})`);
-      this.pending.set(m.subject, { first: m.seq, parts: [Buffer.from(m.data)] });
+      this.pending.set(m.subject, { first: m.seq, parts: [view(m.data)] });
     } else if (held?.parts.length === i) {
-      held.parts.push(Buffer.from(m.data));
+      held.parts.push(view(m.data));
     } else {
       this.damage(`${m.subject}: part ${i} of ${n} at message ${m.seq} without the parts before it; dropped`);
       this.pending.delete(m.subject);
@@ -251,12 +272,13 @@ export function createJetStreamSink(s: NatsSpec, auth: NatsAuth, report: Reporte
         for (let i = 0; i < parts && !giveUp; i++) {
           const part = block.subarray(i * limit, (i + 1) * limit);
           const o = parts > 1 ? { msgID: `${id}.${i}`, headers: partHeader(lib, i, parts) } : { msgID: id };
-          await publishUntilTaken(
-            () => js.publish(s.target, part, { ...o, timeout: 5000 }),
-            label,
+          // Until JetStream has it (a duplicate counts: it has the block already).
+          await retrying(() => js.publish(s.target, part, { ...o, timeout: 5000 }), {
             report,
-            () => giveUp,
-          );
+            stop: () => giveUp,
+            failed: (why) => `${label}: JetStream did not take a block (${why}); trying again`,
+            recovered: `${label}: publishing again`,
+          });
         }
         if (giveUp) break;
         queue.shift();
@@ -298,23 +320,6 @@ export function createJetStreamSink(s: NatsSpec, auth: NatsAuth, report: Reporte
   };
 }
 
-/** Publishes until JetStream acknowledges (a duplicate counts: it has the block already). */
-async function publishUntilTaken(publish: () => Promise<unknown>, label: string, report: Reporter, stop: () => boolean): Promise<void> {
-  let said = '';
-  for (let delay = 100; !stop(); delay = Math.min(delay * 2, 2000)) {
-    try {
-      await publish();
-      if (said) report.warn(`${label}: publishing again`);
-      return;
-    } catch (err) {
-      const why = describeNatsError(err);
-      if (why !== said) report.warn(`${label}: JetStream did not take a block (${why}); trying again`);
-      said = why;
-      await sleep(delay);
-    }
-  }
-}
-
 function describeNatsError(err: unknown): string {
   const e = err as { code?: string; message?: string };
   if (e.code === '503') return 'no JetStream stream takes this subject, or no server of the stream is up';
@@ -325,21 +330,15 @@ function describeNatsError(err: unknown): string {
 /** The stream that takes the writer's subject; made (SMBTA, every smbta.> subject) when none does. */
 async function findOrMakeStream(nc: NatsConnection, s: NatsSpec, report: Reporter, stop: () => boolean): Promise<void> {
   const label = natsLabel(s);
-  for (let delay = 250; !stop(); delay = Math.min(delay * 2, 5000)) {
-    try {
-      const jsm = await nc.jetstreamManager();
-      const found = await jsm.streams.find(s.target).catch(() => undefined);
-      if (found) return;
-      if (!s.target.startsWith('smbta.'))
-        throw new Error(`no JetStream stream takes subject ${s.target}; make one, or publish under smbta. (a writer makes ${DEFAULT_STREAM} for smbta.>)`);
-      await jsm.streams.add({ name: DEFAULT_STREAM, subjects: [DEFAULT_SUBJECTS], num_replicas: s.replicas ?? 1 });
-      report.warn(`${label}: made JetStream stream ${DEFAULT_STREAM} (subjects ${DEFAULT_SUBJECTS}, ${s.replicas ?? 1} replicas)`);
-      return;
-    } catch (err) {
-      report.warn(`${label}: ${describeNatsError(err)}; trying again`);
-      await sleep(delay);
-    }
-  }
+  const find = async (): Promise<void> => {
+    const jsm = await nc.jetstreamManager();
+    if (await jsm.streams.find(s.target).catch(() => undefined)) return;
+    if (!s.target.startsWith('smbta.'))
+      throw new Error(`no JetStream stream takes subject ${s.target}; make one, or publish under smbta. (a writer makes ${DEFAULT_STREAM} for smbta.>)`);
+    await jsm.streams.add({ name: DEFAULT_STREAM, subjects: [DEFAULT_SUBJECTS], num_replicas: s.replicas ?? 1 });
+    report.warn(`${label}: made JetStream stream ${DEFAULT_STREAM} (subjects ${DEFAULT_SUBJECTS}, ${s.replicas ?? 1} replicas)`);
+  };
+  await retrying(find, { report, stop, failed: (why) => `${label}: ${why}; trying again` });
 }
 
 /**
