@@ -38,14 +38,21 @@ export async function measure(pipeline: string, runs = 3): Promise<Measurement> 
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     if (code !== 0) throw new Error(`benchmark pipeline failed (${code}): ${pipeline}`);
     best = Math.min(best, seconds);
-    try {
-      for (const line of readFileSync(rssFile, 'utf8').split('\n').filter(Boolean)) peak = Math.max(peak, Number(line) / 1024);
-    } catch {
-      // A pipeline of peer tools only: nothing probed.
-    }
-    rmSync(rssFile, { force: true });
+    peak = Math.max(peak, takePeakRss(rssFile));
   }
   return { seconds: best, peakRssMiB: peak };
+}
+
+/** The largest peak RSS (MiB) the probed processes wrote to `rssFile`, which is removed; 0 when none wrote (peer tools only). */
+function takePeakRss(rssFile: string): number {
+  let peak = 0;
+  try {
+    for (const line of readFileSync(rssFile, 'utf8').split('\n').filter(Boolean)) peak = Math.max(peak, Number(line) / 1024);
+  } catch {
+    // Nothing probed.
+  }
+  rmSync(rssFile, { force: true });
+  return peak;
 }
 
 export function onPath(tool: string): boolean {
@@ -87,12 +94,7 @@ export async function measureReceiver(records: number, extra: { recv: string; to
     const exited = new Promise((r) => recv.on('exit', r));
     recv.kill('SIGTERM');
     await exited;
-    try {
-      for (const line of readFileSync(rssFile, 'utf8').split('\n').filter(Boolean)) peak = Math.max(peak, Number(line) / 1024);
-    } catch {
-      // no probe output
-    }
-    rmSync(rssFile, { force: true });
+    peak = Math.max(peak, takePeakRss(rssFile));
   }
   return { rate: best, peakRssMiB: peak };
 }
@@ -138,15 +140,8 @@ export async function measureFanOut(server: string, readers: number, reader: (po
   );
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   await new Promise((r) => (srv.exitCode === null ? srv.on('exit', r) : r(null)));
-  let peak = 0;
-  try {
-    for (const line of readFileSync(rssFile, 'utf8').split('\n').filter(Boolean)) peak = Math.max(peak, Number(line) / 1024);
-  } catch {
-    // no probe output
-  }
-  rmSync(rssFile, { force: true });
   const streamSeconds = (Math.max(...windows.map((w) => w.last)) - Math.min(...windows.map((w) => w.first))) / 1000;
-  return { seconds, streamSeconds, peakRssMiB: peak };
+  return { seconds, streamSeconds, peakRssMiB: takePeakRss(rssFile) };
 }
 
 /**
@@ -182,12 +177,5 @@ export async function measureTransport(records: number, out: string, from: (port
   recv.kill('SIGTERM');
   await exited;
   if (code !== 0) throw new Error(`smbta-rotate exited ${code}`);
-  let peak = 0;
-  try {
-    for (const line of readFileSync(rssFile, 'utf8').split('\n').filter(Boolean)) peak = Math.max(peak, Number(line) / 1024);
-  } catch {
-    // no probe output
-  }
-  rmSync(rssFile, { force: true });
-  return { seconds, peakRssMiB: peak };
+  return { seconds, peakRssMiB: takePeakRss(rssFile) };
 }
