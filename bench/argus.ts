@@ -70,8 +70,8 @@ export function makeArgusFile(pcap: string, argusFile: string): { records: numbe
 }
 
 /** The smbta side of the 1-in-8 filter: every eighth record's user is bob. */
-export function withBobEveryEighth(records: readonly SmbRecord[]): SmbRecord[] {
-  return records.map((r, k) => (k % 8 === 0 ? { ...r, user: 'bob' } : r.user === 'bob' ? { ...r, user: 'rob' } : r));
+export function withBobEveryEighth(r: SmbRecord, k: number): SmbRecord {
+  return k % 8 === 0 ? { ...r, user: 'bob' } : r.user === 'bob' ? { ...r, user: 'rob' } : r;
 }
 
 function reverse16(v: number): number {

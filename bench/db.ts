@@ -7,9 +7,10 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchBuilder } from '../src/stream/builder.js';
+import type { SmbRecord } from '../src/record/fields.js';
 import { createTraffic } from '../src/synth/traffic.js';
 import { postgresBin, startPostgres } from '../test/helpers/postgres.js';
-import { measure, onPath, smbta } from './harness.js';
+import { count, measure, onPath, ratio, smbta, type Measurement } from './harness.js';
 
 export interface DbRow {
   stage: string;
@@ -18,15 +19,25 @@ export interface DbRow {
   target?: number;
   peakRssMiB: number;
   note?: string;
+  /** The fastest and slowest of several runs. */
+  spread?: string;
 }
 
-/** Writes n records of realistic traffic block by block, never holding them all; one every `gapMs`, from 2026-11-23 08:00 UTC. */
-export function writeTraffic(path: string, n: number, gapMs = 40, seed = 43): void {
+const seconds = (m: Measurement): Pick<DbRow, 'seconds' | 'spread'> => ({
+  seconds: m.seconds,
+  spread: m.min < m.max ? `${m.min.toFixed(2)}-${m.max.toFixed(2)} s` : undefined,
+});
+
+/**
+ * Writes n records of realistic traffic block by block, never holding them all; one every
+ * `gapMs`, from 2026-11-23 08:00 UTC; each record through `map` when given.
+ */
+export function writeTraffic(path: string, n: number, gapMs = 40, seed = 43, map?: (r: SmbRecord, k: number) => SmbRecord): void {
   const t = createTraffic({ seed, users: 200, shares: 5, files: 5000, gapMs });
   const fd = openSync(path, 'w');
   const b = new BatchBuilder();
   for (let k = 0; k < n; k++) {
-    b.add(t.next());
+    b.add(map ? map(t.next(), k) : t.next());
     if (b.length === 8192) writeSync(fd, b.encode());
   }
   if (b.length) writeSync(fd, b.encode());
@@ -40,7 +51,7 @@ export async function benchDatabases(dir: string, n: number): Promise<DbRow[]> {
   const db = join(dir, 'bench.db');
   const load = await measure(`${smbta('smbta-db', `load -r ${stream} --db ${db}`)} 2> /dev/null`, 1);
   rows.push({
-    stage: `smbta-db load -> SQLite (${(n / 1e6).toFixed(0)}M records)`,
+    stage: `smbta-db load -> SQLite (${count(n)} records)`,
     rate: n / load.seconds,
     seconds: load.seconds,
     target: 200_000,
@@ -49,17 +60,18 @@ export async function benchDatabases(dir: string, n: number): Promise<DbRow[]> {
   const ask = 'top 10 users --mode rw';
   // The same question as SQL over the records themselves, where smbta-query reads the daily rollup.
   const sql = 'SELECT user_name, SUM(bytes) AS b FROM smbta_records WHERE op IN (0,1,2,3) GROUP BY user_name ORDER BY b DESC LIMIT 10';
-  const archive = await measure(`${smbta('smbta-query', `-r ${stream} ${ask}`)} > /dev/null`, 1);
-  rows.push({ stage: `smbta-query ${ask} (archive)`, rate: n / archive.seconds, seconds: archive.seconds, peakRssMiB: archive.peakRssMiB });
+  const archive = await measure(`${smbta('smbta-query', `-r ${stream} ${ask}`)} > /dev/null`);
+  rows.push({ stage: `smbta-query ${ask} (archive)`, rate: n / archive.seconds, ...seconds(archive), peakRssMiB: archive.peakRssMiB });
   const sqlite = await measure(`${smbta('smbta-query', `--db ${db} ${ask}`)} > /dev/null`, 3);
-  rows.push({ stage: `smbta-query ${ask} (SQLite, from its rollups)`, seconds: sqlite.seconds, peakRssMiB: sqlite.peakRssMiB });
+  rows.push({ stage: `smbta-query ${ask} (SQLite, from its rollups)`, ...seconds(sqlite), peakRssMiB: sqlite.peakRssMiB });
   if (onPath('sqlite3')) {
+    // smbta's own table of the records, indexed by user and by share (and time).
     const cli = await measure(`sqlite3 ${db} "${sql}" > /dev/null`, 3);
     rows.push({
-      stage: 'sqlite3 CLI: the same GROUP BY over the records',
-      seconds: cli.seconds,
+      stage: 'sqlite3 CLI: the same GROUP BY over the indexed records',
+      ...seconds(cli),
       peakRssMiB: 0,
-      note: `smbta-query takes ${(sqlite.seconds / cli.seconds).toFixed(2)}x its time`,
+      note: `smbta-query over the archive is ${ratio(cli.seconds, archive.seconds)} (target 2x); from the rollups ${ratio(cli.seconds, sqlite.seconds)}`,
     });
   } else rows.push({ stage: 'sqlite3 CLI', seconds: 0, peakRssMiB: 0, note: 'not installed (apt-get install sqlite3)' });
   if (postgresBin()) {
@@ -67,7 +79,7 @@ export async function benchDatabases(dir: string, n: number): Promise<DbRow[]> {
     try {
       const m = await measure(`${smbta('smbta-db', `load -r ${stream} --db ${pg.url}`)} 2> /dev/null`, 1);
       rows.push({
-        stage: `smbta-db load -> PostgreSQL (${(n / 1e6).toFixed(0)}M records)`,
+        stage: `smbta-db load -> PostgreSQL (${count(n)} records)`,
         rate: n / m.seconds,
         seconds: m.seconds,
         peakRssMiB: m.peakRssMiB,
@@ -78,7 +90,7 @@ export async function benchDatabases(dir: string, n: number): Promise<DbRow[]> {
       const raw = await measure(`${smbta('smbta-query', `--db ${pg.url} -q "${sql}"`)} > /dev/null`, 3);
       rows.push({
         stage: `smbta-query ${ask} (PostgreSQL, from its rollups)`,
-        seconds: rolled.seconds,
+        ...seconds(rolled),
         peakRssMiB: rolled.peakRssMiB,
         note: `the same GROUP BY over the records: ${raw.seconds.toFixed(2)} s (${(raw.seconds / rolled.seconds).toFixed(1)}x)`,
       });
@@ -99,7 +111,7 @@ async function twoLoaders(dir: string, n: number): Promise<DbRow> {
     await measure(`${smbta('smbta-db', `init --db ${pg.url}`)} 2> /dev/null`, 1);
     const m = await measure(halves.map((f) => `${smbta('smbta-db', `load -r ${f} --db ${pg.url}`)} 2> /dev/null &`).join(' ') + ' wait', 1);
     return {
-      stage: `2 x smbta-db load -> PostgreSQL (${(n / 1e6).toFixed(0)}M records)`,
+      stage: `2 x smbta-db load -> PostgreSQL (${count(n)} records)`,
       rate: n / m.seconds,
       seconds: m.seconds,
       target: 200_000,

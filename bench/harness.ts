@@ -1,5 +1,5 @@
 /**
- * Runs whole programs as a user would and measures them: wall time (best of N runs),
+ * Runs whole programs as a user would and measures them: wall time (median, fastest and slowest of N runs),
  * records per second, and peak memory of every smbta process in the pipeline.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -12,7 +12,10 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PROBE = new URL('./rss-probe.js', import.meta.url).href;
 
 export interface Measurement {
+  /** The median run's wall time, and the fastest and slowest: the machine's noise. */
   seconds: number;
+  min: number;
+  max: number;
   peakRssMiB: number;
 }
 
@@ -21,9 +24,9 @@ export function smbta(program: string, args: string): string {
   return `node --import ${PROBE} ${ROOT}bin/${program}.js ${args}`;
 }
 
-/** Runs a shell pipeline `runs` times; returns the fastest run and the largest peak RSS seen. */
+/** Runs a shell pipeline `runs` times; returns the median, fastest and slowest run and the largest peak RSS seen. */
 export async function measure(pipeline: string, runs = 3): Promise<Measurement> {
-  let best = Infinity;
+  const times: number[] = [];
   let peak = 0;
   for (let k = 0; k < runs; k++) {
     const rssFile = join(tmpdir(), `smbta-bench-rss-${process.pid}-${k}`);
@@ -35,12 +38,17 @@ export async function measure(pipeline: string, runs = 3): Promise<Measurement> 
       });
       child.on('close', resolve);
     });
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    times.push(Number(process.hrtime.bigint() - start) / 1e9);
     if (code !== 0) throw new Error(`benchmark pipeline failed (${code}): ${pipeline}`);
-    best = Math.min(best, seconds);
     peak = Math.max(peak, takePeakRss(rssFile));
   }
-  return { seconds: best, peakRssMiB: peak };
+  return { ...spread(times), peakRssMiB: peak };
+}
+
+/** The median, fastest and slowest of several runs' times. */
+export function spread(times: readonly number[]): Pick<Measurement, 'seconds' | 'min' | 'max'> {
+  const sorted = [...times].sort((a, b) => a - b);
+  return { seconds: sorted[Math.floor((sorted.length - 1) / 2)]!, min: sorted[0]!, max: sorted.at(-1)! };
 }
 
 /** The largest peak RSS (MiB) the probed processes wrote to `rssFile`, which is removed; 0 when none wrote (peer tools only). */
@@ -59,6 +67,12 @@ export function onPath(tool: string): boolean {
   return spawnSync('bash', ['-c', `command -v ${tool}`]).status === 0;
 }
 
+/** 200k, 1M, 10M: a record count in a stage's name. */
+export const count = (n: number): string => (n >= 1e6 ? `${+(n / 1e6).toFixed(1)}M` : `${+(n / 1e3).toFixed(0)}k`);
+
+/** How much faster ours is than the peer, from the two's seconds. */
+export const ratio = (peer: number, ours: number): string => (peer >= ours ? `${(peer / ours).toFixed(1)}x faster` : `${(ours / peer).toFixed(1)}x SLOWER`);
+
 export function formatRate(n: number): string {
   return n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : `${(n / 1e3).toFixed(0)}k`;
 }
@@ -67,8 +81,8 @@ export function formatRate(n: number): string {
  * smbta-torture (16 connections, full speed) into smbta-recv writing to /dev/null. The rate is
  * torture's: its clock stops when the receiver has read the last byte and closed each connection.
  */
-export async function measureReceiver(records: number, extra: { recv: string; torture: string }, runs = 2): Promise<{ rate: number; peakRssMiB: number }> {
-  let best = 0;
+export async function measureReceiver(records: number, extra: { recv: string; torture: string }, runs = 2): Promise<{ rates: number[]; peakRssMiB: number }> {
+  const rates: number[] = [];
   let peak = 0;
   for (let k = 0; k < runs; k++) {
     const rssFile = join(tmpdir(), `smbta-bench-recv-${process.pid}-${k}`);
@@ -90,13 +104,35 @@ export async function measureReceiver(records: number, extra: { recv: string; to
     });
     const m = /sent (\d+) records \((\d+)\/s\)/.exec(t.stderr);
     if (!m) throw new Error(`smbta-torture failed: ${t.stderr}`);
-    best = Math.max(best, Number(m[2]));
+    rates.push(Number(m[2]));
     const exited = new Promise((r) => recv.on('exit', r));
     recv.kill('SIGTERM');
     await exited;
     peak = Math.max(peak, takePeakRss(rssFile));
   }
-  return { rate: best, peakRssMiB: peak };
+  return { rates, peakRssMiB: peak };
+}
+
+/** Seconds from starting `command` until it has written `lines` lines (the median, fastest and slowest of `runs`); it is then stopped. */
+export async function measureFirstLines(command: string, lines: number, runs = 3): Promise<Pick<Measurement, 'seconds' | 'min' | 'max'>> {
+  const times: number[] = [];
+  for (let k = 0; k < runs; k++) {
+    const start = process.hrtime.bigint();
+    const child = spawn('bash', ['-c', `exec ${command}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((r) => child.on('close', r));
+    let seen = 0;
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        for (let at = d.indexOf(10); at >= 0 && seen < lines; at = d.indexOf(10, at + 1)) seen++;
+        if (seen >= lines) resolve();
+      });
+      child.on('close', (code) => reject(new Error(`${command}: ended (${code}) after ${seen} of ${lines} lines`)));
+    });
+    times.push(Number(process.hrtime.bigint() - start) / 1e9);
+    child.kill('SIGTERM');
+    await exited;
+  }
+  return spread(times);
 }
 
 /** The fan-out benchmark's reader: checks and counts blocks (see block-reader.ts). */
@@ -141,7 +177,7 @@ export async function measureFanOut(server: string, readers: number, reader: (po
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   await new Promise((r) => (srv.exitCode === null ? srv.on('exit', r) : r(null)));
   const streamSeconds = (Math.max(...windows.map((w) => w.last)) - Math.min(...windows.map((w) => w.first))) / 1000;
-  return { seconds, streamSeconds, peakRssMiB: takePeakRss(rssFile) };
+  return { ...spread([seconds]), streamSeconds, peakRssMiB: takePeakRss(rssFile) };
 }
 
 /**
@@ -177,5 +213,5 @@ export async function measureTransport(records: number, out: string, from: (port
   recv.kill('SIGTERM');
   await exited;
   if (code !== 0) throw new Error(`smbta-rotate exited ${code}`);
-  return { seconds, peakRssMiB: takePeakRss(rssFile) };
+  return { ...spread([seconds]), peakRssMiB: takePeakRss(rssFile) };
 }

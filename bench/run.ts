@@ -11,34 +11,45 @@ import type { SmbRecord } from '../src/record/fields.js';
 import { createTraffic } from '../src/synth/traffic.js';
 import { makeArgusFile, withBobEveryEighth, writeFlowCapture } from './argus.js';
 import { benchDatabases, writeTraffic } from './db.js';
-import { blockReader, formatRate, measure, measureFanOut, measureReceiver, measureTransport, onPath, ROOT, smbta } from './harness.js';
+import {
+  blockReader,
+  count,
+  formatRate,
+  measure,
+  measureFanOut,
+  measureFirstLines,
+  measureReceiver,
+  measureTransport,
+  onPath,
+  ratio,
+  ROOT,
+  smbta,
+  spread,
+} from './harness.js';
 import { NO_NATS, startNats } from '../test/helpers/nats.js';
 
 const RECORDS = Number(process.env.SMBTA_BENCH_RECORDS ?? 1_000_000);
+/** The stream stages run at these multiples of RECORDS, so that a cost growing faster than the records shows. */
+const SCALES = (process.env.SMBTA_BENCH_SCALES ?? '1,10').split(',').map(Number);
 const DB_RECORDS = Number(process.env.SMBTA_BENCH_DB_RECORDS ?? 10_000_000);
 const dir = mkdtempSync(join(tmpdir(), 'smbta-bench-'));
-const stream = join(dir, 'traffic.smbta');
 
-function makeTraffic(): SmbRecord[] {
-  const t = createTraffic({ seed: 42, users: 200, shares: 5, files: 5000 });
-  const records = Array.from({ length: RECORDS }, () => t.next());
-  writeFileSync(stream, encodeRecords(records));
-  return records;
-}
+/** Realistic traffic (200 users, 5 shares, 5,000 files), the same for every stage of a size. */
+const traffic = (path: string, n: number, map?: (r: SmbRecord, k: number) => SmbRecord, seed = 42): string => (writeTraffic(path, n, 1, seed, map), path);
 
 /**
- * The same traffic with at most `n` distinct cluster keys (op,user,share,path): each record takes
- * the key of the first record that hashed to its bucket, keeping its own time and numbers.
+ * A map giving the traffic at most `n` distinct cluster keys (op,user,share,path): each record
+ * takes the key of the first record that hashed to its bucket, keeping its own time and numbers.
  */
-function withDistinctKeys(records: readonly SmbRecord[], n: number): SmbRecord[] {
+function withDistinctKeys(n: number): (r: SmbRecord) => SmbRecord {
   const keys = new Map<number, SmbRecord>();
-  return records.map((r) => {
+  return (r) => {
     let h = 0;
     for (const c of `${r.op}|${r.user}|${r.share}|${r.path}`) h = (Math.imul(h, 31) + c.charCodeAt(0)) | 0;
     const bucket = (h >>> 0) % n;
     const k = keys.get(bucket) ?? (keys.set(bucket, r), r);
     return { ...r, op: k.op, user: k.user, share: k.share, path: k.path };
-  });
+  };
 }
 
 interface Row {
@@ -47,44 +58,47 @@ interface Row {
   target?: number;
   peakRssMiB: number;
   note?: string;
+  /** The slowest and fastest run's rate (or time), when there were several. */
+  spread?: string;
 }
 
-type Run = (stage: string, pipeline: string, target?: number, note?: string) => Promise<number>;
-
-const ratio = (peer: number, ours: number): string => (peer >= ours ? `${(peer / ours).toFixed(1)}x faster` : `${(ours / peer).toFixed(1)}x SLOWER`);
+/** Measures `pipeline` over `n` records; returns its median seconds. */
+type Run = (stage: string, pipeline: string, n: number, target?: number, note?: string) => Promise<number>;
 
 /** Argus's C clients on an Argus file of as many flows as the smbta stream has records. */
-async function compareWithArgus(records: readonly SmbRecord[], csvSeconds: number, rows: Row[], run: Run): Promise<void> {
+async function compareWithArgus(n: number, csvSeconds: number, rows: Row[], run: Run): Promise<void> {
   if (!onPath('argus') || !onPath('ra') || !onPath('racluster')) {
     console.log('(Argus not installed: no ra/racluster comparison; apt-get install argus-server argus-client to add it)\n');
     return;
   }
   const pcap = join(dir, 'flows.pcap');
   const argus = join(dir, 'flows.argus');
-  writeFlowCapture(pcap, RECORDS);
+  writeFlowCapture(pcap, n);
   const made = makeArgusFile(pcap, argus);
   rmSync(pcap, { force: true });
   if ('error' in made) {
     console.log(`(no ra/racluster comparison: ${made.error})\n`);
     return;
   }
-  const eighth = join(dir, 'eighth.smbta');
-  writeFileSync(eighth, encodeRecords(withBobEveryEighth(records)));
-  const ours = await run("smbta-filter 'user=bob' (1 in 8 kept)", `${smbta('smbta-filter', "'user=bob'")} < ${eighth} > /dev/null`);
+  const eighth = traffic(join(dir, 'eighth.smbta'), n, withBobEveryEighth);
+  const ours = await run(`smbta-filter 'user=bob' (1 in 8 kept)`, `${smbta('smbta-filter', "'user=bob'")} < ${eighth} > /dev/null`, n);
   const ra = await run(
     `ra - src net 10.0.0.0/19 (1 in 8 of ${made.records.toLocaleString('en')} flows)`,
     `ra -r ${argus} -w - - src net 10.0.0.0/19 > /dev/null`,
+    n,
   );
-  rows.at(-1)!.note = `smbta-filter is ${ratio(ra, ours)}`;
-  const raCsv = await run('ra -n -c , (CSV)', `ra -n -r ${argus} -c , > /dev/null`);
+  rows.at(-1)!.note = `smbta-filter is ${ratio(ra, ours)} (target: faster${n >= 10e6 ? ', 1.5x' : ''})`;
+  const raCsv = await run('ra -n -c , (CSV)', `ra -n -r ${argus} -c , > /dev/null`, n);
   rows.at(-1)!.note = `smbta-csv is ${ratio(raCsv, csvSeconds)} (target 2x)`;
-  const byUser = await run('smbta-cluster -m user,share -p 365d', `${smbta('smbta-cluster', '-m user,share -p 365d')} < ${eighth} > /dev/null`);
-  const racluster = await run('racluster -m saddr', `racluster -r ${argus} -m saddr -w - > /dev/null`);
+  const byUser = await run('smbta-cluster -m user,share -p 365d', `${smbta('smbta-cluster', '-m user,share -p 365d')} < ${eighth} > /dev/null`, n);
+  const racluster = await run('racluster -m saddr', `racluster -r ${argus} -m saddr -w - > /dev/null`, n);
   rows.at(-1)!.note = `smbta-cluster is ${ratio(racluster, byUser)} (target 2x)`;
+  rmSync(argus, { force: true });
+  rmSync(eighth, { force: true });
 }
 
 /** Twenty rules over the stream (issue 20: 1M records/s), and the memory of 100,000 users in windows. */
-async function benchAlert(records: readonly SmbRecord[], run: Run): Promise<void> {
+async function benchAlert(stream: string, n: number, run: Run): Promise<void> {
   const custom = [
     ['read-heavy', 'read', 'user', 'bytes', '1h', '50G'],
     ['write-heavy', 'write', 'user', 'bytes', '1h', '50G'],
@@ -106,15 +120,38 @@ async function benchAlert(records: readonly SmbRecord[], run: Run): Promise<void
     .join('\n');
   const ini = join(dir, 'alert.ini');
   writeFileSync(ini, rules);
-  await run('smbta-alert, 20 rules (9 built-in)', `${smbta('smbta-alert', `-c ${ini} --builtin all`)} < ${stream} > /dev/null 2>&1`, 1_000_000);
-  const crowd = join(dir, 'crowd.smbta');
-  writeFileSync(crowd, encodeRecords(records.map((r, k) => ({ ...r, user: `u${k % 100_000}` }))));
+  await run('smbta-alert, 20 rules (9 built-in)', `${smbta('smbta-alert', `-c ${ini} --builtin all`)} < ${stream} > /dev/null 2>&1`, n, 1_000_000);
+  const crowd = traffic(join(dir, 'crowd.smbta'), n, (r, k) => ({ ...r, user: `u${k % 100_000}` }));
   await run(
     'smbta-alert, 100,000 users in 24h windows',
     `${smbta('smbta-alert', '--builtin new-extensions,mass-write,failed-opens')} < ${crowd} > /dev/null 2>&1`,
+    n,
     undefined,
     'peak RSS: the groups held (--max-groups 100,000 per rule)',
   );
+  rmSync(crowd, { force: true });
+}
+
+/** An archive of 50,000 small files (issue 23: `-R DIR` starts printing within 1 s), and reading it whole. */
+async function archiveStart(rows: Row[]): Promise<void> {
+  const arch = join(dir, 'many');
+  const [files, each] = [50_000, 10];
+  const t = createTraffic({ seed: 7, users: 20, shares: 2, files: 100, gapMs: 1000 });
+  for (let f = 0; f < files; f++) {
+    const day = join(arch, `day${Math.floor(f / 1000)}`);
+    if (f % 1000 === 0) mkdirSync(day, { recursive: true });
+    writeFileSync(join(day, `smbta.${f % 1000}.smbta`), encodeRecords(Array.from({ length: each }, () => t.next())));
+  }
+  const first = await measureFirstLines(smbta('smbta-csv', `-R ${arch}`), 2);
+  const whole = await measure(`${smbta('smbta-csv', `-R ${arch}`)} > /dev/null`);
+  rows.push({
+    stage: `smbta-csv -R: ${files.toLocaleString('en')} files of ${each} records`,
+    rate: (files * each) / whole.seconds,
+    spread: `${formatRate((files * each) / whole.max)}-${formatRate((files * each) / whole.min)}`,
+    peakRssMiB: whole.peakRssMiB,
+    note: `first record after ${first.seconds.toFixed(2)} s (${first.min.toFixed(2)}-${first.max.toFixed(2)}; target 1 s)`,
+  });
+  rmSync(arch, { recursive: true, force: true });
 }
 
 /** A day's report from an archive of `n` records (issue 21: 10M in under 30 s). */
@@ -125,7 +162,7 @@ async function benchReport(n: number): Promise<Row> {
   const m = await measure(`TZ=UTC ${smbta('smbta-report', `-r ${day} --day 2026-11-23 --html`)} > /dev/null 2>&1`, 1);
   rmSync(day, { force: true });
   return {
-    stage: `smbta-report --day (${(n / 1e6).toFixed(0)}M records, HTML)`,
+    stage: `smbta-report --day (${count(n)} records, HTML)`,
     rate: n / m.seconds,
     target: n / 30,
     peakRssMiB: m.peakRssMiB,
@@ -154,98 +191,97 @@ async function startUp(rows: Row[]): Promise<void> {
   }
 }
 
-async function main(): Promise<void> {
-  const records = makeTraffic();
-  const size = statSync(stream).size;
-  const rows: Row[] = [];
-  const run = async (stage: string, pipeline: string, target?: number, note?: string): Promise<number> => {
-    const m = await measure(pipeline);
-    rows.push({ stage, rate: RECORDS / m.seconds, target, peakRssMiB: m.peakRssMiB, note });
-    return m.seconds;
-  };
-
-  console.log(`smbta benchmarks: ${RECORDS.toLocaleString('en')} records of realistic traffic (200 users, 5 shares, 5,000 files)`);
-  console.log(`encoded size: ${(size / RECORDS).toFixed(1)} bytes/record (target <= 40)\n`);
-
-  await run("smbta-filter 'user=user7'", `${smbta('smbta-filter', "'user=user7'")} < ${stream} > /dev/null`, 2_000_000);
-  const csvSeconds = await run('smbta-csv', `${smbta('smbta-csv', '')} < ${stream} > /dev/null`, 1_000_000);
-  await run('smbta-json', `${smbta('smbta-json', '')} < ${stream} > /dev/null`);
-  await run('smbta-cat', `${smbta('smbta-cat', '')} < ${stream} > /dev/null`);
+/** Every stage that reads the stream, over `n` records: smbta's programs and, side by side, the peers'. */
+async function streamStages(n: number, rows: Row[], measured: Run): Promise<void> {
+  const stream = traffic(join(dir, 'traffic.smbta'), n);
+  console.log(`${count(n)} records: ${(statSync(stream).size / n).toFixed(1)} bytes/record encoded (target <= 40)`);
+  const at = (stage: string): string => `${stage} [${count(n)}]`;
+  const run: Run = (stage, ...rest) => measured(at(stage), ...rest);
+  await run("smbta-filter 'user=user7'", `${smbta('smbta-filter', "'user=user7'")} < ${stream} > /dev/null`, n, 2_000_000);
+  const csvSeconds = await run('smbta-csv', `${smbta('smbta-csv', '')} < ${stream} > /dev/null`, n, 1_000_000);
+  await run('smbta-json', `${smbta('smbta-json', '')} < ${stream} > /dev/null`, n);
+  await run('smbta-cat', `${smbta('smbta-cat', '')} < ${stream} > /dev/null`, n);
   // smbta-top loads React and Ink (~0.3 s) before its first frame: its sustained rate is measured on the stream read three times.
-  const topRun = await measure(`${smbta('smbta-top', `-r ${stream} -r ${stream} -r ${stream} --once`)} > /dev/null`);
-  rows.push({
-    stage: 'smbta-top --once (every grouping; 3x the records)',
-    rate: (3 * RECORDS) / topRun.seconds,
-    target: 1_000_000,
-    peakRssMiB: topRun.peakRssMiB,
-  });
-  const ours = await run("filter 'user=user7' | csv", `${smbta('smbta-filter', "'user=user7'")} < ${stream} | ${smbta('smbta-csv', '')} > /dev/null`);
+  await run(
+    'smbta-top --once (every grouping; 3x the records)',
+    `${smbta('smbta-top', `-r ${stream} -r ${stream} -r ${stream} --once`)} > /dev/null`,
+    3 * n,
+    1_000_000,
+  );
+  const ours = await run("filter 'user=user7' | csv", `${smbta('smbta-filter', "'user=user7'")} < ${stream} | ${smbta('smbta-csv', '')} > /dev/null`, n);
 
   // Four sources of a quarter each, joined and passed to eight readers.
-  const all = createTraffic({ seed: 42, users: 200, shares: 5, files: 5000 });
-  const quarters = [0, 1, 2, 3].map((k) => join(dir, `q${k}.smbta`));
-  quarters.forEach((q) => writeFileSync(q, encodeRecords(Array.from({ length: RECORDS / 4 }, () => all.next()))));
-  const fan = await measureFanOut(smbta('smbta-mux', `${quarters.map((q) => `-r ${q}`).join(' ')} -P 0 --wait-readers 8`), 8, (port) =>
-    blockReader(port, RECORDS),
-  );
+  const quarters = [0, 1, 2, 3].map((k) => traffic(join(dir, `q${k}.smbta`), n / 4, undefined, 42 + k));
+  const fan = await measureFanOut(smbta('smbta-mux', `${quarters.map((q) => `-r ${q}`).join(' ')} -P 0 --wait-readers 8`), 8, (port) => blockReader(port, n));
   rows.push({
-    stage: 'smbta-mux: 4 sources -> 8 readers',
-    rate: RECORDS / fan.streamSeconds,
+    stage: at('smbta-mux: 4 sources -> 8 readers'),
+    rate: n / fan.streamSeconds,
     target: 1_000_000,
     peakRssMiB: fan.peakRssMiB,
-    note: `each reader got every record and checked every block; ${(RECORDS / fan.seconds / 1000).toFixed(0)}k/s counting 9 process start-ups`,
+    note: `each reader got every record and checked every block; ${(n / fan.seconds / 1000).toFixed(0)}k/s counting 9 process start-ups`,
   });
+  quarters.forEach((q) => rmSync(q, { force: true }));
   await run(
     'smbta-rotate -M time 10m (uncompressed)',
     `${smbta('smbta-rotate', `-M time 10m -w '${dir}/rot/%Y-%m-%d/smbta.%H%M.smbta'`)} < ${stream}`,
+    n,
     1_000_000,
   );
+  rmSync(join(dir, 'rot'), { recursive: true, force: true });
 
-  const keyed = join(dir, 'keyed.smbta');
-  const keyedRecords = withDistinctKeys(records, 100_000);
-  writeFileSync(keyed, encodeRecords(keyedRecords));
-  const distinct = new Set(keyedRecords.map((r) => `${r.op}|${r.user}|${r.share}|${r.path}`)).size;
-  const clustered = await run(
-    `smbta-cluster -p 5 (${distinct.toLocaleString('en')} keys)`,
-    `${smbta('smbta-cluster', '-p 5')} < ${keyed} > /dev/null`,
-    1_000_000,
-  );
+  const keyed = traffic(join(dir, 'keyed.smbta'), n, withDistinctKeys(100_000));
+  const clustered = await run('smbta-cluster -p 5 (up to 100,000 keys)', `${smbta('smbta-cluster', '-p 5')} < ${keyed} > /dev/null`, n, 1_000_000);
 
-  await compareWithArgus(records, csvSeconds, rows, run);
-  await benchAlert(records, run);
-  await startUp(rows);
-
-  if (onPath('mlr')) {
+  await compareWithArgus(n, csvSeconds, rows, run);
+  await benchAlert(stream, n, run);
+  // Miller reads CSV at a tenth of our rate: minutes a run at 10M, so only at the first size.
+  if (onPath('mlr') && n === RECORDS * SCALES[0]!) {
     const csv = join(dir, 'traffic.csv');
     await measure(`${smbta('smbta-csv', '')} < ${stream} > ${csv}`, 1);
     const keyedCsv = join(dir, 'keyed.csv');
     await measure(`${smbta('smbta-csv', '')} < ${keyed} > ${keyedCsv}`, 1);
-    const mlr = await run('mlr filter \'$user == "user7"\' (CSV in, CSV out)', `mlr --csv filter '$user == "user7"' ${csv} > /dev/null`);
-    rows[rows.length - 1]!.note = `smbta is ${(mlr / ours).toFixed(1)}x faster`;
+    const mlr = await run('mlr filter \'$user == "user7"\' (CSV in, CSV out)', `mlr --csv filter '$user == "user7"' ${csv} > /dev/null`, n);
+    rows[rows.length - 1]!.note = `smbta is ${ratio(mlr, ours)}`;
     const stats = await run(
       'mlr stats1 -a sum,count -g op,user,share,path',
       `mlr --csv stats1 -a sum,count -f bytes -g op,user,share,path ${keyedCsv} > /dev/null`,
+      n,
     );
-    rows[rows.length - 1]!.note = `smbta-cluster is ${(stats / clustered).toFixed(1)}x ${stats >= clustered ? 'faster' : 'SLOWER'}`;
-  } else {
+    rows[rows.length - 1]!.note = `smbta-cluster is ${ratio(stats, clustered)}`;
+    [csv, keyedCsv].forEach((f) => rmSync(f, { force: true }));
+  } else if (!onPath('mlr')) {
     console.log('(Miller not installed: no peer comparison; apt-get install miller to add it)\n');
   }
-
-  writeFileSync(join(dir, 'key'), 'bench-key-16char');
   for (const [stage, extra, target] of [
-    ['torture -c 16 -> smbta-recv (plain)', { recv: '', torture: '' }, 500_000],
-    ['torture -c 16 -> smbta-recv (AES)', { recv: `-k ${join(dir, 'key')}`, torture: `-k ${join(dir, 'key')}` }, 300_000],
+    ['torture -c 16 -> smbta-recv (plain)', { recv: '', torture: '' }, 1_000_000],
+    ['torture -c 16 -> smbta-recv (AES)', { recv: `-k ${join(dir, 'key')}`, torture: `-k ${join(dir, 'key')}` }, 700_000],
   ] as const) {
-    const m = await measureReceiver(RECORDS, extra);
+    const m = await measureReceiver(n, extra, 3);
+    const { seconds, min, max } = spread(m.rates.map((r) => 1 / r));
     rows.push({
-      stage,
-      rate: m.rate,
+      stage: at(stage),
+      rate: 1 / seconds,
+      spread: `${formatRate(1 / max)}-${formatRate(1 / min)}`,
       target,
       peakRssMiB: m.peakRssMiB,
       note: m.peakRssMiB < 200 ? 'receiver memory under 200 MB' : 'receiver memory OVER 200 MB',
     });
   }
+  [stream, keyed].forEach((f) => rmSync(f, { force: true }));
+}
 
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+  const run: Run = async (stage, pipeline, n, target, note) => {
+    const m = await measure(pipeline);
+    rows.push({ stage, rate: n / m.seconds, spread: `${formatRate(n / m.max)}-${formatRate(n / m.min)}`, target, peakRssMiB: m.peakRssMiB, note });
+    return m.seconds;
+  };
+  console.log(`smbta benchmarks: realistic traffic (200 users, 5 shares, 5,000 files); medians of 3 runs, the slowest and fastest beside them`);
+  writeFileSync(join(dir, 'key'), 'bench-key-16char');
+  for (const scale of SCALES) await streamStages(RECORDS * scale, rows, run);
+  await startUp(rows);
+  await archiveStart(rows);
   rows.push(...(await benchTransports()));
 
   for (const r of await benchDatabases(dir, DB_RECORDS)) {
@@ -254,6 +290,7 @@ async function main(): Promise<void> {
       rate: r.rate ?? 0,
       target: r.target,
       peakRssMiB: r.peakRssMiB,
+      spread: r.spread,
       note: [r.seconds ? `${r.seconds.toFixed(2)} s` : '', r.note].filter(Boolean).join('; '),
     });
   }
@@ -261,12 +298,13 @@ async function main(): Promise<void> {
   rows.push(await benchReport(DB_RECORDS));
 
   const w = Math.max(...rows.map((r) => r.stage.length));
-  console.log(`${'stage'.padEnd(w)}  ${'records/s'.padStart(9)}  ${'target'.padStart(7)}  ${'peak RSS'.padStart(9)}  result`);
+  const sw = Math.max(9, ...rows.map((r) => r.spread?.length ?? 0));
+  console.log(`${'stage'.padEnd(w)}  ${'records/s'.padStart(9)}  ${'min-max'.padStart(sw)}  ${'target'.padStart(7)}  ${'peak RSS'.padStart(9)}  result`);
   for (const r of rows) {
     const verdict = r.target === undefined ? '' : r.rate >= r.target ? 'meets target' : `BELOW target (${((r.rate / r.target) * 100).toFixed(0)}%)`;
     const rss = r.peakRssMiB ? `${r.peakRssMiB.toFixed(0)} MiB` : '-';
     console.log(
-      `${r.stage.padEnd(w)}  ${(r.rate ? formatRate(r.rate) : '').padStart(9)}  ${(r.target ? formatRate(r.target) : '').padStart(7)}  ${rss.padStart(9)}  ${[verdict, r.note].filter(Boolean).join('; ')}`,
+      `${r.stage.padEnd(w)}  ${(r.rate ? formatRate(r.rate) : '').padStart(9)}  ${(r.spread ?? '').padStart(sw)}  ${(r.target ? formatRate(r.target) : '').padStart(7)}  ${rss.padStart(9)}  ${[verdict, r.note].filter(Boolean).join('; ')}`,
     );
   }
 }
