@@ -28,11 +28,21 @@ export async function listArchive(dir: string, report: Reporter): Promise<string
   for (const [k, e] of entries.entries()) {
     if (k % LISTING_SLICE === LISTING_SLICE - 1) await new Promise(setImmediate);
     const path = join(e.parentPath, e.name);
-    if (!isStreamFile(relative(dir, path)) || !(e.isFile() || (e.isSymbolicLink() && statSync(path, { throwIfNoEntry: false })?.isFile()))) continue;
+    if (!isStreamFile(relative(dir, path)) || !(e.isFile() || (e.isSymbolicLink() && regularFileSize(path) !== undefined))) continue;
     // One that cannot be read sorts last; reading it says why.
     files.push({ path, t: firstBlockTime(path, head) ?? (await firstBz2BlockTime(path)) });
   }
   return files.sort((a, b) => a.t - b.t || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).map((f) => f.path);
+}
+
+/** The size of the regular file at `path` (links followed); undefined for anything else, or when it cannot be looked at. */
+export function regularFileSize(path: string): number | undefined {
+  try {
+    const st = statSync(path, { throwIfNoEntry: false });
+    return st?.isFile() ? st.size : undefined;
+  } catch {
+    return undefined; // a loop of links, a directory we may not enter: reading it says why
+  }
 }
 
 /** Not hidden (no part of the name starts with a dot), nor a writer's temporary file. */

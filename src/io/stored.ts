@@ -1,6 +1,6 @@
 /** Files, archives and stdin, read one after another; one that cannot be read is reported and skipped. */
-import { createReadStream, fstatSync, readFileSync, statSync } from 'node:fs';
-import { listArchive } from './archive.js';
+import { createReadStream, fstatSync, readFileSync } from 'node:fs';
+import { listArchive, regularFileSize } from './archive.js';
 import { consume, describeIoError, type ReadOptions, type RecordHandlers } from './consume.js';
 import type { SourceSpec } from './source-spec.js';
 
@@ -47,8 +47,7 @@ function drained(stop: AbortSignal, graceMs: number): AbortSignal {
  * files would cost several thread-pool round trips each), any other in reads of 4 MiB.
  */
 function openFile(path: string): AsyncIterable<Buffer> {
-  const st = statSync(path, { throwIfNoEntry: false });
-  if (st?.isFile() && st.size <= SMALL_FILE)
+  if ((regularFileSize(path) ?? Infinity) <= SMALL_FILE)
     return (async function* () {
       yield readFileSync(path);
     })();

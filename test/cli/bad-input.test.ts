@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync, utimesSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync, symlinkSync, utimesSync } from 'node:fs';
 import { test } from 'node:test';
 import { createRandom, createTraffic } from '../../src/synth/traffic.js';
 import { ROOT, runBin } from '../helpers/run-bin.js';
@@ -58,6 +58,16 @@ test('a missing file is reported and the others are still read', async () => {
   assert.equal(lines(r.stdout).length, 2000);
   assert.match(r.stderr, /^smbta-json: \/nonexistent\/a.smbta: no such file or directory$/m);
 });
+
+test('a link to itself, and a directory, given as files: each said, the others still read', () =>
+  withTmpDir(async (dir) => {
+    symlinkSync(`${dir}/loop.smbta`, `${dir}/loop.smbta`);
+    const r = await runBin('smbta-json', ['-r', `${dir}/loop.smbta`, dir, TRAFFIC]);
+    assert.equal(r.code, 1);
+    assert.equal(lines(r.stdout).length, 2000);
+    assert.match(r.stderr, /loop\.smbta: .*(too many|symbolic links)/i);
+    assert.match(r.stderr, /is a directory \(use -R to read a directory\)/);
+  }));
 
 test('bad options and filters are usage errors (exit 2) that say what to do', async () => {
   const cases: [string, string[], RegExp][] = [

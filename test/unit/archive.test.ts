@@ -28,12 +28,13 @@ test('an archive lists its stream files by first record time, whatever their nam
     writeFileSync(join(arch, 'a/x.smbta.bz2'), compressBuffer(await loadBzip2(), at(3)));
     writeFileSync(join(arch, 'w.smbta'), at(4));
     symlinkSync(join(arch, 'w.smbta'), join(arch, 'v-link.smbta'));
-    // Left out: hidden, temporary, a FIFO (reading it would block), a link to nothing.
+    // Left out: hidden, temporary, a FIFO (reading it would block), a link to nothing, a link to itself.
     writeFileSync(join(arch, 'b/.hidden/u.smbta'), at(0));
     writeFileSync(join(arch, '.t.smbta'), at(0));
     writeFileSync(join(arch, 'a/s.smbta.tmp'), at(0));
     execFileSync('mkfifo', [join(arch, 'fifo.smbta')]);
     symlinkSync(join(arch, 'gone.smbta'), join(arch, 'dangling.smbta'));
+    symlinkSync(join(arch, 'loop.smbta'), join(arch, 'loop.smbta'));
     // Garbage and an unreadable file sort last, by name: reading them says what is wrong.
     writeFileSync(join(arch, 'a/garbage.smbta'), 'not a stream at all');
     writeFileSync(join(arch, 'a/locked.smbta'), at(0));
