@@ -309,7 +309,10 @@ async function main(): Promise<void> {
   }
 }
 
-/** recv -> rotate through the plain -P/-S link and through JetStream (one local nats-server), the same records. */
+/**
+ * recv -> rotate through the plain -P/-S link, through JetStream on one local nats-server,
+ * and through a three-node cluster holding the stream in three replicas: the same records.
+ */
 async function benchTransports(): Promise<Row[]> {
   if (NO_NATS) {
     console.log(`(no JetStream figures: ${NO_NATS})\n`);
@@ -317,27 +320,27 @@ async function benchTransports(): Promise<Row[]> {
   }
   const archive = (name: string): string => (mkdirSync(join(dir, name)), join(dir, name));
   const plain = await measureTransport(RECORDS, '-P 0', (port) => `-S 127.0.0.1:${port}`, archive('plain'));
-  const nats = await startNats();
-  try {
-    const js = await measureTransport(
-      RECORDS,
-      `-w nats://${nats.servers}/smbta.bench`,
-      () => `-S nats://${nats.servers}/SMBTA --durable bench --state ${join(dir, 'rotate.state')}`,
-      archive('jetstream'),
-    );
-    const [p, j] = [RECORDS / plain.seconds, RECORDS / js.seconds];
-    return [
-      { stage: 'torture -> recv -P -> rotate -S', rate: p, peakRssMiB: plain.peakRssMiB },
-      {
-        stage: 'torture -> recv -> JetStream -> rotate --durable',
-        rate: j,
-        peakRssMiB: js.peakRssMiB,
-        note: `${((j / p) * 100).toFixed(0)}% of the plain link`,
-      },
-    ];
-  } finally {
-    await nats.stop();
+  const p = RECORDS / plain.seconds;
+  const rows: Row[] = [{ stage: 'torture -> recv -P -> rotate -S', rate: p, peakRssMiB: plain.peakRssMiB }];
+  for (const [size, stage, subject] of [
+    [1, 'torture -> recv -> JetStream -> rotate --durable', 'smbta.bench'],
+    [3, 'the same through a 3-node cluster, 3 replicas', 'smbta.bench?replicas=3'],
+  ] as const) {
+    const nats = await startNats(size);
+    try {
+      const js = await measureTransport(
+        RECORDS,
+        `-w nats://${nats.servers}/${subject}`,
+        () => `-S nats://${nats.servers}/SMBTA --durable bench --state ${join(dir, `rotate-${size}.state`)}`,
+        archive(`jetstream-${size}`),
+      );
+      const j = RECORDS / js.seconds;
+      rows.push({ stage, rate: j, peakRssMiB: js.peakRssMiB, note: `${((j / p) * 100).toFixed(0)}% of the plain link` });
+    } finally {
+      await nats.stop();
+    }
   }
+  return rows;
 }
 
 try {
