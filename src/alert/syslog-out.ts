@@ -24,6 +24,9 @@ export class SyslogOut {
   failed = 0;
   private readonly socket: Socket;
   private readonly host = hostname();
+  /** Datagrams handed to the socket and not yet sent, and who waits for none. */
+  private sending = 0;
+  private sent: (() => void) | undefined;
 
   constructor(
     private readonly target: { host: string; port: number },
@@ -36,11 +39,17 @@ export class SyslogOut {
 
   send(a: Alert): void {
     const msg = Buffer.from(syslogMessage(a, this.format, this.host));
-    this.socket.send(msg, this.target.port, this.target.host, (err) => err && this.fail(err));
+    this.sending++;
+    this.socket.send(msg, this.target.port, this.target.host, (err) => {
+      if (err) this.fail(err);
+      if (--this.sending === 0) this.sent?.();
+    });
   }
 
-  close(): Promise<void> {
-    return new Promise((r) => this.socket.close(() => r()));
+  /** Once every datagram has gone: a socket closed while a send waits for its address drops it. */
+  async close(): Promise<void> {
+    if (this.sending) await new Promise<void>((r) => (this.sent = r));
+    await new Promise<void>((r) => this.socket.close(() => r()));
   }
 
   private fail(err: Error): void {
