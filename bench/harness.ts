@@ -73,6 +73,9 @@ export const count = (n: number): string => (n >= 1e6 ? `${+(n / 1e6).toFixed(1)
 /** How much faster ours is than the peer, from the two's seconds. */
 export const ratio = (peer: number, ours: number): string => (peer >= ours ? `${(peer / ours).toFixed(1)}x faster` : `${(ours / peer).toFixed(1)}x SLOWER`);
 
+/** The slowest and fastest of several runs over `n` records as rates: `1.43M-1.50M`. */
+export const rateSpread = (n: number, m: Pick<Measurement, 'min' | 'max'>): string => `${formatRate(n / m.max)}-${formatRate(n / m.min)}`;
+
 export function formatRate(n: number): string {
   return n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : `${(n / 1e3).toFixed(0)}k`;
 }
@@ -81,7 +84,7 @@ export function formatRate(n: number): string {
  * smbta-torture (16 connections, full speed) into smbta-recv writing to /dev/null. The rate is
  * torture's: its clock stops when the receiver has read the last byte and closed each connection.
  */
-export async function measureReceiver(records: number, extra: { recv: string; torture: string }, runs = 2): Promise<{ rates: number[]; peakRssMiB: number }> {
+export async function measureReceiver(records: number, extra: { recv: string; torture: string }, runs = 3): Promise<{ rates: number[]; peakRssMiB: number }> {
   const rates: number[] = [];
   let peak = 0;
   for (let k = 0; k < runs; k++) {

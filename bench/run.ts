@@ -21,6 +21,7 @@ import {
   measureReceiver,
   measureTransport,
   onPath,
+  rateSpread,
   ratio,
   ROOT,
   smbta,
@@ -147,7 +148,7 @@ async function archiveStart(rows: Row[]): Promise<void> {
   rows.push({
     stage: `smbta-csv -R: ${files.toLocaleString('en')} files of ${each} records`,
     rate: (files * each) / whole.seconds,
-    spread: `${formatRate((files * each) / whole.max)}-${formatRate((files * each) / whole.min)}`,
+    spread: rateSpread(files * each, whole),
     peakRssMiB: whole.peakRssMiB,
     note: `first record after ${first.seconds.toFixed(2)} s (${first.min.toFixed(2)}-${first.max.toFixed(2)}; target 1 s)`,
   });
@@ -259,12 +260,12 @@ async function streamStages(n: number, rows: Row[], measured: Run): Promise<void
     ['torture -c 16 -> smbta-recv (plain)', { recv: '', torture: '' }, 1_000_000],
     ['torture -c 16 -> smbta-recv (AES)', { recv: `-k ${join(dir, 'key')}`, torture: `-k ${join(dir, 'key')}` }, 700_000],
   ] as const) {
-    const m = await measureReceiver(n, extra, 3);
-    const { seconds, min, max } = spread(m.rates.map((r) => 1 / r));
+    const m = await measureReceiver(n, extra);
+    const times = spread(m.rates.map((r) => 1 / r));
     rows.push({
       stage: at(stage),
-      rate: 1 / seconds,
-      spread: `${formatRate(1 / max)}-${formatRate(1 / min)}`,
+      rate: 1 / times.seconds,
+      spread: rateSpread(1, times),
       target,
       peakRssMiB: m.peakRssMiB,
       note: m.peakRssMiB < 200 ? 'receiver memory under 200 MB' : 'receiver memory OVER 200 MB',
@@ -277,7 +278,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const run: Run = async (stage, pipeline, n, target, note) => {
     const m = await measure(pipeline);
-    rows.push({ stage, rate: n / m.seconds, spread: `${formatRate(n / m.max)}-${formatRate(n / m.min)}`, target, peakRssMiB: m.peakRssMiB, note });
+    rows.push({ stage, rate: n / m.seconds, spread: rateSpread(n, m), target, peakRssMiB: m.peakRssMiB, note });
     return m.seconds;
   };
   console.log(`smbta benchmarks: realistic traffic (200 users, 5 shares, 5,000 files); medians of 3 runs, the slowest and fastest beside them`);
