@@ -352,7 +352,7 @@ complete -c smbta-db -l nats-ca -r -F -d 'CA that tls:// NATS servers must have 
 complete -c smbta-db -l insecure -f -d 'serve the stream without TLS, --metrics in clear text, or a nats:// link without TLS, on an address beyond loopback (refused otherwise)'
 complete -c smbta-db -l db -r -F -d 'the database: sqlite:PATH or PATH.db (default $XDG_DATA_HOME/smbta/smbta.db, else ~/.local/share/smbta/smbta.db), or postgres://USER@HOST/DB'
 complete -c smbta-db -l older-than -r -f -d 'expire: delete records older than AGE (5d, 12h)'
-complete -c smbta-db -l rollup-keep -r -f -d 'expire: how long the per-minute, -hour and -day sums are kept, whatever --older-than keeps of the records (default 1m=35d,1h=400d,1d=forever)'
+complete -c smbta-db -l rollup-keep -r -f -d 'expire: how long the per-minute, -hour, -day and -week sums are kept, whatever --older-than keeps of the records (default 1m=35d,1h=400d,1d=forever,1w=forever)'
 complete -c smbta-db -l expire-every -r -f -d 'load: expire records older than --older-than this often while loading (1h)'
 complete -c smbta-db -l batch-records -r -f -d 'load: records per transaction'
 complete -c smbta-db -l metrics -r -f -d 'serve Prometheus metrics at http://ADDR:PORT/metrics (a bare PORT: loopback): records in and out, bytes per op and share, drops by reason, connections, lag; beyond loopback only with --insecure, and with --token-file only for a bearer of the token'

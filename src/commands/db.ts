@@ -34,7 +34,8 @@ export const db = defineProgram({
       kind: 'text',
       value: 'SPEC',
       group: 'Store',
-      describe: 'expire: how long the per-minute, -hour and -day sums are kept, whatever --older-than keeps of the records (default 1m=35d,1h=400d,1d=forever)',
+      describe:
+        'expire: how long the per-minute, -hour, -day and -week sums are kept, whatever --older-than keeps of the records (default 1m=35d,1h=400d,1d=forever,1w=forever)',
     },
     'expire-every': {
       kind: 'duration',

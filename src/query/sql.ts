@@ -4,7 +4,7 @@
  * and share indexes; the answers are then built by the same code as for archives.
  */
 import { createLocalFormatter } from '../format/time.js';
-import { EXPIRED_META, ROLLUPS, ROLLUPS_META } from '../store/rollups.js';
+import { completeRollups, EXPIRED_META, metaMap, ROLLUPS_META_SQL } from '../store/rollups.js';
 import { nameKey } from '../store/schema.js';
 import type { Store } from '../store/types.js';
 import type { StringFieldName } from '../record/fields.js';
@@ -127,10 +127,10 @@ function sumSource(grains: readonly Grain[], sel: Selection, mode: Mode | undefi
 
 /** The rollups the store keeps, coarsest first, with where each was expired; none in a store made before them. */
 async function rollupGrains(store: Store): Promise<Grain[]> {
-  const rows = await store.all(`SELECT key, value FROM smbta_meta WHERE key = ? OR key LIKE '${EXPIRED_META}%'`, [ROLLUPS_META]);
-  const meta = new Map(rows.map((r) => [String(r.key), String(r.value)]));
-  if (meta.get(ROLLUPS_META) !== 'yes') return [];
-  return [...ROLLUPS].reverse().map((r) => ({ table: r.table, ms: r.ms, since: Number(meta.get(EXPIRED_META + r.table) ?? -Infinity) }));
+  const meta = metaMap(await store.all(ROLLUPS_META_SQL));
+  return completeRollups(meta)
+    .reverse()
+    .map((r) => ({ table: r.table, ms: r.ms, since: Number(meta.get(EXPIRED_META + r.table) ?? -Infinity) }));
 }
 
 export async function answerFromStore(questions: Question[], store: Store, now: number): Promise<Answer[]> {

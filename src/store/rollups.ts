@@ -1,5 +1,5 @@
 /**
- * Rollups: the records summed per minute, hour and day of record time (UTC) by server,
+ * Rollups: the records summed per minute, hour, day and week of record time (UTC) by server,
  * domain, user, share and operation, kept by the loader in the same transaction as the
  * records, so they always sum exactly what smbta_records holds (until either is expired).
  * A question about days over a fleet reads a few thousand rollup rows instead of millions
@@ -17,7 +17,7 @@ interface Rows {
 
 export interface Rollup {
   /** What retention options and -v call it. */
-  readonly grain: '1m' | '1h' | '1d';
+  readonly grain: '1m' | '1h' | '1d' | '1w';
   readonly table: string;
   readonly ms: number;
 }
@@ -27,17 +27,24 @@ export const ROLLUPS: readonly Rollup[] = [
   { grain: '1m', table: 'smbta_rollup_1m', ms: 60_000 },
   { grain: '1h', table: 'smbta_rollup_1h', ms: 3_600_000 },
   { grain: '1d', table: 'smbta_rollup_1d', ms: 86_400_000 },
+  // Weeks from Thursday 00:00 UTC (the epoch's weekday): a quarter is 13 rows a key instead of 90.
+  { grain: '1w', table: 'smbta_rollup_1w', ms: 7 * 86_400_000 },
 ];
 
 /** How long each rollup is kept by default (ms; undefined: for ever), whatever --older-than keeps of the records. */
-export const DEFAULT_KEEP: Readonly<Record<Rollup['grain'], number | undefined>> = { '1m': 35 * 86_400_000, '1h': 400 * 86_400_000, '1d': undefined };
+export const DEFAULT_KEEP: Readonly<Record<Rollup['grain'], number | undefined>> = {
+  '1m': 35 * 86_400_000,
+  '1h': 400 * 86_400_000,
+  '1d': undefined,
+  '1w': undefined,
+};
 
-/** `1m=30d,1h=400d,1d=forever` over the defaults; a string saying what is wrong otherwise. */
+/** `1m=30d,1h=400d,1d=forever,1w=forever` over the defaults; a string saying what is wrong otherwise. */
 export function parseRollupKeep(text: string): Record<Rollup['grain'], number | undefined> | string {
   const keep = { ...DEFAULT_KEEP };
   for (const part of text.split(',').filter(Boolean)) {
     const [grain, age] = part.split('=').map((x) => x.trim());
-    if (!ROLLUPS.some((r) => r.grain === grain)) return `'${grain}' is not a rollup (1m, 1h or 1d)`;
+    if (!ROLLUPS.some((r) => r.grain === grain)) return `'${grain}' is not a rollup (${ROLLUPS.map((r) => r.grain).join(', ')})`;
     const ms = age === 'forever' ? undefined : parseDuration(age ?? '');
     if (ms === undefined && age !== 'forever') return `'${age ?? ''}' is not an age (30d, 52w) or forever`;
     keep[grain as Rollup['grain']] = ms;
@@ -61,13 +68,54 @@ export const EXPIRED_META = 'expired_before ';
 export const ROLLUPS_META = 'rollups';
 export const PENDING_TABLE = 'smbta_rollup_pending';
 
-/** What init() runs for the rollups' state in smbta_meta, to leave them summing every record. */
-export function rollupCatchUp(state: unknown): string[] {
-  return state === 'yes' ? [] : String(state).startsWith('pending') ? rollupMerge() : rollupBackfill();
+/**
+ * Rollups added after the first three (1w): each has a key of its own, `rollups 1w`, `yes` once
+ * it sums every record too, so a store an older smbta made (and may still load: it keeps only
+ * the first three, and refills them all when ROLLUPS_META holds anything but `yes`) gets it
+ * filled from the rollup below at the next init(), and answers read it only from then on.
+ */
+const ADDED = ROLLUPS.slice(3);
+export const grainMeta = (r: Rollup): string => `${ROLLUPS_META} ${r.grain}`;
+
+/** The rows of smbta_meta about the rollups' state (ROLLUPS_META, grainMeta, EXPIRED_META). */
+export const ROLLUPS_META_SQL = `SELECT key, value FROM smbta_meta WHERE key = '${ROLLUPS_META}' OR key LIKE '${ROLLUPS_META} %' OR key LIKE '${EXPIRED_META}%'`;
+
+/** Rows of key and value as a map. */
+export const metaMap = (rows: readonly Record<string, unknown>[]): Map<string, string> => new Map(rows.map((r) => [String(r.key), String(r.value)]));
+
+/** The rollups answers may read, given smbta_meta: none until they sum every record. */
+export function completeRollups(meta: ReadonlyMap<string, string>): Rollup[] {
+  if (meta.get(ROLLUPS_META) !== 'yes') return [];
+  return ROLLUPS.filter((r) => !ADDED.includes(r) || meta.get(grainMeta(r)) === 'yes');
+}
+
+/** What init() runs, given smbta_meta, to leave every rollup summing every record and smbta_meta saying so. */
+export function rollupCatchUp(meta: ReadonlyMap<string, string>): string[] {
+  const state = meta.get(ROLLUPS_META);
+  const out = state === 'yes' ? [] : String(state).startsWith('pending') ? rollupMerge() : rollupBackfill();
+  for (const r of ADDED) if (meta.get(grainMeta(r)) !== 'yes') out.push(...fillFromFiner(r), setMetaSql(grainMeta(r), 'yes'));
+  return [...out, setMetaSql(ROLLUPS_META, 'yes')];
+}
+
+const setMetaSql = (key: string, value: string): string =>
+  `INSERT INTO smbta_meta (key, value) VALUES ('${key}', '${value}') ON CONFLICT (key) DO UPDATE SET value = excluded.value`;
+
+/** Refills a rollup from the one below it, which it answers for from where that one was expired. */
+function fillFromFiner(r: Rollup): string[] {
+  const finer = ROLLUPS[ROLLUPS.indexOf(r) - 1]!;
+  const group = `${bucketSql(r.ms)}, server, domain, user_name, share, op`;
+  return [
+    `DELETE FROM ${r.table}`,
+    `INSERT INTO ${r.table} (${COLUMNS.join(', ')}) SELECT ${group}, MIN(user_key), MIN(share_key), ${SUMS.map((c) => `SUM(${c})`).join(', ')} ` +
+      `FROM ${finer.table} GROUP BY ${group}`,
+    `DELETE FROM smbta_meta WHERE key = '${EXPIRED_META}${r.table}'`,
+    `INSERT INTO smbta_meta (key, value) SELECT '${EXPIRED_META}${r.table}', value FROM smbta_meta WHERE key = '${EXPIRED_META}${finer.table}'`,
+  ];
 }
 
 const KEY = ['time', 'server', 'domain', 'user_name', 'share', 'op'] as const;
-const COLUMNS = [...KEY, 'user_key', 'share_key', 'bytes', 'count', 'records', 'failures', 'latency'] as const;
+/** A rollup's columns: its key, the names' keys, the sums. */
+export const COLUMNS = [...KEY, 'user_key', 'share_key', 'bytes', 'count', 'records', 'failures', 'latency'] as const;
 const SUMS = ['bytes', 'count', 'records', 'failures', 'latency'] as const;
 const WIDTH = STORED_COLUMNS.length;
 const at = (name: string): number => STORED_COLUMNS.indexOf(name);
@@ -91,15 +139,24 @@ const ROWS_PER_UPSERT = 256;
 /** Bucket start of `time` for a grain, also before 1970 (SQL's % keeps the sign of time). */
 const bucketSql = (ms: number): string => `(time - ((time % ${ms}) + ${ms}) % ${ms})`;
 
-export function rollupStatements(d: Dialect): string[] {
+/** A rollup's columns (COLUMNS) with their types: also those of tables of sums on their way in. */
+export function sumColumnsSql(d: Dialect): string {
   const int = d === 'sqlite' ? 'INTEGER' : 'BIGINT';
+  return (
+    `time ${int} NOT NULL, server TEXT NOT NULL, domain TEXT NOT NULL, user_name TEXT NOT NULL, share TEXT NOT NULL, ` +
+    `op ${int} NOT NULL, user_key INTEGER NOT NULL, share_key INTEGER NOT NULL, ${SUMS.map((c) => `${c} ${int} NOT NULL`).join(', ')}`
+  );
+}
+
+export function rollupStatements(d: Dialect): string[] {
   // The key leads with time: every piece an answer reads is a time range. No other index: each
   // one costs every upsert, and a rollup's rows for a span are few enough to read whole.
-  const columns =
-    `time ${int} NOT NULL, server TEXT NOT NULL, domain TEXT NOT NULL, user_name TEXT NOT NULL, share TEXT NOT NULL, ` +
-    `op ${int} NOT NULL, user_key INTEGER NOT NULL, share_key INTEGER NOT NULL, ${SUMS.map((c) => `${c} ${int} NOT NULL`).join(', ')}`;
+  const columns = sumColumnsSql(d);
   return [
-    ...ROLLUPS.map(({ table }) => `CREATE TABLE IF NOT EXISTS ${table} (${columns}, PRIMARY KEY (${KEY.join(', ')}))${d === 'sqlite' ? ' WITHOUT ROWID' : ''}`),
+    ...ROLLUPS.map(
+      ({ table }) =>
+        `CREATE TABLE IF NOT EXISTS ${table} (${columns}, PRIMARY KEY (${KEY.join(', ')}))${d === 'sqlite' ? ' WITHOUT ROWID' : ' WITH (fillfactor = 70)'}`,
+    ),
     `CREATE TABLE IF NOT EXISTS ${PENDING_TABLE} (${columns})`,
   ];
 }
@@ -110,17 +167,18 @@ export function rollupStatements(d: Dialect): string[] {
  * from the one below it.
  */
 export function rollupBackfill(): string[] {
-  const group = (ms: number): string => `${bucketSql(ms)}, server, domain, user_name, share, op`;
-  const fromRecords = 'SUM(bytes), SUM(count), COUNT(*), SUM(CASE WHEN result < 0 THEN 1 ELSE 0 END), SUM(latency)';
-  const fromRollup = SUMS.map((c) => `SUM(${c})`).join(', ');
-  return ROLLUPS.flatMap(({ table, ms }, k) => [
+  const { table, ms } = ROLLUPS[0]!;
+  const group = `${bucketSql(ms)}, server, domain, user_name, share, op`;
+  const sums = 'SUM(bytes), SUM(count), COUNT(*), SUM(CASE WHEN result < 0 THEN 1 ELSE 0 END), SUM(latency)';
+  return [
     `DELETE FROM ${table}`,
-    `INSERT INTO ${table} (${COLUMNS.join(', ')}) SELECT ${group(ms)}, MIN(user_key), MIN(share_key), ${k ? fromRollup : fromRecords} ` +
-      `FROM ${k ? ROLLUPS[k - 1]!.table : 'smbta_records'} GROUP BY ${group(ms)}`,
-  ]);
+    `INSERT INTO ${table} (${COLUMNS.join(', ')}) SELECT ${group}, MIN(user_key), MIN(share_key), ${sums} FROM smbta_records GROUP BY ${group}`,
+    ...ROLLUPS.slice(1).flatMap(fillFromFiner),
+  ];
 }
 
-type Sum = [number, string, string, string, string, number, number, number, number, number, number, number, number];
+/** A sum row in COLUMNS order: the key (time first), user_key, share_key, then SUMS. */
+export type Sum = [number, string, string, string, string, number, number, number, number, number, number, number, number];
 
 /** Adds `s`, re-bucketed to `ms`, into `sums`. */
 function addSum(sums: Map<string, Sum>, s: Sum, ms: number): void {
@@ -131,15 +189,10 @@ function addSum(sums: Map<string, Sum>, s: Sum, ms: number): void {
   for (let k = 8; k < 13; k++) t[k] = (t[k] as number) + (s[k] as number);
 }
 
-/**
- * The upserts that add a batch's rows to every rollup. The batch is summed here first (per
- * minute from the rows, coarser from the minutes); the rows go in key order, so loaders
- * adding to the same rows at once lock them in one order (no deadlock). `pending`: a bulk
- * load's, whose minutes are only set aside (rollupMerge adds them in at its end).
- */
-export function rollupUpserts(rows: Rows, d: Dialect, pending = false): [string, unknown[]][] {
+/** A batch's rows summed per minute, keyed by COLUMNS' key joined with NULs. */
+export function minuteSums(rows: Rows): Map<string, Sum> {
   const v = rows.values;
-  let sums = new Map<string, Sum>();
+  const sums = new Map<string, Sum>();
   const ms = ROLLUPS[0]!.ms;
   // Every record passes here: a record only makes an array when it starts a new minute's sum.
   for (let r = 0, o = 0; r < rows.n; r++, o += WIDTH) {
@@ -157,34 +210,38 @@ export function rollupUpserts(rows: Rows, d: Dialect, pending = false): [string,
     if ((v[o + RESULT] as number) < 0) sum[11]++;
     sum[12] += v[o + LATENCY] as number;
   }
-  if (pending) return inserts(PENDING_TABLE, [...sums.values()], d, '');
-  const out: [string, unknown[]][] = [];
-  for (const [k, { table, ms }] of ROLLUPS.entries()) {
+  return sums;
+}
+
+/** A batch's sums for each of ROLLUPS (finest first): per minute from the rows, coarser from the minutes; each in key order when `sorted`. */
+export function grainSums(rows: Rows, sorted = true): Sum[][] {
+  let sums = minuteSums(rows);
+  return ROLLUPS.map(({ ms }, k) => {
     if (k > 0) {
       const finer = sums;
       sums = new Map();
       for (const s of finer.values()) addSum(sums, s, ms);
     }
-    const ordered = [...sums.keys()].sort().map((key) => sums.get(key)!);
-    out.push(...inserts(table, ordered, d, addOnConflict(table)));
-  }
-  return out;
+    return sorted ? [...sums.keys()].sort().map((key) => sums.get(key)!) : [...sums.values()];
+  });
+}
+
+/**
+ * SQLite's upserts adding a batch's rows to every rollup, each grain's in key order, so
+ * loaders adding to the same rows at once lock them in one order (no deadlock). `pending`: a
+ * bulk load's, whose minutes are only set aside (rollupMerge adds them in at its end).
+ */
+export function rollupUpserts(rows: Rows, pending = false): [string, unknown[]][] {
+  if (pending) return inserts(PENDING_TABLE, [...minuteSums(rows).values()], '');
+  return grainSums(rows).flatMap((sums, k) => inserts(ROLLUPS[k]!.table, sums, addOnConflict(ROLLUPS[k]!.table)));
 }
 
 /** `ON CONFLICT ... DO UPDATE`: a row already there gets the new sums added. */
 const addOnConflict = (table: string): string =>
   `ON CONFLICT (${KEY.join(', ')}) DO UPDATE SET ${SUMS.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ')}`;
 
-const TYPES = ['bigint', 'text', 'text', 'text', 'text', 'bigint', 'integer', 'integer', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint'];
-
-/** Statements inserting `rows` into `table`, then `conflict`: PostgreSQL's as one of arrays, SQLite's in chunks of fixed size. */
-function inserts(table: string, rows: readonly Sum[], d: Dialect, conflict: string): [string, unknown[]][] {
-  if (!rows.length) return [];
-  if (d === 'postgres') {
-    // A column of values each, as arrays: no parse of thousands of parameters.
-    const unnest = TYPES.map((t) => `?::${t}[]`).join(', ');
-    return [[`INSERT INTO ${table} (${COLUMNS.join(', ')}) SELECT * FROM unnest(${unnest}) ${conflict}`, TYPES.map((_, k) => rows.map((row) => row[k]))]];
-  }
+/** Statements inserting `rows` into `table`, then `conflict`, in chunks of fixed size (so SQLite keeps two statements prepared). */
+function inserts(table: string, rows: readonly Sum[], conflict: string): [string, unknown[]][] {
   const sql = (n: number): string =>
     `INSERT INTO ${table} (${COLUMNS.join(', ')}) VALUES ${Array.from({ length: n }, () => `(${COLUMNS.map(() => '?').join(', ')})`).join(', ')} ${conflict}`;
   const out: [string, unknown[]][] = [];
@@ -194,17 +251,32 @@ function inserts(table: string, rows: readonly Sum[], d: Dialect, conflict: stri
   return out;
 }
 
-/** Adds the minutes a bulk load set aside into every rollup, and empties them. */
-export function rollupMerge(): string[] {
+/** Adds the sums in `from` into every rollup, each grain summed in SQL and upserted in key order (no deadlock between loaders). */
+function rollupsFrom(from: string): string[] {
   const group = (ms: number): string => `${bucketSql(ms)}, server, domain, user_name, share, op`;
   const sums = SUMS.map((c) => `SUM(${c})`).join(', ');
   // `WHERE true`: SQLite reads ON CONFLICT after a bare SELECT ... GROUP BY as part of it.
-  return [
-    ...ROLLUPS.map(
-      ({ table, ms }) =>
-        `INSERT INTO ${table} (${COLUMNS.join(', ')}) SELECT ${group(ms)}, MIN(user_key), MIN(share_key), ${sums} FROM ${PENDING_TABLE} WHERE true ` +
-        `GROUP BY ${group(ms)} ${addOnConflict(table)}`,
-    ),
-    `DELETE FROM ${PENDING_TABLE}`,
-  ];
+  return ROLLUPS.map(
+    ({ table, ms }) =>
+      `INSERT INTO ${table} (${COLUMNS.join(', ')}) SELECT ${group(ms)}, MIN(user_key), MIN(share_key), ${sums} FROM ${from} WHERE true ` +
+      `GROUP BY ${group(ms)} ${KEY_ORDER} ${addOnConflict(table)}`,
+  );
+}
+
+const KEY_ORDER = `ORDER BY ${KEY.map((_, k) => k + 1).join(', ')}`;
+
+/**
+ * Adds a batch's sums, copied into `from` with each row's grain (its index in ROLLUPS) in a
+ * last column, into every rollup, in key order.
+ */
+export function rollupsFromGrains(from: string): string[] {
+  return ROLLUPS.map(
+    ({ table }, k) =>
+      `INSERT INTO ${table} (${COLUMNS.join(', ')}) SELECT ${COLUMNS.join(', ')} FROM ${from} WHERE grain = ${k} ${KEY_ORDER} ${addOnConflict(table)}`,
+  );
+}
+
+/** Adds the minutes a bulk load set aside into every rollup, and empties them. */
+export function rollupMerge(): string[] {
+  return [...rollupsFrom(PENDING_TABLE), `DELETE FROM ${PENDING_TABLE}`];
 }

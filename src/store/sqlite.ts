@@ -3,7 +3,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { RECORD_INDEXES, STORED_COLUMNS, schemaStatements } from './schema.js';
-import { EXPIRED_META, rollupCatchUp, rollupStatements, ROLLUPS_META, rollupUpserts } from './rollups.js';
+import { EXPIRED_META, metaMap, rollupCatchUp, rollupStatements, ROLLUPS_META, ROLLUPS_META_SQL, rollupUpserts } from './rollups.js';
 import { claim, runsOf } from './claim.js';
 import { bookkeeping, type Store, type StoreBatch } from './types.js';
 
@@ -80,8 +80,7 @@ export function openSqlite(path: string, o: { makeDir: boolean; readOnly: boolea
     let k = 0;
     for (; k + ROWS_PER_INSERT <= c.rows.n; k += ROWS_PER_INSERT) s.many.run(v.slice(k * WIDTH, (k + ROWS_PER_INSERT) * WIDTH));
     for (; k < c.rows.n; k++) s.one.run(v.slice(k * WIDTH, (k + 1) * WIDTH));
-    for (const [sql, params] of bookkeeping({ ...b, rows: c.rows }, c.covered, Date.now(), (rows) => rollupUpserts(rows, 'sqlite', bulk)))
-      statement(sql).run(...params);
+    for (const [sql, params] of bookkeeping({ ...b, rows: c.rows }, c.covered, Date.now(), (rows) => rollupUpserts(rows, bulk))) statement(sql).run(...params);
     return c.skipped;
   });
 
@@ -99,10 +98,9 @@ export function openSqlite(path: string, o: { makeDir: boolean; readOnly: boolea
         db.prepare("INSERT OR IGNORE INTO smbta_meta (key, value) VALUES ('schema_version', '1')").run();
         // Records loaded before there were rollups (summed into them), or a bulk load's minutes
         // (added in; but not another live process's, still setting its minutes aside: it adds them in when done).
-        const state = (db.prepare('SELECT value FROM smbta_meta WHERE key = ?').get(ROLLUPS_META) as { value: string } | undefined)?.value;
-        if (bulkLoadRunning(state)) return;
-        for (const sql of rollupCatchUp(state)) db.exec(sql);
-        db.prepare("INSERT OR REPLACE INTO smbta_meta (key, value) VALUES (?, 'yes')").run(ROLLUPS_META);
+        const meta = metaMap(db.prepare(ROLLUPS_META_SQL).all() as Record<string, unknown>[]);
+        if (bulkLoadRunning(meta.get(ROLLUPS_META))) return;
+        for (const sql of rollupCatchUp(meta)) db.exec(sql);
       }).immediate();
       bulk = false;
     },

@@ -1,8 +1,9 @@
 /**
- * The stores' rollups (per minute, hour and day) answer exactly: every question a rollup can
+ * The stores' rollups (per minute, hour, day and week) answer exactly: every question a rollup can
  * answer gives, from SQLite and from PostgreSQL, the answer the archive of the same records
  * gives, with ragged edges from the records; -v says which tables answered; an expired
- * rollup is not read where it was expired; a store made before rollups is filled once.
+ * rollup is not read where it was expired; a store made before rollups is filled once, one
+ * made before the weekly rollup gets it from its daily one.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -53,6 +54,8 @@ async function sameAsArchive(db: string): Promise<void> {
     assert.equal(fromDb.out, (await ask(['-r', `${dir}/in.smbta`], q)).out, q.join(' '));
     assert.match(fromDb.said, /from .*smbta_rollup_1/, `${q.join(' ')} used a rollup: ${fromDb.said}`);
   }
+  // All of time is whole weeks: the coarsest rollup answers alone.
+  assert.match((await ask(['--db', db], QUESTIONS[0]!, true)).said, /from smbta_rollup_1w \[the first, the last\)$/m);
   const ragged = await ask(['--db', db], QUESTIONS[2]!, true);
   assert.match(
     ragged.said,
@@ -103,15 +106,40 @@ test('an expired rollup is not read where it was expired; a store made before ro
   // As a store of an older smbta: no rollups. init sums the records into them.
   sqlite(
     db,
-    "DROP TABLE smbta_rollup_1m; DROP TABLE smbta_rollup_1h; DROP TABLE smbta_rollup_1d; DELETE FROM smbta_meta WHERE key LIKE 'rollups' OR key LIKE 'expired_before %'",
+    "DROP TABLE smbta_rollup_1m; DROP TABLE smbta_rollup_1h; DROP TABLE smbta_rollup_1d; DROP TABLE smbta_rollup_1w; DELETE FROM smbta_meta WHERE key LIKE 'rollups%' OR key LIKE 'expired_before %'",
   );
   assert.doesNotMatch((await ask(['--db', db], QUESTIONS[0]!, true)).said, /rollup/, 'no rollups: the records answer');
   assert.equal((await runBin('smbta-db', ['init', '--db', db])).code, 0);
-  assert.equal(sqlite(db, 'SELECT SUM(records) FROM smbta_rollup_1d'), String(records.length));
+  for (const t of ['smbta_rollup_1d', 'smbta_rollup_1w']) assert.equal(sqlite(db, `SELECT SUM(records) FROM ${t}`), String(records.length), t);
   await sameAsArchive(db);
-  const bad = await runBin('smbta-db', ['expire', '--older-than', '1d', '--rollup-keep', '1w=30d', '--db', db]);
+  const bad = await runBin('smbta-db', ['expire', '--older-than', '1d', '--rollup-keep', '1y=30d', '--db', db]);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /--rollup-keep 1w=30d: '1w' is not a rollup \(1m, 1h or 1d\)/);
+  assert.match(bad.stderr, /--rollup-keep 1y=30d: '1y' is not a rollup \(1m, 1h, 1d, 1w\)/);
+});
+
+test('a store made before the weekly rollup gets it from its daily one, from where that was expired', async () => {
+  const db = `${dir}/w.db`;
+  assert.equal((await runBin('smbta-db', ['load', '-r', `${dir}/in.smbta`, '--db', db], { timeoutMs: 120_000 })).code, 0);
+  // As an older smbta left it: minutes, hours and days; no weeks.
+  sqlite(db, "DROP TABLE smbta_rollup_1w; DELETE FROM smbta_meta WHERE key = 'rollups 1w'");
+  assert.doesNotMatch((await ask(['--db', db], QUESTIONS[0]!, true)).said, /smbta_rollup_1w/, 'no weekly sums yet: the daily ones answer');
+  assert.equal((await runBin('smbta-db', ['init', '--db', db])).code, 0);
+  assert.equal(sqlite(db, 'SELECT SUM(records) FROM smbta_rollup_1w'), String(records.length));
+  await sameAsArchive(db);
+
+  // Days expired before the 21st (a Saturday): the weeks made from them answer from the first whole week after.
+  const cut = Date.UTC(2026, 10, 21);
+  sqlite(db, `DELETE FROM smbta_rollup_1d WHERE time < ${cut}; INSERT INTO smbta_meta VALUES ('expired_before smbta_rollup_1d', '${cut}')`);
+  sqlite(db, "DELETE FROM smbta_meta WHERE key = 'rollups 1w'");
+  assert.equal((await runBin('smbta-db', ['init', '--db', db])).code, 0);
+  assert.equal(sqlite(db, "SELECT value FROM smbta_meta WHERE key = 'expired_before smbta_rollup_1w'"), String(cut));
+  const q = ['total', '--mode', 'rw'];
+  const answered = await ask(['--db', db], q, true);
+  assert.equal(answered.out, (await ask(['-r', `${dir}/in.smbta`], q)).out);
+  assert.match(
+    answered.said,
+    /smbta_rollup_1h \[the first, 2026-11-21T00:00Z\) \+ smbta_rollup_1d \[2026-11-21T00:00Z, 2026-11-26T00:00Z\) \+ smbta_rollup_1w \[2026-11-26T00:00Z, the last\)/,
+  );
 });
 
 test('a bulk load adds to rollups that outlived their records, and a load cut short is added in by the next run', async () => {
@@ -123,7 +151,8 @@ test('a bulk load adds to rollups that outlived their records, and a load cut sh
   const more = createTraffic({ seed: 9, users: 3, start: Date.UTC(2026, 10, 25, 9), gapMs: 1000 });
   writeFileSync(`${dir}/more.smbta`, encodeRecords(Array.from({ length: 1000 }, () => more.next())));
   assert.equal((await runBin('smbta-db', ['load', '-r', `${dir}/more.smbta`, '--db', db])).code, 0);
-  for (const t of ['smbta_rollup_1m', 'smbta_rollup_1h', 'smbta_rollup_1d']) assert.equal(sqlite(db, `SELECT SUM(records) FROM ${t}`), '81000', t);
+  for (const t of ['smbta_rollup_1m', 'smbta_rollup_1h', 'smbta_rollup_1d', 'smbta_rollup_1w'])
+    assert.equal(sqlite(db, `SELECT SUM(records) FROM ${t}`), '81000', t);
 
   // A bulk load killed in the middle: what it committed is in the rollups after the next run.
   const cut = `${dir}/cut.db`;
@@ -136,9 +165,10 @@ test('a bulk load adds to rollups that outlived their records, and a load cut sh
   assert.doesNotMatch((await ask(['--db', cut], QUESTIONS[0]!, true)).said, /rollup/, 'pending: the records answer');
   assert.equal((await runBin('smbta-db', ['init', '--db', cut])).code, 0);
   const stored = sqlite(cut, 'SELECT COUNT(*) FROM smbta_records');
-  for (const t of ['smbta_rollup_1m', 'smbta_rollup_1h', 'smbta_rollup_1d']) assert.equal(sqlite(cut, `SELECT SUM(records) FROM ${t}`), stored, t);
+  for (const t of ['smbta_rollup_1m', 'smbta_rollup_1h', 'smbta_rollup_1d', 'smbta_rollup_1w'])
+    assert.equal(sqlite(cut, `SELECT SUM(records) FROM ${t}`), stored, t);
   assert.equal(sqlite(cut, 'SELECT COUNT(*) FROM smbta_rollup_pending'), '0');
-  assert.match((await ask(['--db', cut], QUESTIONS[0]!, true)).said, /smbta_rollup_1d/);
+  assert.match((await ask(['--db', cut], QUESTIONS[0]!, true)).said, /smbta_rollup_1w/);
 });
 
 function sqlite(db: string, sql: string): string {
