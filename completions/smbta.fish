@@ -113,7 +113,7 @@ complete -c smbta-mux -s B -l bind -r -f -d 'address to listen on (loopback unle
 complete -c smbta-mux -l tls-client-ca -r -F -d 'serve only readers with a certificate (--tls-cert on their side) this CA signed'
 complete -c smbta-mux -s w -l write -r -F -d 'write the stream to FILE (- is stdout; .bz2 compresses), or publish it to JetStream at nats://HOST:PORT/SUBJECT; a regular file is written under a temporary name and renamed when whole, a device or FIFO is written directly'
 complete -c smbta-mux -l force -f -d 'let -w replace an existing file (never replaced otherwise)'
-complete -c smbta-mux -l client-buffer -r -f -d 'most stream bytes queued for one reader; a slower reader loses the oldest, and is told in the stream'
+complete -c smbta-mux -l client-buffer -r -f -d 'most stream bytes queued for one reader; a slower reader of live sources loses the oldest, and is told in the stream (of files: the replay waits)'
 complete -c smbta-mux -l wait-readers -r -f -d 'start reading the sources only once N readers are connected (replaying archives)'
 complete -c smbta-mux -l state -r -F -d 'keep the stream\'s numbering and how far each source was passed on in FILE, so a restart after a crash counts what the crash lost'
 complete -c smbta-mux -l metrics -r -f -d 'serve Prometheus metrics at http://ADDR:PORT/metrics (a bare PORT: loopback): records in and out, bytes per op and share, drops by reason, connections, lag; beyond loopback only with --insecure, and with --token-file only for a bearer of the token'

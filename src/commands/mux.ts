@@ -2,6 +2,7 @@ import { pick, STREAM_OUT, READER, SERVING } from '../cli/options.js';
 import { defineProgram } from '../cli/program.js';
 import { UsageError } from '../language/errors.js';
 import { forwardSelected } from '../runtime/forward.js';
+import { isLiveSource } from '../io/source-spec.js';
 import { prepareInput } from '../runtime/input.js';
 import { openBinaryOutput } from '../runtime/output.js';
 import { listenServing, servingFor } from '../runtime/serve.js';
@@ -13,9 +14,10 @@ export const mux = defineProgram({
   summary: 'join many record sources into one stream and serve it to many readers',
   description:
     'Reads any number of sources (-S live servers, reconnecting with backoff; -r files), keeping each source in order, and serves ' +
-    'the joined stream to any number of readers on -P. A slow reader never slows the sources or the other readers: past its ' +
-    '--client-buffer it loses the oldest data and is told so in the stream (a gap block its reader reports). A trailing filter ' +
-    'applies to everything served. Trees of smbta-mux scale fan-in, as radium does for Argus.',
+    'the joined stream to any number of readers on -P. A slow reader never slows live sources or the other readers: past its ' +
+    '--client-buffer it loses the oldest data and is told so in the stream (a gap block its reader reports). Replaying only files ' +
+    '(-r, -R), nothing is lost: the slowest reader sets the pace, as through a pipe. A trailing filter applies to everything served. ' +
+    'Trees of smbta-mux scale fan-in, as radium does for Argus.',
   options: {
     ...READER,
     ...SERVING,
@@ -26,7 +28,8 @@ export const mux = defineProgram({
       value: 'SIZE',
       default: '16M',
       group: 'Output',
-      describe: 'most stream bytes queued for one reader; a slower reader loses the oldest, and is told in the stream',
+      describe:
+        'most stream bytes queued for one reader; a slower reader of live sources loses the oldest, and is told in the stream (of files: the replay waits)',
     },
     'wait-readers': {
       kind: 'count',
@@ -54,7 +57,8 @@ export const mux = defineProgram({
     if (a.serve === undefined) throw new UsageError('give -P PORT to serve the joined stream on');
     const state = openState(a.state, 'smbta-mux', ctx.report);
     const input = prepareInput(a, a._);
-    const serverOptions = { maxClientBuffer: a['client-buffer'] };
+    // Files wait for the slowest reader; live sources cannot, so a reader too slow for them loses the oldest.
+    const serverOptions = { maxClientBuffer: a['client-buffer'], paced: !input.specs.some(isLiveSource) };
     const server = servingFor(a, ctx.report, serverOptions);
     if (!server) return;
     // SIGHUP with -c: a new bound applies to every reader at its next block.

@@ -2,7 +2,8 @@
  * Serves a stream of whole blocks to any number of TCP clients. Each client has a bounded
  * queue: a client that cannot keep up never slows the source or the others; when its
  * queue overflows it loses the oldest blocks, and before the next block it is sent a gap
- * block saying how many records it lost, so the loss is never silent.
+ * block saying how many records it lost, so the loss is never silent. Serving stored data
+ * (`paced`), nothing is lost: the writer waits (ready()) while any client's queue is full.
  * With a certificate it speaks TLS; with a token, a client reads only after sending it.
  */
 import { createServer, type Server, type Socket } from 'node:net';
@@ -49,7 +50,12 @@ function numberOf(block: Buffer): BlockNumber | undefined {
 const RECENT_GAPS = 64;
 const RECENT_GAP_MS = 300_000;
 
-export function createBlockServer(opts: { maxClientBuffer: number; onClient?: (message: string) => void; security?: LinkSecurity }): BlockServer {
+export function createBlockServer(opts: {
+  maxClientBuffer: number;
+  paced?: boolean;
+  onClient?: (message: string) => void;
+  security?: LinkSecurity;
+}): BlockServer {
   const clients = new Set<Client>();
   /**
    * The latest gap blocks (losses this stream's writer found upstream): a reader that was away
@@ -60,6 +66,12 @@ export function createBlockServer(opts: { maxClientBuffer: number; onClient?: (m
   const joined: (() => void)[] = [];
   let first: Buffer | undefined;
   let lostRecords = 0;
+  /** Writers waiting (paced) for every client's queue to be within its bound. */
+  const waiting: (() => void)[] = [];
+  const roomForAll = (): boolean => [...clients].every((c) => c.queued <= opts.maxClientBuffer);
+  const wake = (): void => {
+    if (waiting.length && roomForAll()) waiting.splice(0).forEach((f) => f());
+  };
 
   const pump = (c: Client): void => {
     while (c.head < c.queue.length && c.socket.writableLength < SOCKET_HIGH_WATER && !c.socket.destroyed) {
@@ -79,6 +91,7 @@ export function createBlockServer(opts: { maxClientBuffer: number; onClient?: (m
       c.queue = c.queue.slice(c.head);
       c.head = 0;
     }
+    wake();
   };
 
   const who = (socket: Socket): string => (socket.remoteAddress ? `reader ${socket.remoteAddress}:${socket.remotePort}` : 'a reader');
@@ -88,7 +101,10 @@ export function createBlockServer(opts: { maxClientBuffer: number; onClient?: (m
     clients.add(c);
     socket.on('error', () => undefined);
     socket.setNoDelay(true);
-    socket.on('close', () => clients.delete(c));
+    socket.on('close', () => {
+      clients.delete(c);
+      wake();
+    });
     socket.on('drain', () => pump(c));
     // Readers never send; anything they do send is ignored.
     socket.resume();
@@ -112,8 +128,8 @@ export function createBlockServer(opts: { maxClientBuffer: number; onClient?: (m
     for (const c of clients) {
       c.queue.push(block);
       c.queued += block.length;
-      // Over the bound: the oldest waiting blocks go, and the client is told.
-      while (c.queued > opts.maxClientBuffer && c.head < c.queue.length - 1) {
+      // Over the bound: the oldest waiting blocks go, and the client is told (paced: the writer waits instead).
+      while (!opts.paced && c.queued > opts.maxClientBuffer && c.head < c.queue.length - 1) {
         const old = c.queue[c.head] ?? Buffer.alloc(0);
         c.queue[c.head++] = undefined;
         c.queued -= old.length;
@@ -146,7 +162,7 @@ export function createBlockServer(opts: { maxClientBuffer: number; onClient?: (m
       }),
     write: (data) => send(Buffer.isBuffer(data) ? data : Buffer.from(data)),
     writeAndWait: async (data) => send(Buffer.isBuffer(data) ? data : Buffer.from(data)),
-    ready: async () => undefined,
+    ready: () => (opts.paced && !roomForAll() ? new Promise<void>((resolve) => waiting.push(resolve)) : Promise.resolve()),
     backlog: () => 0,
     close: () =>
       new Promise<void>((resolve) => {

@@ -24,7 +24,11 @@ export function servingHost(a: ServeArgs): string {
  * A block server for -P, secured as the options say (undefined without -P). Checked before
  * anything listens: beyond loopback it speaks TLS or was told --insecure.
  */
-export function servingFor(a: ServeArgs, report: Reporter, opts: { maxClientBuffer: number } = { maxClientBuffer: 8 << 20 }): BlockServer | undefined {
+export function servingFor(
+  a: ServeArgs,
+  report: Reporter,
+  opts: { maxClientBuffer: number; paced?: boolean } = { maxClientBuffer: 8 << 20 },
+): BlockServer | undefined {
   if (a.serve === undefined) return undefined;
   const security = loadLinkSecurity(a);
   checkServingBind(servingHost(a), security, a.insecure, (m) => report.warn(m));
@@ -33,6 +37,7 @@ export function servingFor(a: ServeArgs, report: Reporter, opts: { maxClientBuff
     get maxClientBuffer() {
       return opts.maxClientBuffer;
     },
+    paced: opts.paced,
     security,
     onClient: (m) => report.warn(m),
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
 import type { SmbRecord } from '../../src/record/fields.js';
 import { mergeLedgers, type Ledger } from '../../src/torture/ledger.js';
@@ -11,6 +11,8 @@ import { decodeAll, encodeRecords } from '../helpers/stream.js';
 import { waitUntil } from '../helpers/wait.js';
 import { withTmpDir } from '../helpers/tmp-dir.js';
 import { createTraffic } from '../../src/synth/traffic.js';
+import { BatchBuilder } from '../../src/stream/builder.js';
+import { BlockKind } from '../../src/stream/format.js';
 
 async function torture(port: number, n: number, seed: number, extra: string[] = []): Promise<Ledger> {
   const r = await runBin('smbta-torture', ['-d', `127.0.0.1:${port}`, '-c', '2', '-n', String(n), '--seed', String(seed), ...extra], { timeoutMs: 120000 });
@@ -93,6 +95,55 @@ test('mux: a reader that reads nothing for a minute stays within its bound, lose
   assert.ok(rss < 200, `mux peak RSS ${rss} MiB`);
   assert.match(mux.stderr(), /slow readers lost \d+ records in all/);
 });
+
+test('mux: replaying files, a reader that stops reading holds the replay back and loses nothing; the others wait with it', () =>
+  withTmpDir(async (dir) => {
+    // 1,000,000 records (~16 MB): well over --client-buffer and what the sockets buffer (~6 MB here).
+    const t = createTraffic({ seed: 12, users: 30 });
+    const b = new BatchBuilder();
+    const blocks: Uint8Array[] = [];
+    for (let k = 0; k < 1_000_000; k++) {
+      b.add(t.next());
+      if (b.length === 8192) blocks.push(b.encode());
+    }
+    blocks.push(b.encode());
+    writeFileSync(`${dir}/in.smbta`, Buffer.concat(blocks));
+    const mux = startProc('smbta-mux', ['-r', `${dir}/in.smbta`, '-P', '0', '--client-buffer', '1M', '--wait-readers', '2']);
+    const port = Number((await mux.waitFor(/serving on 127\.0\.0\.1:(\d+)/))[1]);
+    const reader = (): { socket: Socket; got: Buffer[]; done: Promise<Buffer> } => {
+      const socket = connect(port, '127.0.0.1');
+      const got: Buffer[] = [];
+      const done = new Promise<Buffer>((resolve, reject) => {
+        socket
+          .on('data', (d) => got.push(d))
+          .on('end', () => resolve(Buffer.concat(got)))
+          .on('error', reject);
+      });
+      return { socket, got, done };
+    };
+    const slow = reader();
+    slow.socket.pause();
+    await mux.waitFor(/reader .* connected/);
+    const fast = reader();
+    // The reader that stopped holds everyone back: the other has far from all of it.
+    await new Promise((r) => setTimeout(r, 3000));
+    const size = readFileSync(`${dir}/in.smbta`).length;
+    const early = fast.got.reduce((n, d) => n + d.length, 0);
+    assert.ok(early < size * 0.7, `the other reader had ${early} of ${size} bytes while one reader read nothing`);
+    slow.socket.resume();
+    const [a, z] = await Promise.all([slow.done, fast.done]);
+    assert.equal(await mux.stop(), 0);
+    assert.doesNotMatch(mux.stderr(), /lost/);
+    for (const s of [a, z]) {
+      const d = decodeAll(s);
+      assert.deepEqual(d.damage, []);
+      assert.equal(d.records.length, 1_000_000);
+      assert.deepEqual(
+        d.side.filter((x) => x.kind === BlockKind.Gap),
+        [],
+      );
+    }
+  }));
 
 test('mux: 256 readers at once each get the whole stream, through its trailing filter', () =>
   withTmpDir(async (dir) => {
