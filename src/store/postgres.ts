@@ -45,7 +45,7 @@ function copyText(v: string | number): string {
   return SPECIAL.test(v) ? v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : v;
 }
 
-/** COPY's text of `n` rows of `width` values each, flat, in chunks of about 64 KiB. */
+/** COPY's text of rows of `width` values each, given flat, in chunks of about 64 KiB. */
 function* copyChunks(values: readonly (string | number)[], width: number): Generator<string> {
   let chunk = '';
   for (let o = 0; o < values.length; o += width) {
@@ -59,7 +59,7 @@ function* copyChunks(values: readonly (string | number)[], width: number): Gener
   if (chunk) yield chunk;
 }
 
-/** A batch's minute sums on their way into the rollups: one table per connection, emptied by each commit. */
+/** A batch's sums of every grain on their way into the rollups: a temporary table per connection, emptied by each commit. */
 const BATCH_SUMS = 'smbta_batch_sums';
 
 /** Each row's record time (the first stored column). */
@@ -114,11 +114,11 @@ export async function openPostgres(url: string): Promise<Store> {
     await pipeline(Readable.from(copyChunks(values, columns.length)), to);
   };
   /** Copies each grain's sums into this connection's BATCH_SUMS, then into the rollups (in key order: see rollupsFromGrains): one COPY instead of parameters to parse. */
-  let sumsTable: pg.Client | undefined;
+  let hasSumsTable: pg.Client | undefined;
   const addToRollups = async (grains: Sum[][]): Promise<void> => {
-    if (sumsTable !== client)
+    if (hasSumsTable !== client)
       await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${BATCH_SUMS} (${sumColumnsSql('postgres')}, grain INTEGER NOT NULL) ON COMMIT DELETE ROWS`);
-    sumsTable = client;
+    hasSumsTable = client;
     const values: (string | number)[] = [];
     for (const [k, sums] of grains.entries())
       for (const s of sums) {
@@ -169,7 +169,7 @@ export async function openPostgres(url: string): Promise<Store> {
           await copy('smbta_records', STORED_COLUMNS, c.rows.values);
           await addToRollups(grainSums(c.rows, false));
         }
-        for (const [sql, params] of bookkeeping({ ...b, rows: c.rows }, c.covered, Date.now(), () => [])) await query(sql, params);
+        for (const [sql, params] of bookkeeping({ ...b, rows: c.rows }, c.covered, Date.now())) await query(sql, params);
         return c.skipped;
       });
     },

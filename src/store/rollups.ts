@@ -103,7 +103,7 @@ const setMetaSql = (key: string, value: string): string =>
 /** Refills a rollup from the one below it, which it answers for from where that one was expired. */
 function fillFromFiner(r: Rollup): string[] {
   const finer = ROLLUPS[ROLLUPS.indexOf(r) - 1]!;
-  const group = `${bucketSql(r.ms)}, server, domain, user_name, share, op`;
+  const group = groupSql(r.ms);
   return [
     `DELETE FROM ${r.table}`,
     `INSERT INTO ${r.table} (${COLUMNS.join(', ')}) SELECT ${group}, MIN(user_key), MIN(share_key), ${SUMS.map((c) => `SUM(${c})`).join(', ')} ` +
@@ -138,6 +138,8 @@ const ROWS_PER_UPSERT = 256;
 
 /** Bucket start of `time` for a grain, also before 1970 (SQL's % keeps the sign of time). */
 const bucketSql = (ms: number): string => `(time - ((time % ${ms}) + ${ms}) % ${ms})`;
+/** A rollup's key at a grain: what sums are grouped by. */
+const groupSql = (ms: number): string => `${bucketSql(ms)}, ${KEY.slice(1).join(', ')}`;
 
 /** A rollup's columns (COLUMNS) with their types: also those of tables of sums on their way in. */
 export function sumColumnsSql(d: Dialect): string {
@@ -168,7 +170,7 @@ export function rollupStatements(d: Dialect): string[] {
  */
 export function rollupBackfill(): string[] {
   const { table, ms } = ROLLUPS[0]!;
-  const group = `${bucketSql(ms)}, server, domain, user_name, share, op`;
+  const group = groupSql(ms);
   const sums = 'SUM(bytes), SUM(count), COUNT(*), SUM(CASE WHEN result < 0 THEN 1 ELSE 0 END), SUM(latency)';
   return [
     `DELETE FROM ${table}`,
@@ -251,18 +253,6 @@ function inserts(table: string, rows: readonly Sum[], conflict: string): [string
   return out;
 }
 
-/** Adds the sums in `from` into every rollup, each grain summed in SQL and upserted in key order (no deadlock between loaders). */
-function rollupsFrom(from: string): string[] {
-  const group = (ms: number): string => `${bucketSql(ms)}, server, domain, user_name, share, op`;
-  const sums = SUMS.map((c) => `SUM(${c})`).join(', ');
-  // `WHERE true`: SQLite reads ON CONFLICT after a bare SELECT ... GROUP BY as part of it.
-  return ROLLUPS.map(
-    ({ table, ms }) =>
-      `INSERT INTO ${table} (${COLUMNS.join(', ')}) SELECT ${group(ms)}, MIN(user_key), MIN(share_key), ${sums} FROM ${from} WHERE true ` +
-      `GROUP BY ${group(ms)} ${KEY_ORDER} ${addOnConflict(table)}`,
-  );
-}
-
 const KEY_ORDER = `ORDER BY ${KEY.map((_, k) => k + 1).join(', ')}`;
 
 /**
@@ -276,7 +266,16 @@ export function rollupsFromGrains(from: string): string[] {
   );
 }
 
-/** Adds the minutes a bulk load set aside into every rollup, and empties them. */
+/** Adds the minutes a bulk load set aside into every rollup, each grain summed in SQL and upserted in key order, and empties them. */
 export function rollupMerge(): string[] {
-  return [...rollupsFrom(PENDING_TABLE), `DELETE FROM ${PENDING_TABLE}`];
+  const sums = SUMS.map((c) => `SUM(${c})`).join(', ');
+  // `WHERE true`: SQLite reads ON CONFLICT after a bare SELECT ... GROUP BY as part of it.
+  return [
+    ...ROLLUPS.map(
+      ({ table, ms }) =>
+        `INSERT INTO ${table} (${COLUMNS.join(', ')}) SELECT ${groupSql(ms)}, MIN(user_key), MIN(share_key), ${sums} FROM ${PENDING_TABLE} WHERE true ` +
+        `GROUP BY ${groupSql(ms)} ${KEY_ORDER} ${addOnConflict(table)}`,
+    ),
+    `DELETE FROM ${PENDING_TABLE}`,
+  ];
 }

@@ -43,12 +43,12 @@ export interface StoredAlert {
   id: string;
 }
 
-/** The bookkeeping statements of a batch after its records (`?` placeholders), the rollups' from `rollups`. */
+/** The bookkeeping statements of a batch after its records (`?` placeholders), the rollups' from `rollups` (PostgreSQL adds its own by COPY). */
 export function bookkeeping(
   b: StoreBatch,
   covered: ReadonlyMap<string, Ranges>,
   now: number,
-  rollups: (rows: PendingRows) => [string, unknown[]][],
+  rollups: (rows: PendingRows) => [string, unknown[]][] = () => [],
 ): [string, unknown[]][] {
   const out: [string, unknown[]][] = [];
   if (b.rows.n) out.push(['INSERT INTO smbta_loads (batch, records, loaded_at) VALUES (?, ?, ?)', [b.id, b.rows.n, now]], ...rollups(b.rows));

@@ -6,8 +6,8 @@
  * made before the weekly rollup gets it from its daily one.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -155,12 +155,20 @@ test('a bulk load adds to rollups that outlived their records, and a load cut sh
     assert.equal(sqlite(db, `SELECT SUM(records) FROM ${t}`), '81000', t);
 
   // A bulk load killed in the middle: what it committed is in the rollups after the next run.
+  // It reads a FIFO given half the archive, so it is still loading, whatever the machine's speed, when it is killed.
   const cut = `${dir}/cut.db`;
-  const load = startProc('smbta-db', ['load', '-r', `${dir}/in.smbta`, '--db', cut, '--batch-records', '500']);
+  const fifo = `${dir}/half.fifo`;
+  execFileSync('mkfifo', [fifo]);
+  const load = startProc('smbta-db', ['load', '-r', fifo, '--db', cut, '--batch-records', '500']);
+  // (Killing the load breaks the pipe: that is expected.)
+  const feed = createWriteStream(fifo).on('error', () => undefined);
+  const whole = readFileSync(`${dir}/in.smbta`);
+  feed.write(whole.subarray(0, whole.length >> 1));
   // (The file may not be there yet, or be locked by the writer: then ask again.)
   const committed = (): number => Number(spawnSync('sqlite3', [cut, 'SELECT COUNT(*) FROM smbta_records'], { encoding: 'utf8' }).stdout || 0);
   await waitUntil('the load to commit some batches', () => committed() > 5000, 60_000, 20);
   await load.stop('SIGKILL');
+  feed.destroy();
   assert.match(sqlite(cut, "SELECT value FROM smbta_meta WHERE key = 'rollups'"), /^pending \d+$/);
   assert.doesNotMatch((await ask(['--db', cut], QUESTIONS[0]!, true)).said, /rollup/, 'pending: the records answer');
   assert.equal((await runBin('smbta-db', ['init', '--db', cut])).code, 0);
