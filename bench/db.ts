@@ -4,11 +4,13 @@
  * rw` over the archive and over SQLite and PostgreSQL (from their rollups), beside the same
  * GROUP BY over the records (the sqlite3 tool's own time, and PostgreSQL's).
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchBuilder } from '../src/stream/builder.js';
 import type { SmbRecord } from '../src/record/fields.js';
 import { createTraffic } from '../src/synth/traffic.js';
+import { STORED_COLUMNS } from '../src/store/schema.js';
 import { postgresBin, startPostgres } from '../test/helpers/postgres.js';
 import { count, measure, onPath, ratio, smbta, type Measurement } from './harness.js';
 
@@ -110,16 +112,34 @@ async function twoLoaders(dir: string, n: number): Promise<DbRow> {
   try {
     await measure(`${smbta('smbta-db', `init --db ${pg.url}`)} 2> /dev/null`, 1);
     const m = await measure(halves.map((f) => `${smbta('smbta-db', `load -r ${f} --db ${pg.url}`)} 2> /dev/null &`).join(' ') + ' wait', 1);
+    const own = await postgresOwnCopy(pg.url, dir);
     return {
       stage: `2 x smbta-db load -> PostgreSQL (${count(n)} records)`,
       rate: n / m.seconds,
       seconds: m.seconds,
       target: 200_000,
       peakRssMiB: m.peakRssMiB,
+      note: `PostgreSQL's own ceiling here: two psql \\copy sessions put the same rows into the same table and indexes at ${(n / own / 1000).toFixed(0)}k/s`,
     };
   } finally {
     pg.stop();
   }
+}
+
+/**
+ * Seconds PostgreSQL itself takes to take the stored records again, from files, through two
+ * psql `\copy` sessions at once into the emptied records table (same indexes, no rollups):
+ * what no loader can beat on this machine.
+ */
+async function postgresOwnCopy(url: string, dir: string): Promise<number> {
+  const psql = join(postgresBin()!, 'psql');
+  const cols = STORED_COLUMNS.join(', ');
+  const files = [0, 1].map((k) => join(dir, `pg-half${k}.copy`));
+  for (const [k, f] of files.entries()) execFileSync(psql, [url, '-qc', `\\copy (SELECT ${cols} FROM smbta_records WHERE id % 2 = ${k}) TO '${f}'`]);
+  execFileSync(psql, [url, '-qc', 'TRUNCATE smbta_records']);
+  const m = await measure(files.map((f) => `${psql} ${url} -qc "\\copy smbta_records (${cols}) FROM '${f}'" &`).join(' ') + ' wait', 1);
+  files.forEach((f) => rmSync(f, { force: true }));
+  return m.seconds;
 }
 
 /**
