@@ -80,7 +80,7 @@ export async function runAlert(a: AlertArgs, ctx: RunContext): Promise<void> {
   const exec = a.exec === undefined ? undefined : new AlertExec(a.exec, ctx.report, { max: a['exec-max'], timeoutMs: a['exec-timeout'], dryRun: a['dry-run'] });
   if (a['alerts-only'] && a.write === undefined && a.serve === undefined) throw new UsageError('--alerts-only says what -w and -P carry: give one');
   // -w and -P: the records read (unless --alerts-only), and each alert and clearing as an alert block at its record time.
-  const server = servingFor(a, ctx.report);
+  const server = servingFor(a, ctx);
   const stream = a.write === undefined && !server ? undefined : openBinaryOutput('smbta-alert', a, { flushMs: liveFlushMs(input) }, server ? [server] : []);
   if (server) ctx.report.warn(`serving on ${await listenServing(server, a)}`);
   const records = a['alerts-only'] || !stream ? undefined : forwarding(stream);

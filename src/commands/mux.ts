@@ -59,7 +59,7 @@ export const mux = defineProgram({
     const input = prepareInput(a, a._);
     // Files wait for the slowest reader; live sources cannot, so a reader too slow for them loses the oldest.
     const serverOptions = { maxClientBuffer: a['client-buffer'], paced: !input.specs.some(isLiveSource) };
-    const server = servingFor(a, ctx.report, serverOptions);
+    const server = servingFor(a, ctx, serverOptions);
     if (!server) return;
     // SIGHUP with -c: a new bound applies to every reader at its next block.
     ctx.onReload = (next) => void (serverOptions.maxClientBuffer = next['client-buffer']);

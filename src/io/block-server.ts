@@ -3,7 +3,8 @@
  * queue: a client that cannot keep up never slows the source or the others; when its
  * queue overflows it loses the oldest blocks, and before the next block it is sent a gap
  * block saying how many records it lost, so the loss is never silent. Serving stored data
- * (`paced`), nothing is lost: the writer waits (ready()) while any client's queue is full.
+ * (`paced`), nothing is lost: the writer waits (ready()) while any client's queue is full,
+ * until `stop` (a program told to stop does not wait for a reader that stopped reading).
  * With a certificate it speaks TLS; with a token, a client reads only after sending it.
  */
 import { createServer, type Server, type Socket } from 'node:net';
@@ -46,6 +47,9 @@ function numberOf(block: Buffer): BlockNumber | undefined {
   return typeof h === 'object' && h.run !== undefined ? { run: Buffer.from(h.run, 'hex'), seq: h.seq! } : undefined;
 }
 
+/** How long a stopping server waits for its readers to take what was queued for them. */
+const CLOSE_GRACE_MS = 2000;
+
 /** Gap blocks kept for readers that connect later: how many, and for how long. */
 const RECENT_GAPS = 64;
 const RECENT_GAP_MS = 300_000;
@@ -53,6 +57,7 @@ const RECENT_GAP_MS = 300_000;
 export function createBlockServer(opts: {
   maxClientBuffer: number;
   paced?: boolean;
+  stop?: AbortSignal;
   onClient?: (message: string) => void;
   security?: LinkSecurity;
 }): BlockServer {
@@ -68,10 +73,12 @@ export function createBlockServer(opts: {
   let lostRecords = 0;
   /** Writers waiting (paced) for every client's queue to be within its bound. */
   const waiting: (() => void)[] = [];
+  const pacing = (): boolean => !!opts.paced && !opts.stop?.aborted;
   const roomForAll = (): boolean => [...clients].every((c) => c.queued <= opts.maxClientBuffer);
   const wake = (): void => {
-    if (waiting.length && roomForAll()) waiting.splice(0).forEach((f) => f());
+    if (waiting.length && (!pacing() || roomForAll())) waiting.splice(0).forEach((f) => f());
   };
+  opts.stop?.addEventListener('abort', wake, { once: true });
 
   const pump = (c: Client): void => {
     while (c.head < c.queue.length && c.socket.writableLength < SOCKET_HIGH_WATER && !c.socket.destroyed) {
@@ -129,7 +136,7 @@ export function createBlockServer(opts: {
       c.queue.push(block);
       c.queued += block.length;
       // Over the bound: the oldest waiting blocks go, and the client is told (paced: the writer waits instead).
-      while (!opts.paced && c.queued > opts.maxClientBuffer && c.head < c.queue.length - 1) {
+      while (!pacing() && c.queued > opts.maxClientBuffer && c.head < c.queue.length - 1) {
         const old = c.queue[c.head] ?? Buffer.alloc(0);
         c.queue[c.head++] = undefined;
         c.queued -= old.length;
@@ -162,7 +169,7 @@ export function createBlockServer(opts: {
       }),
     write: (data) => send(Buffer.isBuffer(data) ? data : Buffer.from(data)),
     writeAndWait: async (data) => send(Buffer.isBuffer(data) ? data : Buffer.from(data)),
-    ready: () => (opts.paced && !roomForAll() ? new Promise<void>((resolve) => waiting.push(resolve)) : Promise.resolve()),
+    ready: () => (pacing() && !roomForAll() ? new Promise<void>((resolve) => waiting.push(resolve)) : Promise.resolve()),
     backlog: () => 0,
     close: () =>
       new Promise<void>((resolve) => {
@@ -174,6 +181,10 @@ export function createBlockServer(opts: {
           }
           c.socket.end();
         }
+        // A program told to stop gives readers a moment to take the rest, not for ever (one may have stopped reading).
+        const cut = (): void => void setTimeout(() => clients.forEach((c) => c.socket.destroy()), CLOSE_GRACE_MS).unref();
+        if (opts.stop?.aborted) cut();
+        else opts.stop?.addEventListener('abort', cut, { once: true });
         server.close(() => resolve());
       }),
   };

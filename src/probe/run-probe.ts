@@ -29,7 +29,7 @@ const MAX_BACKLOG = 64 << 20;
 
 export async function runProbe(o: ProbeOptions, ctx: RunContext): Promise<void> {
   const live = o.capture.iface !== undefined;
-  const server = servingFor(o.serving, ctx.report);
+  const server = servingFor(o.serving, ctx);
   const writer = openBinaryOutput('smbta-probe', o.output, { flushMs: live ? 100 : 0 }, server ? [server] : []);
   if (server) ctx.report.warn(`serving readers on ${await listenServing(server, o.serving)}`);
   const metrics = ctx.metrics;

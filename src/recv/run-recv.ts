@@ -69,7 +69,7 @@ export class RecvRun {
   /** Runs until the context's signal; then writes out everything received. */
   async run(): Promise<void> {
     const { o, ctx } = this;
-    const server = servingFor(o.serving, ctx.report);
+    const server = servingFor(o.serving, ctx);
     const state = openState(o.state, 'smbta-recv', ctx.report);
     const writer = openBinaryOutput(
       'smbta-recv',

@@ -26,20 +26,21 @@ export function servingHost(a: ServeArgs): string {
  */
 export function servingFor(
   a: ServeArgs,
-  report: Reporter,
+  ctx: { report: Reporter; signal: AbortSignal },
   opts: { maxClientBuffer: number; paced?: boolean } = { maxClientBuffer: 8 << 20 },
 ): BlockServer | undefined {
   if (a.serve === undefined) return undefined;
   const security = loadLinkSecurity(a);
-  checkServingBind(servingHost(a), security, a.insecure, (m) => report.warn(m));
+  checkServingBind(servingHost(a), security, a.insecure, (m) => ctx.report.warn(m));
   return createBlockServer({
     // Read through `opts` at every block, so a SIGHUP that changes the bound takes effect.
     get maxClientBuffer() {
       return opts.maxClientBuffer;
     },
     paced: opts.paced,
+    stop: ctx.signal,
     security,
-    onClient: (m) => report.warn(m),
+    onClient: (m) => ctx.report.warn(m),
   });
 }
 

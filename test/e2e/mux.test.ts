@@ -143,6 +143,16 @@ test('mux: replaying files, a reader that stops reading holds the replay back an
         [],
       );
     }
+    // Told to stop, it does not wait for ever on a reader that stopped reading.
+    const again = startProc('smbta-mux', ['-r', `${dir}/in.smbta`, '-P', '0', '--client-buffer', '1M', '--wait-readers', '1']);
+    const stuck = connect(Number((await again.waitFor(/serving on 127\.0\.0\.1:(\d+)/))[1]), '127.0.0.1').on('error', () => undefined);
+    stuck.pause();
+    await again.waitFor(/reader .* connected/);
+    await new Promise((r) => setTimeout(r, 1000));
+    const stopped = await Promise.race([again.stop(), new Promise<string>((r) => setTimeout(() => r('still running 10 s after SIGTERM'), 10_000))]);
+    if (typeof stopped === 'string') await again.stop('SIGKILL');
+    stuck.destroy();
+    assert.equal(stopped, 0);
   }));
 
 test('mux: 256 readers at once each get the whole stream, through its trailing filter', () =>

@@ -14,11 +14,7 @@ test('a reader that never reads loses the oldest data past the bound, and a boun
   );
   const limits = { maxClientBuffer: 256 << 20 };
   const a = { serve: { port: 0 }, bind: '127.0.0.1' };
-  const server = servingFor(
-    a,
-    createReporter('test', () => undefined),
-    limits,
-  )!;
+  const server = servingFor(a, { report: createReporter('test', () => undefined), signal: new AbortController().signal }, limits)!;
   const port = Number((await listenServing(server, a)).split(':').at(-1));
   const reader = connect(port, '127.0.0.1');
   reader.pause();
