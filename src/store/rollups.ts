@@ -75,7 +75,7 @@ export const PENDING_TABLE = 'smbta_rollup_pending';
  * filled from the rollup below at the next init(), and answers read it only from then on.
  */
 const ADDED = ROLLUPS.slice(3);
-export const grainMeta = (r: Rollup): string => `${ROLLUPS_META} ${r.grain}`;
+const grainMeta = (r: Rollup): string => `${ROLLUPS_META} ${r.grain}`;
 
 /** The rows of smbta_meta about the rollups' state (ROLLUPS_META, grainMeta, EXPIRED_META). */
 export const ROLLUPS_META_SQL = `SELECT key, value FROM smbta_meta WHERE key = '${ROLLUPS_META}' OR key LIKE '${ROLLUPS_META} %' OR key LIKE '${EXPIRED_META}%'`;
