@@ -68,9 +68,12 @@ export class AlertEngine {
    */
   private locals: LocalGroups[];
   private generation = 0;
-  /** The batch's selections, by their text, and its groupings, by their fields. */
+  private sums = newSumScratch(0);
+  private sumStamp = 0;
+  /** The batch's selections, by their text, its groupings, by their fields, and the rows each kind of rule takes. */
   private readonly masks = new Map<string, Uint8Array>();
   private readonly ids = new Map<string, GroupIds>();
+  private readonly takes = new Map<string, Uint32Array>();
 
   constructor(
     private rules: readonly Rule[],
@@ -98,6 +101,7 @@ export class AlertEngine {
     const scratch = this.batchScratch(b, rows, count);
     this.masks.clear();
     this.ids.clear();
+    this.takes.clear();
     this.generation++;
     this.rules.forEach((rule, r) => this.evaluate(rule, r, b, scratch, count));
     if (count) this.newest = scratch.clock[count - 1]!;
@@ -129,9 +133,9 @@ export class AlertEngine {
     if (!rule.filter) return undefined;
     let m = this.masks.get(rule.select);
     if (m) return m;
-    const test = rule.filter(b);
+    const kept = rule.filter(b);
     m = new Uint8Array(count);
-    for (let k = 0; k < count; k++) m[k] = test(index[k]!) ? 1 : 0;
+    for (let k = 0; k < count; k++) m[k] = kept[index[k]!]!;
     this.masks.set(rule.select, m);
     return m;
   }
@@ -139,7 +143,11 @@ export class AlertEngine {
   /** Rule r's groups of this batch, with room for `n` of them. */
   private local(r: number, n: number): LocalGroups {
     const l = this.locals[r]!;
-    if (l.stamp.length < n) l.stamp = new Uint32Array(Math.max(n, 2 * l.stamp.length));
+    if (l.stamp.length < n) {
+      const size = Math.max(n, 2 * l.stamp.length);
+      l.stamp = new Uint32Array(size);
+      l.groups = packedSlots(size);
+    }
     return l;
   }
 
@@ -188,22 +196,17 @@ export class AlertEngine {
 
   /** One rule over a batch, its clock going forward record by record. */
   private evaluate(rule: Rule, r: number, b: RecordBatch, scratch: Scratch, count: number): void {
-    const { index, clock } = scratch;
-    const mask = this.mask(rule, b, index, count);
-    const ids = this.groupIds(rule, b, index, count);
+    const taken = this.taken(rule, b, scratch, count);
+    const ids = this.groupIds(rule, b, scratch.index, count);
+    const amounts = rule.measure === 'bytes' ? b.nums('bytes') : undefined;
+    const sums = !rule.baselineMs && rule.measure !== 'paths' && rule.measure !== 'extensions';
+    if (ids && sums && this.groups[r]!.size + ids.n <= this.maxGroups) return this.evaluateSums(rule, r, b, scratch, taken, ids, amounts);
     const local = this.local(r, ids?.n ?? 0);
-    const time = b.nums('time');
-    const bytes = rule.measure === 'bytes' ? b.nums('bytes') : undefined;
-    const failures = rule.measure === 'failures' ? b.nums('result') : undefined;
-    const distinct = distinctValues(rule, b);
-    const outside = rule.hours && outsideHours(rule.hours);
-    const periodOf = rule.baselineMs ? periods(rule.overMs) : undefined;
-    for (let k = 0; k < count; k++) {
-      if (mask && mask[k] === 0) continue;
+    const step = this.stepper(rule, r, b);
+    const { index, clock } = scratch;
+    for (let j = 0; j < taken.length; j++) {
+      const k = taken[j]!;
       const i = index[k]!;
-      const t = time[i]!;
-      if (failures && failures[i]! >= 0) continue;
-      if (outside && !outside(t)) continue;
       // Each distinct group of a batch is looked up by its strings once: later rows find it by its number.
       const id = ids ? ids.of[i]! : -1;
       let g = id >= 0 && local.stamp[id] === this.generation ? local.groups[id] : undefined;
@@ -214,31 +217,145 @@ export class AlertEngine {
           local.stamp[id] = this.generation;
         }
       }
+      step(g, i, clock[k]!, amounts ? amounts[i]! : 1);
+    }
+  }
+
+  /**
+   * A sum rule (operations, bytes, failures) without a baseline, grouped by string fields:
+   * a group whose sum so far (not yet trimmed to the window, so never less than what is in
+   * it) plus all it takes in this batch stays at or under the threshold cannot alert in the
+   * batch, so its rows only add to per-second sums, in typed arrays by group number. The
+   * others (alerting, or near the threshold) go record by record as always. The same
+   * groups are met in the same order and no group is forgotten (the caller checked there
+   * is room), so the alerts are the ones the record-by-record way gives.
+   */
+  private evaluateSums(
+    rule: Rule,
+    r: number,
+    b: RecordBatch,
+    scratch: Scratch,
+    taken: Uint32Array,
+    ids: GroupIds,
+    amounts: ArrayLike<number> | undefined,
+  ): void {
+    const { index, clock } = scratch;
+    const s = this.sumScratch(ids.n);
+    const { seen, total, first, second, sum } = s;
+    const order: number[] = [];
+    const stamp = ++this.sumStamp;
+    const of = ids.of;
+    for (let j = 0; j < taken.length; j++) {
+      const i = index[taken[j]!]!;
+      const id = of[i]!;
+      if (seen[id] !== stamp) {
+        seen[id] = stamp;
+        total[id] = 0;
+        first[id] = i;
+        second[id] = NaN;
+        sum[id] = 0;
+        order.push(id);
+      }
+      total[id] = total[id]! + (amounts ? amounts[i]! : 1);
+    }
+    for (const id of order) {
+      const g = (s.group[id] = this.group(rule, r, b, first[id]!));
+      s.exact[id] = g.alerting || g.total + total[id]! > rule.above ? 1 : 0;
+    }
+    const step = this.stepper(rule, r, b);
+    const time = b.nums('time');
+    for (let j = 0; j < taken.length; j++) {
+      const k = taken[j]!;
+      const i = index[k]!;
+      const id = of[i]!;
+      const amount = amounts ? amounts[i]! : 1;
+      if (s.exact[id] === 1) {
+        step(s.group[id]!, i, clock[k]!, amount);
+        continue;
+      }
+      const t = time[i]!;
+      const sec = t - (t % 1000);
+      if (sec !== second[id]) {
+        if (!Number.isNaN(second[id])) this.add(s.group[id]!, second[id]!, sum[id]!);
+        second[id] = sec;
+        sum[id] = 0;
+      }
+      sum[id] = sum[id]! + amount;
+    }
+    const now = clock[taken[taken.length - 1]!]!;
+    for (const id of order) {
+      if (s.exact[id] === 1) continue;
+      const g = s.group[id]!;
+      if (!Number.isNaN(second[id])) this.add(g, second[id]!, sum[id]!);
+      this.measure(g, rule, now); // trimmed as the record-by-record way trims it
+    }
+  }
+
+  /**
+   * The positions (in the batch's selected rows) a rule takes: its selection, failures only
+   * for `failures`, its hours; worked out once per batch for rules that take the same.
+   */
+  private taken(rule: Rule, b: RecordBatch, scratch: Scratch, count: number): Uint32Array {
+    const failures = rule.measure === 'failures';
+    const key = JSON.stringify([rule.select, failures, rule.hours]);
+    let taken = this.takes.get(key);
+    if (taken) return taken;
+    const { index } = scratch;
+    const mask = this.mask(rule, b, index, count);
+    const result = failures ? b.nums('result') : undefined;
+    const outside = rule.hours && outsideHours(rule.hours);
+    const time = b.nums('time');
+    taken = new Uint32Array(count);
+    let n = 0;
+    for (let k = 0; k < count; k++) {
+      if (mask && mask[k] === 0) continue;
+      const i = index[k]!;
+      if (result && result[i]! >= 0) continue;
+      if (outside && !outside(time[i]!)) continue;
+      taken[n++] = k;
+    }
+    taken = taken.subarray(0, n);
+    this.takes.set(key, taken);
+    return taken;
+  }
+
+  /** What one record does to its group under a rule: adds to its measure, and alerts or clears it. */
+  private stepper(rule: Rule, r: number, b: RecordBatch): (g: Group, i: number, now: number, amount: number) => void {
+    const time = b.nums('time');
+    const distinct = distinctValues(rule, b);
+    const periodOf = rule.baselineMs ? periods(rule.overMs) : undefined;
+    return (g, i, now, amount) => {
+      const t = time[i]!;
       if (g.alerting && t - g.lastAbove >= rule.quietForMs) this.clear(rule, r, g);
-      const amount = bytes ? bytes[i]! : 1;
       let value: number;
       let above = rule.above;
       if (distinct) {
         const v = distinct(i);
-        if (!v) continue;
+        if (!v) return;
         this.addDistinct(g, v, t);
-        value = this.measure(g, rule, clock[k]!);
+        value = this.measure(g, rule, now);
       } else if (periodOf) {
         value = addToPeriod(g, rule, periodOf(t), amount);
         above = baselineThreshold(g.base!, rule);
       } else {
         this.add(g, t, amount);
-        value = this.measure(g, rule, clock[k]!);
+        value = this.measure(g, rule, now);
       }
-      if (value <= above) continue;
+      if (value <= above) return;
       g.lastAbove = t;
-      if (g.alerting) continue;
+      if (g.alerting) return;
       g.alerting = true;
       this.alerting[r]!.add(g);
       this.stats.alerts++;
       const at = { path: String(b.value('path', i)), path2: String(b.value('path2', i)), client: String(b.value('client', i)) };
       this.pending.push({ ...alertOf('alert', rule, g, t, value, at), above });
-    }
+    };
+  }
+
+  /** Per-group-number arrays for evaluateSums, with room for `n` groups. */
+  private sumScratch(n: number): SumScratch {
+    if (this.sums.seen.length < n) this.sums = newSumScratch(Math.max(n, 2 * this.sums.seen.length));
+    return this.sums;
   }
 
   /**
@@ -375,6 +492,37 @@ interface Scratch {
 
 function newScratch(n: number): Scratch {
   return { index: new Uint32Array(n), clock: new Float64Array(n) };
+}
+
+/** By group number: met in this pass (its stamp), what it takes in the batch, its first row, its second under way and that second's sum, its group, whether it goes record by record. */
+interface SumScratch {
+  seen: Uint32Array;
+  total: Float64Array;
+  first: Uint32Array;
+  second: Float64Array;
+  sum: Float64Array;
+  group: (Group | undefined)[];
+  exact: Uint8Array;
+}
+
+/**
+ * An array of n empty slots filled in by group number: made whole up front, since one
+ * written at scattered indexes from empty is a slow sparse array.
+ */
+function packedSlots(n: number): (Group | undefined)[] {
+  return new Array<Group | undefined>(n).fill(undefined);
+}
+
+function newSumScratch(n: number): SumScratch {
+  return {
+    seen: new Uint32Array(n),
+    total: new Float64Array(n),
+    first: new Uint32Array(n),
+    second: new Float64Array(n),
+    sum: new Float64Array(n),
+    group: packedSlots(n),
+    exact: new Uint8Array(n),
+  };
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
- * Compiles a filter syntax tree, once, into a function that binds to a batch and tests rows.
- * Text tests run once per distinct string of a block (memoised by string-table reference),
- * so their cost does not grow with the number of records.
+ * Compiles a filter syntax tree, once, into a function that marks a batch's rows: a column
+ * at a time, in tight loops over the batch's columns, instead of a call per row. Text tests
+ * run once per distinct string of a block (memoised by string-table reference), so their
+ * cost does not grow with the number of records, and the right side of `and`/`or` tests
+ * text only in the rows the left side left undecided.
  */
 import { fieldDef, opId, OPS, type NumberFieldName, type StringFieldName } from '../record/fields.js';
 import type { RecordBatch } from '../stream/batch.js';
@@ -14,40 +16,34 @@ import { suggest } from '../language/suggest.js';
 import { type Loc } from '../language/source.js';
 import { parseTime, type Interval } from './time-spec.js';
 
-export type RowTest = (i: number) => boolean;
-/** Binds a compiled filter to one batch; the result tests that batch's rows by index. */
-export type BatchFilter = (batch: RecordBatch) => RowTest;
+/** Binds a compiled filter to one batch: 1 for each row (by its index in the batch) it keeps, 0 for the others. */
+export type BatchFilter = (batch: RecordBatch) => Uint8Array;
 
-const ALWAYS: RowTest = () => true;
+/**
+ * Writes 1 into `out` for the rows an expression keeps and 0 for the others. Rows where
+ * `only` is not `want` are the caller's to ignore (its `and`/`or` is decided there), so
+ * they may get either: a text test skips them.
+ */
+type Marker = (b: RecordBatch, out: Uint8Array, only?: Uint8Array, want?: number) => void;
 
 export function compileFilter(expr: Expr, source: string, now = Date.now()): BatchFilter {
   const fail = (message: string, loc: Loc, hint?: string): never => {
     throw new LanguageError(message, source, loc, hint);
   };
 
-  function compile(e: Expr): BatchFilter {
+  function compile(e: Expr): Marker {
     switch (e.kind) {
       case 'all':
-        return () => ALWAYS;
-      case 'and': {
-        const [l, r] = [compile(e.left), compile(e.right)];
-        return (b) => {
-          const [x, y] = [l(b), r(b)];
-          return (i) => x(i) && y(i);
-        };
-      }
-      case 'or': {
-        const [l, r] = [compile(e.left), compile(e.right)];
-        return (b) => {
-          const [x, y] = [l(b), r(b)];
-          return (i) => x(i) || y(i);
-        };
-      }
+        return (b, out) => out.fill(1, 0, b.length);
+      case 'and':
+        return combine(compile(e.left), compile(e.right), 1);
+      case 'or':
+        return combine(compile(e.left), compile(e.right), 0);
       case 'not': {
         const inner = compile(e.operand);
-        return (b) => {
-          const x = inner(b);
-          return (i) => !x(i);
+        return (b, out, only, want) => {
+          inner(b, out, only, want);
+          for (let i = 0; i < b.length; i++) out[i] = out[i]! ^ 1;
         };
       }
       case 'compare':
@@ -55,18 +51,13 @@ export function compileFilter(expr: Expr, source: string, now = Date.now()): Bat
     }
   }
 
-  function compileCompare(e: Extract<Expr, { kind: 'compare' }>): BatchFilter {
+  function compileCompare(e: Extract<Expr, { kind: 'compare' }>): Marker {
     const kind = fieldDef(e.field)!.kind;
     const negate = e.op === '!=' || e.op === 'not in' || e.op === '!~';
-    if (kind === 'string') return stringFilter(e.field as StringFieldName, stringTest(e), negate);
+    if (kind === 'string') return stringMarker(e.field as StringFieldName, stringTest(e), negate);
     if (e.op === '~' || e.op === '!~') fail(`operator '${e.op}' matches text; '${e.field}' is not text`, e.opLoc);
-    if (kind === 'op') return opFilter(e, negate);
-    const test = kind === 'time' ? timeTest(e) : numberTest(e);
-    const field = e.field as NumberFieldName;
-    return (b) => {
-      const col = b.nums(field);
-      return (i) => test(col[i]!);
-    };
+    if (kind === 'op') return opMarker(e, negate);
+    return spanMarker(e.field as NumberFieldName, kind === 'time' ? timeSpans(e) : numberSpans(e), negate);
   }
 
   function stringTest(e: Extract<Expr, { kind: 'compare' }>): (s: string) => boolean {
@@ -127,7 +118,7 @@ export function compileFilter(expr: Expr, source: string, now = Date.now()): Bat
    * keeps up to 1. A value with a fraction left is never equal to a whole count, so `=`,
    * `!=` and `in` refuse it rather than answer nothing (or everything).
    */
-  function numberTest(e: Extract<Expr, { kind: 'compare' }>): (x: number) => boolean {
+  function numberSpans(e: Extract<Expr, { kind: 'compare' }>): Interval[] {
     const spans = e.values.map((v) => {
       const n = numberValue(e.field, v);
       if (!Number.isInteger(n) && (e.op === '=' || e.op === '!=' || e.op === 'in' || e.op === 'not in'))
@@ -141,74 +132,68 @@ export function compileFilter(expr: Expr, source: string, now = Date.now()): Bat
     return ordered(e, spans);
   }
 
-  function timeTest(e: Extract<Expr, { kind: 'compare' }>): (x: number) => boolean {
+  function timeSpans(e: Extract<Expr, { kind: 'compare' }>): Interval[] {
     const spans = e.values.map(
       (v) => parseTime(v.text, now) ?? fail(`'${v.text}' is not a time`, v.loc, 'use e.g. 2026-11-23, 2026-11-23T10:00, 10:00, -1h, -30m, yesterday'),
     );
     return ordered(e, spans);
   }
 
-  /** Tests against intervals: `<` before the start, `<=` before the end, `>` from the end, `>=` from the start. */
-  function ordered(e: Extract<Expr, { kind: 'compare' }>, spans: Interval[]): (x: number) => boolean {
+  /**
+   * The intervals a value is kept in (a negated operator keeps what lies outside them): `<`
+   * before the start, `<=` before the end, `>` from the end, `>=` from the start.
+   */
+  function ordered(e: Extract<Expr, { kind: 'compare' }>, spans: Interval[]): Interval[] {
     const single = (): Interval => (spans.length === 1 ? spans[0]! : fail(`operator '${e.op}' takes one value, not a list`, e.values[1]!.loc));
     switch (e.op as Exclude<CompareOp, '~' | '!~'>) {
-      case '<': {
-        const t = single().start;
-        return (x) => x < t;
-      }
-      case '<=': {
-        const t = single().end;
-        return (x) => x < t;
-      }
-      case '>': {
-        const t = single().end;
-        return (x) => x >= t;
-      }
-      case '>=': {
-        const t = single().start;
-        return (x) => x >= t;
-      }
-      case '=':
-      case 'in':
-        return spans.length === 1 ? inSpan(spans[0]!) : (x) => spans.some((s) => x >= s.start && x < s.end);
-      case '!=':
-      case 'not in':
-        return (x) => !spans.some((s) => x >= s.start && x < s.end);
+      case '<':
+        return [{ start: -Infinity, end: single().start }];
+      case '<=':
+        return [{ start: -Infinity, end: single().end }];
+      case '>':
+        return [{ start: single().end, end: Infinity }];
+      case '>=':
+        return [{ start: single().start, end: Infinity }];
+      default:
+        return spans;
     }
   }
 
-  function opFilter(e: Extract<Expr, { kind: 'compare' }>, negate: boolean): BatchFilter {
+  function opMarker(e: Extract<Expr, { kind: 'compare' }>, negate: boolean): Marker {
     if (e.op !== '=' && e.op !== '!=' && e.op !== 'in' && e.op !== 'not in') {
       fail(`operator '${e.op}' does not apply to 'op'`, e.opLoc, 'use =, != or in');
     }
     // Ids a newer source sends print as op<N>, whatever N: a table for the usual ones, a set for the rest.
-    const small = new Uint8Array(256);
+    const small = new Uint8Array(256).fill(negate ? 1 : 0);
     const large = new Set<number>();
     for (const v of e.values) {
       const id = opId(v.text.toLowerCase());
       if (id < 0) fail(`unknown op '${v.text}'`, v.loc, suggest(v.text, OPS) ?? `ops are ${OPS.join(', ')}, or op<N> for an id without a name`);
-      if (id < 256) small[id] = 1;
+      if (id < 256) small[id] = negate ? 0 : 1;
       else large.add(id);
     }
-    const has = (x: number): boolean => (x < 256 ? small[x] === 1 : large.has(x));
-    return (b) => {
+    const [yes, no] = negate ? [0, 1] : [1, 0];
+    return (b, out) => {
       const col = b.nums('op');
-      return negate ? (i) => !has(col[i]!) : (i) => has(col[i]!);
+      for (let i = 0; i < b.length; i++) {
+        const x = col[i]!;
+        out[i] = x < 256 ? small[x]! : large.has(x) ? yes : no;
+      }
     };
   }
 
-  return compile(expr);
-}
-
-function inSpan(s: Interval): (x: number) => boolean {
-  const { start, end } = s;
-  return (x) => x >= start && x < end;
+  const root = compile(expr);
+  return (b) => {
+    const out = new Uint8Array(b.length);
+    root(b, out);
+    return out;
+  };
 }
 
 /** Strings whose answer is remembered across blocks (a pattern over paths costs per distinct path, not per block). */
 const REMEMBERED = 65536;
 
-function stringFilter(field: StringFieldName, test: (s: string) => boolean, negate: boolean): BatchFilter {
+function stringMarker(field: StringFieldName, test: (s: string) => boolean, negate: boolean): Marker {
   const yes = negate ? 1 : 2;
   const known = new Map<string, boolean>();
   const answer = (s: string): boolean => {
@@ -219,17 +204,41 @@ function stringFilter(field: StringFieldName, test: (s: string) => boolean, nega
     }
     return v;
   };
-  return (b) => {
+  return (b, out, only, want) => {
     const refs = b.refs(field);
     const strings = b.strings;
     // 0 = not tested yet, 1 = no, 2 = yes: each distinct string is looked at once per block.
     const memo = new Uint8Array(strings.size);
-    return (i) => {
+    for (let i = 0; i < b.length; i++) {
+      if (only && only[i] !== want) continue;
       const r = refs[i]!;
       let m = memo[r]!;
       if (m === 0) m = memo[r] = answer(strings.get(r)) ? 2 : 1;
-      return m === yes;
-    };
+      out[i] = m === yes ? 1 : 0;
+    }
+  };
+}
+
+/** Rows whose number lies in one of the intervals (or, negated, in none). */
+function spanMarker(field: NumberFieldName, spans: readonly Interval[], negate: boolean): Marker {
+  const [yes, no] = negate ? [0, 1] : [1, 0];
+  return (b, out) => {
+    const col = b.nums(field);
+    const n = b.length;
+    out.fill(no, 0, n);
+    for (const { start, end } of spans) for (let i = 0; i < n; i++) if (col[i]! >= start && col[i]! < end) out[i] = yes;
+  };
+}
+
+/** `and` (the right side decides where the left kept a row) or `or` (where the left did not): `want` is 1 or 0. */
+function combine(left: Marker, right: Marker, want: number): Marker {
+  let theirs = new Uint8Array(0);
+  return (b, out, only, parentWant) => {
+    left(b, out, only, parentWant);
+    if (theirs.length < b.length) theirs = new Uint8Array(b.length);
+    right(b, theirs, out, want);
+    if (want === 1) for (let i = 0; i < b.length; i++) out[i] = out[i]! & theirs[i]!;
+    else for (let i = 0; i < b.length; i++) out[i] = out[i]! | theirs[i]!;
   };
 }
 

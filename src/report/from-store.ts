@@ -54,10 +54,10 @@ export async function reportFromStore(store: Store, periods: Periods, sel: Selec
       agg.add(batch, null, batch.length);
       continue;
     }
-    const test = sel.filter(batch);
+    const kept = sel.filter(batch);
     if (scratch.length < batch.length) scratch = new Uint32Array(batch.length);
     let n = 0;
-    for (let i = 0; i < batch.length; i++) if (test(i)) scratch[n++] = i;
+    for (let i = 0; i < batch.length; i++) if (kept[i] === 1) scratch[n++] = i;
     agg.add(batch, scratch.subarray(0, n), n);
   } while (rows.length === PAGE);
   for (const s of await store.all('SELECT server, protocol FROM smbta_senders ORDER BY server')) agg.sender(String(s.server), String(s.protocol));

@@ -158,12 +158,12 @@ export async function readSelected(
     try {
       if (sel.filter || timed) {
         if (scratch.length < b.length) scratch = new Uint32Array(b.length);
-        const test = sel.filter?.(b);
+        const kept = sel.filter?.(b);
         const time = timed ? b.nums('time') : undefined;
         n = 0;
         for (let i = 0; i < b.length; i++) {
           if (time && (time[i]! < sel.start || time[i]! >= sel.end)) continue;
-          if (test && !test(i)) continue;
+          if (kept && kept[i] === 0) continue;
           scratch[n++] = i;
         }
         rows = scratch.subarray(0, n);

@@ -100,11 +100,11 @@ export class TopFeed {
 
   private select(b: RecordBatch, rows: Uint32Array | null, count: number, filter: BatchFilter): [Uint32Array, number] {
     if (this.scratch.length < count) this.scratch = new Uint32Array(b.length);
-    const test = filter(b);
+    const kept = filter(b);
     let n = 0;
     for (let k = 0; k < count; k++) {
       const i = rows ? rows[k]! : k;
-      if (test(i)) this.scratch[n++] = i;
+      if (kept[i] === 1) this.scratch[n++] = i;
     }
     return [this.scratch.subarray(0, n), n];
   }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { BUILTIN_RULES, builtinRules, canaryRule } from '../../src/alert/builtin.js';
 import { AlertEngine, extensionOf, type SavedBaselines } from '../../src/alert/engine.js';
@@ -20,9 +21,9 @@ function rec(k: number, o: Omit<Partial<SmbRecord>, 'op'> & { op: string }): Smb
 }
 
 /** The alerts `rules` raise over `records`, fed in batches of `batch` records. */
-function alerts(rules: Rule[], records: SmbRecord[], batch = 1000): Alert[] {
+function alerts(rules: Rule[], records: SmbRecord[], batch = 1000, maxGroups?: number): Alert[] {
   const out: Alert[] = [];
-  const engine = new AlertEngine(rules, (a) => out.push(a));
+  const engine = new AlertEngine(rules, (a) => out.push(a), maxGroups);
   for (let i = 0; i < records.length; i += batch) {
     const b = new BatchBuilder();
     for (const r of records.slice(i, i + batch)) b.add(r);
@@ -30,6 +31,7 @@ function alerts(rules: Rule[], records: SmbRecord[], batch = 1000): Alert[] {
     engine.batch(built, null, built.length);
   }
   engine.finish();
+  assert.equal(engine.stats.evictedGroups, 0);
   return out;
 }
 
@@ -99,6 +101,47 @@ test('record time, not wall time: the alerts are the same however the records ar
   const whole = alerts(rules, records, records.length);
   assert.ok(whole.length >= 3);
   for (const size of [1, 7, 100]) assert.deepEqual(alerts(rules, records, size), whole, `batches of ${size}`);
+});
+
+test('sum rules: the groups of a batch far from the threshold add up in bulk, with the alerts record by record gives', () => {
+  // With room for only the 12 groups there are, a batch whose strings could number more
+  // groups goes record by record: the two ways must agree on every alert and cleared.
+  const record = fc.record({
+    gap: fc.oneof(fc.integer({ min: 0, max: 3000 }), fc.constant(-5000)),
+    user: fc.constantFrom('ann', 'bob', 'cy', 'di'),
+    share: fc.constantFrom('s1', 's2', 's3'),
+    client: fc.constantFrom('10.0.0.1', '10.0.0.2'),
+    op: fc.constantFrom('read', 'write', 'open', 'rename', 'delete'),
+    bytes: fc.constantFrom(0, 100, 5000),
+    result: fc.constantFrom(0, 0, -1),
+    path: fc.constantFrom('a.docx', 'b.xlsx', 'c/d.txt'),
+  });
+  const rule = fc.record({
+    select: fc.constantFrom('', 'select = write or read\n', 'select = not open\n'),
+    by: fc.constantFrom('user', 'share', 'client', 'user,share'),
+    measure: fc.constantFrom('operations', 'bytes', 'failures'),
+    over: fc.constantFrom('2s', '10s', '1m'),
+    above: fc.integer({ min: 0, max: 20 }),
+    quiet: fc.constantFrom('1s', '5s', '30s'),
+  });
+  fc.assert(
+    fc.property(
+      fc.array(record, { minLength: 1, maxLength: 600 }),
+      fc.array(rule, { minLength: 1, maxLength: 4 }),
+      fc.integer({ min: 1, max: 300 }),
+      (rs, defs, size) => {
+        let time = T0;
+        const records = rs.map(({ gap, ...r }, k) => rec(k, { ...r, time: (time += gap) }));
+        const text = defs.map(
+          (d, k) =>
+            `[rule r${k}]\n${d.select}by = ${d.by}\nmeasure = ${d.measure}\nover = ${d.over}\nabove = ${d.measure === 'bytes' ? d.above * 1000 : d.above}\nquiet-for = ${d.quiet}\n`,
+        );
+        const rules = parseRules(text.join('\n'));
+        assert.deepEqual(alerts(rules, records, size), alerts(rules, records, size, 12));
+      },
+    ),
+    { numRuns: 300 },
+  );
 });
 
 test('groups are bounded: the least recently active is forgotten, and counted', () => {

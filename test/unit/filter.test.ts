@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { printExpr } from '../../src/filter/ast.js';
 import { compileFilter } from '../../src/filter/compile.js';
 import { LanguageError, formatLanguageError } from '../../src/language/errors.js';
 import { parseFilter } from '../../src/filter/parser.js';
 import { parseTimeRange } from '../../src/filter/time-spec.js';
+import type { RecordBatch } from '../../src/stream/batch.js';
 import { BatchBuilder } from '../../src/stream/builder.js';
 import { everyOpRecords } from '../helpers/records.js';
 
@@ -13,12 +15,16 @@ import { everyOpRecords } from '../helpers/records.js';
 // client 192.168.1.10 for even k and 2001:db8::17 for odd k; share projects for k < 5.
 const NOW = Date.UTC(2026, 10, 23, 10, 30);
 
-function select(expr: string): number[] {
+function batchOf(n = Infinity): RecordBatch {
   const b = new BatchBuilder();
-  for (const r of everyOpRecords()) b.add(r);
-  const batch = b.toBatch();
-  const testRow = compileFilter(parseFilter(expr), expr, NOW)(batch);
-  return Array.from({ length: batch.length }, (_, i) => i).filter(testRow);
+  for (const r of everyOpRecords().slice(0, n)) b.add(r);
+  return b.toBatch();
+}
+
+const rowsOf = (kept: Uint8Array): number[] => [...kept.keys()].filter((i) => kept[i] === 1);
+
+function select(expr: string): number[] {
+  return rowsOf(compileFilter(parseFilter(expr), expr, NOW)(batchOf()));
 }
 
 const CASES: [string, number[]][] = [
@@ -138,6 +144,38 @@ const ERRORS: [string, string][] = [
   ['bytes>1,2', "operator '>' takes one value, not a list at column 9\n  bytes>1,2\n          ^"],
   ['user=bob and', 'expected a field name, found end of expression at column 13\n  user=bob and\n              ^'],
 ];
+
+test('and, or and not keep what the sets of rows say, whichever side decides, block after block', () => {
+  const atoms = CASES.map(([expr, rows]) => ({ expr: expr || 'user~.', rows: new Set(rows) }));
+  const all = [...Array(13).keys()];
+  const atom = fc.constantFrom(...atoms);
+  type Sel = { expr: string; rows: Set<number> };
+  const { sel } = fc.letrec<{ sel: Sel }>((tie) => ({
+    sel: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      atom,
+      fc.tuple(tie('sel'), tie('sel')).map(([a, b]) => ({ expr: `(${a.expr}) and (${b.expr})`, rows: new Set([...a.rows].filter((r) => b.rows.has(r))) })),
+      fc.tuple(tie('sel'), tie('sel')).map(([a, b]) => ({ expr: `(${a.expr}) or (${b.expr})`, rows: new Set([...a.rows, ...b.rows]) })),
+      tie('sel').map((a) => ({ expr: `not (${a.expr})`, rows: new Set(all.filter((r) => !a.rows.has(r))) })),
+    ),
+  }));
+  const [whole, part] = [batchOf(), batchOf(5)];
+  fc.assert(
+    fc.property(sel, ({ expr, rows }) => {
+      const f = compileFilter(parseFilter(expr), expr, NOW);
+      const want = [...rows].sort((a, b) => a - b);
+      // The same compiled filter over blocks of other sizes: nothing of one block leaks into the next.
+      assert.deepEqual(rowsOf(f(whole)), want, expr);
+      assert.deepEqual(
+        rowsOf(f(part)),
+        want.filter((r) => r < 5),
+        expr,
+      );
+      assert.deepEqual(rowsOf(f(whole)), want, expr);
+    }),
+    { numRuns: 400 },
+  );
+});
 
 test('bad expressions fail with the column, a caret and a suggestion', () => {
   for (const [expr, want] of ERRORS) {
