@@ -18,12 +18,17 @@ const MAX_DISTINCT = 100_000;
 
 interface Group {
   names: Record<string, string>;
-  /** Per-second sums: second start (ms) and value, oldest first from `head`. */
+  /**
+   * Per-second sums: second start (ms) and value, oldest first from `head`. For a distinct
+   * measure, sightings instead: a value in `values` and its second, some of them stale
+   * (the value was seen again later).
+   */
   seconds: number[];
   sums: number[];
+  values: string[];
   head: number;
   total: number;
-  /** Distinct values and the second each was last seen in (oldest first); the last one added, and its second. */
+  /** Distinct values and the last second each was seen in; the last one added, and its second. */
   distinct: Map<string, number> | undefined;
   lastValue: string;
   lastSecond: number;
@@ -68,8 +73,8 @@ export class AlertEngine {
    */
   private locals: LocalGroups[];
   private generation = 0;
-  private sums = newSumScratch(0);
-  private sumStamp = 0;
+  private bulk = newBulkScratch(0);
+  private bulkStamp = 0;
   /** The batch's selections, by their text, its groupings, by their fields, and the rows each kind of rule takes. */
   private readonly masks = new Map<string, Uint8Array>();
   private readonly ids = new Map<string, GroupIds>();
@@ -199,8 +204,7 @@ export class AlertEngine {
     const taken = this.taken(rule, b, scratch, count);
     const ids = this.groupIds(rule, b, scratch.index, count);
     const amounts = rule.measure === 'bytes' ? b.nums('bytes') : undefined;
-    const sums = !rule.baselineMs && rule.measure !== 'paths' && rule.measure !== 'extensions';
-    if (ids && sums && this.groups[r]!.size + ids.n <= this.maxGroups) return this.evaluateSums(rule, r, b, scratch, taken, ids, amounts);
+    if (ids && !rule.baselineMs && this.groups[r]!.size + ids.n <= this.maxGroups) return this.evaluateBulk(rule, r, b, scratch, taken, ids, amounts);
     const local = this.local(r, ids?.n ?? 0);
     const step = this.stepper(rule, r, b);
     const { index, clock } = scratch;
@@ -222,15 +226,16 @@ export class AlertEngine {
   }
 
   /**
-   * A sum rule (operations, bytes, failures) without a baseline, grouped by string fields:
-   * a group whose sum so far (not yet trimmed to the window, so never less than what is in
-   * it) plus all it takes in this batch stays at or under the threshold cannot alert in the
-   * batch, so its rows only add to per-second sums, in typed arrays by group number. The
-   * others (alerting, or near the threshold) go record by record as always. The same
-   * groups are met in the same order and no group is forgotten (the caller checked there
-   * is room), so the alerts are the ones the record-by-record way gives.
+   * A rule without a baseline, grouped by string fields: a group whose measure so far (not
+   * yet trimmed to the window, so never less than what is in it) plus all the batch could
+   * add (its sum, or one distinct value a row) stays at or under the threshold cannot alert
+   * in the batch, so its rows only add, sums per second in typed arrays by group number,
+   * and the window is trimmed once at the end. The others (alerting, or near the
+   * threshold) go record by record as always. The same groups are met in the same order
+   * and no group is forgotten (the caller checked there is room), so the alerts are the
+   * ones the record-by-record way gives.
    */
-  private evaluateSums(
+  private evaluateBulk(
     rule: Rule,
     r: number,
     b: RecordBatch,
@@ -240,10 +245,11 @@ export class AlertEngine {
     amounts: ArrayLike<number> | undefined,
   ): void {
     const { index, clock } = scratch;
-    const s = this.sumScratch(ids.n);
+    const distinct = distinctValues(rule, b);
+    const s = this.bulkScratch(ids.n);
     const { seen, total, first, second, sum } = s;
     const order: number[] = [];
-    const stamp = ++this.sumStamp;
+    const stamp = ++this.bulkStamp;
     const of = ids.of;
     for (let j = 0; j < taken.length; j++) {
       const i = index[taken[j]!]!;
@@ -260,7 +266,8 @@ export class AlertEngine {
     }
     for (const id of order) {
       const g = (s.group[id] = this.group(rule, r, b, first[id]!));
-      s.exact[id] = g.alerting || g.total + total[id]! > rule.above ? 1 : 0;
+      const most = (distinct ? (g.distinct?.size ?? 0) : g.total) + total[id]!;
+      s.exact[id] = g.alerting || most > rule.above || (distinct && most >= MAX_DISTINCT) ? 1 : 0;
     }
     const step = this.stepper(rule, r, b);
     const time = b.nums('time');
@@ -274,6 +281,11 @@ export class AlertEngine {
         continue;
       }
       const t = time[i]!;
+      if (distinct) {
+        const v = distinct(i);
+        if (v) this.addDistinct(s.group[id]!, v, t);
+        continue;
+      }
       const sec = t - (t % 1000);
       if (sec !== second[id]) {
         if (!Number.isNaN(second[id])) this.add(s.group[id]!, second[id]!, sum[id]!);
@@ -352,27 +364,30 @@ export class AlertEngine {
     };
   }
 
-  /** Per-group-number arrays for evaluateSums, with room for `n` groups. */
-  private sumScratch(n: number): SumScratch {
-    if (this.sums.seen.length < n) this.sums = newSumScratch(Math.max(n, 2 * this.sums.seen.length));
-    return this.sums;
+  /** Per-group-number arrays for evaluateBulk, with room for `n` groups. */
+  private bulkScratch(n: number): BulkScratch {
+    if (this.bulk.seen.length < n) this.bulk = newBulkScratch(Math.max(n, 2 * this.bulk.seen.length));
+    return this.bulk;
   }
 
   /**
    * Adds a value to the group's distinct values, seen at `t` (to the second, as sums are
-   * kept): the map stays in order of last sight, so a value seen again moves to its end,
-   * unless it was already seen in that second.
+   * kept): a value seen in a later second than before gets a new sighting at the end, the
+   * one before it going stale, so nothing moves (a Map delete and re-insert per sighting
+   * cost more than all the rest). Stale sightings are dropped when they outnumber the values.
    */
   private addDistinct(g: Group, v: string, t: number): void {
     const second = t - (t % 1000);
     if (v === g.lastValue && second === g.lastSecond) return; // a file's open, reads and close: one lookup
     g.lastValue = v;
     g.lastSecond = second;
-    g.distinct ??= new Map();
-    const seen = g.distinct.get(v);
-    if (seen === second) return;
-    if (seen !== undefined) g.distinct.delete(v);
-    if (g.distinct.size < MAX_DISTINCT) g.distinct.set(v, second);
+    const distinct = (g.distinct ??= new Map<string, number>());
+    const seen = distinct.get(v);
+    if (seen === undefined ? distinct.size >= MAX_DISTINCT : seen >= second) return;
+    distinct.set(v, second);
+    g.seconds.push(second);
+    g.values.push(v);
+    if (g.values.length - g.head > 2 * distinct.size + 1024) resight(g, distinct);
   }
 
   /** The baseline rules' periods, for --state. */
@@ -437,20 +452,18 @@ export class AlertEngine {
   /** The measure over the window ending at `now`, dropping what fell out of it. */
   private measure(g: Group, rule: Rule, now: number): number {
     const from = now - rule.overMs;
-    if (g.distinct) {
-      for (const [v, second] of g.distinct) {
-        if (second + 1000 > from) break;
-        g.distinct.delete(v);
+    const { distinct, seconds, values } = g;
+    if (distinct) {
+      for (; g.head < seconds.length && seconds[g.head]! + 1000 <= from; g.head++) {
+        const v = values[g.head]!;
+        if (distinct.get(v) === seconds[g.head]) distinct.delete(v); // its last sighting: gone from the window
       }
-      return g.distinct.size;
-    }
-    while (g.head < g.seconds.length && g.seconds[g.head]! + 1000 <= from) g.total -= g.sums[g.head++]!;
-    if (g.head > 1024 && g.head * 2 > g.seconds.length) {
-      g.seconds.splice(0, g.head);
-      g.sums.splice(0, g.head);
+    } else while (g.head < seconds.length && seconds[g.head]! + 1000 <= from) g.total -= g.sums[g.head++]!;
+    if (g.head > 1024 && g.head * 2 > seconds.length) {
+      for (const a of [seconds, g.sums, values]) a.splice(0, g.head);
       g.head = 0;
     }
-    return g.total;
+    return distinct ? distinct.size : g.total;
   }
 
   /** Groups whose last rise above the threshold is `quiet-for` behind the newest record. */
@@ -495,7 +508,7 @@ function newScratch(n: number): Scratch {
 }
 
 /** By group number: met in this pass (its stamp), what it takes in the batch, its first row, its second under way and that second's sum, its group, whether it goes record by record. */
-interface SumScratch {
+interface BulkScratch {
   seen: Uint32Array;
   total: Float64Array;
   first: Uint32Array;
@@ -513,7 +526,7 @@ function packedSlots(n: number): (Group | undefined)[] {
   return new Array<Group | undefined>(n).fill(undefined);
 }
 
-function newSumScratch(n: number): SumScratch {
+function newBulkScratch(n: number): BulkScratch {
   return {
     seen: new Uint32Array(n),
     total: new Float64Array(n),
@@ -584,6 +597,7 @@ function newGroup(names: Record<string, string>): Group {
     names,
     seconds: [],
     sums: [],
+    values: [],
     head: 0,
     total: 0,
     distinct: undefined,
@@ -593,6 +607,14 @@ function newGroup(names: Record<string, string>): Group {
     lastAbove: -Infinity,
     base: undefined,
   };
+}
+
+/** A group's sightings made again from its distinct values, one each at its last second, oldest first. */
+function resight(g: Group, distinct: Map<string, number>): void {
+  const seen = [...distinct].sort((a, b) => a[1] - b[1]);
+  g.values = seen.map(([v]) => v);
+  g.seconds = seen.map(([, second]) => second);
+  g.head = 0;
 }
 
 /** A saved baseline as this program writes one (a state file edited by hand may hold anything). */

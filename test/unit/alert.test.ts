@@ -103,7 +103,7 @@ test('record time, not wall time: the alerts are the same however the records ar
   for (const size of [1, 7, 100]) assert.deepEqual(alerts(rules, records, size), whole, `batches of ${size}`);
 });
 
-test('sum rules: the groups of a batch far from the threshold add up in bulk, with the alerts record by record gives', () => {
+test('the groups of a batch far from the threshold add up in bulk, with the alerts record by record gives', () => {
   // With room for only the 12 groups there are, a batch whose strings could number more
   // groups goes record by record: the two ways must agree on every alert and cleared.
   const record = fc.record({
@@ -114,12 +114,13 @@ test('sum rules: the groups of a batch far from the threshold add up in bulk, wi
     op: fc.constantFrom('read', 'write', 'open', 'rename', 'delete'),
     bytes: fc.constantFrom(0, 100, 5000),
     result: fc.constantFrom(0, 0, -1),
-    path: fc.constantFrom('a.docx', 'b.xlsx', 'c/d.txt'),
+    path: fc.constantFrom('a.docx', 'b.xlsx', 'c/d.txt', 'e.docx', 'f', 'g.pdf', 'h.xlsx', 'i.txt'),
+    path2: fc.constantFrom('', '', 'j.locked', 'k.enc'),
   });
   const rule = fc.record({
     select: fc.constantFrom('', 'select = write or read\n', 'select = not open\n'),
     by: fc.constantFrom('user', 'share', 'client', 'user,share'),
-    measure: fc.constantFrom('operations', 'bytes', 'failures'),
+    measure: fc.constantFrom('operations', 'bytes', 'failures', 'paths', 'extensions'),
     over: fc.constantFrom('2s', '10s', '1m'),
     above: fc.integer({ min: 0, max: 20 }),
     quiet: fc.constantFrom('1s', '5s', '30s'),
@@ -134,7 +135,7 @@ test('sum rules: the groups of a batch far from the threshold add up in bulk, wi
         const records = rs.map(({ gap, ...r }, k) => rec(k, { ...r, time: (time += gap) }));
         const text = defs.map(
           (d, k) =>
-            `[rule r${k}]\n${d.select}by = ${d.by}\nmeasure = ${d.measure}\nover = ${d.over}\nabove = ${d.measure === 'bytes' ? d.above * 1000 : d.above}\nquiet-for = ${d.quiet}\n`,
+            `[rule r${k}]\n${d.select}by = ${d.by}\nmeasure = ${d.measure}\nover = ${d.over}\nabove = ${d.measure === 'bytes' ? d.above * 1000 : d.measure === 'paths' || d.measure === 'extensions' ? d.above % 6 : d.above}\nquiet-for = ${d.quiet}\n`,
         );
         const rules = parseRules(text.join('\n'));
         assert.deepEqual(alerts(rules, records, size), alerts(rules, records, size, 12));
