@@ -5,6 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { pgLoaded } from './pg-probe.js'; // before pg
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { createDaySql, DAY_MS, dayOfPartition, daysToMake, DEFAULT_PARTITION, partitionName } from './partitions.js';
@@ -23,6 +24,8 @@ import {
 import { STORED_COLUMNS, schemaStatements } from './schema.js';
 import { claim, runsOf } from './claim.js';
 import { bookkeeping, type PendingRows, type Store } from './types.js';
+
+pgLoaded();
 
 const WIDTH = STORED_COLUMNS.length;
 
