@@ -1,15 +1,20 @@
 /**
  * Text as a terminal shows it: East Asian wide characters take two columns, combining marks
  * none. Columns of names such as 田中 or 予算.xlsx stay aligned. (string-width does the
- * measuring; printable ASCII, nearly all of what is printed, skips it.)
+ * measuring; printable ASCII, nearly all of what is printed, skips it, and so a program
+ * loads it only when it meets other text: loading it costs 50-70 ms, its Unicode tables
+ * and Intl.Segmenter.)
  */
-import stringWidth from 'string-width';
+import { createRequire } from 'node:module';
 
 const ASCII = /^[\x20-\x7e]*$/;
+let stringWidth: ((s: string) => number) | undefined;
 
 /** Columns `s` takes on a terminal. */
 export function displayWidth(s: string): number {
-  return ASCII.test(s) ? s.length : stringWidth(s);
+  if (ASCII.test(s)) return s.length;
+  stringWidth ??= (createRequire(import.meta.url)('string-width') as { default: (s: string) => number }).default;
+  return stringWidth(s);
 }
 
 /** `s` followed by spaces to `width` columns. */
