@@ -137,6 +137,17 @@ export function prepareInput(args: ReaderArgs, filter: readonly string[]): Prepa
  * or info block to `onSide` with the records it newly says were lost, and each batch none
  * of whose rows were selected to `onNone` (a writer that keeps --state still passed it).
  */
+/** Into `out`, the rows the filter kept (all without one) within the time range (all without one); returns how many. */
+function keptRows(length: number, kept: Uint8Array | undefined, time: Float64Array | undefined, span: Selection, out: Uint32Array): number {
+  let n = 0;
+  for (let i = 0; i < length; i++) {
+    if (time && (time[i]! < span.start || time[i]! >= span.end)) continue;
+    if (kept && kept[i] === 0) continue;
+    out[n++] = i;
+  }
+  return n;
+}
+
 export async function readSelected(
   input: PreparedInput,
   ctx: RunContext,
@@ -158,14 +169,7 @@ export async function readSelected(
     try {
       if (sel.filter || timed) {
         if (scratch.length < b.length) scratch = new Uint32Array(b.length);
-        const kept = sel.filter?.(b);
-        const time = timed ? b.nums('time') : undefined;
-        n = 0;
-        for (let i = 0; i < b.length; i++) {
-          if (time && (time[i]! < sel.start || time[i]! >= sel.end)) continue;
-          if (kept && kept[i] === 0) continue;
-          scratch[n++] = i;
-        }
+        n = keptRows(b.length, sel.filter?.(b), timed ? b.nums('time') : undefined, sel, scratch);
         rows = scratch.subarray(0, n);
       }
       if (n > remaining) {

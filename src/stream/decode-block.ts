@@ -165,10 +165,17 @@ function decodeRefs(buf: Uint8Array, pos: number, end: number, n: number, out: U
  * bytes of the rows in between without decoding them.
  */
 function gatherValues(buf: Uint8Array, pos: number, end: number, rows: Uint32Array, n: number, out: Column, zigzag: boolean): void {
+  const words = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let p = pos;
   let row = 0;
   for (let k = 0; k < n; k++) {
     const want = rows[k]!;
+    // Four bytes at a time while four or more values are to be skipped (four bytes end at
+    // most four values: a value ends at each byte below 0x80), then value by value.
+    while (want - row >= 4 && p + 4 <= end) {
+      row += 4 - (Math.imul((words.getUint32(p) & 0x80808080) >>> 7, 0x01010101) >>> 24);
+      p += 4;
+    }
     for (; row < want; row++) {
       while (buf[p++]! >= 0x80);
     }
