@@ -244,6 +244,7 @@ export class AlertEngine {
     ids: GroupIds,
     amounts: ArrayLike<number> | undefined,
   ): void {
+    if (!taken.length) return;
     const { index, clock } = scratch;
     const distinct = distinctValues(rule, b);
     const s = this.bulkScratch(ids.n);
