@@ -68,13 +68,11 @@ export class AlertEngine {
   private readonly pending: Alert[] = [];
   private scratch = newScratch(0);
   /**
-   * Per rule, the groups met in this batch by their number (see groupIds), valid where
-   * their stamp is the generation: a new batch starts a new one instead of clearing.
+   * The groups met by their number (see groupIds) in a rule's pass over a batch, valid
+   * where their stamp is `pass`: each pass starts a new one instead of clearing.
    */
-  private locals: LocalGroups[];
-  private generation = 0;
-  private bulk = newBulkScratch(0);
-  private bulkStamp = 0;
+  private slots = newSlots(0);
+  private pass = 0;
   /** The batch's selections, by their text, its groupings, by their fields, and the rows each kind of rule takes. */
   private readonly masks = new Map<string, Uint8Array>();
   private readonly ids = new Map<string, GroupIds>();
@@ -87,7 +85,6 @@ export class AlertEngine {
   ) {
     this.groups = rules.map(() => new Map<string, Group>());
     this.alerting = rules.map(() => new Set<Group>());
-    this.locals = rules.map(() => ({ groups: [], stamp: new Uint32Array(0) }));
   }
 
   /** New rules (SIGHUP): a rule kept by name and definition keeps its windows and alerts; the others start empty. */
@@ -97,7 +94,6 @@ export class AlertEngine {
     const alerting = kept.map((k) => (k >= 0 ? this.alerting[k]! : new Set<Group>()));
     this.groups.splice(0, Infinity, ...groups);
     this.alerting.splice(0, Infinity, ...alerting);
-    this.locals = rules.map(() => ({ groups: [], stamp: new Uint32Array(0) }));
     this.rules = rules;
   }
 
@@ -107,7 +103,6 @@ export class AlertEngine {
     this.masks.clear();
     this.ids.clear();
     this.takes.clear();
-    this.generation++;
     this.rules.forEach((rule, r) => this.evaluate(rule, r, b, scratch, count));
     if (count) this.newest = scratch.clock[count - 1]!;
     this.stats.records += count;
@@ -133,27 +128,12 @@ export class AlertEngine {
     return this.scratch;
   }
 
-  /** The rows a selection keeps, as a 0/1 per row: worked out once per batch for rules that share a selection. */
-  private mask(rule: Rule, b: RecordBatch, index: Uint32Array, count: number): Uint8Array | undefined {
+  /** The rows a selection keeps, a 0/1 per row of the batch: worked out once per batch for rules that share a selection. */
+  private kept(rule: Rule, b: RecordBatch): Uint8Array | undefined {
     if (!rule.filter) return undefined;
-    let m = this.masks.get(rule.select);
-    if (m) return m;
-    const kept = rule.filter(b);
-    m = new Uint8Array(count);
-    for (let k = 0; k < count; k++) m[k] = kept[index[k]!]!;
-    this.masks.set(rule.select, m);
-    return m;
-  }
-
-  /** Rule r's groups of this batch, with room for `n` of them. */
-  private local(r: number, n: number): LocalGroups {
-    const l = this.locals[r]!;
-    if (l.stamp.length < n) {
-      const size = Math.max(n, 2 * l.stamp.length);
-      l.stamp = new Uint32Array(size);
-      l.groups = packedSlots(size);
-    }
-    return l;
+    let kept = this.masks.get(rule.select);
+    if (!kept) this.masks.set(rule.select, (kept = rule.filter(b)));
+    return kept;
   }
 
   /**
@@ -205,7 +185,8 @@ export class AlertEngine {
     const ids = this.groupIds(rule, b, scratch.index, count);
     const amounts = rule.measure === 'bytes' ? b.nums('bytes') : undefined;
     if (ids && !rule.baselineMs && this.groups[r]!.size + ids.n <= this.maxGroups) return this.evaluateBulk(rule, r, b, scratch, taken, ids, amounts);
-    const local = this.local(r, ids?.n ?? 0);
+    const s = this.slotsFor(ids?.n ?? 0);
+    this.pass++;
     const step = this.stepper(rule, r, b);
     const { index, clock } = scratch;
     for (let j = 0; j < taken.length; j++) {
@@ -213,12 +194,12 @@ export class AlertEngine {
       const i = index[k]!;
       // Each distinct group of a batch is looked up by its strings once: later rows find it by its number.
       const id = ids ? ids.of[i]! : -1;
-      let g = id >= 0 && local.stamp[id] === this.generation ? local.groups[id] : undefined;
+      let g = id >= 0 && s.seen[id] === this.pass ? s.group[id] : undefined;
       if (!g) {
         g = this.group(rule, r, b, i);
         if (id >= 0) {
-          local.groups[id] = g;
-          local.stamp[id] = this.generation;
+          s.group[id] = g;
+          s.seen[id] = this.pass;
         }
       }
       step(g, i, clock[k]!, amounts ? amounts[i]! : 1);
@@ -247,10 +228,10 @@ export class AlertEngine {
     if (!taken.length) return;
     const { index, clock } = scratch;
     const distinct = distinctValues(rule, b);
-    const s = this.bulkScratch(ids.n);
+    const s = this.slotsFor(ids.n);
     const { seen, total, first, second, sum } = s;
     const order: number[] = [];
-    const stamp = ++this.bulkStamp;
+    const stamp = ++this.pass;
     const of = ids.of;
     for (let j = 0; j < taken.length; j++) {
       const i = index[taken[j]!]!;
@@ -314,15 +295,15 @@ export class AlertEngine {
     let taken = this.takes.get(key);
     if (taken) return taken;
     const { index } = scratch;
-    const mask = this.mask(rule, b, index, count);
+    const kept = this.kept(rule, b);
     const result = failures ? b.nums('result') : undefined;
     const outside = rule.hours && outsideHours(rule.hours);
     const time = b.nums('time');
     taken = new Uint32Array(count);
     let n = 0;
     for (let k = 0; k < count; k++) {
-      if (mask && mask[k] === 0) continue;
       const i = index[k]!;
+      if (kept && kept[i] === 0) continue;
       if (result && result[i]! >= 0) continue;
       if (outside && !outside(time[i]!)) continue;
       taken[n++] = k;
@@ -365,10 +346,10 @@ export class AlertEngine {
     };
   }
 
-  /** Per-group-number arrays for evaluateBulk, with room for `n` groups. */
-  private bulkScratch(n: number): BulkScratch {
-    if (this.bulk.seen.length < n) this.bulk = newBulkScratch(Math.max(n, 2 * this.bulk.seen.length));
-    return this.bulk;
+  /** The per-group-number slots, with room for `n` groups. */
+  private slotsFor(n: number): GroupSlots {
+    if (this.slots.seen.length < n) this.slots = newSlots(Math.max(n, 2 * this.slots.seen.length));
+    return this.slots;
   }
 
   /**
@@ -431,7 +412,7 @@ export class AlertEngine {
         const [oldest, forgotten] = groups.entries().next().value!;
         groups.delete(oldest);
         this.alerting[r]!.delete(forgotten);
-        this.generation++; // the batch's groups found so far may hold the forgotten one
+        this.pass++; // the groups found so far in this pass may hold the forgotten one
         this.stats.evictedGroups++;
       }
     }
@@ -487,11 +468,6 @@ export class AlertEngine {
   }
 }
 
-interface LocalGroups {
-  groups: (Group | undefined)[];
-  stamp: Uint32Array;
-}
-
 interface GroupIds {
   /** Per row of the batch (its index in the batch), its group's number; n groups in all. */
   of: Uint32Array;
@@ -508,8 +484,12 @@ function newScratch(n: number): Scratch {
   return { index: new Uint32Array(n), clock: new Float64Array(n) };
 }
 
-/** By group number: met in this pass (its stamp), what it takes in the batch, its first row, its second under way and that second's sum, its group, whether it goes record by record. */
-interface BulkScratch {
+/**
+ * By group number: met in this pass (its stamp) and its group; for evaluateBulk, what it
+ * takes in the batch, its first row, its second under way and that second's sum, whether
+ * it goes record by record.
+ */
+interface GroupSlots {
   seen: Uint32Array;
   total: Float64Array;
   first: Uint32Array;
@@ -527,7 +507,7 @@ function packedSlots(n: number): (Group | undefined)[] {
   return new Array<Group | undefined>(n).fill(undefined);
 }
 
-function newBulkScratch(n: number): BulkScratch {
+function newSlots(n: number): GroupSlots {
   return {
     seen: new Uint32Array(n),
     total: new Float64Array(n),

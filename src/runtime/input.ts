@@ -132,11 +132,6 @@ export function prepareInput(args: ReaderArgs, filter: readonly string[]): Prepa
   return { specs, sel, security: loadLinkSecurity(args), nats: jetstream.length ? { auth, durable: args.durable } : undefined };
 }
 
-/**
- * Reads every source and hands each batch's selected rows to `onRows`, each status, gap
- * or info block to `onSide` with the records it newly says were lost, and each batch none
- * of whose rows were selected to `onNone` (a writer that keeps --state still passed it).
- */
 /** Into `out`, the rows the filter kept (all without one) within the time range (all without one); returns how many. */
 function keptRows(length: number, kept: Uint8Array | undefined, time: Float64Array | undefined, span: Selection, out: Uint32Array): number {
   let n = 0;
@@ -148,6 +143,11 @@ function keptRows(length: number, kept: Uint8Array | undefined, time: Float64Arr
   return n;
 }
 
+/**
+ * Reads every source and hands each batch's selected rows to `onRows`, each status, gap
+ * or info block to `onSide` with the records it newly says were lost, and each batch none
+ * of whose rows were selected to `onNone` (a writer that keeps --state still passed it).
+ */
 export async function readSelected(
   input: PreparedInput,
   ctx: RunContext,
